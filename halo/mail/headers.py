@@ -1,0 +1,167 @@
+"""Tolerant header decoding: RFC 2047 words (even malformed), addresses, ids, dates."""
+import binascii
+import datetime
+import re
+from email.utils import parseaddr, parsedate_to_datetime
+
+from .charsets import decode_bytes
+
+# Tolerant on purpose: spaces inside the text and missing separators between words occur.
+_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=")
+_ID = re.compile(r"<([^<>\s]+)>")
+
+
+def raw_to_text(value):
+    """Turn a raw header value (8-bit bytes smuggled as surrogates) into real text."""
+    if value is None:
+        return ""
+    value = str(value)
+    try:
+        raw = value.encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:
+        return value
+    return decode_bytes(raw) if re.search(rb"[\x80-\xff]", raw) else value
+
+
+def _word_bytes(encoding, text):
+    if encoding in "qQ":
+        text = text.replace("_", " ")
+        return re.sub(r"=([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16)),
+                      text).encode("latin-1", "replace")
+    text = re.sub(r"[^A-Za-z0-9+/]", "", text)
+    text = text[: len(text) - len(text) % 4] if len(text) % 4 == 1 else text
+    try:
+        return binascii.a2b_base64(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def decode_words(value):
+    """Decode RFC 2047 encoded words, joining adjacent ones so split characters survive."""
+    text = re.sub(r"\r?\n(?=[ \t])", "", raw_to_text(value)).replace("\r", "").replace("\n", " ")
+    out, pending, charset, pos = [], b"", None, 0
+    for m in _WORD.finditer(text):
+        gap = text[pos:m.start()]
+        word_charset = m.group(1).split("*")[0]
+        if gap and not (pending and gap.isspace()) or (pending and word_charset != charset):
+            if pending:
+                out.append(decode_bytes(pending, charset))
+            pending = b""
+            if gap and not (out and gap.isspace() and pos and not pending and _was_word(text, pos)):
+                out.append(gap)
+        pending += _word_bytes(m.group(2), m.group(3))
+        charset, pos = word_charset, m.end()
+    if pending:
+        out.append(decode_bytes(pending, charset))
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _was_word(text, pos):
+    # Whitespace between two encoded words is folding, not content (RFC 2047 section 6.2).
+    return text[:pos].endswith("?=")
+
+
+def header_text(value):
+    """Decoded, unfolded single-line header text."""
+    return re.sub(r"\s+", " ", decode_words(value)).strip()
+
+
+def split_address_list(text):
+    """Split an address list on commas outside quotes, angle brackets and comments."""
+    parts, buf, quote, depth, angle, escaped = [], [], False, 0, False, False
+    for ch in text:
+        if escaped:
+            escaped = False
+        elif ch == "\\" and quote:
+            escaped = True
+        elif ch == '"' and not depth:
+            quote = not quote
+        elif not quote and ch in "()<>":
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+            depth = max(depth, 0)
+            angle = {"<": True, ">": False}.get(ch, angle)
+        elif ch in ",;" and not (quote or depth or angle):
+            parts.append("".join(buf))
+            buf = []
+            continue
+        buf.append(ch)
+    parts.append("".join(buf))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _one_address(chunk):
+    chunk = re.sub(r'^[^"<>:@]*:\s*', "", chunk)  # group syntax "Team: a@b, c@d;"
+    bracket = re.search(r"<([^<>]*)>\s*(?:\([^()]*\)\s*)?$", chunk)
+    if bracket:
+        # The real mailbox is the one in angle brackets, whatever the display name claims.
+        name, addr = chunk[: bracket.start()].strip(), bracket.group(1)
+        if len(name) >= 2 and name[0] == name[-1] == '"':
+            name = re.sub(r"\\(.)", r"\1", name[1:-1])
+    else:
+        name, addr = parseaddr(chunk)
+        if not addr and "@" in chunk:
+            addr = chunk
+    return header_text(name), header_text(addr).strip("<> ")
+
+
+def parse_addresses(value):
+    """Parse an address header into [{"address", "name"}], decoding names after splitting."""
+    if not value:
+        return []
+    result = []
+    for chunk in split_address_list(re.sub(r"\r?\n", " ", raw_to_text(value))):
+        name, addr = _one_address(chunk)
+        if "@" not in addr and ("@" in name or "<" in addr or "@" in header_text(chunk)):
+            # The whole address hid inside an encoded word: decode first, then split.
+            inner_name, inner_addr = _one_address(header_text(chunk))
+            if "@" in inner_addr:
+                name, addr = inner_name, inner_addr
+        if addr or name:
+            result.append({"address": addr.strip(), "name": name.strip()})
+    return result
+
+
+def parse_ids(value):
+    """Message-IDs in a header, angle brackets and whitespace stripped."""
+    text = raw_to_text(value or "")
+    ids = _ID.findall(text)
+    if not ids and text.strip():
+        ids = [text.split()[0].strip("<>")]
+    return [i for i in ids if i]
+
+
+def first_id(value):
+    """The first Message-ID in a header, or None."""
+    ids = parse_ids(value)
+    return ids[0] if ids else None
+
+
+def parse_date(value):
+    """Aware datetime for a Date header, or None when it is missing or nonsense."""
+    if not value:
+        return None
+    try:
+        when = parsedate_to_datetime(header_text(value))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return when
+
+
+def raw_header(msg, name, default=None):
+    """First raw value of a header, bypassing the policy's strict (raising) parsers."""
+    name = name.lower()
+    for key, value in msg.raw_items():
+        if key.lower() == name:
+            return value
+    return default
+
+
+def raw_headers(msg, name):
+    """All raw values of a header, in order."""
+    name = name.lower()
+    return [value for key, value in msg.raw_items() if key.lower() == name]
