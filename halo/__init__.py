@@ -1,0 +1,47 @@
+"""Halo: a self-hosted helpdesk inbox."""
+import os
+
+from flask import Flask
+
+from . import config
+from .extensions import csrf, db, htmx, login_manager, mail, migrate, sock
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults -> instance/halo.cfg -> environment -> test_config."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(config.defaults(app.instance_path))
+    app.config.from_pyfile("halo.cfg", silent=True)
+    app.config.from_mapping(config.from_env())
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config.ensure_secret_key(app.instance_path)
+    _tune_engine(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    mail.init_app(app)
+    sock.init_app(app)
+
+    from . import models  # noqa: F401  (register tables with the metadata)
+    from .blueprints import register_blueprints
+    from .cli import halo_cli
+    from .web import register_web
+
+    register_web(app)
+    register_blueprints(app)
+    app.cli.add_command(halo_cli)
+    return app
+
+
+def _tune_engine(app: Flask) -> None:
+    """SQLite: WAL and a busy timeout so the web, worker and SMTP threads share one file."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        opts = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        opts.setdefault("connect_args", {"timeout": 30})

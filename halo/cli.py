@@ -1,0 +1,78 @@
+"""`flask --app wsgi halo ...`: commands that call services."""
+import os
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+halo_cli = AppGroup("halo", help="Halo administration.")
+
+
+@halo_cli.command("ensure-admin")
+def ensure_admin_command():
+    """Create the first admin from HALO_ADMIN_EMAIL / HALO_ADMIN_PASSWORD (or generate one)."""
+    from .services.accounts import ensure_admin
+    user, generated = ensure_admin(current_app.config.get("HALO_ADMIN_EMAIL"),
+                                   current_app.config.get("HALO_ADMIN_PASSWORD"))
+    if generated:
+        click.echo(f"Created the first admin: {user.email} / password: {generated}")
+        click.echo("Change it in Settings > Team after signing in.")
+    else:
+        click.echo(f"Admin: {user.email}")
+
+
+@halo_cli.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--password", required=True)
+@click.option("--role", type=click.Choice(["admin", "agent"]), default="agent")
+def create_user_command(email, name, password, role):
+    """Add a teammate."""
+    from .services.accounts import create_user
+    from .services.errors import ValidationError
+    try:
+        user = create_user(email, name, password, role)
+    except ValidationError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Created {user.role} {user.email} (@{user.handle})")
+
+
+@halo_cli.command("demo")
+@click.option("--seed", default=7, help="Random seed, for a repeatable workspace.")
+def demo_command(seed):
+    """Load a believable demo workspace (customers, tickets, threads, teammates)."""
+    from .services.demo import load_demo
+    summary = load_demo(seed=seed)
+    click.echo("Demo workspace loaded: " + ", ".join(f"{v} {k}" for k, v in summary.items()))
+    click.echo("Teammates sign in with password 'demo-password' (e.g. sara@demo.halo).")
+
+
+@halo_cli.command("recount")
+def recount_command():
+    """Rebuild the sidebar counters from the ticket table."""
+    from .services.counters import rebuild_counters
+    rebuild_counters()
+    click.echo("Counters rebuilt.")
+
+
+@halo_cli.command("wake-snoozes")
+def wake_snoozes_command():
+    """Return tickets whose snooze has ended to Open."""
+    from .services.status import wake_expired_snoozes
+    click.echo(f"Woke {len(wake_expired_snoozes())} tickets.")
+
+
+@halo_cli.command("serve")
+@click.option("--workers", default=1, show_default=True, help="gunicorn worker processes.")
+@click.option("--threads", default=32, show_default=True, help="Threads per worker.")
+def serve_command(workers, threads):
+    """Serve Halo with gunicorn on HALO_HOST:HALO_PORT (threaded workers for WebSockets)."""
+    cfg = current_app.config
+    bind = f"{cfg['HALO_HOST']}:{cfg['HALO_PORT']}"
+    args = ["gunicorn", "--bind", bind, "--worker-class", "gthread", "--workers", str(workers),
+            "--threads", str(threads), "--access-logfile", "-",
+            "--config", "python:halo.gunicorn_conf", "wsgi:app"]
+    click.echo(f"Halo is serving on http://{bind}/")
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    os.execv(gunicorn, args)

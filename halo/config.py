@@ -1,0 +1,78 @@
+"""Configuration: defaults, then instance/halo.cfg, then environment, then test overrides."""
+import os
+import secrets
+
+# Every variable Halo reads from the environment; the README documents each one.
+ENV_KEYS = (
+    "SECRET_KEY", "DATABASE_URL", "REDIS_URL",
+    "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_USERNAME",
+    "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER",
+    "HALO_INBOUND_TOKEN", "HALO_HOST", "HALO_PORT", "HALO_SMTP_PORT", "HALO_DOMAIN",
+    "HALO_ADMIN_EMAIL", "HALO_ADMIN_PASSWORD", "HALO_PAGE_SIZE",
+    "OPENAI_API_KEY", "OPENAI_BASE_URL", "HALO_AI_MODEL",
+)
+INT_KEYS = {"MAIL_PORT", "HALO_PORT", "HALO_SMTP_PORT", "HALO_PAGE_SIZE"}
+BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL"}
+
+
+def defaults(instance_path: str) -> dict:
+    """Settings that work on a fresh machine with nothing configured."""
+    return {
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(instance_path, "halo.db"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "REDIS_URL": "",
+        "HALO_HOST": "127.0.0.1",
+        "HALO_PORT": 5000,
+        "HALO_SMTP_PORT": 2525,
+        "HALO_DOMAIN": "halo.localhost",
+        "HALO_PAGE_SIZE": 25,
+        "HALO_INBOUND_TOKEN": "",
+        "OPENAI_API_KEY": "",
+        "OPENAI_BASE_URL": "",
+        "HALO_AI_MODEL": "gpt-4o-mini",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def from_env(environ=os.environ) -> dict:
+    """The known variables present in the environment, converted to their types."""
+    out = {}
+    for key in ENV_KEYS:
+        if key not in environ:
+            continue
+        value = environ[key]
+        if key in INT_KEYS:
+            value = int(value)
+        elif key in BOOL_KEYS:
+            value = value.lower() in ("1", "true", "yes", "on")
+        out[key] = value
+    if environ.get("DATABASE_URL"):
+        out["SQLALCHEMY_DATABASE_URI"] = normalise_db_url(environ["DATABASE_URL"])
+    return out
+
+
+def normalise_db_url(url: str) -> str:
+    """Accept postgres:// URLs (Heroku style) and select the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def ensure_secret_key(instance_path: str) -> str:
+    """Read instance/secret_key, creating it once, so sessions survive restarts."""
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        key = secrets.token_hex(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(key)
+        return key

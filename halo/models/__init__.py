@@ -1,0 +1,28 @@
+"""Database models, one module per aggregate."""
+import sqlite3
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .knowledge import Directive
+from .settings import Setting
+from .tickets import (
+    BUCKETS, CHANNELS, STATUS_LABELS, STATUSES, Customer, Mention, Message, Ticket, TicketCounter,
+)
+from .users import User
+
+__all__ = [
+    "BUCKETS", "CHANNELS", "STATUS_LABELS", "STATUSES", "Customer", "Directive", "Mention", "Message",
+    "Setting", "Ticket", "TicketCounter", "User",
+]
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """WAL lets readers run beside the one writer; foreign keys keep references honest."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()

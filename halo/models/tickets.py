@@ -1,0 +1,117 @@
+"""Customers, tickets and their threads (messages, notes and events in one timeline)."""
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from .. import clock
+from ..extensions import db
+
+STATUSES = ("open", "priority", "in_progress", "snoozed", "resolved", "spam")
+CHANNELS = ("email", "chat")
+# A bucket groups statuses the inbox lists together, so each view is one index range.
+BUCKETS = {"open": "open", "priority": "open", "in_progress": "open",
+           "snoozed": "snoozed", "resolved": "resolved", "spam": "spam"}
+STATUS_LABELS = {"open": "Open", "priority": "Priority", "in_progress": "In Progress",
+                 "snoozed": "Snoozed", "resolved": "Resolved", "spam": "Spam"}
+
+
+class Customer(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[str | None] = mapped_column(String(16))
+    traits: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email or f"Visitor #{self.id}"
+
+
+class Ticket(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    channel: Mapped[str] = mapped_column(String(10), default="email")
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    bucket: Mapped[str] = mapped_column(String(10), default="open")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    snoozed_until: Mapped[datetime | None]
+    snoozed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    preview: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    last_activity_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    customer = relationship("Customer", lazy="joined", innerjoin=True)
+    assignee = relationship("User", foreign_keys=[assignee_id], lazy="joined")
+    snoozed_by = relationship("User", foreign_keys=[snoozed_by_id])
+
+    __table_args__ = (
+        Index("ix_ticket_bucket_activity", "bucket", "last_activity_at", "id"),
+        Index("ix_ticket_assignee_bucket_activity",
+              "assignee_id", "bucket", "last_activity_at", "id"),
+        Index("ix_ticket_status_activity", "status", "last_activity_at", "id"),
+        Index("ix_ticket_activity", "last_activity_at", "id"),
+        Index("ix_ticket_customer_activity", "customer_id", "last_activity_at"),
+        Index("ix_ticket_status_snoozed", "status", "snoozed_until"),
+    )
+
+    @validates("status")
+    def _keep_bucket(self, _key, value):
+        if value not in STATUSES:
+            raise ValueError(f"unknown status {value!r}")
+        self.bucket = BUCKETS[value]
+        return value
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    def snooze_expired(self, now: datetime) -> bool:
+        """A snoozed ticket whose time has come counts as open again."""
+        return self.status == "snoozed" and (
+            self.snoozed_until is None or self.snoozed_until <= now)
+
+
+class Message(db.Model):
+    """One line of a ticket's thread: a message, an internal note or an event."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"))
+    # customer | agent | ai | note | event
+    kind: Mapped[str] = mapped_column(String(10))
+    channel: Mapped[str | None] = mapped_column(String(10))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str | None] = mapped_column(Text)
+    # Outbound delivery: queued | sent | failed (None for inbound, notes and events)
+    delivery: Mapped[str | None] = mapped_column(String(10))
+    delivery_error: Mapped[str | None] = mapped_column(Text)
+    event_type: Mapped[str | None] = mapped_column(String(40))
+    event_data: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    author = relationship("User", lazy="joined")
+
+    __table_args__ = (Index("ix_message_ticket_created", "ticket_id", "created_at", "id"),)
+
+
+class Mention(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"))
+    message_id: Mapped[int] = mapped_column(ForeignKey("message.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    read_at: Mapped[datetime | None]
+
+    message = relationship("Message")
+
+    __table_args__ = (Index("ix_mention_user_unread", "user_id", "read_at", "ticket_id"),)
+
+
+class TicketCounter(db.Model):
+    """How many tickets sit in each (status, assignee); kept in step on every flush."""
+    status: Mapped[str] = mapped_column(String(12), primary_key=True)
+    # 0 stands for unassigned: NULL cannot take part in a primary key.
+    assignee_key: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,1 @@
+"""Domain rules. The only code that commits, enqueues jobs and publishes events."""

@@ -1,0 +1,39 @@
+"""Assignment: a teammate or Unassigned, with an event for every change."""
+from datetime import datetime
+
+from .. import clock
+from ..extensions import db
+from ..models import Message, Ticket, User
+from .errors import ValidationError
+from .status import get_ticket
+
+
+def active_teammates() -> list[User]:
+    """Teammates who can be assigned or mentioned, by name."""
+    return db.session.scalars(
+        db.select(User).where(User.active.is_(True)).order_by(User.name)).all()
+
+
+def assign_ticket(ticket_id: int, assignee_id: int | None, actor_id: int | None,
+                  now: datetime | None = None) -> Message | None:
+    """Assign to an active teammate (None unassigns); returns the event, or None if unchanged."""
+    ticket = get_ticket(ticket_id)
+    event = _assign(ticket, assignee_id, actor_id, now or clock.now())
+    db.session.commit()
+    return event
+
+
+def _assign(ticket: Ticket, assignee_id, actor_id, now) -> Message | None:
+    """Set the assignee and write the event line (no commit)."""
+    if assignee_id is not None:
+        user = db.session.get(User, assignee_id)
+        if user is None or not user.active:
+            raise ValidationError("That teammate does not exist or is deactivated.")
+    if ticket.assignee_id == assignee_id:
+        return None
+    data = {"from": ticket.assignee_id, "to": assignee_id}
+    ticket.assignee_id = assignee_id
+    event = Message(ticket_id=ticket.id, kind="event", event_type="assignment",
+                    event_data=data, author_id=actor_id, created_at=now)
+    db.session.add(event)
+    return event

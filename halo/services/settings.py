@@ -1,0 +1,25 @@
+"""Workspace settings with defaults; read often, written rarely."""
+from ..extensions import db
+from ..models import Setting
+
+DEFAULTS = {
+    "auto_assign_on_reply": False,
+}
+
+
+def get_setting(key: str):
+    """The stored value, or the default."""
+    row = db.session.get(Setting, key)
+    return DEFAULTS.get(key) if row is None else row.value
+
+
+def set_setting(key: str, value) -> None:
+    """Store a value and commit."""
+    if key not in DEFAULTS:
+        raise KeyError(key)
+    row = db.session.get(Setting, key)
+    if row is None:
+        db.session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+    db.session.commit()

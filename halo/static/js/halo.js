@@ -1,0 +1,79 @@
+// Halo's own behaviour: @mention autocomplete in the note composer.
+(function () {
+  "use strict";
+
+  function currentToken(textarea) {
+    const upto = textarea.value.slice(0, textarea.selectionStart);
+    const match = /(^|[\s(])@([\w.-]*)$/.exec(upto);
+    return match ? { query: match[2].toLowerCase(), start: upto.length - match[2].length - 1 } : null;
+  }
+
+  function closeMenu(textarea) {
+    const menu = textarea.parentElement.querySelector(".mention-menu");
+    if (menu) menu.remove();
+  }
+
+  function insert(textarea, token, handle) {
+    const before = textarea.value.slice(0, token.start);
+    const after = textarea.value.slice(textarea.selectionStart);
+    textarea.value = before + "@" + handle + " " + after;
+    const caret = before.length + handle.length + 2;
+    textarea.setSelectionRange(caret, caret);
+    textarea.focus();
+    closeMenu(textarea);
+  }
+
+  function openMenu(textarea) {
+    closeMenu(textarea);
+    const token = currentToken(textarea);
+    if (!token) return;
+    const handles = JSON.parse(textarea.dataset.mentions || "[]");
+    const names = JSON.parse(textarea.dataset.mentionNames || "[]");
+    const found = handles.map((h, i) => ({ handle: h, name: names[i] || h }))
+      .filter((p) => p.handle.toLowerCase().startsWith(token.query) || p.name.toLowerCase().includes(token.query))
+      .slice(0, 8);
+    if (!found.length) return;
+    const menu = document.createElement("ul");
+    menu.className = "mention-menu";
+    menu.setAttribute("role", "listbox");
+    found.forEach((person, i) => {
+      const li = document.createElement("li");
+      li.setAttribute("role", "option");
+      li.dataset.handle = person.handle;
+      if (i === 0) li.classList.add("active");
+      li.textContent = person.name;
+      const small = document.createElement("small");
+      small.textContent = "@" + person.handle;
+      li.appendChild(small);
+      li.addEventListener("mousedown", (e) => { e.preventDefault(); insert(textarea, token, person.handle); });
+      menu.appendChild(li);
+    });
+    menu.style.top = textarea.offsetHeight + "px";
+    textarea.parentElement.appendChild(menu);
+  }
+
+  function move(menu, step) {
+    const items = [...menu.children];
+    const at = items.findIndex((li) => li.classList.contains("active"));
+    items[at].classList.remove("active");
+    items[(at + step + items.length) % items.length].classList.add("active");
+  }
+
+  document.addEventListener("input", (e) => {
+    if (e.target.matches("textarea[data-mentions]")) openMenu(e.target);
+  });
+  document.addEventListener("keydown", (e) => {
+    const textarea = e.target;
+    if (!textarea.matches || !textarea.matches("textarea[data-mentions]")) return;
+    const menu = textarea.parentElement.querySelector(".mention-menu");
+    if (!menu) return;
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") { e.preventDefault(); move(menu, e.key === "ArrowDown" ? 1 : -1); }
+    else if (e.key === "Enter" || e.key === "Tab") {
+      e.preventDefault();
+      insert(textarea, currentToken(textarea), menu.querySelector("li.active").dataset.handle);
+    } else if (e.key === "Escape") closeMenu(textarea);
+  });
+  document.addEventListener("focusout", (e) => {
+    if (e.target.matches && e.target.matches("textarea[data-mentions]")) setTimeout(() => closeMenu(e.target), 150);
+  });
+})();

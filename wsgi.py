@@ -1,0 +1,3 @@
+from halo import create_app
+
+app = create_app()
