@@ -31,8 +31,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import models  # noqa: F401  (register tables with the metadata)
     from .blueprints import register_blueprints
     from .cli import halo_cli
+    from .queue import init_queue
     from .web import register_web
 
+    init_queue(app)
     register_web(app)
     register_blueprints(app)
     app.cli.add_command(halo_cli)

@@ -63,6 +63,22 @@ def wake_snoozes_command():
     click.echo(f"Woke {len(wake_expired_snoozes())} tickets.")
 
 
+@halo_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker_command(burst):
+    """Run an RQ worker for the halo queue (scaled-out mode, needs REDIS_URL)."""
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.ClickException("REDIS_URL is not set: the embedded server runs jobs in-process.")
+    connection = Redis.from_url(url)
+    # SimpleWorker runs jobs in this process, inside this app context (no fork, no shared
+    # database connections between parent and child).
+    worker = SimpleWorker([Queue("halo", connection=connection)], connection=connection)
+    worker.work(burst=burst, with_scheduler=True)
+
+
 @halo_cli.command("serve")
 @click.option("--workers", default=1, show_default=True, help="gunicorn worker processes.")
 @click.option("--threads", default=32, show_default=True, help="Threads per worker.")

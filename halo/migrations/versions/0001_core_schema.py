@@ -1,6 +1,6 @@
 """core schema
 
-Revision ID: 28ff0d292197
+Revision ID: 0001_core
 Revises: 
 Create Date: 2026-11-24 02:11:39.053281
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '28ff0d292197'
+revision = '0001_core'
 down_revision = None
 branch_labels = None
 depends_on = None

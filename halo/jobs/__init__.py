@@ -1,0 +1,1 @@
+"""Thin RQ entry points: ids in, one service call, inside an app context."""

@@ -1,0 +1,140 @@
+"""Background jobs: RQ on Redis when REDIS_URL is set, an in-process worker otherwise.
+
+Jobs are named by dotted path ("halo.jobs.email.send_email") and take ids, never ORM
+objects. Both backends retry a failing job with the same backoff, and both run it
+inside an app context. HALO_QUEUE="sync" (tests) runs a job at once, in the caller.
+"""
+import heapq
+import importlib
+import itertools
+import logging
+import threading
+import time
+
+from flask import Flask, current_app
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RETRY_INTERVALS = (10, 30, 120, 600, 1800)
+
+
+def resolve(path: str):
+    """Import a job function from its dotted path."""
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def enqueue(path: str, *args, job_id: str | None = None, delay: float = 0,
+            retry_intervals: tuple[int, ...] = DEFAULT_RETRY_INTERVALS) -> None:
+    """Run path(*args) in the background; job_id makes a second enqueue of the same job a no-op."""
+    backend = current_app.extensions["halo_queue"]
+    backend.enqueue(path, args, job_id=job_id, delay=delay, retry_intervals=retry_intervals)
+
+
+class SyncQueue:
+    """Runs each job immediately in the caller (tests of code around a job)."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.ran: list[tuple[str, tuple]] = []
+
+    def enqueue(self, path, args, job_id=None, delay=0, retry_intervals=()):
+        self.ran.append((path, args))
+        resolve(path)(*args)
+
+
+class ThreadQueue:
+    """One worker thread with a time-ordered heap: the embedded default, no server needed."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self._heap: list = []
+        self._pending: set[str] = set()
+        self._seq = itertools.count()
+        self._cv = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def enqueue(self, path, args, job_id=None, delay=0, retry_intervals=DEFAULT_RETRY_INTERVALS):
+        with self._cv:
+            if job_id and job_id in self._pending:
+                return
+            if job_id:
+                self._pending.add(job_id)
+            self._push(time.monotonic() + delay, (path, args, job_id, tuple(retry_intervals), 0))
+            self._ensure_thread()
+
+    def _push(self, when, job):
+        heapq.heappush(self._heap, (when, next(self._seq), job))
+        self._cv.notify()
+
+    def _ensure_thread(self):
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._loop, name="halo-jobs", daemon=True)
+            self._thread.start()
+
+    def _loop(self):
+        while True:
+            with self._cv:
+                while not self._heap or self._heap[0][0] > time.monotonic():
+                    self._cv.wait(None if not self._heap else self._heap[0][0] - time.monotonic())
+                _, _, job = heapq.heappop(self._heap)
+            self._run(job)
+
+    def _run(self, job):
+        path, args, job_id, intervals, attempt = job
+        try:
+            with self.app.app_context():
+                resolve(path)(*args)
+        except Exception:
+            log.exception("job %s%r failed (attempt %d)", path, args, attempt + 1)
+            if attempt < len(intervals):
+                with self._cv:
+                    self._push(time.monotonic() + intervals[attempt],
+                               (path, args, job_id, intervals, attempt + 1))
+                return
+        if job_id:
+            with self._cv:
+                self._pending.discard(job_id)
+
+    def drain(self, timeout: float = 10) -> bool:
+        """Wait until no job is due now (benchmarks and demos; tests use SyncQueue or RQ)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with self._cv:
+                if not any(when <= time.monotonic() for when, _, _ in self._heap):
+                    return True
+            time.sleep(0.01)
+        return False
+
+
+class RQQueue:
+    """RQ on Redis: jobs survive a restart and any number of `halo worker` processes run them."""
+
+    def __init__(self, app: Flask):
+        from redis import Redis
+        from rq import Queue
+        self.app = app
+        self.redis = Redis.from_url(app.config["REDIS_URL"])
+        self.queue = Queue("halo", connection=self.redis)
+
+    def enqueue(self, path, args, job_id=None, delay=0, retry_intervals=DEFAULT_RETRY_INTERVALS):
+        from datetime import timedelta
+
+        from rq import Retry
+        retry = Retry(max=len(retry_intervals), interval=list(retry_intervals)) if retry_intervals else None
+        if job_id:
+            existing = self.queue.fetch_job(job_id)
+            if existing is not None and existing.get_status(refresh=True) in ("queued", "scheduled", "started", "deferred"):
+                return
+        kwargs = {"job_id": job_id, "retry": retry, "result_ttl": 3600, "failure_ttl": 7 * 86400}
+        if delay:
+            self.queue.enqueue_in(timedelta(seconds=delay), path, *args, **kwargs)
+        else:
+            self.queue.enqueue(path, *args, **kwargs)
+
+
+def init_queue(app: Flask) -> None:
+    """Pick the backend from configuration."""
+    kind = app.config.get("HALO_QUEUE") or ("rq" if app.config.get("REDIS_URL") else "thread")
+    backend = {"sync": SyncQueue, "thread": ThreadQueue, "rq": RQQueue}[kind]
+    app.extensions["halo_queue"] = backend(app)

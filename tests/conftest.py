@@ -1,0 +1,133 @@
+"""Shared fixtures: an app migrated once per run, emptied after every test.
+
+HALO_TEST_DATABASE_URL points the suite at PostgreSQL (CI runs it twice); the
+default is a SQLite file in a temporary folder.
+"""
+import os
+import re
+
+import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import text
+
+from halo import clock, create_app
+from halo.config import normalise_db_url
+from halo.extensions import db
+
+from . import factories
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    url = os.environ.get("HALO_TEST_DATABASE_URL")
+    url = normalise_db_url(url) if url else "sqlite:///" + str(tmp_path_factory.mktemp("db") / "halo.db")
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret",
+                      })
+    with app.app_context():
+        if url.startswith("postgresql"):
+            downgrade(revision="base")
+        upgrade()
+    yield app
+
+
+@pytest.fixture(autouse=True)
+def _clean(app):
+    """Each test starts from an empty, migrated database and the real clock."""
+    ctx = app.app_context()
+    ctx.push()
+    yield
+    db.session.rollback()
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
+    db.session.remove()
+    clock.set_now(None)
+    ctx.pop()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Browser:
+    """A test client that signs in and sends the session's CSRF token like a real form."""
+
+    def __init__(self, client):
+        self.client = client
+        self.token = None
+
+    def login(self, email, password="password123", remember=False):
+        page = self.client.get("/login")
+        token = TOKEN.search(page.get_data(as_text=True)).group(1)
+        data = {"email": email, "password": password, "csrf_token": token}
+        if remember:
+            data["remember"] = "on"
+        response = self.client.post("/login", data=data)
+        self.token = self._token()
+        return response
+
+    def _token(self):
+        page = self.client.get("/knowledge/training")
+        match = TOKEN.search(page.get_data(as_text=True))
+        return match.group(1) if match else None
+
+    def get(self, url, hx=False, **kw):
+        return self.client.get(url, headers=_hx(hx), **kw)
+
+    def post(self, url, data=None, hx=False, csrf=True, **kw):
+        data = dict(data or {})
+        if csrf and self.token:
+            data.setdefault("csrf_token", self.token)
+        return self.client.post(url, data=data, headers=_hx(hx), **kw)
+
+
+def _hx(hx):
+    return {"HX-Request": "true"} if hx else {}
+
+
+@pytest.fixture
+def admin():
+    return factories.make_user(email="admin@example.com", name="Ada Admin", role="admin")
+
+
+@pytest.fixture
+def agent():
+    return factories.make_user(email="sara@example.com", name="Sara Lind")
+
+
+@pytest.fixture
+def as_admin(client, admin):
+    browser = Browser(client)
+    browser.login(admin.email)
+    return browser
+
+
+@pytest.fixture
+def as_agent(client, agent):
+    browser = Browser(client)
+    browser.login(agent.email)
+    return browser
+
+
+@pytest.fixture
+def frozen():
+    """Freeze the clock; returns a setter for moving it."""
+    from datetime import datetime
+    start = datetime(2026, 11, 24, 9, 0, 0)
+    clock.set_now(start)
+
+    def move(to):
+        clock.set_now(to)
+        return to
+    move.start = start
+    return move
+
+
+def pytest_collection_modifyitems(config, items):
+    """Sanity: the suite never leaves a frozen clock behind (checked by _clean)."""
+
+
+__all__ = ["Browser", "text"]

@@ -1,0 +1,118 @@
+"""Status rules against the table in DESIGN.md."""
+from datetime import timedelta
+
+import pytest
+
+from halo.extensions import db
+from halo.models import Message
+from halo.services import status
+from halo.services.errors import InvalidTransition, NotFound, ValidationError
+from halo.services.status import ALLOWED_FROM, change_status, on_customer_activity, wake_expired_snoozes
+from tests.factories import make_ticket, make_user
+
+ALL = ("open", "priority", "in_progress", "snoozed", "resolved", "spam")
+
+
+def events(ticket_id):
+    return db.session.scalars(db.select(Message).where(
+        Message.ticket_id == ticket_id, Message.kind == "event").order_by(Message.id)).all()
+
+
+@pytest.mark.parametrize("current", ALL)
+@pytest.mark.parametrize("target", [s for s in ALL if s != "snoozed"])
+def test_transition_table(current, target, frozen):
+    user = make_user()
+    ticket = make_ticket(status=current, snoozed_until=frozen.start + timedelta(hours=1)
+                         if current == "snoozed" else None)
+    if current == target:
+        assert change_status(ticket.id, target, user.id) is None
+        assert events(ticket.id) == []
+    elif current in ALLOWED_FROM[target]:
+        event = change_status(ticket.id, target, user.id)
+        assert db.session.get(type(ticket), ticket.id).status == target
+        assert event.event_data == {"from": current, "to": target}
+        assert event.author_id == user.id and event.created_at == frozen.start
+    else:
+        with pytest.raises(InvalidTransition):
+            change_status(ticket.id, target, user.id)
+        assert db.session.get(type(ticket), ticket.id).status == current
+        assert events(ticket.id) == []
+
+
+def test_resolved_and_spam_must_be_reopened_first():
+    user = make_user()
+    for current in ("resolved", "spam"):
+        ticket = make_ticket(status=current)
+        with pytest.raises(InvalidTransition, match="reopen it first"):
+            change_status(ticket.id, "in_progress", user.id)
+        change_status(ticket.id, "open", user.id)
+        assert ticket.status == "open"
+
+
+def test_snooze_needs_a_future_time(frozen):
+    user = make_user()
+    ticket = make_ticket()
+    with pytest.raises(ValidationError, match="future"):
+        change_status(ticket.id, "snoozed", user.id, until=frozen.start - timedelta(minutes=1))
+    with pytest.raises(ValidationError, match="future"):
+        change_status(ticket.id, "snoozed", user.id, until=frozen.start)
+    with pytest.raises(ValidationError):
+        change_status(ticket.id, "snoozed", user.id, until=None)
+    assert ticket.status == "open" and events(ticket.id) == []
+
+
+def test_snooze_records_until_and_who(frozen):
+    user = make_user()
+    ticket = make_ticket()
+    until = frozen.start + timedelta(days=1)
+    event = change_status(ticket.id, "snoozed", user.id, until=until)
+    assert (ticket.status, ticket.snoozed_until, ticket.snoozed_by_id) == ("snoozed", until, user.id)
+    assert event.event_data["until"] == until.isoformat()
+    # Re-snoozing moves the time and writes a new event.
+    change_status(ticket.id, "snoozed", user.id, until=until + timedelta(hours=2))
+    assert ticket.snoozed_until == until + timedelta(hours=2)
+    assert len(events(ticket.id)) == 2
+    change_status(ticket.id, "open", user.id)
+    assert ticket.snoozed_until is None and ticket.snoozed_by_id is None
+
+
+def test_unknown_status_and_ticket():
+    user = make_user()
+    ticket = make_ticket()
+    with pytest.raises(ValidationError, match="Unknown status"):
+        change_status(ticket.id, "closed", user.id)
+    with pytest.raises(NotFound):
+        change_status(999_999, "priority", user.id)
+
+
+@pytest.mark.parametrize("current, expected", [
+    ("snoozed", "open"), ("resolved", "open"), ("priority", "priority"),
+    ("in_progress", "in_progress"), ("open", "open"), ("spam", "spam")])
+def test_customer_activity_unsnoozes_and_reopens(current, expected, frozen):
+    ticket = make_ticket(status=current, snoozed_until=frozen.start + timedelta(days=2)
+                         if current == "snoozed" else None)
+    event = on_customer_activity(ticket, frozen.start)
+    db.session.commit()
+    assert ticket.status == expected
+    if current != expected:
+        assert event.event_data == {"from": current, "to": "open", "reason": "customer replied"}
+        assert event.author_id is None
+    else:
+        assert event is None
+
+
+def test_wake_expired_snoozes(frozen):
+    user = make_user()
+    due = make_ticket()
+    later = make_ticket()
+    change_status(due.id, "snoozed", user.id, until=frozen.start + timedelta(hours=1))
+    change_status(later.id, "snoozed", user.id, until=frozen.start + timedelta(hours=3))
+    frozen(frozen.start + timedelta(hours=2))
+    assert wake_expired_snoozes() == [due.id]
+    assert (due.status, later.status) == ("open", "snoozed")
+    assert events(due.id)[-1].event_data["reason"] == "snooze ended"
+
+
+def test_get_ticket_not_found():
+    with pytest.raises(NotFound):
+        status.get_ticket(12345)
