@@ -7,6 +7,7 @@ import os
 import re
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
@@ -47,8 +48,24 @@ def _clean(app):
     ctx.pop()
 
 
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context, session and g, as in production.
+
+    Tests hold an app context open for the services; without this, Flask would reuse
+    it for requests and share g (the logged-in user) and the session across them.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()  # end the test's transaction so it sees what the request writes
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = FreshContextClient
     return app.test_client()
 
 

@@ -1,0 +1,110 @@
+"""Inbox views, keyset pagination, counters and snooze judged at query time."""
+from datetime import timedelta
+
+import pytest
+
+from halo import clock
+from halo.extensions import db
+from halo.models import Ticket
+from halo.services.assignment import assign_ticket
+from halo.services.counters import counter_rows, rebuild_counters
+from halo.services.inbox import decode_cursor, list_tickets, view_counts
+from halo.services.status import change_status
+from tests.factories import make_customer, make_ticket, make_user
+
+
+def ids(view, user, now, **kw):
+    return [t.id for t in list_tickets(view, user.id, now, **kw)[0]]
+
+
+def test_each_view_lists_what_it_should(frozen):
+    me, other = make_user(), make_user()
+    c = make_customer()
+    t = {s: make_ticket(customer=c, status=s, now=frozen.start - timedelta(minutes=i),
+                        snoozed_until=frozen.start + timedelta(hours=1) if s == "snoozed" else None)
+         for i, s in enumerate(["open", "priority", "in_progress", "snoozed", "resolved", "spam"])}
+    assign_ticket(t["open"].id, me.id, me.id)
+    assign_ticket(t["priority"].id, other.id, me.id)
+    now = frozen.start
+    assert ids("open", me, now) == [t["open"].id, t["priority"].id, t["in_progress"].id]
+    assert ids("mine", me, now) == [t["open"].id]
+    assert ids("unassigned", me, now) == [t["in_progress"].id]
+    assert ids("priority", me, now) == [t["priority"].id]
+    assert ids("snoozed", me, now) == [t["snoozed"].id]
+    assert ids("resolved", me, now) == [t["resolved"].id]
+    assert ids("spam", me, now) == [t["spam"].id]
+    assert len(ids("all", me, now)) == 6
+    counts = view_counts(me.id, now)
+    assert counts == {"open": 3, "mine": 1, "unassigned": 1, "priority": 1, "snoozed": 1,
+                      "resolved": 1, "spam": 1, "all": 6, "mentions": 0}
+
+
+def test_snooze_returns_to_default_views_when_its_time_passes(frozen):
+    me = make_user()
+    ticket = make_ticket()
+    change_status(ticket.id, "snoozed", me.id, until=frozen.start + timedelta(hours=2))
+    assign_ticket(ticket.id, me.id, me.id)
+    assert ids("open", me, clock.now()) == [] and ids("mine", me, clock.now()) == []
+    assert view_counts(me.id, clock.now())["snoozed"] == 1
+    later = frozen(frozen.start + timedelta(hours=3))
+    # No job has run: the view itself judges the snooze by the clock.
+    assert db.session.get(Ticket, ticket.id).status == "snoozed"
+    assert ids("open", me, later) == [ticket.id]
+    assert ids("mine", me, later) == [ticket.id]
+    assert ids("snoozed", me, later) == []
+    counts = view_counts(me.id, later)
+    assert (counts["open"], counts["mine"], counts["snoozed"]) == (1, 1, 0)
+
+
+def test_keyset_pages_walk_every_ticket_once(frozen):
+    me = make_user()
+    c = make_customer()
+    same_time = frozen.start - timedelta(hours=1)
+    made = [make_ticket(customer=c, now=same_time if i % 3 == 0 else frozen.start - timedelta(minutes=i))
+            for i in range(23)]
+    seen, cursor = [], None
+    while True:
+        page, cursor = list_tickets("all", me.id, frozen.start, cursor, limit=5)
+        seen += [t.id for t in page]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(t.id for t in made)
+    assert len(seen) == len(set(seen))
+    keys = [(db.session.get(Ticket, i).last_activity_at, i) for i in seen]
+    assert keys == sorted(keys, reverse=True)
+
+
+def test_woken_snoozes_merge_into_pages_in_order(frozen):
+    me = make_user()
+    c = make_customer()
+    tickets = [make_ticket(customer=c, now=frozen.start - timedelta(minutes=i)) for i in range(6)]
+    for t in tickets[::2]:
+        change_status(t.id, "snoozed", me.id, until=frozen.start + timedelta(minutes=5))
+    later = frozen(frozen.start + timedelta(minutes=10))
+    first, cursor = list_tickets("open", me.id, later, limit=4)
+    rest, end = list_tickets("open", me.id, later, cursor, limit=4)
+    assert [t.id for t in first + rest] == [t.id for t in tickets] and end is None
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "2026-13-45_x", "_", ""])
+def test_malformed_cursor_means_first_page(cursor):
+    assert decode_cursor(cursor) is None
+
+
+def test_counters_follow_every_change_and_rebuild_agrees(frozen):
+    me, other = make_user(), make_user()
+    tickets = [make_ticket() for _ in range(4)]
+    change_status(tickets[0].id, "priority", me.id)
+    assign_ticket(tickets[1].id, other.id, me.id)
+    change_status(tickets[2].id, "resolved", me.id)
+    db.session.delete(tickets[3])
+    db.session.commit()
+    live = sorted((s, a, n) for s, a, n in counter_rows() if n)
+    rebuild_counters()
+    assert sorted((s, a, n) for s, a, n in counter_rows() if n) == live
+    assert live == sorted([("priority", 0, 1), ("open", other.id, 1), ("resolved", 0, 1)])
+
+
+def test_unknown_view():
+    with pytest.raises(KeyError):
+        list_tickets("archive", 1, clock.now())

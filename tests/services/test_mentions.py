@@ -1,0 +1,45 @@
+"""@mentions in notes notify teammates until they read the ticket."""
+from halo import clock
+from halo.extensions import db
+from halo.models import Mention
+from halo.services.inbox import list_tickets, view_counts
+from halo.services.mentions import mark_mentions_read, mentioned_users
+from halo.services.replies import post_reply
+from tests.factories import make_ticket, make_user
+
+
+def test_mention_notifies_and_lists_until_read(frozen):
+    ada = make_user(name="Ada Lovelace")
+    ben = make_user(name="Ben Okri")
+    ticket = make_ticket()
+    post_reply(ticket.id, ada.id, f"@{ben.handle} can you check the refund?", "note")
+    assert view_counts(ben.id, clock.now())["mentions"] == 1
+    assert [t.id for t in list_tickets("mentions", ben.id, clock.now())[0]] == [ticket.id]
+    assert view_counts(ada.id, clock.now())["mentions"] == 0
+    assert mark_mentions_read(ticket.id, ben.id, clock.now()) == 1
+    assert view_counts(ben.id, clock.now())["mentions"] == 0
+    assert list_tickets("mentions", ben.id, clock.now())[0] == []
+
+
+def test_mentions_are_matched_exactly_once_and_skip_self_and_inactive():
+    ada = make_user(name="Ada")
+    ben = make_user(name="Ben")
+    gone = make_user(name="Gone", active=False)
+    ticket = make_ticket()
+    body = f"@{ben.handle} @{ben.handle.upper()}, @{ada.handle} @{gone.handle} mail@{ben.handle}.com"
+    post_reply(ticket.id, ada.id, body, "note")
+    rows = db.session.scalars(db.select(Mention)).all()
+    assert [m.user_id for m in rows] == [ben.id]
+
+
+def test_mentions_only_in_notes():
+    ada, ben = make_user(), make_user()
+    ticket = make_ticket()
+    post_reply(ticket.id, ada.id, f"Hi @{ben.handle}", "email")
+    assert db.session.scalar(db.select(db.func.count(Mention.id))) == 0
+
+
+def test_trailing_punctuation_and_email_addresses():
+    ben = make_user(name="Ben")
+    assert [u.id for u in mentioned_users(f"thanks @{ben.handle}.")] == [ben.id]
+    assert mentioned_users(f"write to x@{ben.handle}") == []
