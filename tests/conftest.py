@@ -143,8 +143,19 @@ def frozen():
     return move
 
 
-def pytest_collection_modifyitems(config, items):
-    """Sanity: the suite never leaves a frozen clock behind (checked by _clean)."""
+@pytest.fixture
+def live_server(app):
+    """Serve the test app on a free 127.0.0.1 port in a thread; yields the base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    db.session.commit()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
 
 
 __all__ = ["Browser", "text"]

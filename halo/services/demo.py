@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from .. import clock
 from ..extensions import db
-from ..models import Customer, Directive, Message, Ticket, User
+from ..models import Customer, Directive, Mention, Message, Ticket, User
 from .accounts import create_user, find_by_email
 
 PASSWORD = "demo-password"
@@ -106,8 +106,12 @@ def _ticket(rng, now, team, customer, status, i) -> None:
     if rng.random() < 0.3:
         at += timedelta(minutes=rng.randint(1, 90))
         other = rng.choice([u for u in team if u.id != agent.id])
-        items.append(Message(ticket_id=ticket.id, kind="note", author_id=agent.id,
-                             body_text=rng.choice(NOTES).format(h=other.handle), created_at=at))
+        note = Message(ticket_id=ticket.id, kind="note", author_id=agent.id,
+                       body_text=rng.choice(NOTES).format(h=other.handle), created_at=at)
+        items.append(note)
+        if "@" in note.body_text:
+            db.session.add(Mention(user_id=other.id, ticket_id=ticket.id, message=note, created_at=at,
+                                   read_at=None if rng.random() < 0.3 else at))
     if status in ("priority", "in_progress", "resolved", "snoozed") or rng.random() < 0.3:
         at += timedelta(minutes=rng.randint(2, 240))
         items.append(Message(ticket_id=ticket.id, kind="event", event_type="status", author_id=agent.id,
@@ -123,5 +127,6 @@ def _ticket(rng, now, team, customer, status, i) -> None:
                                  body_text=rng.choice(["Thanks, that worked!", "Great, much appreciated.", "Still seeing it, sorry — any other idea?"])))
     at = min(at, now)
     ticket.last_activity_at = at
-    ticket.preview = " ".join(items[-1].body_text.split())[:200] if items[-1].kind != "event" else question[:200]
+    visible = [m for m in items if m.kind in ("customer", "agent", "ai")]
+    ticket.preview = " ".join(visible[-1].body_text.split())[:200]
     db.session.add_all(items)
