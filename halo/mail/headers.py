@@ -8,6 +8,7 @@ from .charsets import decode_bytes
 
 # Tolerant on purpose: spaces inside the text and missing separators between words occur.
 _WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=")
+_EMAIL = re.compile(r"[^\s<>\"'(),;:@]+@[\w-]+(?:\.[\w-]+)+", re.U)
 _ID = re.compile(r"<([^<>\s]+)>")
 
 
@@ -28,6 +29,8 @@ def _word_bytes(encoding, text):
         text = text.replace("_", " ")
         return re.sub(r"=([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16)),
                       text).encode("latin-1", "replace")
+    if re.search(r"[^A-Za-z0-9+/=\s]", text):
+        return None  # not base64 at all: keep the word as literal text
     text = re.sub(r"[^A-Za-z0-9+/]", "", text)
     text = text[: len(text) - len(text) % 4] if len(text) % 4 == 1 else text
     try:
@@ -39,27 +42,30 @@ def _word_bytes(encoding, text):
 def decode_words(value):
     """Decode RFC 2047 encoded words, joining adjacent ones so split characters survive."""
     text = re.sub(r"\r?\n(?=[ \t])", "", raw_to_text(value)).replace("\r", "").replace("\n", " ")
-    out, pending, charset, pos = [], b"", None, 0
+    out, pending, charset, pos, after_word = [], b"", None, 0, False
     for m in _WORD.finditer(text):
-        gap = text[pos:m.start()]
-        word_charset = m.group(1).split("*")[0]
-        if gap and not (pending and gap.isspace()) or (pending and word_charset != charset):
-            if pending:
-                out.append(decode_bytes(pending, charset))
+        gap, word_charset = text[pos:m.start()], m.group(1).split("*")[0]
+        data = _word_bytes(m.group(2), m.group(3))
+        # Whitespace between two encoded words is folding, not content (RFC 2047 6.2).
+        if pending and (data is None or word_charset != charset or not _blank(gap)):
+            out.append(decode_bytes(pending, charset))
             pending = b""
-            if gap and not (out and gap.isspace() and pos and not pending and _was_word(text, pos)):
-                out.append(gap)
-        pending += _word_bytes(m.group(2), m.group(3))
-        charset, pos = word_charset, m.end()
+        if not (after_word and _blank(gap) and data is not None):
+            out.append(gap)
+        if data is None:
+            out.append(m.group(0))
+        else:
+            pending += data
+            charset = word_charset
+        pos, after_word = m.end(), data is not None
     if pending:
         out.append(decode_bytes(pending, charset))
     out.append(text[pos:])
     return "".join(out)
 
 
-def _was_word(text, pos):
-    # Whitespace between two encoded words is folding, not content (RFC 2047 section 6.2).
-    return text[:pos].endswith("?=")
+def _blank(gap):
+    return not gap or gap.isspace()
 
 
 def header_text(value):
@@ -102,7 +108,13 @@ def _one_address(chunk):
         name, addr = parseaddr(chunk)
         if not addr and "@" in chunk:
             addr = chunk
-    return header_text(name), header_text(addr).strip("<> ")
+    name, addr = header_text(name), header_text(addr).strip("<> ")
+    if addr and not _EMAIL.fullmatch(addr) and _EMAIL.search(addr):
+        # Unbalanced quotes or brackets: salvage the mailbox, keep the rest as the name.
+        found = _EMAIL.search(addr)
+        name = name or re.sub(r'[<>"]', "", addr[:found.start()]).strip()
+        addr = found.group(0)
+    return name, addr
 
 
 def parse_addresses(value):

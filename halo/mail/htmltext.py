@@ -16,7 +16,7 @@ class _TextExtractor(HTMLParser):
     def _flush(self):
         text = "".join(self.current)
         if not self.pre:
-            text = re.sub(r"[ \t\r\n\f\u200b]+", " ", text).strip()
+            text = re.sub(r"[ \t\r\n\f\u200b\xa0]+", " ", text).strip()
         for line in text.split("\n") or [""]:
             self.lines.append("> " * self.quote + line if line or self.quote else line)
         self.current = []

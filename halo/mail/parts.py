@@ -84,7 +84,8 @@ def part_text(part):
         charset = None
     if isinstance(charset, tuple):
         charset = charset[2]
-    return decode_bytes(payload_bytes(part), charset)
+    text = decode_bytes(payload_bytes(part), charset)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def walk(msg):

@@ -2,17 +2,18 @@
 import re
 
 # Verbs that end an attribution line ("On <date>, <name> wrote:") in the languages we meet.
-_WROTE = (r"wrote|writes|a écrit|a ecrit|écrivait|schrieb|schreef|escribió|escribio|"
-          r"ha scritto|scrisse|escreveu|skrev|kirjoitti|napisał|napisal|napsal|"
-          r"пишет|написал|написала|написал\(а\)|írta|yazdı|έγραψε|כתב|写道|寫道|"
-          r"skrifaði|rašė|rakstīja|kirjutas|wrote on")
-_ATTRIBUTION = re.compile(
-    r"^\s*(?:[-*_>\s]*)(?:(?:On|Le|Am|El|Il|Em|Op|Den|Dne|W dniu|Pe|På|Às|No)\b|"
-    r"\d|[^\W\d]{1,10}[.,]?\s+\d)"
-    r".{0,400}?(?:" + _WROTE + r")\b(?:[^:\n]{0,120}:|\s*-*)\s*\**\s*$",
-    re.I | re.S)
-# A bare "<someone> wrote:" line only counts when it carries an address or a date.
-_BARE_WROTE = re.compile(r"^.{0,200}(?:@|\d).{0,200}(?:" + _WROTE + r")\s*[:-]*\s*$", re.I | re.S)
+_WROTE_WORDS = (
+    "wrote", "writes", "a écrit", "a ecrit", "écrivait", "schrieb", "schreef", "escribió",
+    "escribio", "ha scritto", "scrisse", "escreveu", "skrev", "kirjoitti", "napisał", "napisal",
+    "napsal", "пишет", "написал", "написала", "írta", "yazdı", "έγραψε", "כתב", "写道", "寫道",
+    "skrifaði", "rašė", "rakstīja", "kirjutas")
+_VERB_HINT = re.compile("|".join(re.escape(w) for w in _WROTE_WORDS))
+_ATTR_START = re.compile(
+    r"^\s*[-*_>\s]*(?:(?:On|Le|Am|El|Il|Em|Op|Den|Dne|W dniu|Pe|På|Às|No)\b|"
+    r"\d|[^\W\d]{1,10}[.,]?\s+\d)", re.I)
+# After the verb: nothing but a colon (maybe after the name, as German puts it) or dashes.
+_ATTR_TAIL = re.compile(r"^(?:[^:\n]{0,120}:|\s*-*)\s*\**\s*$")
+_BARE_TAIL = re.compile(r"^\s*[:-]*\s*$")
 _SEPARATOR = re.compile(
     r"^\s*[-=_*]{2,}\s*(?:original message|original-nachricht|ursprüngliche nachricht|"
     r"message d'origine|message original|mensaje original|messaggio originale|"
@@ -133,16 +134,39 @@ def _is_quote_header(lines, i):
         return True
     if _FROM_LINE.match(line) and _header_block_follows(lines, i):
         return True
-    for span in range(1, 5):
+    if len(line) > 1000:  # no client writes headers that long; spare the regexes
+        return False
+    max_span = 5 if _ATTR_START.match(line) else 2  # only attributions wrap over lines
+    for span in range(1, max_span):
         joined = " ".join(x.strip() for x in lines[i:i + span])
-        if _ATTRIBUTION.match(joined):
+        if _is_attribution(joined, bare_ok=span == 1):
             return True
-        if span == 1 and (_BARE_WROTE.match(joined) or _ADDR_COLON.match(joined)):
+        if span == 1 and "@" in joined and joined.rstrip().endswith(":") and _ADDR_COLON.match(joined):
             return True
         nxt = lines[i + span] if i + span < len(lines) else ""
         # Gmail wraps long attributions, sometimes leaving only ">:" on the last line.
         if not nxt.strip() or (_is_quoted(nxt) and not _WRAPPED_END.match(nxt)):
             break
+    return False
+
+
+def _is_attribution(joined, bare_ok):
+    # Verb located with plain string search: regexes scanning for 30 verbs at every
+    # position of every line made long bodies take seconds.
+    low = joined.lower()
+    if not _VERB_HINT.search(low):
+        return False
+    for word in _WROTE_WORDS:
+        at = low.rfind(word)
+        end = at + len(word)
+        if at < 0 or at > 500 or (end < len(low) and low[end].isalnum()):
+            continue
+        tail = joined[end:]
+        if _ATTR_TAIL.match(tail) and _ATTR_START.match(joined):
+            return True
+        head = joined[:at]
+        if bare_ok and _BARE_TAIL.match(tail) and ("@" in head or re.search(r"\d", head)):
+            return True
     return False
 
 

@@ -41,6 +41,7 @@ LINK_SCHEMES = ("http://", "https://", "mailto:", "tel:")
 _SAFE_DATA_IMAGE = re.compile(r"^data:image/(png|gif|jpe?g|webp);base64,[A-Za-z0-9+/=\s]*$", re.I)
 _IMG_TAG = re.compile(r'<img((?:\s+[\w:-]+(?:="[^"]*")?)*)\s*/?>')
 _REMOTE_SRC = re.compile(r'\ssrc="(https?://[^"]*)"', re.I)
+_CID_SRC = re.compile(r'\ssrc="cid:([^"]*)"', re.I)
 _BLOCKED_SRC = re.compile(r'\sdata-remote-src="(https?://[^"]*)"', re.I)
 
 
@@ -56,6 +57,7 @@ def sanitize_html(html, cid_url=None, allow_remote_images=False):
         set_tag_attribute_values={"a": {"target": "_blank"}},
         filter_style_properties=STYLE_PROPERTIES,
     )
+    cleaned = cleaned.strip()
     return cleaned if allow_remote_images else block_remote_images(cleaned)
 
 
@@ -101,6 +103,14 @@ def allow_remote_images(clean_html):
         attrs = _BLOCKED_SRC.sub(lambda s: ' src="%s"' % s.group(1), m.group(1))
         return "<img%s>" % attrs
     return _IMG_TAG.sub(swap, clean_html)
+
+
+def rewrite_cid_images(clean_html, cid_url):
+    """Point cid: images of sanitised HTML at app URLs, e.g. once attachments are stored."""
+    def url_for(s):
+        url = cid_url(htmllib.unescape(s.group(1)))
+        return ' src="%s"' % htmllib.escape(url, quote=True) if url else ""
+    return _IMG_TAG.sub(lambda m: "<img%s>" % _CID_SRC.sub(url_for, m.group(1)), clean_html)
 
 
 def has_remote_images(clean_html):
