@@ -292,3 +292,31 @@ def test_module_runs_as_a_script():
     out = subprocess.run([sys.executable, "-m", "halo.mail.parse", str(FIXTURES / "x_autoreply.eml")],
                          capture_output=True, check=True, text=True).stdout
     assert json.loads(out)["auto_reply"] is True
+
+
+def test_automatic_reply_subject_and_null_sender():
+    oof = b"From: a@example.com\nSubject: Automatic reply: Invoice\n\nAway.\n"
+    receipt = b"Return-Path: <>\nFrom: a@example.com\nSubject: Hello\n\nHi.\n"
+    human = b"From: a@example.com\nSubject: Out of office printer is broken\n\nHelp.\n"
+    assert parse_email(oof).auto_reply and parse_email(receipt).auto_reply
+    assert not parse_email(human).auto_reply
+
+
+def test_mutated_fixtures_never_crash():
+    import random
+    rng = random.Random(7)
+    seeds = [p.read_bytes() for p in sorted(FIXTURES.glob("*.eml"))]
+    tokens = [b"\n", b"=?", b"?=", b"?b?", b'"', b"<", b";", b"--", b"boundary=", b"\xff",
+              b"filename*0*=", b"Content-Type: multipart/mixed; boundary=x\n", b"--x\n"]
+    for _ in range(400):
+        data = bytearray(rng.choice(seeds))
+        for _ in range(rng.randint(1, 8)):
+            pos = rng.randrange(len(data) + 1)
+            if rng.random() < 0.5:
+                data[pos:pos] = rng.choice(tokens)
+            else:
+                del data[pos:pos + rng.randint(1, 40)]
+        try:
+            assert isinstance(parse_email(bytes(data)), ParsedEmail)
+        except EmailParseError:
+            pass
