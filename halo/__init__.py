@@ -4,7 +4,8 @@ import os
 from flask import Flask
 
 from . import config
-from .extensions import csrf, db, htmx, login_manager, mail, migrate, sock
+from . import extensions
+from .extensions import csrf, db, htmx, login_manager, migrate, sock
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -25,7 +26,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
-    mail.init_app(app)
+    # Not imported by name: the halo.mail package would shadow it in this namespace.
+    extensions.mail.init_app(app)
     sock.init_app(app)
 
     from . import models  # noqa: F401  (register tables with the metadata)
