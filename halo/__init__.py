@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .blueprints import register_blueprints
     from .cli import halo_cli
     from .queue import init_queue
+    from .services import email_outbound  # noqa: F401  (registers email delivery)
     from .web import register_web
 
     init_queue(app)

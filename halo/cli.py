@@ -82,9 +82,13 @@ def worker_command(burst):
 @halo_cli.command("serve")
 @click.option("--workers", default=1, show_default=True, help="gunicorn worker processes.")
 @click.option("--threads", default=32, show_default=True, help="Threads per worker.")
-def serve_command(workers, threads):
+@click.option("--smtp/--no-smtp", default=True, show_default=True,
+              help="Embedded mode: also run the SMTP receiver on HALO_SMTP_PORT.")
+def serve_command(workers, threads, smtp):
     """Serve Halo with gunicorn on HALO_HOST:HALO_PORT (threaded workers for WebSockets)."""
     cfg = current_app.config
+    # Read by halo/gunicorn_conf.py post_worker_init in the worker process.
+    os.environ["HALO_EMBEDDED_MAIL"] = "1" if smtp else "0"
     bind = f"{cfg['HALO_HOST']}:{cfg['HALO_PORT']}"
     args = ["gunicorn", "--bind", bind, "--worker-class", "gthread", "--workers", str(workers),
             "--threads", str(threads), "--access-logfile", "-",
@@ -92,3 +96,6 @@ def serve_command(workers, threads):
     click.echo(f"Halo is serving on http://{bind}/")
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     os.execv(gunicorn, args)
+
+
+from . import cli_email  # noqa: E402,F401  (registers the email commands)

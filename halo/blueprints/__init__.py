@@ -38,10 +38,12 @@ def register_blueprints(app: Flask) -> None:
     """Attach every blueprint; every endpoint not marked public requires a session."""
     app.before_request(_require_login)
     from .auth import bp as auth
+    from .emails import bp as emails
+    from .inbound import bp as inbound
     from .inbox import bp as inbox
     from .knowledge import bp as knowledge
     from .settings import bp as settings
     from .tickets import bp as tickets
 
-    for bp in (auth, inbox, tickets, settings, knowledge):
+    for bp in (emails, inbound, auth, inbox, tickets, settings, knowledge):
         app.register_blueprint(bp)

@@ -4,16 +4,22 @@ import sqlite3
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from .email import (
+    EmailAttachment, InboundEmail, Mailbox, OutboundEmail, SenderAddress, TrustedSender,
+)
+from .ai import AiDraft, Article, DirectiveUse, PilotMessage
 from .knowledge import Directive
 from .settings import Setting
 from .tickets import (
     BUCKETS, CHANNELS, STATUS_LABELS, STATUSES, Customer, Mention, Message, Ticket, TicketCounter,
 )
+from .tools import Notification, SavedReply
 from .users import User
 
 __all__ = [
     "BUCKETS", "CHANNELS", "STATUS_LABELS", "STATUSES", "Customer", "Directive", "Mention", "Message",
     "Setting", "Ticket", "TicketCounter", "User",
+    "EmailAttachment", "InboundEmail", "Mailbox", "OutboundEmail", "SenderAddress", "TrustedSender",
 ]
 
 

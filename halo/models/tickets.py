@@ -7,13 +7,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from .. import clock
 from ..extensions import db
 
-STATUSES = ("open", "priority", "in_progress", "snoozed", "resolved", "spam")
+# "merged" is terminal: the ticket lives on inside another one (merged_into_id).
+STATUSES = ("open", "priority", "in_progress", "snoozed", "resolved", "spam", "merged")
 CHANNELS = ("email", "chat")
 # A bucket groups statuses the inbox lists together, so each view is one index range.
 BUCKETS = {"open": "open", "priority": "open", "in_progress": "open",
-           "snoozed": "snoozed", "resolved": "resolved", "spam": "spam"}
+           "snoozed": "snoozed", "resolved": "resolved", "spam": "spam", "merged": "merged"}
 STATUS_LABELS = {"open": "Open", "priority": "Priority", "in_progress": "In Progress",
-                 "snoozed": "Snoozed", "resolved": "Resolved", "spam": "Spam"}
+                 "snoozed": "Snoozed", "resolved": "Resolved", "spam": "Spam",
+                 "merged": "Merged"}
 
 
 class Customer(db.Model):
@@ -39,6 +41,9 @@ class Ticket(db.Model):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     snoozed_until: Mapped[datetime | None]
     snoozed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ticket.id", ondelete="SET NULL"), index=True)
+    merged_at: Mapped[datetime | None]
     preview: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     last_activity_at: Mapped[datetime] = mapped_column(default=clock.now)
@@ -90,10 +95,27 @@ class Message(db.Model):
     event_type: Mapped[str | None] = mapped_column(String(40))
     event_data: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    # Merge: the ticket a message first belonged to, shown beside it in the target's thread.
+    origin_ticket_id: Mapped[int | None]
+    # Translation: language is the one body_text is written in; an agent's reply sent in
+    # translation keeps what the agent wrote in original_text; a customer's message gets
+    # a translation for the team in translation (in translation_lang).
+    language: Mapped[str | None] = mapped_column(String(16))
+    original_text: Mapped[str | None] = mapped_column(Text)
+    translation: Mapped[str | None] = mapped_column(Text)
+    translation_lang: Mapped[str | None] = mapped_column(String(16))
+    # Email channel: the RFC Message-ID (without <>), the sender, why it joined this
+    # ticket (reply_token | headers | new ...), and the raw message it came from.
+    email_message_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    email_from: Mapped[str | None] = mapped_column(String(254))
+    thread_reason: Mapped[str | None] = mapped_column(String(40))
+    inbound_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_email.id", ondelete="SET NULL"))
 
     author = relationship("User", lazy="joined")
 
-    __table_args__ = (Index("ix_message_ticket_created", "ticket_id", "created_at", "id"),)
+    __table_args__ = (Index("ix_message_ticket_created", "ticket_id", "created_at", "id"),
+                      Index("ix_message_inbound_id", "inbound_id", unique=True))
 
 
 class Mention(db.Model):

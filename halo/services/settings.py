@@ -4,6 +4,9 @@ from ..models import Setting
 
 DEFAULTS = {
     "auto_assign_on_reply": False,
+    # Email: inbound (the address the customer wrote to) | teammate | default
+    "email_reply_from": "default",
+    "email_signature": "",
 }
 
 

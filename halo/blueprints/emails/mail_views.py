@@ -1,0 +1,79 @@
+"""Agent-facing email views: attachments, inline images, the original message, Retry."""
+from flask import Response, render_template, request, send_file
+
+from ...mail.parse import parse_email
+from ...mail.sanitize import allow_remote_images, has_remote_images
+from ...services import email_attachments, email_ingest, email_outbound
+from ...services.errors import ValidationError
+from ...services.status import get_ticket
+from ...models import Message
+from ...extensions import db
+from ...web import is_fragment_request
+from . import bp
+
+SANDBOX = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
+
+
+def _locked(response: Response) -> Response:
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/attachments/<int:attachment_id>")
+def attachment(attachment_id: int):
+    row, path = email_attachments.get_attachment(attachment_id)
+    return _locked(send_file(path, mimetype=row.content_type, as_attachment=True,
+                             download_name=row.filename, max_age=0))
+
+
+@bp.get("/email/inbound/<int:inbound_id>/cid/<path:content_id>")
+def inline_image(inbound_id: int, content_id: str):
+    # <img> loads ignore Content-Disposition, so the same locked-down headers apply.
+    row, path = email_attachments.inline_image(inbound_id, content_id)
+    return _locked(send_file(path, mimetype=row.content_type, as_attachment=True,
+                             download_name=row.filename, max_age=0))
+
+
+@bp.get("/email/inbound/<int:inbound_id>")
+def original(inbound_id: int):
+    inbound = email_ingest.get_inbound(inbound_id)
+    if request.args.get("raw"):
+        response = Response(inbound.raw, mimetype="text/plain")
+        response.headers["Content-Disposition"] = f'attachment; filename="email-{inbound.id}.eml"'
+        return _locked(response)
+    parsed, error = None, None
+    try:
+        parsed = parse_email(inbound.raw, cid_url=lambda cid: email_attachments.cid_path(inbound_id, cid))
+    except Exception as exc:
+        error = str(exc)
+    html = parsed.html if parsed else ""
+    images = request.args.get("images") == "1"
+    response = Response(render_template(
+        "emails/original.html", inbound=inbound, parsed=parsed, error=error,
+        html=allow_remote_images(html) if images else html, images=images,
+        blocked=has_remote_images(html) and not images,
+        message=db.session.scalar(db.select(Message).where(Message.inbound_id == inbound.id)),
+        ticket=get_ticket(inbound.ticket_id) if inbound.ticket_id else None))
+    # Remote images load only after the agent asked; nothing else may load or run.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        + ("img-src 'self' data: https: http:" if images else "img-src 'self' data:"))
+    return response
+
+
+@bp.post("/email/messages/<int:message_id>/retry")
+def retry(message_id: int):
+    try:
+        email_outbound.retry_send(message_id)
+    except ValidationError as exc:
+        return str(exc), 400
+    message = db.session.get(Message, message_id)
+    if not is_fragment_request():
+        from flask import redirect, url_for
+        return redirect(url_for("tickets.show", ticket_id=message.ticket_id) + f"#msg-{message.id}")
+    from ...models import User
+    users = {u.id: u for u in db.session.scalars(db.select(User))}
+    return render_template("tickets/_thread_item.html", m=message, ticket=get_ticket(message.ticket_id),
+                           users_by_id=users)

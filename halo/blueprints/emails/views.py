@@ -1,0 +1,135 @@
+"""Settings > Emails: email settings, trusted senders, inbound mailboxes, could not process."""
+from flask import flash, redirect, render_template, request, url_for
+
+from ...services import email_ingest, email_settings, imap_poll
+from ...services.errors import ValidationError
+from .. import admin_required, public
+from . import bp
+
+
+def _done(message: str, endpoint: str):
+    flash(message, "info")
+    return redirect(url_for(endpoint))
+
+
+@bp.route("/settings/emails", methods=["GET", "POST"])
+@admin_required
+def settings():
+    if request.method == "POST":
+        try:
+            email_settings.save_preferences(request.form.get("reply_from", ""),
+                                            request.form.get("signature", ""))
+            return _done("Saved.", "emails.settings")
+        except ValidationError as exc:
+            flash(str(exc), "error")
+    return render_template("emails/settings.html", **email_settings.email_settings())
+
+
+@bp.post("/settings/emails/senders")
+@admin_required
+def add_sender():
+    try:
+        sender = email_settings.add_sender(request.form.get("email"), request.form.get("name"),
+                                           request.url_root)
+        return _done(f"A confirmation link was sent to {sender.email}.", "emails.settings")
+    except ValidationError as exc:
+        flash(str(exc), "error")
+        return render_template("emails/settings.html", **email_settings.email_settings()), 400
+
+
+@bp.post("/settings/emails/senders/<int:sender_id>/<action>")
+@admin_required
+def sender_action(sender_id: int, action: str):
+    try:
+        if action == "default":
+            email_settings.set_default_sender(sender_id)
+        elif action == "resend":
+            email_settings.resend_verification(sender_id, request.url_root)
+        elif action == "delete":
+            email_settings.remove_sender(sender_id)
+        else:
+            raise ValidationError("Unknown action.")
+    except ValidationError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("emails.settings"))
+    return _done("Saved.", "emails.settings")
+
+
+@bp.route("/settings/emails/verify/<token>", methods=["GET", "POST"])
+@public
+def verify(token: str):
+    # GET only shows a button: link scanners that prefetch URLs must not confirm anything.
+    if request.method == "GET":
+        return render_template("emails/verify.html", token=token, sender=None, error=None)
+    try:
+        sender = email_settings.verify_sender(token)
+    except ValidationError as exc:
+        return render_template("emails/verify.html", token=token, sender=None, error=str(exc)), 400
+    return render_template("emails/verify.html", token=token, sender=sender, error=None)
+
+
+@bp.route("/settings/emails/trusted", methods=["GET", "POST"])
+@admin_required
+def trusted():
+    if request.method == "POST":
+        try:
+            email_settings.add_trusted(request.form.get("pattern"))
+            return _done("Added.", "emails.trusted")
+        except ValidationError as exc:
+            flash(str(exc), "error")
+            return render_template("emails/trusted.html", trusted=email_settings.trusted_senders()), 400
+    return render_template("emails/trusted.html", trusted=email_settings.trusted_senders())
+
+
+@bp.post("/settings/emails/trusted/<int:trusted_id>/delete")
+@admin_required
+def remove_trusted(trusted_id: int):
+    email_settings.remove_trusted(trusted_id)
+    return _done("Removed.", "emails.trusted")
+
+
+@bp.route("/settings/emails/inbound", methods=["GET", "POST"])
+@admin_required
+def inbound():
+    if request.method == "POST":
+        f = request.form
+        try:
+            email_settings.add_mailbox(f.get("host"), f.get("port"), f.get("use_ssl") == "on",
+                                       f.get("username"), f.get("password"), f.get("folder"))
+            return _done("Mailbox added; it is polled every minute.", "emails.inbound")
+        except ValidationError as exc:
+            flash(str(exc), "error")
+            return render_template("emails/inbound.html", mailboxes=email_settings.mailboxes()), 400
+    return render_template("emails/inbound.html", mailboxes=email_settings.mailboxes())
+
+
+@bp.post("/settings/emails/inbound/<int:mailbox_id>/<action>")
+@admin_required
+def mailbox_action(mailbox_id: int, action: str):
+    if action == "poll":
+        stored = imap_poll.poll_mailbox(mailbox_id)
+        return _done(f"Polled: {stored} new message(s).", "emails.inbound")
+    if action == "delete":
+        email_settings.remove_mailbox(mailbox_id)
+        return _done("Mailbox removed.", "emails.inbound")
+    flash("Unknown action.", "error")
+    return redirect(url_for("emails.inbound"))
+
+
+@bp.get("/settings/emails/failed")
+@admin_required
+def failed():
+    return render_template("emails/failed.html", emails=email_ingest.failed_emails())
+
+
+@bp.post("/settings/emails/failed/<int:inbound_id>/reprocess")
+@admin_required
+def reprocess(inbound_id: int):
+    try:
+        inbound = email_ingest.reprocess(inbound_id)
+    except ValidationError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("emails.failed"))
+    inbound = email_ingest.get_inbound(inbound.id)
+    state = "processed" if inbound.state in ("done", "ignored") else inbound.state
+    return _done(f"Email #{inbound.id} reprocessed: {state}.", "emails.failed")

@@ -1,0 +1,66 @@
+"""`flask --app wsgi halo ...` commands of the email channel."""
+import json
+import time
+
+import click
+from flask import current_app
+
+from .cli import halo_cli
+
+
+@halo_cli.command("parse-email")
+@click.argument("files", nargs=-1, required=True)
+def parse_email_command(files):
+    """Print what the ingest parser reads from each FILE, one JSON object per line."""
+    from .mail.parse import parse_email_files
+    failed = False
+    for result in parse_email_files(files):
+        failed = failed or "error" in result
+        click.echo(json.dumps(result, ensure_ascii=False))
+    if failed:
+        raise SystemExit(1)
+
+
+@halo_cli.command("smtpd")
+@click.option("--host", default=None, help="Bind address (default HALO_SMTP_HOST).")
+@click.option("--port", default=None, type=int, help="Port (default HALO_SMTP_PORT).")
+@click.option("--background/--no-background", default=True,
+              help="Also poll IMAP mailboxes and sweep due sends in this process.")
+def smtpd_command(host, port, background):
+    """Run the SMTP receiver on its own (point your MX or relay at it)."""
+    from .smtp_receiver import make_controller, start_background
+    app = current_app._get_current_object()
+    controller = make_controller(app, host, port)
+    controller.start()
+    if background:
+        start_background(app)
+    click.echo(f"Halo SMTP receiver on {controller.hostname}:{controller.port}")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
+
+
+@halo_cli.command("poll-imap")
+def poll_imap_command():
+    """Poll every enabled IMAP mailbox once."""
+    from .services.imap_poll import poll_all
+    for mailbox_id, stored in poll_all().items():
+        click.echo(f"mailbox {mailbox_id}: {stored} new")
+
+
+@halo_cli.command("send-due")
+def send_due_command():
+    """Send queued emails whose retry time has come; flag stale sends as uncertain."""
+    from .services.email_outbound import send_due
+    click.echo(json.dumps(send_due()))
+
+
+@halo_cli.command("requeue-inbound")
+def requeue_inbound_command():
+    """Queue stored inbound emails that no job has processed yet."""
+    from .services.email_ingest import requeue_pending
+    click.echo(f"Queued {requeue_pending()} stored emails.")

@@ -1,0 +1,25 @@
+"""Email jobs: ids in, one service call (the queue provides the app context)."""
+
+
+def process_inbound(inbound_id: int) -> None:
+    """Parse and route one stored inbound email."""
+    from ..services.email_ingest import process_inbound as run
+    run(inbound_id)
+
+
+def send_email(message_id: int) -> None:
+    """One send attempt of an agent's email reply."""
+    from ..services.email_outbound import deliver
+    deliver(message_id)
+
+
+def send_verification(sender_id: int, base_url: str) -> None:
+    """Mail a sender address its confirmation link."""
+    from ..services.email_notify import send_verification as run
+    run(sender_id, base_url)
+
+
+def poll_mailboxes() -> None:
+    """Poll every enabled IMAP mailbox once."""
+    from ..services.imap_poll import poll_all
+    poll_all()
