@@ -8,6 +8,7 @@ from flask import current_app
 from ..extensions import db
 from ..models import Ticket
 from . import email_outbound, email_spam, email_threading
+from .merge import resolve_ticket
 from .status import _apply
 
 IGNORED = {"auto_reply", "bounce", "own"}
@@ -36,7 +37,7 @@ def thread(inbound, parsed, sender: str, now: datetime) -> tuple[Ticket, str, bo
     """(ticket, reason, is_spam): the token, then headers from a participant, else a new ticket."""
     addresses = [a["address"] for a in parsed.to + parsed.cc] + list(inbound.envelope_to or [])
     ticket_id = email_threading.ticket_from_token(addresses)
-    ticket = db.session.get(Ticket, ticket_id) if ticket_id else None
+    ticket = resolve_ticket(ticket_id)  # a merged ticket's token leads to its target
     if ticket is not None:
         return ticket, "reply_token", False
     ids = email_threading.header_ids(parsed.in_reply_to, parsed.references)
