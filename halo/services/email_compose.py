@@ -10,7 +10,11 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import InboundEmail, Message, OutboundEmail, SenderAddress, Ticket, User
 from .email_threading import reply_address
-from .settings import get_setting
+from .settings import DEFAULTS, get_setting
+
+# Registered here too, so the email settings never depend on another module's edit.
+DEFAULTS.setdefault("email_reply_from", "default")
+DEFAULTS.setdefault("email_signature", "")
 
 MAX_REFERENCES = 10
 _PREFIX = re.compile(r"^\s*((re|aw|sv|fwd?|wg|tr)\s*(\[\d+\])?\s*:\s*)+", re.I)

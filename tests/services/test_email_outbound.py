@@ -1,0 +1,161 @@
+"""Outbound email: threading headers, retries with backoff, never sent twice."""
+from datetime import timedelta
+
+import pytest
+
+from halo import clock
+from halo.extensions import db
+from halo.models import Message, OutboundEmail
+from halo.services import email_ingest, email_outbound, replies
+from halo.services.email_threading import reply_address, ticket_from_token
+from halo.services.settings import set_setting
+from tests.email_support import attachment_dir, make_raw, sink, sync_queue  # noqa: F401
+from tests.factories import make_user
+
+
+def inbound_ticket():
+    row, _ = email_ingest.receive_email(make_raw(subject="Re: Fwd: Order 1234 is late"), "smtp")
+    return db.session.get(type(row), row.id).ticket_id
+
+
+def outbound(message_id):
+    return db.session.scalar(db.select(OutboundEmail).where(OutboundEmail.message_id == message_id))
+
+
+def test_reply_carries_every_threading_header(sync_queue, sink, attachment_dir):
+    set_setting("email_signature", "Acme Support\nhttps://acme.test")
+    agent = make_user(name="Sara Lind")
+    ticket_id = inbound_ticket()
+    message = replies.post_reply(ticket_id, agent.id, "Your parcel ships today.", "email")
+    assert sink.captured.wait_for(1)
+    [mail] = sink.captured.messages()
+    out = outbound(message.id)
+    assert message.delivery == "sent" and out.state == "sent" and out.attempts == 1
+    assert mail["Message-ID"] == f"<{out.rfc_message_id}>" and out.rfc_message_id.endswith("@halo.localhost")
+    assert mail["In-Reply-To"] == "<m1@customer.test>"
+    assert mail["References"] == "<m1@customer.test>"
+    assert mail["Subject"] == "Re: Order 1234 is late"
+    assert mail["Reply-To"] == reply_address(ticket_id)
+    assert ticket_from_token([mail["Reply-To"]]) == ticket_id
+    assert mail["To"].addresses[0].addr_spec == "carla@customer.test"
+    assert mail["X-Halo-Loop"] == "halo.localhost"
+    text = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    html = mail.get_body(("html",)).get_content()
+    assert "Your parcel ships today." in text and "-- \nAcme Support" in text
+    assert "Acme Support" in html
+
+
+def test_references_are_bounded_keeping_the_first(sync_queue, sink, attachment_dir):
+    agent = make_user()
+    ticket_id = inbound_ticket()
+    for n in range(2, 15):
+        email_ingest.receive_email(make_raw(message_id=f"<m{n}@customer.test>",
+                                            in_reply_to=f"<m{n - 1}@customer.test>"), "smtp")
+    message = replies.post_reply(ticket_id, agent.id, "Hello", "email")
+    refs = outbound(message.id).references.split()
+    assert len(refs) == 10 and refs[0] == "m1@customer.test" and refs[-1] == "m14@customer.test"
+    assert outbound(message.id).in_reply_to == "m14@customer.test"
+
+
+def test_no_header_injection_through_subject_or_names(sync_queue, sink, attachment_dir):
+    agent = make_user(name="Eve\r\nBcc: victim@x.test")
+    ticket_id = inbound_ticket()
+    from halo.models import Ticket
+    db.session.get(Ticket, ticket_id).subject = "Hello\r\nBcc: victim@x.test"
+    db.session.commit()
+    set_setting("email_reply_from", "teammate")
+    replies.post_reply(ticket_id, agent.id, "Hi", "email")
+    assert sink.captured.wait_for(1)
+    mail_from, rcpts, raw = sink.captured.envelopes[0]
+    assert rcpts == ["carla@customer.test"]
+    [mail] = sink.captured.messages()
+    assert mail["Bcc"] is None and "\n" not in mail["Subject"]
+
+
+def test_host_down_then_back_sends_once(sync_queue, sink, attachment_dir, frozen):
+    agent = make_user()
+    ticket_id = inbound_ticket()
+    sink.down()
+    message = replies.post_reply(ticket_id, agent.id, "Are you there?", "email")
+    out = outbound(message.id)
+    assert out.state == "queued" and out.attempts == 1 and "reach" in out.last_error
+    assert db.session.get(Message, message.id).delivery == "queued"
+    assert email_outbound.deliver(message.id) == "queued"  # not due yet: nothing happens
+    assert outbound(message.id).attempts == 1
+    frozen(frozen.start + timedelta(seconds=10))
+    email_outbound.send_due()  # still down: second attempt, longer backoff
+    assert outbound(message.id).attempts == 2 and outbound(message.id).next_attempt_at == clock.now() + timedelta(seconds=60)
+    sink.up()
+    frozen(frozen.start + timedelta(seconds=70))
+    assert email_outbound.send_due()["sent"] == 1
+    email_outbound.send_due()
+    email_outbound.deliver(message.id)
+    assert sink.captured.wait_for(1) and len(sink.captured.envelopes) == 1
+    assert db.session.get(Message, message.id).delivery == "sent"
+
+
+def test_gives_up_after_last_attempt_and_retry_button_sends(sync_queue, sink, attachment_dir, frozen):
+    agent = make_user()
+    ticket_id = inbound_ticket()
+    sink.down()
+    message = replies.post_reply(ticket_id, agent.id, "Hello?", "email")
+    for step in range(email_outbound.MAX_ATTEMPTS):
+        frozen(clock.now() + timedelta(hours=3))
+        email_outbound.send_due()
+    msg = db.session.get(Message, message.id)
+    assert msg.delivery == "failed" and msg.delivery_error
+    assert outbound(message.id).attempts == email_outbound.MAX_ATTEMPTS
+    sink.up()
+    email_outbound.retry_send(message.id)
+    assert sink.captured.wait_for(1) and db.session.get(Message, message.id).delivery == "sent"
+    with pytest.raises(Exception):
+        email_outbound.retry_send(message.id)  # a sent email cannot be sent again
+    assert len(sink.captured.envelopes) == 1
+
+
+def test_crash_between_smtp_acceptance_and_marking_sent_never_sends_twice(
+        sync_queue, sink, attachment_dir, frozen, monkeypatch):
+    agent = make_user()
+    ticket_id = inbound_ticket()
+
+    def crash(*_a, **_k):
+        raise RuntimeError("worker killed")
+    monkeypatch.setattr(email_outbound, "_mark_sent", crash)
+    with pytest.raises(RuntimeError):
+        replies.post_reply(ticket_id, agent.id, "Only once, please.", "email")
+    monkeypatch.undo()
+    db.session.rollback()
+    message_id = db.session.scalar(db.select(Message.id).where(Message.kind == "agent"))
+    assert sink.captured.wait_for(1)
+    assert email_outbound.deliver(message_id) == "sending"  # the job retried: claim refused
+    email_outbound.send_due()
+    frozen(frozen.start + timedelta(minutes=11))
+    assert email_outbound.send_due()["uncertain"] == 1
+    assert db.session.get(Message, message_id).delivery == "uncertain"
+    email_outbound.send_due()
+    assert len(sink.captured.envelopes) == 1
+
+
+def test_double_deliver_is_a_no_op(sync_queue, sink, attachment_dir):
+    agent = make_user()
+    message = replies.post_reply(inbound_ticket(), agent.id, "Once", "email")
+    assert email_outbound.deliver(message.id) == "sent"
+    email_outbound.schedule_send(message.id)
+    assert sink.captured.wait_for(1) and len(sink.captured.envelopes) == 1
+
+
+def test_permanent_refusal_fails_at_once(sync_queue, sink, attachment_dir):
+    async def refuse(server, session, envelope, address, rcpt_options):
+        return "550 5.1.1 No such user"
+    sink.captured.handle_RCPT = refuse
+    agent = make_user()
+    message = replies.post_reply(inbound_ticket(), agent.id, "Hi", "email")
+    msg = db.session.get(Message, message.id)
+    assert msg.delivery == "failed" and "550" in msg.delivery_error
+
+
+def test_customer_without_email_fails_visibly(sync_queue, attachment_dir):
+    from tests.factories import make_customer, make_ticket
+    ticket = make_ticket(customer=make_customer(email=None))
+    message = replies.post_reply(ticket.id, make_user().id, "Hi", "email")
+    assert db.session.get(Message, message.id).delivery == "failed"
