@@ -23,7 +23,7 @@ from ..queue import enqueue
 from .errors import NotFound, ValidationError
 from .replies import touch
 from .status import on_customer_activity
-from . import email_attachments, email_route
+from . import ai_pipeline, email_attachments, email_route
 
 log = logging.getLogger(__name__)
 JOB = "halo.jobs.email.process_inbound"
@@ -93,6 +93,8 @@ def process_inbound(inbound_id: int, now: datetime | None = None) -> InboundEmai
     inbound.outcome, inbound.error, inbound.processed_at = outcome, None, now
     inbound.attempts += 1
     db.session.commit()
+    if outcome == "ticket":
+        ai_pipeline.offer_new_ticket(inbound.ticket_id)  # the AI email pipeline sees new tickets first
     return inbound
 
 

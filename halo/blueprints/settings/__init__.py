@@ -3,3 +3,4 @@ from flask import Blueprint
 bp = Blueprint("settings", __name__)
 
 from . import views  # noqa: E402,F401
+from . import ai  # noqa: E402,F401
