@@ -21,7 +21,8 @@ DELIVERY_HANDLERS: dict[str, Callable[[int], None]] = {}
 
 
 def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
-               now: datetime | None = None) -> Message:
+               now: datetime | None = None,
+               translation: tuple[str, str] | None = None) -> Message:
     """Write what an agent composed: an outbound reply, an internal note or a directive."""
     now = now or clock.now()
     body = (body or "").strip()
@@ -38,6 +39,9 @@ def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
         message = _training(ticket, author_id, body, now)
     else:
         message = _outbound(ticket, author_id, body, mode, now)
+        if translation:  # (text, language): the customer receives text; body stays beside it
+            message.original_text, message.language = body, translation[1]
+            message.body_text = translation[0].strip() or body
     db.session.commit()
     handler = DELIVERY_HANDLERS.get(message.channel) if message.delivery else None
     if handler:

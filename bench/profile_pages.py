@@ -1,0 +1,56 @@
+"""Time and profile Halo's benchmark pages in-process (no server), to find where time goes.
+
+    python bench/profile_pages.py --db bench/out/bench-100000.db [--n 200] [--profile]
+"""
+import argparse
+import os
+import re
+import sys
+import time
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(BENCH))
+sys.path.insert(0, BENCH)
+from seed import BENCH_EMAIL, BENCH_PASSWORD, LONG_THREAD_SUBJECT  # noqa: E402
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--profile", action="store_true", help="pyinstrument each page")
+    args = parser.parse_args()
+    from halo import create_app
+    from halo.extensions import db
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.abspath(args.db),
+                      "SECRET_KEY": "bench-secret"})
+    client = app.test_client()
+    token = TOKEN.search(client.get("/login").text).group(1)
+    client.post("/login", data={"email": BENCH_EMAIL, "password": BENCH_PASSWORD, "csrf_token": token})
+    with app.app_context():
+        long_id = db.session.scalar(db.text("SELECT id FROM ticket WHERE subject = :s"),
+                                    {"s": LONG_THREAD_SUBJECT})
+    for path in ("/inbox/open", f"/tickets/{long_id}"):
+        assert client.get(path).status_code == 200
+        # CPU time, not wall time: on a shared machine the wall clock counts other jobs.
+        started, cpu = time.perf_counter(), time.process_time()
+        for _ in range(args.n):
+            client.get(path)
+        each = (time.process_time() - cpu) / args.n * 1000
+        wall = (time.perf_counter() - started) / args.n * 1000
+        print(f"{path}: {each:.2f} ms CPU per request ({1000 / each:.0f}/s on one core;"
+              f" wall {wall:.2f} ms)")
+        if args.profile:
+            from pyinstrument import Profiler
+            profiler = Profiler(interval=0.0002)
+            profiler.start()
+            for _ in range(args.n):
+                client.get(path)
+            profiler.stop()
+            print(profiler.output_text(unicode=True, color=False, show_all=False))
+
+
+if __name__ == "__main__":
+    main()

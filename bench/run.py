@@ -1,0 +1,266 @@
+"""Benchmark Halo's inbox and ticket pages against a bare Flask + SQLite reference.
+
+    python bench/run.py [--tickets 100000] [--duration 10] [--workers 2] [--threads 4]
+
+Seeds bench/out/bench-N.db if it is missing, serves Halo and bench/reference_app.py with
+the same gunicorn settings on 127.0.0.1, signs in through the login form (CSRF token
+included), and load-tests each page with wrk at 8 connections. Every Halo figure is also
+given as a ratio to the reference measured in the same run, because the machine is noisy.
+Prints a markdown table and writes it, with the raw JSON, to bench/out/.
+"""
+import argparse
+import http.cookiejar
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from datetime import datetime, timezone
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH)
+OUT = os.path.join(BENCH, "out")
+sys.path.insert(0, BENCH)
+from seed import BENCH_EMAIL, BENCH_PASSWORD, LONG_THREAD_SUBJECT  # noqa: E402
+
+USER_AGENT = "halo-bench"
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+AIMS = "inbox >= 500 req/s, p99 < 50 ms, >= 0.25 x reference req/s; ticket >= 250 req/s"
+
+
+def main(argv=None) -> None:
+    args = _parse(argv)
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: apt-get install -y wrk")
+    db_path = os.path.abspath(args.db or os.path.join(OUT, f"bench-{args.tickets}.db"))
+    seed_note = _ensure_seeded(db_path, args.tickets, args.reseed)
+    targets = _targets(db_path)
+    halo = Server("halo", "wsgi:app", args, db_path, args.port)
+    ref = Server("reference", "reference_app:app", args, db_path, args.port + 1)
+    try:
+        halo.start()
+        ref.start()
+        cookie = _login(halo.url)
+        _check_pages(halo.url, cookie, targets)
+        results = {"reference (before)": _wrk(ref.url + "/", None, args)}
+        for name, path in targets.items():
+            results[name] = _wrk(halo.url + path, cookie, args)
+        results["reference (after)"] = _wrk(ref.url + "/", None, args)
+        memory = {"halo": halo.worker_memory(), "reference": ref.worker_memory()}
+    finally:
+        halo.stop()
+        ref.stop()
+    report = _report(args, db_path, seed_note, targets, results, memory)
+    print(report)
+    _save(args, report, {"args": vars(args), "seed": seed_note, "targets": targets,
+                         "results": results, "memory_kb": memory})
+
+
+def _parse(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per page")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds per page, not counted")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn gthread workers")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    parser.add_argument("--port", type=int, default=8731, help="Halo's port; reference is +1")
+    parser.add_argument("--db", help="SQLite file (default bench/out/bench-N.db)")
+    parser.add_argument("--reseed", action="store_true", help="seed even if the file exists")
+    return parser.parse_args(argv)
+
+
+def _ensure_seeded(db_path: str, tickets: int, reseed: bool) -> str:
+    """Seed when needed; returns the seed's own summary line (kept beside the db)."""
+    note_path = db_path + ".seed.txt"
+    if reseed or not os.path.exists(db_path) or not os.path.exists(note_path):
+        done = subprocess.run([sys.executable, os.path.join(BENCH, "seed.py"), "--db", db_path,
+                               "--tickets", str(tickets)], capture_output=True, text=True)
+        if done.returncode:
+            sys.exit("seeding failed:\n" + done.stderr)
+        out = done.stdout.strip().splitlines()[-1]
+        with open(note_path, "w") as f:
+            f.write(out)
+        print(out, flush=True)
+    with open(note_path) as f:
+        return f.read().strip()
+
+
+def _targets(db_path: str) -> dict[str, str]:
+    """The pages to measure: inbox first page, a page 90% of the way down, the long ticket."""
+    conn = sqlite3.connect(db_path)
+    try:
+        long_id = conn.execute("SELECT id FROM ticket WHERE subject = ?",
+                               (LONG_THREAD_SUBJECT,)).fetchone()[0]
+        n_open = conn.execute("SELECT n FROM (SELECT sum(n) AS n FROM ticket_counter"
+                              " WHERE status IN ('open', 'priority', 'in_progress'))").fetchone()[0]
+        at, ident = conn.execute(
+            "SELECT last_activity_at, id FROM ticket WHERE bucket = 'open'"
+            " ORDER BY last_activity_at DESC, id DESC LIMIT 1 OFFSET ?",
+            (int(n_open * 0.9),)).fetchone()
+    finally:
+        conn.close()
+    cursor = f"{datetime.fromisoformat(at).isoformat()}_{ident}"
+    return {"inbox /inbox/open": "/inbox/open",
+            "inbox, deep keyset page (90% down)": "/inbox/open?" + urllib.parse.urlencode({"after": cursor}),
+            f"ticket page (100 messages, #{long_id})": f"/tickets/{long_id}"}
+
+
+class Server:
+    """One gunicorn master serving an app with the benchmark's settings."""
+
+    def __init__(self, name, app_spec, args, db_path, port):
+        self.name, self.app_spec, self.args, self.port = name, app_spec, args, port
+        self.url = f"http://127.0.0.1:{port}"
+        self.env = dict(os.environ, DATABASE_URL="sqlite:///" + db_path, BENCH_DB=db_path,
+                        SECRET_KEY="bench-secret")
+        self.env.pop("REDIS_URL", None)
+        self.proc = None
+
+    def start(self) -> None:
+        gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+        cmd = [gunicorn, "--bind", f"127.0.0.1:{self.port}", "--worker-class", "gthread",
+               "--workers", str(self.args.workers), "--threads", str(self.args.threads),
+               "--config", "python:halo.gunicorn_conf", "--pythonpath", BENCH,
+               "--log-level", "warning", self.app_spec]
+        self.log = open(os.path.join(OUT, f"{self.name}-gunicorn.log"), "w")
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                sys.exit(f"{self.name} gunicorn exited; see bench/out/{self.name}-gunicorn.log")
+            try:
+                urllib.request.urlopen(self.url + ("/login" if self.name == "halo" else "/"), timeout=2)
+                return
+            except OSError:
+                time.sleep(0.2)
+        sys.exit(f"{self.name} did not start on {self.url}")
+
+    def worker_memory(self) -> list[dict]:
+        """VmRSS and VmHWM (peak) of each worker, in kB, read from /proc."""
+        path = f"/proc/{self.proc.pid}/task/{self.proc.pid}/children"
+        with open(path) as f:
+            pids = [int(p) for p in f.read().split()]
+        out = []
+        for pid in pids:
+            with open(f"/proc/{pid}/status") as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+            out.append({"pid": pid, "rss_kb": int(fields["VmRSS"].split()[0]),
+                        "peak_kb": int(fields["VmHWM"].split()[0])})
+        return out
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def _login(base: str) -> str:
+    """Sign in through the real form (CSRF token included); returns the Cookie header."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
+    html = opener.open(base + "/login").read().decode()
+    token = TOKEN.search(html).group(1)
+    form = urllib.parse.urlencode({"email": BENCH_EMAIL, "password": BENCH_PASSWORD,
+                                   "csrf_token": token}).encode()
+    landed = opener.open(base + "/login", data=form)
+    if "/login" in landed.url:
+        sys.exit("login failed")
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def _check_pages(base: str, cookie: str, targets: dict) -> None:
+    """Each page answers 200 with what it should show, so wrk measures real pages."""
+    expect = {"inbox": 'id="view-counts"', "ticket": 'id="msg-'}
+    for name, path in targets.items():
+        req = urllib.request.Request(base + path, headers={"Cookie": cookie, "User-Agent": USER_AGENT})
+        with urllib.request.urlopen(req) as resp:
+            body = resp.read().decode()
+            if resp.status != 200 or expect[name.split()[0].rstrip(",")] not in body:
+                sys.exit(f"{path} did not render as expected")
+        if name.startswith("ticket") and body.count('id="msg-') < 100:
+            sys.exit(f"{path} shows fewer than 100 messages")
+
+
+def _wrk(url: str, cookie: str | None, args) -> dict:
+    """Warm up, then measure one URL; figures in ms and requests per second."""
+    headers = ["-H", f"User-Agent: {USER_AGENT}"] + (["-H", f"Cookie: {cookie}"] if cookie else [])
+    base = ["wrk", "-t", "2", "-c", str(args.connections), "--latency",
+            "-s", os.path.join(BENCH, "wrk.lua"), *headers]
+    if args.warmup:
+        subprocess.run(base + ["-d", f"{args.warmup}s", url], check=True, capture_output=True)
+    out = subprocess.run(base + ["-d", f"{args.duration}s", url], check=True,
+                         capture_output=True, text=True).stdout
+    raw = json.loads(out.split("WRK_JSON", 1)[1].splitlines()[0])
+    if raw["not_200"] or raw["socket_errors"]:
+        print(f"warning: {url}: {raw['not_200']} non-200 responses, "
+              f"{raw['socket_errors']} socket errors", file=sys.stderr)
+    return {"rps": raw["requests"] / (raw["duration_us"] / 1e6), "p50_ms": raw["p50_us"] / 1000,
+            "p99_ms": raw["p99_us"] / 1000, "max_ms": raw["max_us"] / 1000,
+            "requests": raw["requests"], "not_200": raw["not_200"],
+            "socket_errors": raw["socket_errors"]}
+
+
+def _report(args, db_path, seed_note, targets, results, memory) -> str:
+    before, after = results["reference (before)"], results["reference (after)"]
+    ref = {k: (before[k] + after[k]) / 2 for k in ("rps", "p50_ms", "p99_ms")}
+    lines = [
+        f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
+        f"{args.tickets} tickets, gunicorn gthread {args.workers} workers x {args.threads} threads, "
+        f"wrk {args.connections} connections, {args.duration}s per page",
+        "",
+        "| page | req/s | p50 ms | p99 ms | ref req/s | ref p50 | ref p99 | req/s ÷ ref | p50 ÷ ref | p99 ÷ ref |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in results.items():
+        if name.startswith("reference"):
+            lines.append(f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
+                         "| | | | | | |")
+            continue
+        lines.append(
+            f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {ref['rps']:.0f} "
+            f"| {ref['p50_ms']:.1f} | {ref['p99_ms']:.1f} | {r['rps'] / ref['rps']:.2f} "
+            f"| {r['p50_ms'] / ref['p50_ms']:.1f} | {r['p99_ms'] / ref['p99_ms']:.1f} |")
+    halo_mem = ", ".join(f"{m['rss_kb'] / 1024:.0f} MB (peak {m['peak_kb'] / 1024:.0f})"
+                         for m in memory["halo"])
+    ref_mem = ", ".join(f"{m['rss_kb'] / 1024:.0f} MB" for m in memory["reference"])
+    inbox, ticket = (results[n] for n in list(targets)[::2])
+    lines += [
+        "",
+        f"Reference = mean of the runs before and after Halo's. Worker RSS after the run: "
+        f"Halo {halo_mem}; reference {ref_mem}.",
+        f"Seed: {seed_note}",
+        f"Aims ({AIMS}): inbox {inbox['rps']:.0f} req/s {_ok(inbox['rps'] >= 500)}, "
+        f"p99 {inbox['p99_ms']:.1f} ms {_ok(inbox['p99_ms'] < 50)}, "
+        f"{inbox['rps'] / ref['rps']:.2f} x ref {_ok(inbox['rps'] / ref['rps'] >= 0.25)}; "
+        f"ticket {ticket['rps']:.0f} req/s {_ok(ticket['rps'] >= 250)}",
+    ]
+    return "\n".join(lines)
+
+
+def _ok(passed: bool) -> str:
+    return "(met)" if passed else "(MISSED)"
+
+
+def _save(args, report: str, data: dict) -> None:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    base = os.path.join(OUT, f"core-{args.tickets}-{stamp}")
+    with open(base + ".md", "w") as f:
+        f.write(report + "\n")
+    with open(base + ".json", "w") as f:
+        json.dump(data, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,251 @@
+"""Seed a fresh benchmark database: N tickets with 5 messages each, plus one 100-message thread.
+
+    python bench/seed.py --db bench/out/bench-100000.db --tickets 100000
+
+Rows go in through SQLAlchemy Core executemany in large transactions (the ORM would
+take minutes for half a million messages); the counter table is rebuilt at the end,
+as every bulk loader that bypasses the ORM must.
+"""
+import argparse
+import os
+import random
+import sys
+import time
+from datetime import timedelta
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+BENCH_EMAIL = "bench@halo.local"
+BENCH_PASSWORD = "bench-password"
+LONG_THREAD_SUBJECT = "Benchmark: a 100-message thread"
+AGENTS = ["Sara Lindqvist", "Tom Becker", "Lena Moreau", "Omar Haddad", "Priya Patel",
+          "Jonas Wagner", "Aiko Tanaka"]
+# (status, weight): most tickets end up resolved; the open bucket is a large minority.
+STATUS_WEIGHTS = [("open", 40), ("priority", 10), ("in_progress", 8), ("snoozed", 8),
+                  ("resolved", 70), ("spam", 6)]
+SUBJECTS = ["Can't log in after password reset", "Invoice shows the wrong VAT number",
+            "Export to CSV is missing columns", "Upgrade to annual plan?",
+            "Webhook deliveries failing", "Refund for duplicate charge",
+            "How do I add a teammate?", "Mobile app crashes on launch", "Data deletion request",
+            "Feature request: dark mode", "Shipping to Norway", "API rate limit too low"]
+CUSTOMER_LINES = [
+    "Hi, I reset my password this morning but the new one is rejected. Can you help?",
+    "Our latest invoice has our old VAT number on it; we need a corrected copy.",
+    "When I export my orders to CSV the shipping method column is empty.",
+    "Thanks, that worked! One more question about the billing date though.",
+    "Still seeing the same problem after clearing the cache, screenshots attached.",
+]
+AGENT_LINES = [
+    "Sorry about that! I've cleared the lockout on your account; try again now.",
+    "Thanks for flagging it. I've re-issued the invoice; you'll find it under Billing.",
+    "Good catch, that column was missing from filtered exports. It's fixed now.",
+    "Happy to help. Your billing date moves to the 1st from next month.",
+]
+NOTE_LINES = ["@{h} can you double-check the billing side before we reply?",
+              "Looks like the same bug as last week's ticket; engineering is on it."]
+FIRST = ["Ana", "Ben", "Chloe", "Dmitri", "Elif", "Felix", "Grace", "Hiro", "Ines", "Kofi",
+         "Laura", "Mateo", "Nadia", "Olga", "Quentin", "Rosa", "Sven", "Tara", "Vera", "Wei"]
+LAST = ["Silva", "Okafor", "Dubois", "Ivanov", "Yilmaz", "Wagner", "Kim", "Nilsson", "Mensah",
+        "Rossi", "Lopez", "Novak", "Martin", "Costa"]
+PLANS = ["free", "starter", "pro", "pro", "enterprise"]
+COMPANIES = ["Brightline Studio", "Northwind Bakery", "Kettle & Co", "Orbital Labs",
+             "Atlas Logistics", "Muse Records"]
+LANGS = ["en", "en", "en", "de", "fr", "es", "pt", "ja"]
+CHUNK = 20_000  # tickets per transaction
+
+
+def main(argv=None) -> None:
+    args = _parse(argv)
+    db_path = os.path.abspath(args.db)
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(db_path + suffix):
+            os.remove(db_path + suffix)
+    os.makedirs(os.path.dirname(db_path), exist_ok=True)
+    started = time.perf_counter()
+    summary = seed(db_path, args.tickets, args.seed)
+    took = time.perf_counter() - started
+    long_thread = summary.pop("long_thread_id")
+    print(f"Seeded {db_path}: " + ", ".join(f"{v} {k}" for k, v in summary.items())
+          + f", 100-message ticket #{long_thread}, in {took:.1f}s", flush=True)
+
+
+def _parse(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True, help="SQLite file to create (replaced if present)")
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=42, help="random seed (repeatable data)")
+    return parser.parse_args(argv)
+
+
+def seed(db_path: str, n_tickets: int, rng_seed: int = 42) -> dict:
+    """Migrate a fresh database at db_path and fill it; returns what was made."""
+    from flask_migrate import upgrade
+
+    from halo import create_app
+    from halo.extensions import db
+    from halo.services.counters import rebuild_counters
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + db_path,
+                      "SECRET_KEY": "bench-secret"})
+    with app.app_context():
+        upgrade()
+        users = _users()
+        rng = random.Random(rng_seed)
+        n_customers = max(1, n_tickets // 3)
+        _insert(db, "customer", _customers(rng, n_customers))
+        made = _tickets(db, rng, users, n_tickets, n_customers)
+        made["customers"] = n_customers
+        made["long_thread_id"] = _long_thread(db, rng, users, n_tickets + 1, made["messages"] + 1)
+        rebuild_counters()
+        db.session.execute(db.text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.session.remove()
+        return made
+
+
+def _users() -> list:
+    from halo.services.accounts import create_user
+    users = [create_user(BENCH_EMAIL, "Bench Admin", BENCH_PASSWORD, "admin")]
+    for name in AGENTS:
+        email = name.lower().replace(" ", ".") + "@bench.halo"
+        users.append(create_user(email, name, BENCH_PASSWORD, "agent"))
+    return [(u.id, u.handle) for u in users]
+
+
+def _insert(db, table: str, rows: list[dict]) -> None:
+    if rows:
+        db.session.execute(db.metadata.tables[table].insert(), rows)
+
+
+def _customers(rng: random.Random, n: int) -> list[dict]:
+    from halo import clock
+    now = clock.now()
+    rows = []
+    for i in range(1, n + 1):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        rows.append({
+            "id": i, "email": f"{first.lower()}.{last.lower()}.{i}@example.com",
+            "name": f"{first} {last}", "language": rng.choice(LANGS),
+            "created_at": now - timedelta(days=rng.randint(30, 900)),
+            "traits": {"plan": rng.choice(PLANS), "company": rng.choice(COMPANIES),
+                       "seats": rng.randint(1, 40)}})
+    return rows
+
+
+def _tickets(db, rng: random.Random, users: list, n: int, n_customers: int) -> dict:
+    """Tickets in chunks, each chunk one transaction with its messages and mentions."""
+    from halo import clock
+    now = clock.now()
+    statuses, weights = zip(*STATUS_WEIGHTS)
+    message_id, mentions, made = 0, 0, {"tickets": 0, "messages": 0, "mentions": 0}
+    for start in range(1, n + 1, CHUNK):
+        tickets, plain, events, mention_rows = [], [], [], []
+        for tid in range(start, min(start + CHUNK, n + 1)):
+            status = rng.choices(statuses, weights)[0]
+            ticket, lines = _ticket(rng, users, tid, status, n_customers, now)
+            for kind, body, extra in lines:
+                message_id += 1
+                row = {"id": message_id, "ticket_id": tid, "kind": kind,
+                       "created_at": extra.pop("at")}
+                if kind == "event":
+                    events.append(row | {"body_text": "", **extra})
+                    continue
+                plain.append(row | {"body_text": body, "channel": extra.get("channel"),
+                                    "author_id": extra.get("author_id"),
+                                    "delivery": extra.get("delivery")})
+                if extra.get("mention"):
+                    mentions += 1
+                    mention_rows.append({"id": mentions, "user_id": extra["mention"],
+                                         "ticket_id": tid, "message_id": message_id,
+                                         "created_at": row["created_at"],
+                                         "read_at": None if rng.random() < 0.1 else now})
+            tickets.append(ticket)
+        for table, rows in (("ticket", tickets), ("message", plain), ("message", events),
+                            ("mention", mention_rows)):
+            _insert(db, table, rows)
+        db.session.commit()
+        made["tickets"] += len(tickets)
+        made["messages"] += len(plain) + len(events)
+        made["mentions"] += len(mention_rows)
+    return made
+
+
+def _ticket(rng, users, tid, status, n_customers, now):
+    """One ticket row and its five thread lines (customer, agent, customer, note/agent, event)."""
+    from halo.models import BUCKETS
+    channel = "email" if rng.random() < 0.65 else "chat"
+    assigned = {"open": 0.6, "priority": 0.8, "in_progress": 1.0, "snoozed": 1.0,
+                "resolved": 0.9, "spam": 0.0}[status]
+    assignee = rng.choice(users)[0] if rng.random() < assigned else None
+    agent = assignee or rng.choice(users)[0]
+    created = now - timedelta(days=365 * rng.random() ** 1.5, minutes=30)
+    at = [created]
+    for _ in range(4):
+        at.append(min(now, at[-1] + timedelta(minutes=rng.randint(1, 600))))
+    lines = [("customer", rng.choice(CUSTOMER_LINES), {"at": at[0], "channel": channel}),
+             ("agent", rng.choice(AGENT_LINES),
+              {"at": at[1], "channel": channel, "author_id": agent, "delivery": "sent"}),
+             ("customer", rng.choice(CUSTOMER_LINES), {"at": at[2], "channel": channel})]
+    if tid % 10 == 0:
+        mentioned, note = rng.choice(users), rng.choice(NOTE_LINES)
+        lines.append(("note", note.format(h=mentioned[1]),
+                      {"at": at[3], "author_id": agent,
+                       "mention": mentioned[0] if "{h}" in note else None}))
+    else:
+        lines.append(("agent", rng.choice(AGENT_LINES),
+                      {"at": at[3], "channel": channel, "author_id": agent, "delivery": "sent"}))
+    snoozed_until = None
+    if status == "snoozed":
+        # Most snoozes lie ahead; some have ended and wait to be woken at query time.
+        ahead = rng.random() < 0.85
+        snoozed_until = now + timedelta(hours=rng.randint(1, 24 * 14)) if ahead else at[4]
+    data = {"from": "open", "to": status}
+    if snoozed_until:
+        data["until"] = snoozed_until.isoformat()
+    lines.append(("event", "", {"at": at[4], "author_id": agent, "event_type": "status",
+                                "event_data": data}))
+    preview = lines[3][1] if lines[3][0] != "note" else lines[2][1]
+    ticket = {"id": tid, "subject": rng.choice(SUBJECTS), "customer_id": rng.randint(1, n_customers),
+              "channel": channel, "status": status, "bucket": BUCKETS[status],
+              "assignee_id": assignee, "snoozed_until": snoozed_until,
+              "snoozed_by_id": agent if snoozed_until else None,
+              "preview": " ".join(preview.split())[:200], "created_at": created,
+              "last_activity_at": at[4]}
+    return ticket, lines
+
+
+def _long_thread(db, rng, users, tid, first_message_id) -> int:
+    """The ticket-page benchmark's ticket: 100 lines of every kind, the latest activity."""
+    from halo import clock
+    now = clock.now()
+    start = now - timedelta(days=3)
+    plain, events = [], []
+    for i in range(100):
+        row = {"id": first_message_id + i, "ticket_id": tid, "created_at": start + timedelta(minutes=40 * i)}
+        agent = users[i % len(users)][0]
+        if i % 10 == 9:
+            event_type, data = (("status", {"from": "open", "to": "priority"}) if i % 20 == 9
+                                else ("assignment", {"from": None, "to": agent}))
+            events.append(row | {"kind": "event", "body_text": "", "author_id": agent,
+                                 "event_type": event_type, "event_data": data})
+        else:
+            kind = ("customer", "agent", "note")[i % 3] if i % 10 != 0 else "customer"
+            body = {"customer": CUSTOMER_LINES, "agent": AGENT_LINES,
+                    "note": [n.format(h=users[1][1]) for n in NOTE_LINES]}[kind][i % 2]
+            plain.append(row | {"kind": kind, "body_text": body,
+                                "channel": None if kind == "note" else "email",
+                                "author_id": None if kind == "customer" else agent,
+                                "delivery": "sent" if kind == "agent" else None})
+    _insert(db, "ticket", [{
+        "id": tid, "subject": LONG_THREAD_SUBJECT, "customer_id": 1, "channel": "email",
+        "status": "priority", "bucket": "open", "assignee_id": users[0][0],
+        "snoozed_until": None, "snoozed_by_id": None, "preview": plain[-1]["body_text"][:200],
+        "created_at": start, "last_activity_at": start + timedelta(minutes=40 * 99)}])
+    _insert(db, "message", plain)
+    _insert(db, "message", events)
+    db.session.commit()
+    return tid
+
+
+if __name__ == "__main__":
+    main()
