@@ -1,0 +1,30 @@
+"""A person's path: AI Draft streams into the composer with its sources; HaloPilot reads the plan."""
+from halo.services import ai_knowledge, replies
+from tests.ai_support import ai_server  # noqa: F401
+from tests.browser.conftest import sign_in
+from tests.factories import make_customer, make_ticket, make_user
+
+
+def test_ai_draft_and_halopilot(live_server, new_page, ai_server):
+    agent = make_user(email="sara@example.com", name="Sara Lind")
+    customer = make_customer(name="Carla Diaz", traits={"plan": "growth", "company": "Acme"})
+    ticket = make_ticket(customer=customer, subject="Password reset", body="How do I reset my password?")
+    replies.post_reply(ticket.id, agent.id, "Carla is on a trial extension, do not mention it", "note")
+    article = ai_knowledge.create_article("Reset your password", "Use the Forgot password link on the sign-in page.", True, agent.id)
+    ai_server.chunk_size = 1
+
+    page = new_page()
+    sign_in(page, live_server, agent.email)
+    page.goto(f"{live_server}/tickets/{ticket.id}")
+    page.click("button[data-ai-draft]")
+    page.wait_for_selector("#ai-draft-status:has-text('Draft ready to edit')")
+    text = page.input_value("#composer textarea[name=body]")
+    assert "Forgot password link" in text and "trial extension" not in text
+    link = page.locator("#ai-draft-sources a", has_text="Reset your password")
+    assert link.get_attribute("href") == f"/knowledge/articles/{article.id}"
+    assert any(r.get("stream") for r in ai_server.requests)
+
+    page.click("button.pilot-action[data-action=plan]")
+    answer = page.locator("#pilot-log li.pilot-ai[data-state=done]").last
+    answer.wait_for()
+    assert "growth plan" in answer.inner_text() and "Customer profile" in answer.inner_text()
