@@ -96,6 +96,9 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            # A migration that recreates a table on SQLite drops its search triggers.
+            from halo.models.search_index import ensure_sqlite_fts
+            ensure_sqlite_fts(connection)
 
 
 if context.is_offline_mode():

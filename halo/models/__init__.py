@@ -9,6 +9,7 @@ from .email import (
 )
 from .ai import AiDraft, Article, DirectiveUse, PilotMessage
 from .knowledge import Directive
+from .segments import Segment
 from .settings import Setting
 from .tickets import (
     BUCKETS, CHANNELS, STATUS_LABELS, STATUSES, Customer, Mention, Message, Ticket, TicketCounter,
@@ -18,7 +19,7 @@ from .users import User
 
 __all__ = [
     "BUCKETS", "CHANNELS", "STATUS_LABELS", "STATUSES", "Customer", "Directive", "Mention", "Message",
-    "Setting", "Ticket", "TicketCounter", "User",
+    "Segment", "Setting", "Ticket", "TicketCounter", "User",
     "EmailAttachment", "InboundEmail", "Mailbox", "OutboundEmail", "SenderAddress", "TrustedSender",
 ]
 

@@ -36,14 +36,15 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
 
 
 def list_tickets(view: str, user_id: int, now: datetime, cursor: str | None = None,
-                 limit: int = 25) -> tuple[list[Ticket], str | None]:
-    """One page of a view, newest activity first, and the cursor of the next page."""
+                 limit: int = 25, where=None) -> tuple[list[Ticket], str | None]:
+    """One page of a view (narrowed by an optional filter condition), newest first, and the next cursor."""
     if view not in VIEWS:
         raise KeyError(view)
     after = decode_cursor(cursor)
-    rows = _page(_view_filter(view, user_id, now), after, limit + 1)
+    narrow = (lambda c: and_(c, where)) if where is not None else (lambda c: c)
+    rows = _page(narrow(_view_filter(view, user_id, now)), after, limit + 1)
     if view in WAKING_VIEWS:
-        woken = _page(_woken_filter(view, user_id, now), after, limit + 1)
+        woken = _page(narrow(_woken_filter(view, user_id, now)), after, limit + 1)
         rows = sorted(rows + woken, key=lambda t: (t.last_activity_at, t.id), reverse=True)
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1]) if len(rows) > limit else None
@@ -124,3 +125,9 @@ def thread(ticket_id: int) -> list:
     return db.session.scalars(
         select(Message).where(Message.ticket_id == ticket_id)
         .order_by(Message.created_at, Message.id)).unique().all()
+
+
+def view_condition(view: str, user_id: int, now: datetime):
+    """Everything a view lists, woken snoozes included, as one condition (filtered counts use it)."""
+    condition = _view_filter(view, user_id, now)
+    return or_(condition, _woken_filter(view, user_id, now)) if view in WAKING_VIEWS else condition

@@ -1,8 +1,11 @@
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ... import clock
 from ...services import inbox
+from ...services.assignment import active_teammates
+from ...services.filters import describe, filter_condition, parse_filters, to_query
+from ...services.segment_counts import count_tickets
 from ...web import is_fragment_request
 from . import bp
 
@@ -17,14 +20,26 @@ def view(view: str):
     if view not in inbox.VIEWS:
         abort(404)
     now = clock.now()
+    flt = parse_filters(request.args.to_dict(flat=False))
+    query, after = to_query(flt), request.args.get("after")
+    canonical = url_for("inbox.view", view=view) + (f"?{query}" if query else "")
+    if not is_fragment_request() and not after and request.full_path.rstrip("?") != canonical:
+        return redirect(canonical)  # empty form fields and odd spellings: one URL per filter
     tickets, next_cursor = inbox.list_tickets(
-        view, current_user.id, now, request.args.get("after"),
-        current_app.config["HALO_PAGE_SIZE"])
+        view, current_user.id, now, after, current_app.config["HALO_PAGE_SIZE"],
+        where=filter_condition(flt, current_user.id) if flt else None)
     context = {"view": view, "view_label": inbox.VIEWS[view], "tickets": tickets,
-               "next_cursor": next_cursor, "now": now}
-    if is_fragment_request() and request.args.get("after"):
+               "next_cursor": next_cursor, "now": now, "filter": flt, "filter_query": query,
+               "chips": describe(flt), "teammates": active_teammates()}
+    if is_fragment_request() and after:
         return render_template("inbox/_rows.html", **context)
     context["counts"] = inbox.view_counts(current_user.id, now)
+    context["total"] = (count_tickets(view, query, current_user.id, now) if flt
+                        else context["counts"][view])
+    if is_fragment_request() and request.headers.get("HX-Target") == "inbox-results":
+        response = make_response(render_template("inbox/_results.html", **context))
+        response.headers["HX-Push-Url"] = canonical
+        return response
     return render_template("inbox/index.html", **context)
 
 
@@ -33,3 +48,4 @@ def counts():
     """The sidebar counts alone (the live updates and tests use it)."""
     return render_template("_counts.html", counts=inbox.view_counts(current_user.id, clock.now()),
                            view=request.args.get("view"))
+

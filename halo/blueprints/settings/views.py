@@ -1,7 +1,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...services import accounts
+from ...services import accounts, segments
 from ...services.errors import ValidationError
 from ...services.settings import get_setting, set_setting
 from .. import admin_required
@@ -57,4 +57,5 @@ def inbox_views():
         flash("Saved.", "info")
         return redirect(url_for("settings.inbox_views"))
     return render_template("settings/inbox_views.html",
-                           auto_assign=get_setting("auto_assign_on_reply"))
+                           auto_assign=get_setting("auto_assign_on_reply"),
+                           team_segments=segments.team_segments())

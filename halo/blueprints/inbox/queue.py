@@ -1,0 +1,95 @@
+"""Working the queue from the inbox: bulk actions, saved segments, search."""
+from urllib.parse import parse_qs
+
+from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ... import clock
+from ...services import bulk, search, segments
+from ...services.errors import HaloError
+from ...web import is_fragment_request
+from . import bp
+
+
+def _back(default: str) -> str:
+    """Where to return after a form post: a local path only (never another site)."""
+    target = request.form.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+@bp.app_context_processor
+def _sidebar_globals():
+    return {"sidebar_segments": lambda: segments.sidebar(current_user.id, clock.now())}
+
+
+@bp.post("/inbox/bulk")
+def bulk_action():
+    """Apply one action to the selected tickets; report per ticket what did not change."""
+    back = _back(url_for("inbox.view", view="open"))
+    try:
+        action, _, value = request.form.get("do", "").partition(":")
+        result = bulk.bulk_update(request.form.getlist("ticket_ids"), action, value or None,
+                                  current_user.id)
+        message, level, code = result.summary(), "error" if result.skipped else "info", 200
+    except HaloError as exc:
+        message, level, code = str(exc), "error", exc.status_code
+    if not is_fragment_request():
+        flash(message, level)
+        return redirect(back)
+    response = make_response(render_template("inbox/_bulk_result.html", message=message, level=level), code)
+    if code == 200:
+        response.headers["HX-Trigger"] = "ticket-list-changed"
+    return response
+
+
+@bp.get("/segments/nav")
+def segment_nav():
+    """The pinned segments with their counts (the sidebar refreshes it)."""
+    return render_template("inbox/_segment_nav.html",
+                           segment_counts=segments.sidebar(current_user.id, clock.now()))
+
+
+@bp.post("/segments")
+def create_segment():
+    """Save the current filter as a segment."""
+    form = request.form
+    segment = segments.save_segment(current_user.id, form.get("name", ""), form.get("view", "all"),
+                                    parse_qs(form.get("query", "")),
+                                    shared=form.get("visibility") == "team")
+    flash(f"Saved “{segment.name}”.", "info")
+    url = url_for("inbox.view", view=segment.view) + (f"?{segment.query}" if segment.query else "")
+    if is_fragment_request():
+        response = make_response("", 204)
+        response.headers["HX-Location"] = url
+        return response
+    return redirect(url)
+
+
+@bp.post("/segments/<int:segment_id>")
+def update_segment(segment_id: int):
+    """Rename, pin or unpin, share or make private."""
+    form = request.form
+    flag = {"on": True, "off": False}
+    segments.update_segment(segment_id, current_user.id, name=form.get("name"),
+                            pinned=flag.get(form.get("pinned")), shared=flag.get(form.get("shared")))
+    flash("Segment saved.", "info")
+    return redirect(_back(url_for("inbox.view", view="open")))
+
+
+@bp.post("/segments/<int:segment_id>/delete")
+def delete_segment(segment_id: int):
+    """Remove a segment."""
+    segments.delete_segment(segment_id, current_user.id)
+    flash("Segment removed.", "info")
+    return redirect(_back(url_for("inbox.view", view="open")))
+
+
+@bp.get("/search")
+def search_page():
+    """Ranked search over subjects, messages and customers."""
+    query = request.args.get("q", "")[:200]
+    hits = search.search(query) if query.strip() else []
+    context = {"q": query, "hits": hits}
+    if is_fragment_request() and request.headers.get("HX-Target") == "search-results":
+        return render_template("search/_results.html", **context)
+    return render_template("search/index.html", **context)

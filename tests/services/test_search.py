@@ -1,0 +1,77 @@
+"""Search: ranking across subjects, messages and customers; safe highlighting; hostile input."""
+import pytest
+from sqlalchemy import text
+
+from halo.extensions import db
+from halo.models import Message
+from halo.services import search
+from tests.factories import make_customer, make_ticket
+
+
+def ids(query):
+    return [h.ticket.id for h in search.search(query)]
+
+
+def test_finds_subjects_messages_and_customers_ranked():
+    in_subject = make_ticket(subject="Refund for a broken kettle", body="It stopped working.")
+    in_body = make_ticket(subject="Question", body="Could I get a refund for the kettle I bought?")
+    other = make_ticket(subject="Shipping", body="Where is my parcel?")
+    by_customer = make_ticket(customer=make_customer(name="Kettleby Jones"), subject="Hello")
+    found = ids("kettle")
+    assert found[:2] == [in_subject.id, in_body.id]  # subject outweighs a message
+    assert by_customer.id in found and other.id not in found  # "kettle" prefix-matches Kettleby
+    assert ids("refund kettle") == [in_subject.id, in_body.id]  # every word must match
+    assert ids("parcel") == [other.id]
+
+
+def test_follows_new_edited_and_moved_messages():
+    ticket = make_ticket(body="nothing yet")
+    other = make_ticket(body="unrelated")
+    message = Message(ticket_id=ticket.id, kind="customer", body_text="The invoice is wrong")
+    db.session.add(message)
+    db.session.commit()
+    assert ids("invoice") == [ticket.id]
+    message.body_text = "The receipt is wrong"
+    db.session.commit()
+    assert ids("invoice") == [] and ids("receipt") == [ticket.id]
+    message.ticket_id = other.id  # a merge moves messages: the index follows the row
+    db.session.commit()
+    assert ids("receipt") == [other.id]
+    db.session.delete(message)
+    db.session.commit()
+    assert ids("receipt") == []
+
+
+def test_highlight_escapes_everything_but_its_own_marks():
+    ticket = make_ticket(subject="<script>alert(1)</script> refund", body='Refunds & "returns" <b>now</b>')
+    hit = search.search("refund")[0]
+    assert hit.ticket.id == ticket.id
+    assert str(hit.subject) == "&lt;script&gt;alert(1)&lt;/script&gt; <mark>refund</mark>"
+    assert str(hit.snippet) == "<mark>Refunds</mark> &amp; &#34;returns&#34; &lt;b&gt;now&lt;/b&gt;"
+    assert str(search.highlight("<mark>x</mark>", ["mark"])) == "&lt;<mark>mark</mark>&gt;x&lt;/<mark>mark</mark>&gt;"
+
+
+@pytest.mark.parametrize("hostile", [
+    '"', '"unbalanced', "refund NEAR kettle", "NEAR(refund kettle, 2)", "*", "refund*", "(refund",
+    "refund)", "a AND OR NOT b", "^refund", "subject:refund", "-refund", "'; DROP TABLE ticket; --",
+    "{body_text}: x", "     ", "%_%", "NOT", "né ça", "x" * 5000,
+])
+def test_hostile_input_never_errors(hostile):
+    make_ticket(subject="Refund for a kettle", body="refund near kettle")
+    search.search(hostile)  # must not raise
+    assert db.session.execute(text("SELECT count(*) FROM ticket")).scalar() == 1
+
+
+def test_operator_words_are_searched_as_words():
+    near = make_ticket(subject="Store near me", body="Is there a store near me?")
+    make_ticket(subject="Store hours", body="When do you open?")
+    assert ids("near") == [near.id]
+    assert ids('"store NEAR me') == [near.id]
+
+
+def test_snippet_centres_on_the_match():
+    long = "word " * 100 + "the magic refund sentence " + "tail " * 100
+    make_ticket(body=long)
+    hit = search.search("magic")[0]
+    assert "<mark>magic</mark>" in str(hit.snippet) and str(hit.snippet).startswith("…")
+    assert len(hit.snippet.striptags()) < 200
