@@ -44,8 +44,15 @@ def list_tickets(view: str, user_id: int, now: datetime, cursor: str | None = No
     narrow = (lambda c: and_(c, where)) if where is not None else (lambda c: c)
     rows = _page(narrow(_view_filter(view, user_id, now)), after, limit + 1)
     if view in WAKING_VIEWS:
-        woken = _page(narrow(_woken_filter(view, user_id, now)), after, limit + 1)
-        rows = sorted(rows + woken, key=lambda t: (t.last_activity_at, t.id), reverse=True)
+        woken = narrow(_woken_filter(view, user_id, now))
+        if len(rows) > limit:
+            # Only woken tickets newer than the last row fetched can reach this page; the
+            # bound turns a sort of every expired snooze into a short index range.
+            last = rows[-1]
+            woken = and_(woken, Ticket.last_activity_at >= last.last_activity_at,
+                         tuple_(Ticket.last_activity_at, Ticket.id) > (last.last_activity_at, last.id))
+        rows = sorted(rows + _page(woken, after, limit + 1),
+                      key=lambda t: (t.last_activity_at, t.id), reverse=True)
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1]) if len(rows) > limit else None
     return page, next_cursor
