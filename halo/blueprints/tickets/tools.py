@@ -1,8 +1,8 @@
-"""Ticket tools: merge, undo a merge, split a message off."""
+"""Ticket tools: merge, undo a merge, split a message off, translate."""
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...services import merge, status
+from ...services import merge, saved_replies, status, translate_tickets, translation
 from ...services.errors import ValidationError
 from ...web import is_fragment_request
 from . import bp
@@ -57,3 +57,54 @@ def split(message_id: int):
     ticket = merge.split_message(message_id, current_user.id)
     flash(f"Message split off into ticket #{ticket.id}.", "info")
     return _go(url_for("tickets.show", ticket_id=ticket.id))
+
+
+def translation_from_form(form) -> tuple[str, str] | None:
+    """The previewed translation the composer carries to Send, if the agent translated."""
+    text, lang = (form.get("translated_body") or "").strip(), (form.get("translation_lang") or "").strip()
+    return (text, lang[:16]) if text and lang else None
+
+
+@bp.post("/tickets/<int:ticket_id>/translate")
+def translate_reply(ticket_id: int):
+    ctx = {"ticket": status.get_ticket(ticket_id), "preview": None, "error": None,
+           "installed": translation.available(), "ai": translation.ai_available(),
+           "use_ai": request.form.get("use_ai") == "1"}
+    try:
+        ctx["preview"] = translate_tickets.preview_reply(ticket_id, request.form.get("body", ""),
+                                                         use_ai=ctx["use_ai"])
+    except ValidationError as exc:
+        ctx["error"] = str(exc)
+    except translation.NoTranslation as exc:
+        ctx["error"], ctx["no_pack"] = str(exc), True
+    template = "tickets/_translate_preview.html" if is_fragment_request() else "tickets/translate.html"
+    return render_template(template, **ctx)
+
+
+@bp.post("/messages/<int:message_id>/translate")
+def translate_customer_message(message_id: int):
+    translate_tickets.request_message_translation(message_id)
+    if is_fragment_request():
+        return '<span class="muted translating">Translating… reload to see it.</span>'
+    flash("Translating the message; it appears beside the original when ready.", "info")
+    return redirect(request.referrer or url_for("inbox.view", view="open"), code=303)
+
+
+@bp.app_template_filter("language_name")
+def _language_name(code):
+    return translation.language_name(code)
+
+
+@bp.app_template_global("needs_translation")
+def _needs_translation(message) -> bool:
+    """A customer message whose detected language is not the team's."""
+    lang = message.language or translation.detect_language(message.body_text)
+    return bool(lang) and lang != translate_tickets.team_language()
+
+
+@bp.get("/tickets/<int:ticket_id>/saved-replies")
+def saved_reply_menu(ticket_id: int):
+    ticket = status.get_ticket(ticket_id)
+    replies = saved_replies.filled_for(ticket_id, current_user.id)
+    template = "tickets/_saved_reply_menu.html" if is_fragment_request() else "tickets/saved_replies.html"
+    return render_template(template, ticket=ticket, replies=replies)

@@ -11,6 +11,7 @@ from ...services import assignment, inbox, mentions, replies, status
 from ...services.errors import ValidationError
 from ...web import is_fragment_request
 from . import bp
+from .tools import translation_from_form
 
 COMPOSER_MODES = {"chat": "Chat", "email": "Email", "note": "Note", "training": "Inbox training"}
 
@@ -86,7 +87,8 @@ def post_message(ticket_id: int):
     mode = request.form.get("mode", "")
     body = request.form.get("body", "")
     try:
-        message = replies.post_reply(ticket_id, current_user.id, body, mode)
+        message = replies.post_reply(ticket_id, current_user.id, body, mode,
+                                     translation=translation_from_form(request.form))
     except ValidationError as exc:
         if not is_fragment_request():
             flash(str(exc), "error")

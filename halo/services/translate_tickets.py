@@ -1,0 +1,75 @@
+"""Translation on tickets: the customer's language, reply previews, customer-message translations."""
+from flask import current_app
+from sqlalchemy import select
+
+from .. import queue
+from ..extensions import db
+from ..models import Message, Ticket
+from . import events, translation
+from .errors import NotFound, ValidationError
+from .status import get_ticket
+
+MAX_PREVIEW = 5000
+
+
+def team_language() -> str:
+    """The language the team writes in (HALO_TEAM_LANGUAGE, default English)."""
+    return current_app.config.get("HALO_TEAM_LANGUAGE") or "en"
+
+
+def customer_language(ticket: Ticket) -> str | None:
+    """The `language` trait, else Customer.language, else detected from their latest messages."""
+    customer = ticket.customer
+    trait = (customer.traits or {}).get("language")
+    if trait:
+        return str(trait).strip().lower().split("-")[0]
+    if customer.language:
+        return customer.language.lower().split("-")[0]
+    texts = db.session.scalars(
+        select(Message.body_text).where(Message.ticket_id == ticket.id, Message.kind == "customer")
+        .order_by(Message.created_at.desc()).limit(3)).all()
+    return translation.detect_language("\n".join(texts))
+
+
+def preview_reply(ticket_id: int, body: str, use_ai: bool = False) -> dict:
+    """The reply as the customer will read it: {text, lang, engine}; raises NoTranslation."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError("Write the reply first, then translate it.")
+    if len(body) > MAX_PREVIEW:
+        raise ValidationError(f"Translate at most {MAX_PREVIEW} characters at a time.")
+    ticket = get_ticket(ticket_id)
+    target = customer_language(ticket)
+    if not target:
+        raise ValidationError("This customer's language is unknown (no language trait, and "
+                              "their messages are too short to tell).")
+    if target == team_language():
+        raise ValidationError(f"This customer writes in {translation.language_name(target)}, "
+                              "like the team: nothing to translate.")
+    text, engine = translation.translate_text(body, team_language(), target, use_ai=use_ai)
+    return {"text": text, "lang": target, "engine": engine}
+
+
+def request_message_translation(message_id: int) -> None:
+    """Translate a customer's message for the team in the background (RQ or the embedded worker)."""
+    message = db.session.get(Message, message_id)
+    if message is None or message.kind != "customer":
+        raise NotFound("That customer message does not exist.")
+    queue.enqueue("halo.jobs.translate.translate_message", message_id,
+                  job_id=f"translate-message-{message_id}", retry_intervals=(10, 60))
+
+
+def translate_message(message_id: int, use_ai: bool = False) -> Message:
+    """Store the team-language translation of a customer's message beside the original."""
+    message = db.session.get(Message, message_id)
+    if message is None:
+        raise NotFound("That message does not exist.")
+    source = message.language or translation.detect_language(message.body_text)
+    if not source:
+        raise ValidationError("The message is too short to tell its language.")
+    text, _ = translation.translate_text(message.body_text, source, team_language(),
+                                         use_ai=use_ai or translation.ai_available())
+    message.language, message.translation, message.translation_lang = source, text, team_language()
+    db.session.commit()
+    events.ticket_changed(message.ticket_id, "message", message.id)
+    return message

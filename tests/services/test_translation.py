@@ -1,0 +1,94 @@
+"""Translation with a tiny real Argos pack (tests/fixtures/translate), detection and fallbacks."""
+import pathlib
+
+import pytest
+
+from halo.extensions import db
+from halo.models import Message
+from halo.services import translate_tickets, translation
+from halo.services.errors import ValidationError
+from tests.factories import make_customer, make_ticket
+
+PACK = pathlib.Path(__file__).parents[1] / "fixtures" / "translate" / "translate-en_es-tiny.argosmodel"
+needs_argos = pytest.mark.skipif(
+    not translation.available(),
+    reason="argostranslate is not installed (pip install torch==2.13.0 && pip install -r requirements-translate.txt)")
+
+
+@pytest.fixture
+def packs(app, tmp_path):
+    """An empty pack folder per test, with the tiny en->es pack available to install."""
+    app.config["HALO_TRANSLATE_DIR"] = str(tmp_path / "packs")
+    yield PACK
+    app.config.pop("HALO_TRANSLATE_DIR")
+
+
+def test_detects_the_customer_language_from_messages():
+    customer = make_customer(language=None, traits={})
+    ticket = make_ticket(customer, body="Hola, mi pedido no ha llegado todavía y necesito ayuda, por favor.")
+    assert translate_tickets.customer_language(ticket) == "es"
+
+
+def test_language_trait_wins_over_detection():
+    customer = make_customer(language=None, traits={"language": "fr-CA"})
+    ticket = make_ticket(customer, body="Hola, mi pedido no ha llegado todavía.")
+    assert translate_tickets.customer_language(ticket) == "fr"
+
+
+@needs_argos
+def test_install_tiny_pack_and_translate_a_reply_preview(packs):
+    assert translation.installed_packs() == []
+    installed = translation.install_pack(str(packs))
+    assert [(p["from_code"], p["to_code"]) for p in installed] == [("en", "es")]
+    ticket = make_ticket(make_customer(language="es"))
+    preview = translate_tickets.preview_reply(ticket.id, "Hello, thanks for writing to us.")
+    assert preview == {"text": "Hola, gracias por escribirnos.", "lang": "es", "engine": "argos"}
+
+
+@needs_argos
+def test_missing_pair_says_so_plainly(packs):
+    translation.install_pack(str(packs))
+    ticket = make_ticket(make_customer(language="de"))
+    with pytest.raises(translation.NoTranslation, match="No language pack for English → German"):
+        translate_tickets.preview_reply(ticket.id, "Hello there")
+
+
+def test_not_a_pack_is_refused(tmp_path, packs):
+    bogus = tmp_path / "x.argosmodel"
+    bogus.write_text("not a zip")
+    with pytest.raises(ValidationError):
+        translation.install_pack(str(bogus))
+
+
+def test_same_language_needs_no_translation():
+    ticket = make_ticket(make_customer(language="en"))
+    with pytest.raises(ValidationError, match="like the team"):
+        translate_tickets.preview_reply(ticket.id, "Hello")
+
+
+def test_reply_keeps_the_original_beside_the_translation(agent):
+    from halo.services.replies import post_reply
+    ticket = make_ticket(make_customer(language="es"))
+    sent = post_reply(ticket.id, agent.id, "Hello, thanks for writing to us.", "email",
+                      translation=("Hola, gracias por escribirnos.", "es"))
+    stored = db.session.get(Message, sent.id)
+    assert stored.body_text == "Hola, gracias por escribirnos."
+    assert (stored.original_text, stored.language) == ("Hello, thanks for writing to us.", "es")
+
+
+@needs_argos
+def test_customer_message_translation_job_keeps_the_original(app, packs):
+    from halo.jobs.translate import translate_message
+    translation.install_pack(str(packs))
+    app.config["HALO_TEAM_LANGUAGE"] = "es"
+    try:
+        ticket = make_ticket(make_customer(language=None, traits={}),
+                             body="Hello, my order has not arrived yet and I need help.")
+        message = db.session.scalar(db.select(Message).where(Message.ticket_id == ticket.id))
+        translate_message(message.id)
+        stored = db.session.get(Message, message.id)
+        assert stored.body_text.startswith("Hello, my order")
+        assert (stored.language, stored.translation_lang) == ("en", "es")
+        assert stored.translation == "Hola, gracias por escribirnos."
+    finally:
+        app.config.pop("HALO_TEAM_LANGUAGE")

@@ -1,0 +1,56 @@
+"""Saved replies and translation through the client (login, CSRF, HTMX vs full page)."""
+import pathlib
+
+import pytest
+
+from halo.extensions import db
+from halo.models import Message
+from halo.services import saved_replies, translation
+from tests.factories import make_customer, make_ticket
+
+PACK = pathlib.Path(__file__).parents[1] / "fixtures" / "translate" / "translate-en_es-tiny.argosmodel"
+
+
+def test_manage_saved_replies_in_knowledge(as_agent):
+    assert as_agent.post("/knowledge/saved-replies", {"title": "Hi", "body": "x"}, csrf=False).status_code == 400
+    response = as_agent.post("/knowledge/saved-replies", {"title": "Greeting", "body": "Hi {customer.first_name}"})
+    assert response.status_code == 303
+    page = as_agent.get("/knowledge/saved-replies").get_data(as_text=True)
+    assert "Greeting" in page and "{customer.first_name}" in page
+
+
+def test_composer_menu_is_filled_for_the_ticket(as_agent, agent):
+    saved_replies.save_reply("Greeting", "Hi {customer.first_name}, {agent.first_name} here", agent.id)
+    ticket = make_ticket(make_customer(name="Maya Costa"))
+    fragment = as_agent.get(f"/tickets/{ticket.id}/saved-replies", hx=True).get_data(as_text=True)
+    assert "<html" not in fragment and 'data-text="Hi Maya, Sara here"' in fragment
+    assert "<html" in as_agent.get(f"/tickets/{ticket.id}/saved-replies").get_data(as_text=True)
+
+
+def test_translate_without_the_extra_or_pack_says_so(as_agent, app, tmp_path):
+    app.config["HALO_TRANSLATE_DIR"] = str(tmp_path)
+    try:
+        ticket = make_ticket(make_customer(language="de"))
+        html = as_agent.post(f"/tickets/{ticket.id}/translate", {"body": "Hello"}, hx=True).get_data(as_text=True)
+    finally:
+        app.config.pop("HALO_TRANSLATE_DIR")
+    expected = "No language pack for English → German" if translation.available() else "not installed"
+    assert expected in html
+
+
+@pytest.mark.skipif(not translation.available(), reason="argostranslate is not installed")
+def test_translate_preview_then_send_keeps_both_texts(as_agent, app, tmp_path):
+    app.config["HALO_TRANSLATE_DIR"] = str(tmp_path)
+    try:
+        translation.install_pack(str(PACK))
+        ticket = make_ticket(make_customer(language="es"))
+        html = as_agent.post(f"/tickets/{ticket.id}/translate", {"body": "Hello, thanks."}, hx=True).get_data(as_text=True)
+        assert 'name="translated_body" value="Hola, gracias por escribirnos."' in html
+    finally:
+        app.config.pop("HALO_TRANSLATE_DIR")
+    as_agent.post(f"/tickets/{ticket.id}/messages", {"mode": "email", "body": "Hello, thanks.",
+                  "translated_body": "Hola, gracias por escribirnos.", "translation_lang": "es"}, hx=True)
+    sent = db.session.scalar(db.select(Message).where(Message.kind == "agent"))
+    assert (sent.body_text, sent.original_text) == ("Hola, gracias por escribirnos.", "Hello, thanks.")
+    page = as_agent.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert "Sent in Spanish" in page and "Hello, thanks." in page
