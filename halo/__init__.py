@@ -35,9 +35,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .cli import halo_cli
     from .queue import init_queue
     from .services import email_outbound  # noqa: F401  (registers email delivery)
+    from .realtime import init_realtime
     from .web import register_web
 
     init_queue(app)
+    init_realtime(app)
     register_web(app)
     register_blueprints(app)
     app.cli.add_command(halo_cli)

@@ -42,8 +42,10 @@ def register_blueprints(app: Flask) -> None:
     from .inbound import bp as inbound
     from .inbox import bp as inbox
     from .knowledge import bp as knowledge
+    from .live import bp as live
     from .settings import bp as settings
     from .tickets import bp as tickets
+    from .widget import bp as widget
 
-    for bp in (emails, inbound, auth, inbox, tickets, settings, knowledge):
+    for bp in (emails, inbound, auth, inbox, tickets, settings, knowledge, widget, live):
         app.register_blueprint(bp)

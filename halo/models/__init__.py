@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 from .email import (
     EmailAttachment, InboundEmail, Mailbox, OutboundEmail, SenderAddress, TrustedSender,
 )
+from .chat import AliasUser, Visitor
 from .ai import AiDraft, Article, DirectiveUse, PilotMessage
 from .knowledge import Directive
 from .segments import Segment
@@ -18,7 +19,7 @@ from .tools import Notification, SavedReply
 from .users import User
 
 __all__ = [
-    "BUCKETS", "CHANNELS", "STATUS_LABELS", "STATUSES", "Customer", "Directive", "Mention", "Message",
+    "AliasUser", "Visitor", "BUCKETS", "CHANNELS", "STATUS_LABELS", "STATUSES", "Customer", "Directive", "Mention", "Message",
     "Segment", "Setting", "Ticket", "TicketCounter", "User",
     "EmailAttachment", "InboundEmail", "Mailbox", "OutboundEmail", "SenderAddress", "TrustedSender",
 ]

@@ -1,7 +1,7 @@
 """Customers, tickets and their threads (messages, notes and events in one timeline)."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .. import clock
@@ -47,6 +47,8 @@ class Ticket(db.Model):
     preview: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     last_activity_at: Mapped[datetime] = mapped_column(default=clock.now)
+    # Live chat ownership: a teammate took over, so the AI must not answer.
+    ai_paused: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     customer = relationship("Customer", lazy="joined", innerjoin=True)
     assignee = relationship("User", foreign_keys=[assignee_id], lazy="joined")
@@ -111,11 +113,17 @@ class Message(db.Model):
     thread_reason: Mapped[str | None] = mapped_column(String(40))
     inbound_id: Mapped[int | None] = mapped_column(
         ForeignKey("inbound_email.id", ondelete="SET NULL"))
+    # Chat: the widget's own id for a visitor message (sends are idempotent by it).
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    # Chat: the alias the customer sees instead of the agent.
+    alias_id: Mapped[int | None] = mapped_column(ForeignKey("alias_user.id", ondelete="SET NULL"))
 
     author = relationship("User", lazy="joined")
+    alias = relationship("AliasUser", lazy="joined")
 
     __table_args__ = (Index("ix_message_ticket_created", "ticket_id", "created_at", "id"),
-                      Index("ix_message_inbound_id", "inbound_id", unique=True))
+                      Index("ix_message_inbound_id", "inbound_id", unique=True),
+                      UniqueConstraint("ticket_id", "client_id", name="uq_message_ticket_client"))
 
 
 class Mention(db.Model):

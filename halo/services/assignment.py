@@ -4,6 +4,7 @@ from datetime import datetime
 from .. import clock
 from ..extensions import db
 from ..models import Message, Ticket, User
+from . import events
 from .errors import ValidationError
 from .status import get_ticket
 
@@ -20,6 +21,7 @@ def assign_ticket(ticket_id: int, assignee_id: int | None, actor_id: int | None,
     ticket = get_ticket(ticket_id)
     event = _assign(ticket, assignee_id, actor_id, now or clock.now())
     db.session.commit()
+    events.published_message(event)
     return event
 
 

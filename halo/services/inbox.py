@@ -134,6 +134,17 @@ def thread(ticket_id: int) -> list:
         .order_by(Message.created_at, Message.id)).unique().all()
 
 
+def ticket_in_view(ticket_id: int, view: str, user_id: int, now: datetime) -> bool:
+    """Whether a view lists the ticket now (live updates add or drop its row)."""
+    if view not in VIEWS:
+        return False
+    condition = _view_filter(view, user_id, now)
+    if view in WAKING_VIEWS:
+        condition = or_(condition, _woken_filter(view, user_id, now))
+    return db.session.scalar(
+        select(Ticket.id).where(Ticket.id == ticket_id, condition)) is not None
+
+
 def view_condition(view: str, user_id: int, now: datetime):
     """Everything a view lists, woken snoozes included, as one condition (filtered counts use it)."""
     condition = _view_filter(view, user_id, now)

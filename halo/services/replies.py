@@ -5,7 +5,7 @@ from datetime import datetime
 from .. import clock
 from ..extensions import db
 from ..models import Message, Ticket
-from . import directives
+from . import directives, events
 from .assignment import _assign
 from .errors import ValidationError
 from .mentions import record_mentions
@@ -21,7 +21,7 @@ DELIVERY_HANDLERS: dict[str, Callable[[int], None]] = {}
 
 
 def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
-               now: datetime | None = None,
+               now: datetime | None = None, alias_id: int | None = None,
                translation: tuple[str, str] | None = None) -> Message:
     """Write what an agent composed: an outbound reply, an internal note or a directive."""
     now = now or clock.now()
@@ -42,7 +42,9 @@ def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
         if translation:  # (text, language): the customer receives text; body stays beside it
             message.original_text, message.language = body, translation[1]
             message.body_text = translation[0].strip() or body
+        message.alias_id = alias_id if mode == "chat" else None
     db.session.commit()
+    events.published_message(message)
     handler = DELIVERY_HANDLERS.get(message.channel) if message.delivery else None
     if handler:
         handler(message.id)

@@ -7,6 +7,11 @@ DEFAULTS = {
     # Email: inbound (the address the customer wrote to) | teammate | default
     "email_reply_from": "default",
     "email_signature": "",
+    # Live chat widget (Settings > Chat widget).
+    "widget_workspace": "",
+    "widget_allowed_origins": [],
+    "widget_identity_secret": "",
+    "widget_identity_enforce": False,
 }
 
 

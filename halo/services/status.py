@@ -9,6 +9,7 @@ from datetime import datetime
 from .. import clock
 from ..extensions import db
 from ..models import STATUS_LABELS, Message, Ticket
+from . import events
 from .errors import InvalidTransition, NotFound, ValidationError
 
 # target status -> statuses it may be reached from
@@ -56,6 +57,7 @@ def change_status(ticket_id: int, target: str, actor_id: int | None,
         check_transition(ticket.status, target)
     event = _apply(ticket, target, actor_id, until, now, reason=None)
     db.session.commit()
+    events.published_message(event)
     return event
 
 
@@ -94,4 +96,6 @@ def wake_expired_snoozes(now: datetime | None = None) -> list[int]:
     for ticket in due:
         _apply(ticket, "open", None, None, now, reason="snooze ended")
     db.session.commit()
+    for ticket in due:
+        events.ticket_changed(ticket.id, "status")
     return [t.id for t in due]

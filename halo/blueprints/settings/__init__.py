@@ -2,5 +2,5 @@ from flask import Blueprint
 
 bp = Blueprint("settings", __name__)
 
-from . import views  # noqa: E402,F401
+from . import chat, views  # noqa: E402,F401
 from . import ai  # noqa: E402,F401

@@ -7,7 +7,7 @@ from flask_login import current_user
 from ... import clock
 from ...models import User
 from ...extensions import db
-from ...services import assignment, inbox, mentions, replies, status
+from ...services import aliases, assignment, inbox, mentions, replies, status
 from ...services.errors import ValidationError
 from ...web import is_fragment_request
 from . import bp
@@ -23,7 +23,7 @@ def _context(ticket_id: int, **extra) -> dict:
     ctx = {"ticket": ticket, "users_by_id": {u.id: u for u in users},
            "teammates": [u for u in users if u.active], "modes": COMPOSER_MODES,
            "mode": _default_mode(ticket), "now": clock.now(), "error": None,
-           "error_for": None}
+           "error_for": None, "aliases": aliases.list_aliases(active_only=True)}
     ctx.update(extra)
     return ctx
 
@@ -87,7 +87,8 @@ def post_message(ticket_id: int):
     mode = request.form.get("mode", "")
     body = request.form.get("body", "")
     try:
-        message = replies.post_reply(ticket_id, current_user.id, body, mode,
+        alias_id = aliases.check_alias(_alias_id(request.form.get("alias_id")))
+        message = replies.post_reply(ticket_id, current_user.id, body, mode, alias_id=alias_id,
                                      translation=translation_from_form(request.form))
     except ValidationError as exc:
         if not is_fragment_request():
@@ -104,6 +105,14 @@ def post_message(ticket_id: int):
               (m.kind == "event" and m.created_at >= message.created_at)]
     return render_template("tickets/_posted.html", items=events,
                            counts=inbox.view_counts(current_user.id, ctx["now"]), **ctx)
+
+
+def _alias_id(raw: str | None) -> int | None:
+    """The composer's "Send as" choice; '' means the agent themself."""
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        raise ValidationError("Choose an alias from the list.") from None
 
 
 def _changed(ticket_id: int, partial: str, event):

@@ -77,3 +77,51 @@
     if (e.target.matches && e.target.matches("textarea[data-mentions]")) setTimeout(() => closeMenu(e.target), 150);
   });
 })();
+
+// Live updates over the agent socket (htmx ws extension; see halo/blueprints/live/ws.py).
+(function () {
+  "use strict";
+  let socket = null, opened = 0, lastTyping = 0;
+
+  function lastMessageId() {
+    let max = 0;
+    document.querySelectorAll("#thread > [id^='msg-']").forEach((el) => {
+      max = Math.max(max, parseInt(el.id.slice(4), 10) || 0);
+    });
+    return max;
+  }
+
+  document.addEventListener("htmx:wsOpen", (e) => {
+    const el = document.getElementById("live-socket");
+    if (!el || e.target !== el) return;
+    socket = e.detail.socketWrapper;
+    // Tell the server what this page shows and the last thread line it has: it sends the rest.
+    const ticket = parseInt(el.dataset.ticket, 10) || null;
+    socket.send(JSON.stringify({ type: "hello", ticket: ticket, after: lastMessageId(),
+      view: el.dataset.view || null, live: el.dataset.live === "live", reconnect: opened++ > 0 }));
+  });
+  document.addEventListener("htmx:wsClose", () => { socket = null; });
+
+  document.addEventListener("input", (e) => {
+    if (!socket || !e.target.closest || !e.target.closest("#composer textarea")) return;
+    const now = Date.now();
+    if (now - lastTyping > 2000) {
+      lastTyping = now;
+      socket.send(JSON.stringify({ type: "typing", active: true }));
+    }
+  });
+
+  // Pushed fragments may repeat what a page already has (its own HTTP response, a catch-up):
+  // an element whose id exists replaces it; a pushed table row moves to the top instead.
+  document.addEventListener("htmx:oobBeforeSwap", (e) => {
+    const fragment = e.detail.fragment;
+    if (!fragment || !fragment.children) return;
+    Array.from(fragment.children).forEach((child) => {
+      const existing = child.id && document.getElementById(child.id);
+      if (!existing || existing === e.detail.target) return;
+      if (child.tagName === "TR") { existing.remove(); return; }
+      existing.replaceWith(child);
+      htmx.process(child);
+    });
+  });
+})();

@@ -1,0 +1,65 @@
+"""HTML fragments pushed to agents' pages (hx-swap-oob), rendered without csrf_token().
+
+The body's hx-headers already carries the CSRF token for every htmx request, so the
+broadcast versions of the forms leave the hidden field out (`broadcast=True`).
+"""
+from flask import render_template
+from sqlalchemy import select
+
+from ... import clock
+from ...extensions import db
+from ...models import Message, User
+from ...services import handoff, inbox
+from ...services.status import get_ticket
+
+
+def _ctx(ticket_id: int, viewer_id: int) -> dict:
+    users = db.session.scalars(select(User)).all()
+    return {"ticket": get_ticket(ticket_id), "users_by_id": {u.id: u for u in users},
+            "teammates": [u for u in users if u.active], "now": clock.now(), "broadcast": True,
+            "viewer_id": viewer_id, "oob": True, "error": None, "error_for": None,
+            "handler_label": handoff.handler_label}
+
+
+def thread_items(ticket_id: int, viewer_id: int, after_id: int, also: int | None = None):
+    """Thread lines after after_id (plus one changed line) and the ticket header; (html, last id)."""
+    ctx = _ctx(ticket_id, viewer_id)
+    query = select(Message).where(Message.ticket_id == ticket_id)
+    cond = Message.id > after_id
+    if also:
+        cond = cond | (Message.id == also)
+    items = db.session.scalars(query.where(cond).order_by(Message.id)).unique().all()
+    html = render_template("live/_ticket_update.html", items=items, **ctx)
+    last = max([after_id] + [m.id for m in items])
+    return html, last
+
+
+def presence(ticket_id: int, viewers: dict, typers: set, visitor_typing: bool) -> str:
+    """'Sara is viewing · Sara is typing…' for one ticket."""
+    return render_template("tickets/_presence.html", ticket_id=ticket_id, viewers=viewers,
+                           typers=typers, visitor_typing=visitor_typing, oob=True)
+
+
+def inbox_update(ticket_id: int | None, view: str, viewer_id: int) -> str:
+    """The ticket's row (moved to the top, or removed from this view) and the counts."""
+    now = clock.now()
+    counts = inbox.view_counts(viewer_id, now)
+    row = None
+    if ticket_id and inbox.ticket_in_view(ticket_id, view, viewer_id, now):
+        row = get_ticket(ticket_id)
+    return render_template("live/_inbox_update.html", row=row, ticket_id=ticket_id,
+                           view=view, counts=counts, now=now)
+
+
+def inbox_page(view: str, viewer_id: int, limit: int) -> str:
+    """The first page of rows (after a reconnect the list may have missed anything)."""
+    now = clock.now()
+    tickets, next_cursor = inbox.list_tickets(view, viewer_id, now, None, limit)
+    return render_template("live/_inbox_page.html", tickets=tickets, next_cursor=next_cursor,
+                           view=view, now=now, counts=inbox.view_counts(viewer_id, now))
+
+
+def live_rows() -> str:
+    """The Live Conversations table body."""
+    return render_template("live/_rows.html", sessions=handoff.live_sessions(), oob=True,
+                           handler_label=handoff.handler_label, now=clock.now())

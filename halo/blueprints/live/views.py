@@ -1,0 +1,43 @@
+"""Live Conversations: chats in progress, and taking over from / passing back to the AI."""
+from flask import redirect, render_template, request, url_for
+from markupsafe import escape
+from flask_login import current_user
+
+from ... import clock
+from ...services import handoff
+from ...services.errors import ValidationError
+from ...web import is_fragment_request
+from . import bp
+
+
+@bp.get("/live")
+def index():
+    return render_template("live/index.html", sessions=handoff.live_sessions(),
+                           handler_label=handoff.handler_label, now=clock.now())
+
+
+@bp.post("/tickets/<int:ticket_id>/take-over")
+def take_over(ticket_id: int):
+    return _handoff(ticket_id, lambda: handoff.take_over(ticket_id, current_user.id))
+
+
+@bp.post("/tickets/<int:ticket_id>/pass-to-ai")
+def pass_to_ai(ticket_id: int):
+    return _handoff(ticket_id, lambda: handoff.pass_to_ai(ticket_id, current_user.id))
+
+
+def _handoff(ticket_id: int, change):
+    """Both buttons answer the same way: back to where they were pressed."""
+    try:
+        change()
+    except ValidationError as exc:
+        if is_fragment_request():
+            return f'<p class="field-error" role="alert">{escape(str(exc))}</p>', 400
+        raise
+    target = request.form.get("next") or url_for("tickets.show", ticket_id=ticket_id)
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("tickets.show", ticket_id=ticket_id)
+    if is_fragment_request():
+        # The socket pushes the new header; an htmx caller only needs to stay put.
+        return "", 204
+    return redirect(target)

@@ -1,0 +1,146 @@
+"""/ws/agent: pushes HTML fragments (htmx ws extension, out-of-band swaps) to agents."""
+import time
+from urllib.parse import urlsplit
+
+from flask import current_app, request
+from flask_login import current_user
+
+from ... import realtime
+from ...extensions import db, sock
+from ...services import presence
+from ..wsutil import CLIENT, Sender, bind, drain, origin, parse
+from . import bp, fragments
+
+TYPING_SHOWN = 6.0  # seconds a "typing" signal stays visible without a new one
+
+
+@bp.before_request
+def _same_origin():
+    """Only Halo's own pages may open the agent socket (the session cookie rides along)."""
+    if request.endpoint == "live.socket" and urlsplit(origin()).netloc != request.host.lower():
+        return "Cross-site agent sockets are refused.", 403
+    return None
+
+
+@sock.route("/ws/agent", bp=bp)
+def socket(ws):
+    hello = parse(ws.receive(timeout=30)) or {}
+    page = AgentPage(ws, current_user.id, current_user.name, hello)
+    with realtime.subscribe(page.topics()) as sub:
+        page.start()
+        db.session.remove()
+        bind(ws, sub)
+        try:
+            page.loop(sub)
+        finally:
+            if page.ticket_id:
+                presence.announce(page.ticket_id, "left", user_id=page.user_id)
+            db.session.remove()
+
+
+def _id(value) -> int | None:
+    return value if isinstance(value, int) and value > 0 else None
+
+
+class AgentPage:
+    """What one agent's open page shows and which events it needs."""
+
+    def __init__(self, ws, user_id, name, hello):
+        self.out, self.ws = Sender(ws), ws
+        self.user_id, self.name = user_id, name
+        self.ticket_id = _id(hello.get("ticket"))
+        self.last_id = _id(hello.get("after")) or 0
+        self.view = hello.get("view") if isinstance(hello.get("view"), str) else None
+        self.live = bool(hello.get("live"))
+        self.reconnect = bool(hello.get("reconnect"))
+        self.viewers: dict[int, str] = {}
+        self.typers: dict[int, float] = {}
+        self.visitor_typing_until = 0.0
+
+    def topics(self) -> list[str]:
+        topics = [f"ticket:{self.ticket_id}"] if self.ticket_id else []
+        return topics + (["inbox"] if self.view else []) + (["live"] if self.live else [])
+
+    def start(self):
+        """Catch up on what the page missed, then say we are here."""
+        if self.ticket_id:
+            self.push_ticket()
+            presence.announce(self.ticket_id, "viewing", user_id=self.user_id, name=self.name)
+        if self.view and self.reconnect:
+            self.out.text(fragments.inbox_page(self.view, self.user_id,
+                                               current_app.config["HALO_PAGE_SIZE"]))
+        if self.live:
+            self.out.text(fragments.live_rows())
+
+    def loop(self, sub):
+        while True:
+            item = sub.get(timeout=self._next_expiry())
+            if item is CLIENT:
+                for frame in drain(self.ws):
+                    self.on_frame(parse(frame) or {})
+            elif item is not None:
+                self.on_event(*item)
+                db.session.remove()
+            elif not self.ws.connected:
+                return
+            self.expire_typing()
+
+    def push_ticket(self, also=None):
+        html, self.last_id = fragments.thread_items(self.ticket_id, self.user_id, self.last_id, also)
+        self.out.text(html)
+
+    def on_event(self, topic, payload):
+        kind = payload.get("type")
+        if topic == "inbox":
+            self.out.text(fragments.inbox_update(payload.get("ticket_id"), self.view, self.user_id))
+        elif topic == "live":
+            self.out.text(fragments.live_rows())
+        elif kind in ("viewing", "here", "left", "typing", "visitor_typing"):
+            self.on_presence(kind, payload)
+        else:
+            self.push_ticket(also=payload.get("message_id"))
+
+    def on_presence(self, kind, payload):
+        uid = payload.get("user_id")
+        if kind == "visitor_typing":
+            self.visitor_typing_until = time.monotonic() + TYPING_SHOWN if payload.get("active", True) else 0
+        elif uid == self.user_id:
+            return
+        elif kind in ("viewing", "here"):
+            self.viewers[uid] = payload.get("name") or "A teammate"
+            if kind == "viewing":  # a newcomer: tell them we are here too
+                presence.announce(self.ticket_id, "here", user_id=self.user_id, name=self.name)
+        elif kind == "left":
+            self.viewers.pop(uid, None)
+            self.typers.pop(uid, None)
+        elif kind == "typing":
+            self.viewers.setdefault(uid, payload.get("name") or "A teammate")
+            self.typers[uid] = time.monotonic() + TYPING_SHOWN if payload.get("active", True) else 0
+        self.push_presence()
+
+    def push_presence(self):
+        now = time.monotonic()
+        typers = {uid for uid, until in self.typers.items() if until > now}
+        self.out.text(fragments.presence(self.ticket_id, self.viewers, typers,
+                                         self.visitor_typing_until > now))
+
+    def expire_typing(self):
+        now = time.monotonic()
+        expired = [uid for uid, until in self.typers.items() if until and until <= now]
+        if self.visitor_typing_until and self.visitor_typing_until <= now:
+            self.visitor_typing_until = 0
+            expired.append(None)
+        for uid in expired:
+            self.typers.pop(uid, None)
+        if expired and self.ticket_id:
+            self.push_presence()
+
+    def _next_expiry(self) -> float:
+        deadlines = [t for t in self.typers.values() if t] + (
+            [self.visitor_typing_until] if self.visitor_typing_until else [])
+        return max(0.05, min(deadlines) - time.monotonic()) if deadlines else 30
+
+    def on_frame(self, data):
+        if data.get("type") == "typing" and self.ticket_id:
+            presence.announce(self.ticket_id, "typing", user_id=self.user_id, name=self.name,
+                              active=bool(data.get("active", True)))

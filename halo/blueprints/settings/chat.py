@@ -1,0 +1,47 @@
+"""Settings > Alias Users and Settings > Chat widget."""
+from flask import flash, redirect, render_template, request, url_for
+
+from ...services import aliases as alias_service, widget_settings
+from ...services.errors import ValidationError
+from .. import admin_required
+from . import bp
+
+
+@bp.route("/settings/team/aliases", methods=["GET", "POST"])
+@admin_required
+def aliases():
+    code = 200
+    if request.method == "POST":
+        upload = request.files.get("avatar")
+        try:
+            alias = alias_service.create_alias(request.form.get("name"),
+                                         upload.read() if upload and upload.filename else None)
+            flash(f"Alias {alias.name} was added.", "info")
+            return redirect(url_for("settings.aliases"))
+        except ValidationError as exc:
+            flash(str(exc), "error")
+            code = 400
+    return render_template("settings/aliases.html", aliases=alias_service.list_aliases()), code
+
+
+@bp.post("/settings/team/aliases/<int:alias_id>/active")
+@admin_required
+def alias_active(alias_id: int):
+    alias_service.set_alias_active(alias_id, request.form.get("active") == "on")
+    return redirect(url_for("settings.aliases"))
+
+
+@bp.route("/settings/chat-widget", methods=["GET", "POST"])
+@admin_required
+def chat_widget():
+    if request.method == "POST":
+        try:
+            widget_settings.save(request.form.get("allowed_origins", ""),
+                                 request.form.get("enforce") == "on",
+                                 request.form.get("rotate_secret") == "on")
+            flash("Saved.", "info")
+            return redirect(url_for("settings.chat_widget"))
+        except ValidationError as exc:
+            flash(str(exc), "error")
+    return render_template("settings/chat_widget.html", widget=widget_settings.current(),
+                           halo_url=request.host_url.rstrip("/"))

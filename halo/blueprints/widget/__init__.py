@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("widget", __name__)
+
+from . import views, ws  # noqa: E402,F401

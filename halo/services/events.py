@@ -1,0 +1,24 @@
+"""What services publish after a commit, so every process's sockets can catch up.
+
+Payloads carry ids only: subscribers re-read the database, so an event never holds
+data a listener should not see (a widget filters out notes and events itself).
+"""
+from .. import realtime
+
+
+def ticket_changed(ticket_id: int, what: str, message_id: int | None = None,
+                   chat: bool = False) -> None:
+    """A ticket's thread, status or assignee changed: tell its page, the inbox and /live."""
+    payload = {"type": what, "ticket_id": ticket_id, "message_id": message_id}
+    realtime.publish(f"ticket:{ticket_id}", payload)
+    realtime.publish("inbox", payload)
+    if chat:
+        realtime.publish("live", payload)
+
+
+def published_message(message) -> None:
+    """Announce a stored message (customer, reply, note or event line)."""
+    if message is None:
+        return
+    ticket_changed(message.ticket_id, "message", message.id, chat=message.channel == "chat"
+                   or message.kind == "event")

@@ -1,0 +1,79 @@
+"""Who answers a chat: the AI or a teammate (Take over / Pass to AI) and the live list."""
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from .. import clock
+from ..extensions import db
+from ..models import Message, Ticket, Visitor
+from . import events
+from .assignment import _assign
+from .status import _apply, check_transition, get_ticket
+
+# A conversation counts as "in progress" while its visitor is online or wrote recently.
+LIVE_WINDOW = timedelta(hours=1)
+
+
+def take_over(ticket_id: int, user_id: int, now: datetime | None = None) -> Ticket:
+    """Assign to user_id, set In Progress and stop the AI answering."""
+    now = now or clock.now()
+    ticket = get_ticket(ticket_id)
+    if ticket.status != "in_progress":
+        check_transition(ticket.status, "in_progress")
+    written = [_assign(ticket, user_id, user_id, now)]
+    if ticket.status != "in_progress":
+        written.append(_apply(ticket, "in_progress", user_id, None, now, reason=None))
+    ticket.ai_paused = True
+    written.append(_handler_event(ticket, user_id, "took over from the AI", now))
+    db.session.commit()
+    _announce(ticket, written)
+    return ticket
+
+
+def pass_to_ai(ticket_id: int, actor_id: int, now: datetime | None = None) -> Ticket:
+    """Clear the assignment, set Open and hand the conversation back to the AI."""
+    now = now or clock.now()
+    ticket = get_ticket(ticket_id)
+    if ticket.status != "open":
+        check_transition(ticket.status, "open")
+    written = [_assign(ticket, None, actor_id, now)]
+    if ticket.status != "open":
+        written.append(_apply(ticket, "open", actor_id, None, now, reason=None))
+    ticket.ai_paused = False
+    written.append(_handler_event(ticket, actor_id, "passed this conversation to the AI", now))
+    db.session.commit()
+    _announce(ticket, written)
+    return ticket
+
+
+def _handler_event(ticket, actor_id, text, now) -> Message:
+    event = Message(ticket_id=ticket.id, kind="event", event_type="handler",
+                    event_data={"ai_paused": ticket.ai_paused, "text": text},
+                    author_id=actor_id, created_at=now)
+    db.session.add(event)
+    return event
+
+
+def _announce(ticket, written) -> None:
+    for event in written:
+        if event is not None:
+            events.published_message(event)
+    events.ticket_changed(ticket.id, "handler", chat=True)
+
+
+def handler_label(ticket: Ticket) -> str:
+    """'AI' or the teammate who owns the chat."""
+    if ticket.ai_paused or ticket.assignee_id:
+        return ticket.assignee.name if ticket.assignee else "A teammate"
+    return "AI"
+
+
+def live_sessions(now: datetime | None = None, limit: int = 100) -> list[tuple[Ticket, Visitor]]:
+    """Chat conversations in progress: visitor online, or active within the window."""
+    now = now or clock.now()
+    rows = db.session.execute(
+        select(Ticket, Visitor).join(Visitor, Visitor.ticket_id == Ticket.id)
+        .where(Ticket.channel == "chat", Ticket.bucket == "open",
+               (Visitor.connections > 0) | (Ticket.last_activity_at >= now - LIVE_WINDOW))
+        .order_by(Ticket.last_activity_at.desc()).limit(limit)).unique().all()
+    return [(t, v) for t, v in rows]

@@ -1,0 +1,193 @@
+/* Halo chat widget: <script src="https://HALO/widget.js" data-workspace="…" async></script>
+ * Lives in a Shadow DOM so the host page's CSS cannot break it and ours cannot leak.
+ * Protocol: docs/widget-protocol.md (hello with last id, idempotent sends, acks, de-dupe). */
+(function () {
+  "use strict";
+  if (window.__haloWidget) return;
+  window.__haloWidget = true;
+
+  var script = document.currentScript || document.querySelector("script[data-workspace][src*='widget.js']");
+  var BASE = new URL(script.src, location.href).origin;
+  var WORKSPACE = script.getAttribute("data-workspace") || "";
+  var STORE = "halo-widget:" + BASE + ":" + WORKSPACE;
+  var MAX_KEPT = 200;
+
+  var state = load();
+  var ws = null, connected = false, attempt = 0, typingTimer = null, lastTypingSent = 0;
+  var identifyQueue = [];
+
+  function load() {
+    try {
+      var s = JSON.parse(localStorage.getItem(STORE) || "null");
+      if (s && typeof s === "object") return s;
+    } catch (e) { /* private mode or corrupt: start fresh */ }
+    return { token: null, lastId: 0, messages: [], pending: [], unread: 0, open: false };
+  }
+  function save() {
+    state.messages = state.messages.slice(-MAX_KEPT);
+    try { localStorage.setItem(STORE, JSON.stringify(state)); } catch (e) { /* quota: keep going */ }
+  }
+  function newClientId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return "c" + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
+  }
+
+  /* ---------- UI ---------- */
+  var host = document.createElement("div");
+  host.id = "halo-chat-widget";
+  var root = host.attachShadow({ mode: "open" });
+  root.innerHTML =
+    "<style>" +
+    ":host{all:initial}*{box-sizing:border-box;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}" +
+    ".launcher{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;background:#3355ff;color:#fff;font-size:26px;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483646}" +
+    ".badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 6px;border-radius:10px;background:#e5484d;color:#fff;font-size:12px;line-height:20px;text-align:center}" +
+    ".badge[hidden]{display:none}" +
+    ".panel{position:fixed;right:20px;bottom:88px;width:360px;height:520px;max-height:calc(100vh - 110px);display:flex;flex-direction:column;background:#fff;color:#1c1c1c;border-radius:14px;box-shadow:0 10px 40px rgba(0,0,0,.25);overflow:hidden;z-index:2147483647}" +
+    ".panel[hidden]{display:none}" +
+    "header{display:flex;align-items:center;justify-content:space-between;padding:14px 16px;background:#3355ff;color:#fff;font-weight:600}" +
+    "header button{background:none;border:0;color:#fff;font-size:22px;cursor:pointer}" +
+    ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px;background:#f6f7fb;margin:0;list-style:none}" +
+    ".msg{max-width:80%;padding:8px 12px;border-radius:12px;white-space:pre-wrap;word-wrap:break-word;font-size:14px;line-height:1.4}" +
+    ".visitor{align-self:flex-end;background:#3355ff;color:#fff}.team{align-self:flex-start;background:#fff;border:1px solid #e3e5ee}" +
+    ".who{display:flex;align-items:center;gap:6px;font-size:12px;color:#666;margin-bottom:2px}.who img{width:20px;height:20px;border-radius:50%}" +
+    ".pending{opacity:.6}.typing{font-size:12px;color:#666;padding:0 14px 6px;background:#f6f7fb}.typing[hidden]{display:none}" +
+    "form{display:flex;gap:8px;padding:10px;border-top:1px solid #e3e5ee;background:#fff}" +
+    "textarea{flex:1;resize:none;border:1px solid #d0d4e0;border-radius:8px;padding:8px;font-size:14px;height:40px}" +
+    "form button{border:0;border-radius:8px;background:#3355ff;color:#fff;padding:0 14px;font-size:14px;cursor:pointer}" +
+    ".status{font-size:11px;font-weight:400;opacity:.85}" +
+    "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100%;max-height:100%;border-radius:0}}" +
+    "</style>" +
+    "<button class='launcher' part='launcher' aria-label='Open chat'>💬<span class='badge' hidden></span></button>" +
+    "<section class='panel' role='dialog' aria-label='Chat' hidden>" +
+    "<header><span>Chat with us <span class='status'></span></span><button class='close' aria-label='Close chat'>×</button></header>" +
+    "<ol class='log' aria-live='polite'></ol><div class='typing' hidden>Typing…</div>" +
+    "<form><textarea aria-label='Message' placeholder='Write a message…' maxlength='4000'></textarea><button type='submit'>Send</button></form>" +
+    "</section>";
+  var $ = function (sel) { return root.querySelector(sel); };
+  var launcher = $(".launcher"), badge = $(".badge"), panel = $(".panel"), log = $(".log");
+  var input = $("textarea"), typingEl = $(".typing"), statusEl = $(".status");
+
+  function render() {
+    log.textContent = "";
+    state.messages.concat(state.pending).forEach(function (m) { log.appendChild(item(m)); });
+    log.scrollTop = log.scrollHeight;
+    badge.hidden = !state.unread;
+    badge.textContent = state.unread ? String(state.unread) : "";
+    panel.hidden = !state.open;
+    statusEl.textContent = connected ? "" : "· connecting…";
+  }
+  function item(m) {
+    var li = document.createElement("li");
+    li.className = "msg " + (m.from === "visitor" ? "visitor" : "team") + (m.id ? "" : " pending");
+    if (m.id) li.setAttribute("data-id", m.id);
+    if (m.from !== "visitor" && m.author) {
+      var who = document.createElement("div");
+      who.className = "who";
+      if (m.author.avatar) {
+        var img = document.createElement("img");
+        img.src = m.author.avatar; img.alt = "";
+        who.appendChild(img);
+      }
+      who.appendChild(document.createTextNode(m.author.name || "Team"));
+      li.appendChild(who);
+    }
+    li.appendChild(document.createTextNode(m.body));
+    return li;
+  }
+  function setOpen(open) {
+    state.open = open;
+    if (open) { state.unread = 0; sendSeen(); setTimeout(function () { input.focus(); }, 0); }
+    save(); render();
+  }
+  launcher.addEventListener("click", function () { setOpen(!state.open); });
+  $(".close").addEventListener("click", function () { setOpen(false); });
+  $("form").addEventListener("submit", function (e) { e.preventDefault(); sendText(); });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); sendText(); }
+  });
+  input.addEventListener("input", function () {
+    var now = Date.now();
+    if (now - lastTypingSent > 2000) { lastTypingSent = now; send({ type: "typing", active: true }); }
+  });
+
+  /* ---------- protocol ---------- */
+  function send(frame) {
+    if (ws && connected) { ws.send(JSON.stringify(frame)); return true; }
+    return false;
+  }
+  function sendText() {
+    var body = input.value.trim();
+    if (!body) return;
+    input.value = "";
+    var m = { client_id: newClientId(), body: body, from: "visitor" };
+    state.pending.push(m);
+    save(); render();
+    send({ type: "send", client_id: m.client_id, body: body });
+  }
+  function sendSeen() { if (state.lastId) send({ type: "seen", id: state.lastId }); }
+
+  function onMessage(m) {
+    var known = state.messages.some(function (x) { return x.id === m.id; });
+    state.pending = state.pending.filter(function (p) { return p.client_id !== m.client_id || !m.client_id; });
+    if (!known) {
+      state.messages.push({ id: m.id, client_id: m.client_id, body: m.body, from: m.from, author: m.author, at: m.at });
+      if (m.from !== "visitor" && !state.open) state.unread += 1;
+    }
+    state.lastId = Math.max(state.lastId || 0, m.id);
+  }
+  var HANDLERS = {
+    welcome: function (f) {
+      state.token = f.token;
+      attempt = 0;
+      // Unacknowledged sends go again with the same client id: the server stores each once.
+      state.pending.forEach(function (p) { send({ type: "send", client_id: p.client_id, body: p.body }); });
+      identifyQueue.forEach(function (args) { send(identifyFrame(args)); });
+      identifyQueue = [];
+    },
+    message: function (f) { onMessage(f); if (state.open) sendSeen(); },
+    ack: function () { /* the echoed message event carries the server id; nothing else to do */ },
+    typing: function (f) {
+      typingEl.hidden = f.active === false;
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(function () { typingEl.hidden = true; }, 6000);
+    },
+    error: function (f) { if (window.console) console.warn("Halo chat:", f.code, f.message || ""); }
+  };
+  function connect() {
+    ws = new WebSocket(BASE.replace(/^http/, "ws") + "/ws/widget");
+    ws.onopen = function () {
+      connected = true;
+      ws.send(JSON.stringify({ type: "hello", token: state.token, last_id: state.lastId || 0, workspace: WORKSPACE }));
+      render();
+    };
+    ws.onmessage = function (e) {
+      var f;
+      try { f = JSON.parse(e.data); } catch (err) { return; }
+      (HANDLERS[f.type] || function () {})(f);
+      save(); render();
+    };
+    ws.onclose = function () {
+      connected = false; ws = null; render();
+      // Exponential backoff with full jitter, so a restarted server is not stampeded.
+      var delay = Math.random() * Math.min(30000, 500 * Math.pow(2, attempt++));
+      setTimeout(connect, delay);
+    };
+  }
+
+  /* ---------- public API: Halo('identify', {...}) ---------- */
+  function identifyFrame(a) {
+    return { type: "identify", email: a.email, name: a.name, traits: a.traits || {}, user_hash: a.user_hash };
+  }
+  function api(command, args) {
+    if (command === "identify" && args && args.email) {
+      if (!send(identifyFrame(args))) identifyQueue.push(args);
+    } else if (command === "open") setOpen(true);
+    else if (command === "close") setOpen(false);
+  }
+  var queued = (window.Halo && window.Halo.q) || [];
+  window.Halo = api;
+  queued.forEach(function (args) { api(args[0], args[1]); });
+
+  function start() { document.body.appendChild(host); render(); connect(); }
+  if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
+})();
