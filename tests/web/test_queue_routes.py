@@ -12,9 +12,13 @@ POSTS = ["/inbox/bulk", "/segments", "/segments/{s}", "/segments/{s}/delete"]
 GETS = ["/search?q=x", "/segments/nav", "/inbox/open?trait=plan:pro"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_counts():
+    segment_counts.reset_cache()  # counts are cached per process for MIN_AGE seconds
+
+
 @pytest.fixture
 def seg(agent):
-    segment_counts.reset_cache()
     s = Segment(name="Pro", owner_id=agent.id, shared=True, view="open", query="trait=plan%3Apro")
     db.session.add(s)
     db.session.commit()
