@@ -58,9 +58,9 @@ def recount_command():
 
 @halo_cli.command("wake-snoozes")
 def wake_snoozes_command():
-    """Return tickets whose snooze has ended to Open."""
-    from .services.status import wake_expired_snoozes
-    click.echo(f"Woke {len(wake_expired_snoozes())} tickets.")
+    """Return tickets whose snooze has ended to Open and notify their assignees."""
+    from .services.snooze import wake_due
+    click.echo(f"Woke {len(wake_due())} tickets.")
 
 
 @halo_cli.command("worker")
@@ -76,6 +76,9 @@ def worker_command(burst):
     # SimpleWorker runs jobs in this process, inside this app context (no fork, no shared
     # database connections between parent and child).
     worker = SimpleWorker([Queue("halo", connection=connection)], connection=connection)
+    if not burst:  # the minute sweep that wakes ended snoozes runs on the workers
+        from .services.snooze import start_sweeper
+        start_sweeper()
     worker.work(burst=burst, with_scheduler=True)
 
 

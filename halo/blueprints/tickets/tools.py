@@ -1,8 +1,10 @@
 """Ticket tools: merge, undo a merge, split a message off, translate."""
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...services import merge, saved_replies, status, translate_tickets, translation
+from ...services import (
+    merge, notifications, saved_replies, snooze, status, translate_tickets, translation,
+)
 from ...services.errors import ValidationError
 from ...web import is_fragment_request
 from . import bp
@@ -108,3 +110,34 @@ def saved_reply_menu(ticket_id: int):
     replies = saved_replies.filled_for(ticket_id, current_user.id)
     template = "tickets/_saved_reply_menu.html" if is_fragment_request() else "tickets/saved_replies.html"
     return render_template(template, ticket=ticket, replies=replies)
+
+
+def snooze_until(form):
+    """A snooze preset's end in the agent's time zone (None: the form has a custom time)."""
+    preset = form.get("preset")
+    return snooze.preset_until(preset, current_user.timezone) if preset else None
+
+
+@bp.before_app_request
+def _start_embedded_sweeper():
+    """Embedded mode: the in-process job thread runs the snooze sweep (RQ workers start their own)."""
+    app = current_app._get_current_object()
+    if app.extensions.get("halo_snooze_sweeper") or app.testing:
+        return
+    app.extensions["halo_snooze_sweeper"] = True
+    if type(app.extensions.get("halo_queue")).__name__ == "ThreadQueue":
+        snooze.start_sweeper()
+
+
+@bp.app_template_filter("agent_time")
+def _agent_time(value):
+    return snooze.local_time(value, current_user.timezone if current_user.is_authenticated else None)
+
+
+@bp.app_context_processor
+def _tools_context():
+    return {"snooze_presets": snooze.PRESETS, "unread_notifications": _unread}
+
+
+def _unread() -> int:
+    return notifications.unread_count(current_user.id) if current_user.is_authenticated else 0

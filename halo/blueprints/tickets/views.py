@@ -11,7 +11,7 @@ from ...services import aliases, assignment, inbox, mentions, replies, status
 from ...services.errors import ValidationError
 from ...web import is_fragment_request
 from . import bp
-from .tools import translation_from_form
+from .tools import snooze_until, translation_from_form
 
 COMPOSER_MODES = {"chat": "Chat", "email": "Email", "note": "Note", "training": "Inbox training"}
 
@@ -62,7 +62,8 @@ def compose(ticket_id: int, mode: str):
 def set_status(ticket_id: int):
     target = request.form.get("status", "")
     try:
-        until = _parse_local(request.form.get("until")) if target == "snoozed" else None
+        until = (snooze_until(request.form) or _parse_local(request.form.get("until"))
+                 if target == "snoozed" else None)
         event = status.change_status(ticket_id, target, current_user.id, until=until)
     except ValidationError as exc:
         return _control_error(ticket_id, "tickets/_status.html", "status", str(exc))

@@ -1,0 +1,50 @@
+"""Snooze presets in the agent's zone, wake-up with an injected clock, notifications, auto-resolve."""
+from datetime import datetime, timedelta
+
+from halo.extensions import db
+from halo.models import Ticket
+from halo.services import inbox, notifications, snooze, status
+from tests.factories import make_ticket
+
+
+def test_presets_follow_the_agents_time_zone(frozen):
+    # 09:00 UTC on Tuesday 24 Nov 2026 is 10:00 in Paris and 01:00 in Los Angeles.
+    assert snooze.preset_until("later_today", "Europe/Paris") == datetime(2026, 11, 24, 13, 0)
+    assert snooze.preset_until("tomorrow", "Europe/Paris") == datetime(2026, 11, 25, 8, 0)
+    assert snooze.preset_until("tomorrow", "America/Los_Angeles") == datetime(2026, 11, 25, 17, 0)
+    assert snooze.preset_until("next_week", "Europe/Paris") == datetime(2026, 11, 30, 8, 0)
+    assert snooze.preset_until("tomorrow", "Not/AZone") == datetime(2026, 11, 25, 9, 0)
+
+
+def test_wake_up_reopens_and_notifies_the_assignee(frozen, agent, admin):
+    ticket = make_ticket(assignee_id=agent.id)
+    until = snooze.preset_until("tomorrow", "UTC")
+    status.change_status(ticket.id, "snoozed", admin.id, until=until)
+    assert snooze.wake_due() == []
+    assert ticket.id not in {t.id for t in inbox.list_tickets("open", agent.id, frozen.start)[0]}
+    frozen(until + timedelta(minutes=1))
+    assert snooze.wake_due() == [ticket.id]
+    assert db.session.get(Ticket, ticket.id).status == "open"
+    assert notifications.unread_count(agent.id) == 1
+    assert notifications.unread_count(admin.id) == 0
+    [note] = notifications.recent(agent.id)
+    assert note.ticket_id == ticket.id and "Snooze ended" in note.text
+    notifications.mark_all_read(agent.id)
+    assert notifications.unread_count(agent.id) == 0
+
+
+def test_unassigned_wake_up_notifies_who_snoozed(frozen, agent):
+    ticket = make_ticket()
+    status.change_status(ticket.id, "snoozed", agent.id, until=frozen.start + timedelta(hours=1))
+    frozen(frozen.start + timedelta(hours=2))
+    snooze.wake_due()
+    assert notifications.unread_count(agent.id) == 1
+
+
+def test_auto_resolve_never_touches_a_snoozed_ticket(frozen, agent):
+    ticket = make_ticket()
+    status.change_status(ticket.id, "snoozed", agent.id, until=frozen.start + timedelta(hours=1))
+    assert snooze.auto_resolve(ticket.id, "AI answered") is None
+    assert db.session.get(Ticket, ticket.id).status == "snoozed"
+    other = make_ticket()
+    assert snooze.auto_resolve(other.id, "AI answered").event_data["to"] == "resolved"
