@@ -102,3 +102,4 @@ def serve_command(workers, threads, smtp):
 
 
 from . import cli_email  # noqa: E402,F401  (registers the email commands)
+from . import cli_tools  # noqa: E402,F401  (registers the translation commands)

@@ -54,3 +54,32 @@ def test_translate_preview_then_send_keeps_both_texts(as_agent, app, tmp_path):
     assert (sent.body_text, sent.original_text) == ("Hola, gracias por escribirnos.", "Hello, thanks.")
     page = as_agent.get(f"/tickets/{ticket.id}").get_data(as_text=True)
     assert "Sent in Spanish" in page and "Hello, thanks." in page
+
+
+def test_translation_settings_page_is_admin_only(as_agent, client, admin):
+    assert as_agent.get("/settings/translation").status_code == 403
+
+
+def test_translation_settings_lists_packs(as_admin, app, tmp_path):
+    app.config["HALO_TRANSLATE_DIR"] = str(tmp_path)
+    try:
+        if translation.available():
+            translation.install_pack(str(PACK))
+        page = as_admin.get("/settings/translation").get_data(as_text=True)
+    finally:
+        app.config.pop("HALO_TRANSLATE_DIR")
+    assert ("English (en)" in page) if translation.available() else ("not installed" in page)
+
+
+@pytest.mark.skipif(not translation.available(), reason="argostranslate is not installed")
+def test_cli_installs_a_pack_from_a_file(app, tmp_path):
+    app.config["HALO_TRANSLATE_DIR"] = str(tmp_path)
+    try:
+        result = app.test_cli_runner().invoke(args=["halo", "translate", "install", str(PACK)])
+        assert result.exit_code == 0 and "en -> es" in result.output
+        listed = app.test_cli_runner().invoke(args=["halo", "translate", "list"])
+        assert "English → Spanish" in listed.output
+        bad = app.test_cli_runner().invoke(args=["halo", "translate", "install", str(tmp_path / "nope")])
+        assert bad.exit_code != 0
+    finally:
+        app.config.pop("HALO_TRANSLATE_DIR")
