@@ -4,8 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 export FLASK_APP := wsgi
+# TRANSLATE=1 adds the offline translation extra (argostranslate; ~1.4 GB with CPU torch).
+TRANSLATE ?=
+EXTRAS := $(if $(TRANSLATE),install-translate)
 
-.PHONY: run test demo install install-dev migrate bench clean
+.PHONY: run test demo install install-dev install-translate migrate bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,10 +20,17 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
+# CPU torch first, from this machine's wheel: otherwise stanza pulls a CUDA build of several GB.
+$(VENV)/.installed-translate: requirements-translate.txt $(VENV)/.installed
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -r requirements-translate.txt
+	touch $@
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+install-translate: $(VENV)/.installed-translate
 
-migrate: install
+migrate: install $(EXTRAS)
 	$(FLASK) db upgrade
 
 run: migrate
@@ -31,7 +41,7 @@ demo: migrate
 	$(FLASK) halo ensure-admin
 	$(FLASK) halo demo
 
-test: install-dev
+test: install-dev $(EXTRAS)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: install-dev
