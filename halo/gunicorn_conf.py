@@ -13,11 +13,3 @@ def post_worker_init(worker):
     if os.environ.get("HALO_EMBEDDED_MAIL") == "1":
         from halo.smtp_receiver import start_embedded
         start_embedded(worker.wsgi)
-
-
-def post_worker_init(worker):
-    """Embedded mode (`halo serve`): the worker also runs the SMTP receiver, once."""
-    import os
-    if os.environ.get("HALO_EMBEDDED_MAIL") == "1":
-        from halo.smtp_receiver import start_embedded
-        start_embedded(worker.wsgi)
