@@ -2,7 +2,7 @@
 import re
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func, select, update
 
 from ..extensions import db
 from ..models import Mention, Message, User
@@ -31,9 +31,13 @@ def record_mentions(note: Message, author_id: int | None) -> list[User]:
 
 def mark_mentions_read(ticket_id: int, user_id: int, now: datetime) -> int:
     """The user has seen the ticket: clear their unread mentions there; returns how many."""
-    result = db.session.execute(
-        update(Mention).where(Mention.ticket_id == ticket_id, Mention.user_id == user_id,
-                              Mention.read_at.is_(None)).values(read_at=now))
+    unread = (Mention.ticket_id == ticket_id, Mention.user_id == user_id, Mention.read_at.is_(None))
+    # Nearly every view has nothing to clear. An UPDATE takes SQLite's one write lock even
+    # when it matches no row, so concurrent ticket views queued behind each other; a read
+    # through ix_mention_user_unread decides first, and the page's objects stay loaded.
+    if db.session.scalar(select(Mention.id).where(*unread).limit(1)) is None:
+        return 0
+    result = db.session.execute(update(Mention).where(*unread).values(read_at=now))
     db.session.commit()
     return result.rowcount
 
