@@ -35,11 +35,14 @@ def main() -> None:
     for path in ("/inbox/open", f"/tickets/{long_id}"):
         assert client.get(path).status_code == 200
         # CPU time, not wall time: on a shared machine the wall clock counts other jobs.
-        started, cpu = time.perf_counter(), time.process_time()
-        for _ in range(args.n):
-            client.get(path)
-        each = (time.process_time() - cpu) / args.n * 1000
-        wall = (time.perf_counter() - started) / args.n * 1000
+        # The best of five batches: other jobs inflate even CPU time (shared caches, SMT).
+        each = wall = float("inf")
+        for _ in range(5):
+            started, cpu = time.perf_counter(), time.process_time()
+            for _ in range(max(1, args.n // 5)):
+                client.get(path)
+            each = min(each, (time.process_time() - cpu) / max(1, args.n // 5) * 1000)
+            wall = min(wall, (time.perf_counter() - started) / max(1, args.n // 5) * 1000)
         print(f"{path}: {each:.2f} ms CPU per request ({1000 / each:.0f}/s on one core;"
               f" wall {wall:.2f} ms)")
         if args.profile:

@@ -90,6 +90,7 @@ def seed(db_path: str, n_tickets: int, rng_seed: int = 42) -> dict:
                       "SECRET_KEY": "bench-secret"})
     with app.app_context():
         upgrade()
+        fts = _suspend_fts(db)
         users = _users()
         rng = random.Random(rng_seed)
         n_customers = max(1, n_tickets // 3)
@@ -97,10 +98,35 @@ def seed(db_path: str, n_tickets: int, rng_seed: int = 42) -> dict:
         made = _tickets(db, rng, users, n_tickets, n_customers)
         made["customers"] = n_customers
         made["long_thread_id"] = _long_thread(db, rng, users, n_tickets + 1, made["messages"] + 1)
+        _resume_fts(db, fts)
         rebuild_counters()
         db.session.execute(db.text("PRAGMA wal_checkpoint(TRUNCATE)"))
         db.session.remove()
         return made
+
+
+def _suspend_fts(db) -> tuple[list[str], list[str]]:
+    """Drop the triggers that feed full-text indexes (one FTS insert per row is most of
+    the load time); _resume_fts recreates them and rebuilds each index in one pass."""
+    rows = db.session.execute(db.text(
+        "SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'trigger')")).all()
+    indexes = [name for kind, name, sql in rows
+               if kind == "table" and sql and "USING fts5" in sql and "content=" in sql]
+    triggers = [(name, sql) for kind, name, sql in rows
+                if kind == "trigger" and any(f"INTO {i}(" in sql for i in indexes)]
+    for name, _sql in triggers:
+        db.session.execute(db.text(f"DROP TRIGGER {name}"))
+    db.session.commit()
+    return indexes, [sql for _name, sql in triggers]
+
+
+def _resume_fts(db, fts) -> None:
+    indexes, triggers = fts
+    for sql in triggers:
+        db.session.execute(db.text(sql))
+    for index in indexes:
+        db.session.execute(db.text(f"INSERT INTO {index}({index}) VALUES ('rebuild')"))
+    db.session.commit()
 
 
 def _users() -> list:
