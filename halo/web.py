@@ -40,9 +40,16 @@ def relative_time(value: datetime, now: datetime | None = None) -> str:
     return value.strftime("%b %d, %Y") if value.year != clock.now().year else value.strftime("%b %d")
 
 
+def ago(value: datetime, now: datetime | None = None) -> str:
+    """'just now', '5m ago', or a date: relative_time as a phrase."""
+    text = relative_time(value, now)
+    return text + " ago" if text[-1:] in "mhd" and text[:1].isdigit() else text
+
+
 def register_web(app: Flask) -> None:
     """Install handlers and helpers on the app."""
     app.jinja_env.filters["reltime"] = relative_time
+    app.jinja_env.filters["ago"] = ago
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
 
     @app.context_processor
