@@ -185,3 +185,13 @@ def test_customer_html_in_text_is_escaped(as_agent, admin):
     assert "<script>alert(1)" not in page and "<img src=x" not in page
     inbox = as_agent.get("/inbox/open").get_data(as_text=True)
     assert "<img src=x" not in inbox
+
+
+def test_retrying_reply_shows_why(as_agent, world):
+    from halo.models import Message
+    as_agent.post(f"/tickets/{world['t']}/messages", {"mode": "chat", "body": "Hello there"})
+    message = db.session.scalar(db.select(Message).where(Message.kind == "agent"))
+    message.delivery, message.delivery_error = "queued", "Attempt 1 failed (Connection refused); retrying."
+    db.session.commit()
+    page = as_agent.get(f"/tickets/{world['t']}").get_data(as_text=True)
+    assert "delivery-retrying" in page and "Attempt 1 failed (Connection refused)" in page
