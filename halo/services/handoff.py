@@ -62,10 +62,19 @@ def _announce(ticket, written) -> None:
 
 
 def handler_label(ticket: Ticket) -> str:
-    """'AI' or the teammate who owns the chat."""
-    if ticket.ai_paused or ticket.assignee_id:
+    """'AI', the teammate who owns the chat, or that it waits for one."""
+    if ticket.assignee_id:
         return ticket.assignee.name if ticket.assignee else "A teammate"
+    if ticket.ai_paused or not ai_answers_chats():
+        # Without a configured model the AI never answers a visitor: say who must.
+        return "Waiting for a teammate"
     return "AI"
+
+
+def ai_answers_chats() -> bool:
+    """Whether the AI answers widget visitors (AI chat on and a provider configured)."""
+    from . import ai_provider, ai_settings
+    return bool(ai_settings.get("ai_chat_enabled")) and ai_provider.configured()
 
 
 def live_sessions(now: datetime | None = None, limit: int = 100) -> list[tuple[Ticket, Visitor]]:

@@ -11,7 +11,7 @@ def _chat_ticket():
     return visitor, message.ticket_id
 
 
-def test_take_over_then_pass_back_to_ai():
+def test_take_over_then_pass_back_to_ai(monkeypatch):
     sara = make_user(name="Sara Lind")
     _visitor, ticket_id = _chat_ticket()
     ticket = handoff.take_over(ticket_id, sara.id)
@@ -19,6 +19,9 @@ def test_take_over_then_pass_back_to_ai():
     assert handoff.handler_label(ticket) == "Sara Lind"
     ticket = handoff.pass_to_ai(ticket_id, sara.id)
     assert (ticket.assignee_id, ticket.status, ticket.ai_paused) == (None, "open", False)
+    # No model configured: the AI cannot answer, so the chat waits for a person.
+    assert handoff.handler_label(ticket) == "Waiting for a teammate"
+    monkeypatch.setattr(handoff, "ai_answers_chats", lambda: True)
     assert handoff.handler_label(ticket) == "AI"
 
 
