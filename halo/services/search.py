@@ -4,9 +4,15 @@ SQLite uses the FTS5 tables and PostgreSQL the tsvector columns that migration 0
 creates. Whatever the user types is reduced to plain words before it reaches either
 engine, so quotes, NEAR, *, ^ or stray parentheses are searched for as text, never
 parsed as query syntax (and can never raise a syntax error).
+
+Ranking is the costly part: bm25 and ts_rank score each match, and a common word matches a
+fifth of all messages. So each place (subjects, messages, customers) ranks only its newest
+RECENT matches: first their ids, found by reading the index backwards (cheap at any size),
+then scores for just those. When a place had more, the results say so (Results.capped).
 """
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 from sqlalchemy import Integer, bindparam, column, or_, select, text
@@ -19,6 +25,13 @@ MAX_TERMS = 8
 # How much a match in each place counts; a subject says most about what a ticket is about.
 WEIGHTS = {"ticket": 3.0, "customer": 2.0, "message": 1.0}
 CANDIDATES = 200
+RECENT = 1000  # matches ranked per place: the newest, by id
+
+
+class Results(list):
+    """Hits, best first; capped when some place had more than RECENT matches, so the
+    hits are the best of the most recent matches rather than of all of them."""
+    capped = False
 
 
 @dataclass
@@ -53,13 +66,33 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _hits_sql(table: str) -> str:
-    """Best-first (rowid, score) of one table's matches; score grows with relevance."""
+def _newest_sql(table: str) -> str:
+    """The ids of table's newest matches, newest first: the index read backwards, unranked."""
     if _dialect() == "postgresql":
-        return (f"SELECT id, ts_rank(search_vector, to_tsquery('simple', :q)) AS score FROM {table} "
-                f"WHERE search_vector @@ to_tsquery('simple', :q) ORDER BY score DESC LIMIT :n")
-    return (f"SELECT rowid, -bm25({table}_fts) AS score FROM {table}_fts "
-            f"WHERE {table}_fts MATCH :q ORDER BY rank LIMIT :n")
+        return (f"SELECT id FROM {table} WHERE search_vector @@ to_tsquery('simple', :q) "
+                f"ORDER BY id DESC LIMIT :cap")
+    return f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH :q ORDER BY rowid DESC LIMIT :cap"
+
+
+def _ranked(table: str, q: str) -> tuple[list, bool]:
+    """Best-first (rowid, score) of table's newest RECENT matches, and whether there were more."""
+    ids = db.session.execute(text(_newest_sql(table)), {"q": q, "cap": RECENT + 1}).scalars().all()
+    if not ids:
+        return [], False
+    capped, ids = len(ids) > RECENT, ids[:RECENT]
+    if _dialect() == "postgresql":
+        rows = db.session.execute(text(
+            f"SELECT id, ts_rank(search_vector, to_tsquery('simple', :q)) AS score FROM {table} "
+            f"WHERE id = ANY(:ids) ORDER BY score DESC, id DESC LIMIT :n"),
+            {"q": q, "ids": ids, "n": CANDIDATES}).all()
+    else:
+        # rowid >= the oldest candidate bounds the FTS5 scan; bm25 still weighs each word by
+        # how rare it is among all rows, so scores stay comparable across places.
+        rows = db.session.execute(text(
+            f"SELECT rowid, -bm25({table}_fts) AS score FROM {table}_fts "
+            f"WHERE {table}_fts MATCH :q AND rowid >= :oldest ORDER BY rank LIMIT :n"),
+            {"q": q, "oldest": ids[-1], "n": CANDIDATES}).all()
+    return rows, capped
 
 
 def _match_ids(table: str, q):
@@ -75,15 +108,17 @@ def _engine_query(terms: list[str]) -> str:
     return _pg_query(terms) if _dialect() == "postgresql" else _fts5_query(terms)
 
 
-def search(query: str, limit: int = 30) -> list[Hit]:
-    """Tickets matching every word in subject, thread or customer, best first."""
+def search(query: str, limit: int = 30) -> Results:
+    """Tickets matching every word in subject, thread or customer, best first (of each
+    place's newest RECENT matches)."""
     terms = terms_of(query)
     if not terms:
-        return []
+        return Results()
     q = _engine_query(terms)
-    scores, best_message = {}, {}
+    scores, best_message, capped = {}, {}, False
     for table in ("ticket", "customer", "message"):
-        rows = db.session.execute(text(_hits_sql(table)), {"q": q, "n": CANDIDATES}).all()
+        rows, more = _ranked(table, q)
+        capped = capped or more
         best = {}  # a ticket counts its best match per place, not every matching message
         for ticket_id, message_id, score in _to_tickets(table, rows):
             if ticket_id not in best or score > best[ticket_id][1]:
@@ -93,13 +128,21 @@ def search(query: str, limit: int = 30) -> list[Hit]:
             if message_id is not None:
                 best_message[ticket_id] = message_id
     ranked = sorted(scores, key=lambda t: (-scores[t], -t))[:limit * 3]
-    hits = _hits(ranked, scores, best_message, terms)
     # Words are prefix-matched ("refund" finds "refunds"), and bm25 cannot tell "kettle" from
     # "Kettleby": tickets where every word appears whole rank first, then by weighted score.
-    for hit in hits:
-        plain = " ".join(x.striptags() for x in (hit.subject, hit.customer, hit.snippet))
-        hit.whole = all(re.search(rf"(?<![^\W_]){re.escape(t)}(?![^\W_])", plain, re.I) for t in terms)
-    return sorted(hits, key=lambda h: (not h.whole, -h.score, -h.ticket.id))[:limit]
+    # Decided on plain text, so only the hits kept are escaped and marked.
+    wholes = [re.compile(rf"(?<![^\W_]){re.escape(t)}(?![^\W_])", re.I) for t in terms]
+    found = []
+    for ticket, subject, body, customer in _fields(ranked, best_message, terms):
+        plain = " ".join((subject, customer, body))
+        found.append((not all(w.search(plain) for w in wholes), -scores[ticket.id], -ticket.id,
+                      ticket, subject, body, customer))
+    found.sort(key=lambda f: f[:3])
+    results = Results(Hit(ticket, -score, highlight(subject, terms), highlight(body, terms),
+                          highlight(customer, terms), whole=not partial)
+                      for partial, score, _, ticket, subject, body, customer in found[:limit])
+    results.capped = capped
+    return results
 
 
 def _to_tickets(table: str, rows) -> list[tuple[int, int | None, float]]:
@@ -118,24 +161,27 @@ def _to_tickets(table: str, rows) -> list[tuple[int, int | None, float]]:
     return [(tid, None, score[cid]) for tid, cid in found]
 
 
-def _hits(ranked, scores, best_message, terms) -> list[Hit]:
+def _fields(ranked, best_message, terms):
+    """(ticket, subject, snippet, customer) as plain text for each ranked ticket id, in order."""
     tickets = {t.id: t for t in db.session.scalars(
         select(Ticket).where(Ticket.id.in_(ranked))).unique()}
     bodies = dict(db.session.execute(select(Message.id, Message.body_text).where(
         Message.id.in_(list(best_message.values())))).all()) if best_message else {}
-    hits = []
     for tid in ranked:
         ticket = tickets.get(tid)
         if ticket is None:
             continue
         body = bodies.get(best_message.get(tid)) or ticket.preview
         customer = ticket.customer.name + (f" <{ticket.customer.email}>" if ticket.customer.email else "")
-        hits.append(Hit(ticket, scores[tid], highlight(ticket.subject or "(no subject)", terms),
-                        highlight(snippet(body, terms), terms), highlight(customer, terms)))
-    return hits
+        yield ticket, ticket.subject or "(no subject)", snippet(body, terms), customer
 
 
 def _term_pattern(terms: list[str]) -> re.Pattern:
+    return _pattern(tuple(terms))
+
+
+@lru_cache(maxsize=64)
+def _pattern(terms: tuple[str, ...]) -> re.Pattern:
     alternatives = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
     return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*", re.IGNORECASE)
 

@@ -75,3 +75,34 @@ def test_snippet_centres_on_the_match():
     hit = search.search("magic")[0]
     assert "<mark>magic</mark>" in str(hit.snippet) and str(hit.snippet).startswith("…")
     assert len(hit.snippet.striptags()) < 200
+
+
+def test_broad_words_rank_only_the_newest_matches_and_say_so(monkeypatch):
+    monkeypatch.setattr(search, "RECENT", 3)
+    oldest = make_ticket(subject="Question", body="my invoice is wrong")
+    in_subject = make_ticket(subject="Invoice missing", body="Where is it?")
+    in_body = [make_ticket(subject="Question", body=f"invoice number {i} is wrong") for i in range(3)]
+    found = search.search("invoice")
+    assert found.capped  # four messages match; only the newest three were ranked
+    assert [h.ticket.id for h in found] == [in_subject.id] + [t.id for t in reversed(in_body)]
+    assert oldest.id not in [h.ticket.id for h in found]
+    assert str(found[0].subject) == "<mark>Invoice</mark> missing"
+    assert str(found[1].snippet) == "<mark>invoice</mark> number 2 is wrong"
+    narrower = search.search("invoice number 0")  # one more word: few enough to rank them all
+    assert not narrower.capped and [h.ticket.id for h in narrower] == [in_body[0].id]
+
+
+def test_results_are_not_capped_below_the_limit():
+    make_ticket(subject="Refund", body="refund please")
+    found = search.search("refund")
+    assert len(found) == 1 and not found.capped
+    assert not search.search("").capped and search.search("") == []
+
+
+@pytest.mark.parametrize("hostile", ['"invoice', "invoice*", "invoice NEAR(x", "^invoice -near"])
+def test_hostile_input_with_the_cap_in_play(monkeypatch, hostile):
+    monkeypatch.setattr(search, "RECENT", 1)
+    for i in range(3):
+        make_ticket(subject=f"Invoice {i}", body="invoice near x")
+    found = search.search(hostile)  # must not raise, and still ranks and marks
+    assert found and all("<mark>" in str(h.subject) for h in found)

@@ -129,3 +129,13 @@ def test_search_page_and_fragment_escape_and_mark(as_agent):
                                                                      "HX-Target": "search-results"})
     assert part.status_code == 200 and "<html" not in part.get_data(as_text=True)
     assert "search-hit" in part.get_data(as_text=True)
+
+
+def test_search_page_says_when_only_the_newest_matches_were_ranked(as_agent, monkeypatch):
+    from halo.services import search
+    monkeypatch.setattr(search, "RECENT", 1)
+    make_ticket(subject="Refund please", body="refund")
+    make_ticket(subject="Another refund", body="refund again")
+    page = as_agent.get("/search?q=refund").get_data(as_text=True)
+    assert "best of the most recent 1 matches" in page
+    assert "most recent" not in as_agent.get("/search?q=another").get_data(as_text=True)

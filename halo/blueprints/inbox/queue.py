@@ -89,7 +89,7 @@ def search_page():
     """Ranked search over subjects, messages and customers."""
     query = request.args.get("q", "")[:200]
     hits = search.search(query) if query.strip() else []
-    context = {"q": query, "hits": hits}
+    context = {"q": query, "hits": hits, "recent": search.RECENT}
     if is_fragment_request() and request.headers.get("HX-Target") == "search-results":
         return render_template("search/_results.html", **context)
     return render_template("search/index.html", **context)
