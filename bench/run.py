@@ -152,7 +152,10 @@ class Server:
         for pid in pids:
             with open(f"/proc/{pid}/status") as f:
                 fields = dict(line.split(":", 1) for line in f if ":" in line)
+            # RssFile is mostly the mmapped database (page cache shared with every process);
+            # RssAnon is what the worker itself holds.
             out.append({"pid": pid, "rss_kb": int(fields["VmRSS"].split()[0]),
+                        "anon_kb": int(fields["RssAnon"].split()[0]),
                         "peak_kb": int(fields["VmHWM"].split()[0])})
         return out
 
@@ -232,9 +235,10 @@ def _report(args, db_path, seed_note, targets, results, memory) -> str:
             f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {ref['rps']:.0f} "
             f"| {ref['p50_ms']:.1f} | {ref['p99_ms']:.1f} | {r['rps'] / ref['rps']:.2f} "
             f"| {r['p50_ms'] / ref['p50_ms']:.1f} | {r['p99_ms'] / ref['p99_ms']:.1f} |")
-    halo_mem = ", ".join(f"{m['rss_kb'] / 1024:.0f} MB (peak {m['peak_kb'] / 1024:.0f})"
-                         for m in memory["halo"])
-    ref_mem = ", ".join(f"{m['rss_kb'] / 1024:.0f} MB" for m in memory["reference"])
+    halo_mem = ", ".join(f"{m['rss_kb'] / 1024:.0f} MB (anonymous {m['anon_kb'] / 1024:.0f} MB,"
+                         f" peak RSS {m['peak_kb'] / 1024:.0f} MB)" for m in memory["halo"])
+    ref_mem = ", ".join(f"{m['rss_kb'] / 1024:.0f} MB (anonymous {m['anon_kb'] / 1024:.0f} MB)"
+                        for m in memory["reference"])
     inbox, ticket = (results[n] for n in list(targets)[::2])
     lines += [
         "",
