@@ -69,8 +69,12 @@ def _dialect() -> str:
 def _newest_sql(table: str) -> str:
     """The ids of table's newest matches, newest first: the index read backwards, unranked."""
     if _dialect() == "postgresql":
+        # "id + 0": always the GIN bitmap, cost in proportion to the matches. Ordering by the
+        # bare id lets the planner walk the primary key backwards instead, which it guesses for
+        # prefix queries (a flat 2%) and which reads the whole table when the guess is wrong: a
+        # word absent from the newest rows took 0.1-0.8 s at 100k tickets / 1M messages.
         return (f"SELECT id FROM {table} WHERE search_vector @@ to_tsquery('simple', :q) "
-                f"ORDER BY id DESC LIMIT :cap")
+                f"ORDER BY id + 0 DESC LIMIT :cap")
     return f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH :q ORDER BY rowid DESC LIMIT :cap"
 
 
