@@ -1,4 +1,5 @@
 """/ws/agent: pushes HTML fragments (htmx ws extension, out-of-band swaps) to agents."""
+import secrets
 import time
 from urllib.parse import urlsplit
 
@@ -34,7 +35,7 @@ def socket(ws):
             page.loop(sub)
         finally:
             if page.ticket_id:
-                presence.announce(page.ticket_id, "left", user_id=page.user_id)
+                presence.announce(page.ticket_id, "left", user_id=page.user_id, conn=page.conn)
             db.session.remove()
 
 
@@ -48,12 +49,15 @@ class AgentPage:
     def __init__(self, ws, user_id, name, hello):
         self.out, self.ws = Sender(ws), ws
         self.user_id, self.name = user_id, name
+        # Presence is per page, not per person: one of two tabs closing, or a dropped
+        # socket's late "left" arriving after its replacement's "viewing", must not hide anyone.
+        self.conn = secrets.token_hex(8)
         self.ticket_id = _id(hello.get("ticket"))
         self.last_id = _id(hello.get("after")) or 0
         self.view = hello.get("view") if isinstance(hello.get("view"), str) else None
         self.live = bool(hello.get("live"))
         self.reconnect = bool(hello.get("reconnect"))
-        self.viewers: dict[int, str] = {}
+        self.viewers: dict[str, tuple[int, str]] = {}  # other pages on this ticket: conn -> (user, name)
         self.typers: dict[int, float] = {}
         self.visitor_typing_until = 0.0
 
@@ -65,10 +69,13 @@ class AgentPage:
         """Catch up on what the page missed, then say we are here."""
         if self.ticket_id:
             self.push_ticket()
-            presence.announce(self.ticket_id, "viewing", user_id=self.user_id, name=self.name)
+            self.push_presence()  # after a reconnect, forget who was here; they answer "here" again
+            self.announce("viewing")
         if self.view and self.reconnect:
             self.out.text(fragments.inbox_page(self.view, self.user_id,
                                                current_app.config["HALO_PAGE_SIZE"]))
+        elif self.view:  # fresh counts also tell the page it is subscribed
+            self.out.text(fragments.inbox_update(None, self.view, self.user_id))
         if self.live:
             self.out.text(fragments.live_rows())
 
@@ -101,27 +108,34 @@ class AgentPage:
             self.push_ticket(also=payload.get("message_id"))
 
     def on_presence(self, kind, payload):
-        uid = payload.get("user_id")
+        uid, conn = payload.get("user_id"), payload.get("conn") or str(payload.get("user_id"))
+        name = payload.get("name") or "A teammate"
         if kind == "visitor_typing":
             self.visitor_typing_until = time.monotonic() + TYPING_SHOWN if payload.get("active", True) else 0
         elif uid == self.user_id:
             return
         elif kind in ("viewing", "here"):
-            self.viewers[uid] = payload.get("name") or "A teammate"
+            self.viewers[conn] = (uid, name)
             if kind == "viewing":  # a newcomer: tell them we are here too
-                presence.announce(self.ticket_id, "here", user_id=self.user_id, name=self.name)
+                self.announce("here")
         elif kind == "left":
-            self.viewers.pop(uid, None)
-            self.typers.pop(uid, None)
+            self.viewers.pop(conn, None)
+            if all(v[0] != uid for v in self.viewers.values()):
+                self.typers.pop(uid, None)
         elif kind == "typing":
-            self.viewers.setdefault(uid, payload.get("name") or "A teammate")
+            self.viewers.setdefault(conn, (uid, name))
             self.typers[uid] = time.monotonic() + TYPING_SHOWN if payload.get("active", True) else 0
         self.push_presence()
+
+    def announce(self, kind, **data):
+        presence.announce(self.ticket_id, kind, user_id=self.user_id, name=self.name,
+                          conn=self.conn, **data)
 
     def push_presence(self):
         now = time.monotonic()
         typers = {uid for uid, until in self.typers.items() if until > now}
-        self.out.text(fragments.presence(self.ticket_id, self.viewers, typers,
+        viewers = {uid: name for uid, name in self.viewers.values()}
+        self.out.text(fragments.presence(self.ticket_id, viewers, typers,
                                          self.visitor_typing_until > now))
 
     def expire_typing(self):
@@ -142,5 +156,4 @@ class AgentPage:
 
     def on_frame(self, data):
         if data.get("type") == "typing" and self.ticket_id:
-            presence.announce(self.ticket_id, "typing", user_id=self.user_id, name=self.name,
-                              active=bool(data.get("active", True)))
+            self.announce("typing", active=bool(data.get("active", True)))

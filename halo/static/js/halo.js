@@ -95,12 +95,21 @@
     const el = document.getElementById("live-socket");
     if (!el || e.target !== el) return;
     socket = e.detail.socketWrapper;
+    el.dataset.state = "connecting";
     // Tell the server what this page shows and the last thread line it has: it sends the rest.
     const ticket = parseInt(el.dataset.ticket, 10) || null;
     socket.send(JSON.stringify({ type: "hello", ticket: ticket, after: lastMessageId(),
       view: el.dataset.view || null, live: el.dataset.live === "live", reconnect: opened++ > 0 }));
   });
-  document.addEventListener("htmx:wsClose", () => { socket = null; });
+  document.addEventListener("htmx:wsClose", (e) => {
+    if (e.target.id !== "live-socket") return;
+    socket = null;
+    e.target.dataset.state = "offline";
+  });
+  // The first push after a hello means the server has subscribed: the page is live from here on.
+  document.addEventListener("htmx:wsAfterMessage", (e) => {
+    if (e.target.id === "live-socket") e.target.dataset.state = "live";
+  });
 
   document.addEventListener("input", (e) => {
     if (!socket || !e.target.closest || !e.target.closest("#composer textarea")) return;
