@@ -178,7 +178,9 @@ def _tickets(db, rng: random.Random, users: list, n: int, n_customers: int) -> d
                     continue
                 plain.append(row | {"body_text": body, "channel": extra.get("channel"),
                                     "author_id": extra.get("author_id"),
-                                    "delivery": extra.get("delivery")})
+                                    "delivery": extra.get("delivery"),
+                                    # as ingest stores it (detected once; the lines are English)
+                                    "language": "en" if kind == "customer" else None})
                 if extra.get("mention"):
                     mentions += 1
                     mention_rows.append({"id": mentions, "user_id": extra["mention"],
@@ -261,7 +263,8 @@ def _long_thread(db, rng, users, tid, first_message_id) -> int:
             plain.append(row | {"kind": kind, "body_text": body,
                                 "channel": None if kind == "note" else "email",
                                 "author_id": None if kind == "customer" else agent,
-                                "delivery": "sent" if kind == "agent" else None})
+                                "delivery": "sent" if kind == "agent" else None,
+                                "language": "en" if kind == "customer" else None})
     _insert(db, "ticket", [{
         "id": tid, "subject": LONG_THREAD_SUBJECT, "customer_id": 1, "channel": "email",
         "status": "priority", "bucket": "open", "assignee_id": users[0][0],

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import clock
 from ..extensions import db
 from ..models import Customer, Message, Ticket, Visitor
-from . import ai_chat, events
+from . import ai_chat, events, translate_tickets
 from .errors import Forbidden, ValidationError
 from .replies import DELIVERY_HANDLERS, touch
 from .settings import get_setting
@@ -136,9 +136,10 @@ def receive_visitor_message(visitor_id: int, client_id: str, body: str,
         existing = _by_client_id(visitor.ticket_id, client_id)
         if existing is not None:
             return existing, False
+    language = translate_tickets.message_language(body)  # before any write: no lock held
     ticket = visitor.ticket or _start_conversation(visitor, body, now)
     message = Message(ticket_id=ticket.id, kind="customer", channel="chat", body_text=body,
-                      client_id=client_id, created_at=now)
+                      client_id=client_id, created_at=now, language=language)
     db.session.add(message)
     on_customer_activity(ticket, now)
     touch(ticket, body, now)

@@ -102,7 +102,9 @@ def _ticket(rng, now, team, customer, status, i) -> None:
     db.session.add(ticket)
     db.session.flush()
     at = start
-    items = [Message(ticket_id=ticket.id, kind="customer", channel=channel, body_text=question, created_at=at)]
+    # The demo texts are English: stored as ingest would (Message.language), no detection.
+    items = [Message(ticket_id=ticket.id, kind="customer", channel=channel, body_text=question, created_at=at,
+                     language="en")]
     if rng.random() < 0.3:
         at += timedelta(minutes=rng.randint(1, 90))
         other = rng.choice([u for u in team if u.id != agent.id])
@@ -124,6 +126,7 @@ def _ticket(rng, now, team, customer, status, i) -> None:
         if rng.random() < 0.4:
             at += timedelta(minutes=rng.randint(5, 600))
             items.append(Message(ticket_id=ticket.id, kind="customer", channel=channel, created_at=at,
+                                 language="en",
                                  body_text=rng.choice(["Thanks, that worked!", "Great, much appreciated.", "Still seeing it, sorry — any other idea?"])))
     at = min(at, now)
     ticket.last_activity_at = at

@@ -23,6 +23,7 @@ from ..queue import enqueue
 from .errors import NotFound, ValidationError
 from .replies import touch
 from .status import on_customer_activity
+from .translate_tickets import message_language
 from . import ai_pipeline, email_attachments, email_route
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ def _route(inbound: InboundEmail, parsed, now: datetime) -> str:
     message = Message(ticket_id=ticket.id, kind="customer", channel="email", body_text=text,
                       body_html=parsed.html or None, email_message_id=parsed.message_id,
                       email_from=sender, thread_reason=reason, inbound_id=inbound.id,
-                      created_at=now)
+                      created_at=now, language=message_language(text))
     db.session.add(message)
     db.session.flush()
     notes = email_attachments.store_attachments(inbound.id, message.id, parsed.attachments)

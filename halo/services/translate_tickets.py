@@ -17,14 +17,26 @@ def team_language() -> str:
     return current_app.config.get("HALO_TEAM_LANGUAGE") or "en"
 
 
-def customer_language(ticket: Ticket) -> str | None:
-    """The `language` trait, else Customer.language, else detected from their latest messages."""
-    customer = ticket.customer
+def stated_language(customer) -> str | None:
+    """The customer's `language` trait, else Customer.language (no detection: cheap)."""
     trait = (customer.traits or {}).get("language")
     if trait:
         return str(trait).strip().lower().split("-")[0]
     if customer.language:
         return customer.language.lower().split("-")[0]
+    return None
+
+
+def message_language(text: str) -> str | None:
+    """Detected once when a customer message is stored (Message.language), never at render."""
+    return translation.detect_language(text)
+
+
+def customer_language(ticket: Ticket) -> str | None:
+    """The `language` trait, else Customer.language, else detected from their latest messages."""
+    stated = stated_language(ticket.customer)
+    if stated:
+        return stated
     texts = db.session.scalars(
         select(Message.body_text).where(Message.ticket_id == ticket.id, Message.kind == "customer")
         .order_by(Message.created_at.desc()).limit(3)).all()
