@@ -98,8 +98,11 @@ def test_live_conversations_update_live(live_server, new_page, ada):
     expect(row.locator(".handler")).to_have_text("Waiting for a teammate")  # no AI model configured
     expect(row).to_contain_text("Online")
 
+    expect(_count(page, "open")).to_have_text("1")  # the sidebar is live on every page
+
     take_over(message.ticket_id, ada.id)
     expect(row.locator(".handler")).to_have_text("Ada Park")
+    expect(_count(page, "mine")).to_have_text("1")
 
     pass_to_ai(message.ticket_id, ada.id)
     expect(row.locator(".handler")).to_have_text("Waiting for a teammate")
@@ -141,6 +144,7 @@ def test_teammate_changes_appear_on_open_ticket(live_server, new_page, ada, ben)
 
     a.select_option(f"#status-{ticket.id}", "priority")
     expect(b.locator(f"#status-{ticket.id}")).to_have_value("priority")
+    expect(_count(b, "priority")).to_have_text("1")
     a.select_option(f"#assignee-{ticket.id}", label="Ben Cho")
     expect(b.locator(f"#assignee-{ticket.id}")).to_have_value(str(ben.id))
     expect(b.locator(f"#assignee-{ticket.id} option:checked")).to_have_text("Ben Cho (me)")

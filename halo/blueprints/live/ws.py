@@ -62,8 +62,9 @@ class AgentPage:
         self.visitor_typing_until = 0.0
 
     def topics(self) -> list[str]:
+        # Every agent page has the sidebar counts, so every page hears "inbox".
         topics = [f"ticket:{self.ticket_id}"] if self.ticket_id else []
-        return topics + (["inbox"] if self.view else []) + (["live"] if self.live else [])
+        return topics + ["inbox"] + (["live"] if self.live else [])
 
     def start(self):
         """Catch up on what the page missed, then say we are here."""
@@ -74,7 +75,7 @@ class AgentPage:
         if self.view and self.reconnect:
             self.out.text(fragments.inbox_page(self.view, self.user_id,
                                                current_app.config["HALO_PAGE_SIZE"]))
-        elif self.view:  # fresh counts also tell the page it is subscribed
+        else:  # fresh counts (missed while away) also tell the page it is subscribed
             self.out.text(fragments.inbox_update(None, self.view, self.user_id))
         if self.live:
             self.out.text(fragments.live_rows())
@@ -99,7 +100,8 @@ class AgentPage:
     def on_event(self, topic, payload):
         kind = payload.get("type")
         if topic == "inbox":
-            self.out.text(fragments.inbox_update(payload.get("ticket_id"), self.view, self.user_id))
+            ticket_id = payload.get("ticket_id") if self.view else None  # no list: counts only
+            self.out.text(fragments.inbox_update(ticket_id, self.view, self.user_id))
         elif topic == "live":
             self.out.text(fragments.live_rows())
         elif kind in ("viewing", "here", "left", "typing", "visitor_typing"):
