@@ -16,6 +16,11 @@ from flask import Flask, current_app
 log = logging.getLogger(__name__)
 
 DEFAULT_RETRY_INTERVALS = (10, 30, 120, 600, 1800)
+# Jobs of one argument the in-process worker may run several at a time when a backlog is
+# due: path -> (path of a job taking the list of those arguments, most per batch). The
+# batch job must isolate each item's failure itself; if it raises, every job of the batch
+# is retried on its own. RQ runs jobs one by one (its workers are separate processes).
+BATCHES = {"halo.jobs.email.process_inbound": ("halo.jobs.email.process_inbound_batch", 50)}
 
 
 def resolve(path: str):
@@ -78,7 +83,39 @@ class ThreadQueue:
                 while not self._heap or self._heap[0][0] > time.monotonic():
                     self._cv.wait(None if not self._heap else self._heap[0][0] - time.monotonic())
                 _, _, job = heapq.heappop(self._heap)
-            self._run(job)
+                batch = self._take_batch(job)
+            if len(batch) > 1:
+                self._run_batch(batch)
+            else:
+                self._run(job)
+
+    def _take_batch(self, job) -> list:
+        """job plus the first-attempt jobs of the same batchable path due right behind it."""
+        path, _, _, _, attempt = job
+        if path not in BATCHES or attempt:
+            return [job]
+        batch, limit, now = [job], BATCHES[path][1], time.monotonic()
+        while len(batch) < limit and self._heap and self._heap[0][0] <= now:
+            nxt = self._heap[0][2]
+            if nxt[0] != path or nxt[4]:
+                break
+            batch.append(heapq.heappop(self._heap)[2])
+        return batch
+
+    def _run_batch(self, batch):
+        try:
+            with self.app.app_context():
+                resolve(BATCHES[batch[0][0]][0])([args[0] for _, args, _, _, _ in batch])
+        except Exception:
+            log.exception("batch of %d %s jobs failed; retrying each on its own", len(batch), batch[0][0])
+            with self._cv:
+                for path, args, job_id, intervals, _ in batch:
+                    self._push(time.monotonic(), (path, args, job_id, intervals, 1))
+            return
+        with self._cv:
+            for _, _, job_id, _, _ in batch:
+                if job_id:
+                    self._pending.discard(job_id)
 
     def _run(self, job):
         path, args, job_id, intervals, attempt = job

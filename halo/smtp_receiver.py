@@ -35,10 +35,10 @@ class IngestHandler:
         return "250 2.0.0 Message accepted for delivery"
 
     def _store(self, envelope) -> None:
-        from .services.email_ingest import receive_email
+        from .services.email_ingest import store_email
         raw = envelope.original_content or envelope.content
         with self.app.app_context():
-            receive_email(raw, "smtp", envelope.mail_from, list(envelope.rcpt_tos))
+            store_email(raw, "smtp", envelope.mail_from, list(envelope.rcpt_tos))
 
 
 def make_controller(app: Flask, host: str | None = None, port: int | None = None) -> Controller:

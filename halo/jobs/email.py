@@ -7,6 +7,12 @@ def process_inbound(inbound_id: int) -> None:
     run(inbound_id)
 
 
+def process_inbound_batch(inbound_ids: list[int]) -> None:
+    """Several stored inbound emails in one transaction (the in-process queue's backlog)."""
+    from ..services.email_ingest import process_inbound_batch as run
+    run(inbound_ids)
+
+
 def send_email(message_id: int) -> None:
     """One send attempt of an agent's email reply."""
     from ..services.email_outbound import deliver

@@ -1,9 +1,11 @@
 """Parse raw RFC 5322 bytes into a ParsedEmail; also a CLI printing one JSON line per file."""
+import functools
 import json
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
+from email.policy import EmailPolicy
 from email.parser import BytesParser
 
 from . import classify
@@ -15,6 +17,30 @@ from .sanitize import sanitize_html
 
 __all__ = ["Attachment", "ParsedEmail", "EmailParseError", "parse_email", "parse_email_file",
            "parse_email_files", "main"]
+
+
+class _Policy(EmailPolicy):
+    """policy.default, but a header value seen before is not parsed again.
+
+    The standard library parses a header afresh on every read: the walk, the bounce and
+    auto-reply checks read each part's Content-Type many times, and nearly every message
+    has the same few short Content-Type / Content-Disposition values. Parsed headers are
+    immutable, so sharing them is safe; only short values are kept, in a bounded cache.
+    """
+
+    def header_fetch_parse(self, name, value):
+        if hasattr(value, "name") or len(value) > _CACHED_HEADER_LEN:
+            return super().header_fetch_parse(name, value)
+        return _cached_header(name, value)
+
+
+_CACHED_HEADER_LEN = 200
+_POLICY = _Policy()
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_header(name, value):
+    return policy.default.header_fetch_parse(name, value)
 
 
 class EmailParseError(ValueError):
@@ -47,6 +73,7 @@ class ParsedEmail:
     spam_score: float | None = None
     list_id: str | None = None
     list_unsubscribe: str | None = None
+    loop: str | None = None  # X-Halo-Loop: the domain of the Halo that sent it, if any
     problems: list = field(default_factory=list)
 
     def to_json(self, file=None):
@@ -72,7 +99,7 @@ def parse_email(raw, cid_url=None):
     if not isinstance(raw, (bytes, bytearray)) or not raw.strip():
         raise EmailParseError("empty message")
     try:
-        msg = BytesParser(policy=policy.default).parsebytes(bytes(raw))
+        msg = BytesParser(policy=_POLICY).parsebytes(bytes(raw))
     except Exception as exc:  # the feedparser is lenient; anything escaping is unparseable
         raise EmailParseError("unparseable message: %s" % exc) from exc
     if not list(msg.raw_items()):
@@ -118,6 +145,7 @@ def _fill_headers(out, msg):
     out.auto_submitted = header_text(raw_header(msg, "Auto-Submitted", "")) or None
     out.list_id = header_text(raw_header(msg, "List-Id", "")) or None
     out.list_unsubscribe = header_text(raw_header(msg, "List-Unsubscribe", "")) or None
+    out.loop = header_text(raw_header(msg, "X-Halo-Loop", "")).strip() or None
 
 
 def _body_of(raw):

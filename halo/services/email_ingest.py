@@ -4,14 +4,20 @@ Every way in (SMTP receiver, webhook, IMAP poll) calls receive_email(); the job 
 process_inbound(). A message that cannot be processed stays stored, in state "failed"
 with its error, for the admins' "could not process" list.
 """
+import functools
 import hashlib
 import logging
+import threading
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
 from email import policy
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import undefer
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
@@ -23,8 +29,7 @@ from ..queue import enqueue
 from .errors import NotFound, ValidationError
 from .replies import touch
 from .status import on_customer_activity
-from .translate_tickets import message_language
-from . import ai_pipeline, email_attachments, email_route
+from . import ai_pipeline, ai_settings, email_attachments, email_route
 
 log = logging.getLogger(__name__)
 JOB = "halo.jobs.email.process_inbound"
@@ -47,39 +52,85 @@ def dedupe_key(raw: bytes) -> tuple[str, str | None]:
     return "sha256:" + hashlib.sha256(raw).hexdigest(), None
 
 
+_sqlite_writer = threading.Lock()
+
+
+@contextmanager
+def _writing():
+    """On SQLite, one ingest writer at a time in this process, handed over at once.
+
+    SQLite has one write lock per database; a second writer waits in its busy handler,
+    which sleeps in growing steps (up to 100 ms) and so wakes long after the lock is free.
+    The SMTP receiver storing and the worker processing would take turns that way, each
+    mostly asleep. Queuing on a Python lock before the first write hands over immediately.
+    PostgreSQL has row locks: no lock there.
+    """
+    if db.session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    with _sqlite_writer:
+        yield
+
+
+@functools.cache
+def _store_statement_for(dialect: str):
+    # Built once with bound parameters: building it with literal values costs more than running it.
+    table = InboundEmail.__table__
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+
+
+def _store_statement():
+    return _store_statement_for(db.session.get_bind().dialect.name)
+
+
 def receive_email(raw: bytes, source: str, envelope_from: str | None = None,
                   envelope_to=(), now: datetime | None = None) -> tuple[InboundEmail, bool]:
     """Store a raw message (once) and queue its processing; returns (row, newly stored)."""
+    inbound_id, created = store_email(raw, source, envelope_from, envelope_to, now)
+    return db.session.get(InboundEmail, inbound_id), created
+
+
+def store_email(raw: bytes, source: str, envelope_from: str | None = None,
+                envelope_to=(), now: datetime | None = None) -> tuple[int, bool]:
+    """Store a raw message (once), commit, queue its processing; returns (id, newly stored).
+
+    One statement, INSERT ... ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, both
+    stores and de-duplicates (also against another path storing the same message at the
+    same moment); the commit is done before this returns, so before the SMTP 250.
+    """
     if not raw or not raw.strip():
         raise ValidationError("The message is empty.")
     if len(raw) > current_app.config["HALO_MAX_EMAIL_BYTES"]:
         raise TooLarge("The message is larger than this server accepts.")
     key, mid = dedupe_key(raw)
-    existing = db.session.scalar(select(InboundEmail).where(InboundEmail.dedupe_key == key))
-    if existing is not None:
-        return existing, False
-    row = InboundEmail(dedupe_key=key, rfc_message_id=mid, source=source, raw=bytes(raw),
-                       size=len(raw), envelope_from=(envelope_from or None) and envelope_from[:254],
-                       envelope_to=[a[:254] for a in envelope_to][:50], received_at=now or clock.now())
-    db.session.add(row)
-    try:
+    values = dict(dedupe_key=key, rfc_message_id=mid, source=source, raw=bytes(raw), size=len(raw),
+                  envelope_from=(envelope_from or None) and envelope_from[:254],
+                  envelope_to=[a[:254] for a in envelope_to][:50], received_at=now or clock.now(),
+                  state="pending", attempts=0)
+    with _writing():
+        inbound_id = db.session.connection().execute(_store_statement(), values).scalar()
         db.session.commit()
-    except IntegrityError:  # the same message arrived by another path a moment ago
-        db.session.rollback()
-        return db.session.scalar(select(InboundEmail).where(InboundEmail.dedupe_key == key)), False
-    enqueue(JOB, row.id, job_id=f"inbound-{row.id}")
-    return row, True
+    if inbound_id is None:  # stored before, by this path or another
+        return db.session.scalar(select(InboundEmail.id).where(InboundEmail.dedupe_key == key)), False
+    enqueue(JOB, inbound_id, job_id=f"inbound-{inbound_id}")
+    return inbound_id, True
 
 
 def process_inbound(inbound_id: int, now: datetime | None = None) -> InboundEmail | None:
     """Parse and route one stored message; a second run of a processed one changes nothing."""
     now = now or clock.now()
-    inbound = db.session.get(InboundEmail, inbound_id)
+    inbound = db.session.scalar(select(InboundEmail).options(undefer(InboundEmail.raw))
+                                .where(InboundEmail.id == inbound_id))
     if inbound is None or inbound.state in ("done", "ignored"):
         return inbound
     try:
-        parsed = parse_email(inbound.raw, cid_url=lambda cid: email_attachments.cid_path(inbound_id, cid))
-        outcome = _route(inbound, parsed, now)
+        parsed = _parse(inbound)
+        with _writing():
+            outcome = _route(inbound, parsed, now)
+            _finish(inbound, outcome, now)
+            ticket_id = inbound.ticket_id  # read before commit expires it
+            db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise  # a concurrent run won (or made the customer): the retry sees its result
@@ -90,13 +141,57 @@ def process_inbound(inbound_id: int, now: datetime | None = None) -> InboundEmai
         db.session.rollback()
         log.exception("inbound email %s could not be processed", inbound_id)
         return _fail(inbound_id, f"Internal error: {exc!r}"[:2000], now)
+    if outcome == "ticket":
+        ai_pipeline.offer_new_ticket(ticket_id)  # the AI email pipeline sees new tickets first
+    return inbound
+
+
+def process_inbound_batch(inbound_ids: list[int], now: datetime | None = None) -> None:
+    """Process several stored messages in one transaction (the embedded worker's backlog).
+
+    One SELECT loads them all; every message is parsed before the first write, so the
+    SQLite write lock is held only while routing; one commit covers the batch. Messages
+    are routed in arrival order, so one that answers another of the same batch threads
+    onto it exactly as it would one by one. Any failure rolls the whole batch back and
+    processes each message on its own (process_inbound), so a bad message is recorded
+    as failed by itself and never holds up or loses the others. (Not savepoints: with
+    pysqlite's default transaction handling RELEASE of a first SAVEPOINT commits.)
+    """
+    now = now or clock.now()
+    rows = db.session.scalars(select(InboundEmail).options(undefer(InboundEmail.raw))
+                              .where(InboundEmail.id.in_(inbound_ids),
+                                     InboundEmail.state.not_in(("done", "ignored")))
+                              .order_by(InboundEmail.id)).all()
+    ids = [row.id for row in rows]
+    try:
+        parsed = [(row, _parse(row)) for row in rows]
+        new_tickets = []
+        with _writing():
+            for inbound, message in parsed:
+                outcome = _route(inbound, message, now)
+                _finish(inbound, outcome, now)
+                if outcome == "ticket":
+                    new_tickets.append(inbound.ticket_id)
+            db.session.commit()
+    except Exception:
+        db.session.rollback()
+        for inbound_id in ids:
+            process_inbound(inbound_id, now)
+        return
+    if new_tickets and ai_settings.get("ai_email_enabled"):  # one read for the batch
+        for ticket_id in new_tickets:
+            ai_pipeline.offer_new_ticket(ticket_id)
+
+
+def _parse(inbound: InboundEmail):
+    inbound_id = inbound.id
+    return parse_email(inbound.raw, cid_url=lambda cid: email_attachments.cid_path(inbound_id, cid))
+
+
+def _finish(inbound: InboundEmail, outcome: str, now: datetime) -> None:
     inbound.state = "ignored" if outcome in email_route.IGNORED else "done"
     inbound.outcome, inbound.error, inbound.processed_at = outcome, None, now
     inbound.attempts += 1
-    db.session.commit()
-    if outcome == "ticket":
-        ai_pipeline.offer_new_ticket(inbound.ticket_id)  # the AI email pipeline sees new tickets first
-    return inbound
 
 
 def _fail(inbound_id: int, error: str, now: datetime) -> InboundEmail:
@@ -122,12 +217,13 @@ def _route(inbound: InboundEmail, parsed, now: datetime) -> str:
     message = Message(ticket_id=ticket.id, kind="customer", channel="email", body_text=text,
                       body_html=parsed.html or None, email_message_id=parsed.message_id,
                       email_from=sender, thread_reason=reason, inbound_id=inbound.id,
-                      created_at=now, language=message_language(text))
+                      created_at=now)
     db.session.add(message)
-    db.session.flush()
-    notes = email_attachments.store_attachments(inbound.id, message.id, parsed.attachments)
-    if notes:
-        message.body_text += "\n\n[" + " ".join(notes) + "]"
+    if parsed.attachments:  # their rows need the message id; otherwise the next flush writes it
+        db.session.flush()
+        notes = email_attachments.store_attachments(inbound.id, message.id, parsed.attachments)
+        if notes:
+            message.body_text += "\n\n[" + " ".join(notes) + "]"
     if not reason.startswith("new"):
         on_customer_activity(ticket, now)
     touch(ticket, text, now)

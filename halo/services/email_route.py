@@ -1,7 +1,5 @@
 """Routing rules for one parsed inbound email: noise, loops, threading, new tickets."""
 from datetime import datetime
-from email import policy
-from email.parser import BytesHeaderParser
 
 from flask import current_app
 
@@ -17,8 +15,7 @@ LOOP_HEADER = "X-Halo-Loop"
 
 def noise(inbound, parsed, now: datetime) -> str | None:
     """'own', 'bounce' or 'auto_reply' for mail that must never make or wake a ticket."""
-    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(inbound.raw)
-    loop = str(headers.get(LOOP_HEADER, "") or "").strip().lower()
+    loop = (parsed.loop or "").lower()  # read by the one parse; no second header parse
     if loop and loop == current_app.config["HALO_DOMAIN"].lower():
         return "own"
     from .email_ingest import own_message_ids
@@ -49,7 +46,8 @@ def thread(inbound, parsed, sender: str, now: datetime) -> tuple[Ticket, str, bo
 
 def _new_ticket(parsed, sender: str, now: datetime, reason: str) -> tuple[Ticket, str, bool]:
     customer = email_threading.find_or_create_customer(sender, parsed.from_name)
-    ticket = Ticket(customer_id=customer.id, subject=(parsed.subject or "(no subject)")[:300],
+    # Through the relationship: a new customer and its ticket are written by one flush.
+    ticket = Ticket(customer=customer, subject=(parsed.subject or "(no subject)")[:300],
                     channel="email", status="open", created_at=now, last_activity_at=now)
     db.session.add(ticket)
     db.session.flush()

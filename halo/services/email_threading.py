@@ -78,14 +78,13 @@ def header_ids(in_reply_to: str | None, references: list[str]) -> list[str]:
 
 
 def find_or_create_customer(address: str, name: str) -> Customer:
-    """The customer with this email address (case-insensitive), created when new (no commit)."""
+    """The customer with this email address (case-insensitive), created when new (no flush)."""
     address = address.strip().lower()
     customer = db.session.scalar(
         select(Customer).where(func.lower(Customer.email) == address).limit(1))
     if customer is None:
         customer = Customer(email=address, name=(name or "").strip()[:200], traits={})
         db.session.add(customer)
-        db.session.flush()
     elif not customer.name and name:
         customer.name = name.strip()[:200]
     return customer
