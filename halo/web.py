@@ -1,9 +1,9 @@
 """App-wide web glue: login loading, error pages, template helpers, response headers."""
 from datetime import datetime
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, generate_csrf
 
 from . import clock
 from .extensions import db, htmx, login_manager
@@ -46,16 +46,51 @@ def ago(value: datetime, now: datetime | None = None) -> str:
     return text + " ago" if text[-1:] in "mhd" and text[:1].isdigit() else text
 
 
+def csrf_token_once() -> str:
+    """The CSRF token, signed once per request.
+
+    Flask-WTF's generate_csrf() keeps the raw token per request but signs it again
+    (itsdangerous HMAC + timestamp) on every call; a page calls csrf_token() in every
+    form (the ticket page once per message). Any signed copy is valid, so one is enough.
+    """
+    token = g.get("_halo_csrf_token")
+    if token is None:
+        token = g._halo_csrf_token = generate_csrf()
+    return token
+
+
+_ID_URL_MARK = 987654321987
+
+
+def id_url(endpoint: str, ident, **values) -> str:
+    """url_for(endpoint, <its one id argument>=ident) from one url_for per request.
+
+    For links in loops (a thread's 100 messages, an inbox page's rows): url_for costs
+    ~20 us (URL building, escaping); slicing a cached pattern costs ~0.3 us. values name
+    the argument (e.g. message_id=None) plus any fixed ones.
+    """
+    cache = g.setdefault("_halo_id_urls", {})
+    key = (endpoint, tuple(sorted(values)))
+    parts = cache.get(key)
+    if parts is None:
+        name = next(k for k, v in values.items() if v is None)
+        pattern = url_for(endpoint, **{**values, name: _ID_URL_MARK})
+        parts = cache[key] = pattern.split(str(_ID_URL_MARK), 1)
+    return f"{parts[0]}{int(ident)}{parts[1]}"
+
+
 def register_web(app: Flask) -> None:
     """Install handlers and helpers on the app."""
     app.jinja_env.filters["reltime"] = relative_time
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
+    app.jinja_env.globals["csrf_token"] = csrf_token_once  # replaces Flask-WTF's (re-signs per call)
+    app.jinja_env.globals["id_url"] = id_url
 
     @app.context_processor
     def _globals():
         return {"is_fragment": is_fragment_request(), "now": clock.now(),
-                "sidebar_counts": _sidebar_counts}
+                "sidebar_counts": _sidebar_counts, "csrf_token": csrf_token_once}
 
     @app.after_request
     def _headers(response):
