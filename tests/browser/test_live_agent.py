@@ -32,7 +32,7 @@ def ben():
 
 
 def _connected(page):
-    """Wait until the page's agent socket has said hello (events before it are caught up anyway)."""
+    """Wait until the server has subscribed the page's socket (its first push has arrived)."""
     expect(page.locator("#live-socket")).to_have_attribute("data-state", "live")
 
 
@@ -159,6 +159,23 @@ def test_teammate_changes_appear_on_open_ticket(live_server, new_page, ada, ben)
     # Ben's own status change still works after its control was swapped in by the socket.
     b.select_option(f"#status-{ticket.id}", "in_progress")
     expect(a.locator(f"#status-{ticket.id}")).to_have_value("in_progress")
+
+
+def test_new_chat_line_leaves_an_open_menu_alone(live_server, new_page, ada):
+    """A customer line re-sends no ticket controls, so a half-made choice survives it."""
+    visitor, _ = chat.open_visitor(None)
+    message, _ = chat.receive_visitor_message(visitor.id, "c1", "Hello?")
+    page = new_page()
+    sign_in(page, live_server, ada.email)
+    page.goto(f"{live_server}/tickets/{message.ticket_id}")
+    _connected(page)
+    status = page.locator(f"#ticket-{message.ticket_id}-status")
+    status.locator("details.snooze summary").click()
+    status.locator("input[name=until]").fill("2030-01-02T09:30")
+    chat.receive_visitor_message(visitor.id, "c2", "Are you there?")
+    expect(page.locator("#thread")).to_contain_text("Are you there?")
+    expect(status.locator("details.snooze")).to_have_attribute("open", "")
+    expect(status.locator("input[name=until]")).to_have_value("2030-01-02T09:30")
 
 
 def test_catch_up_after_dropped_connection(live_server, new_page, ada, ben):

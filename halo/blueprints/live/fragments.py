@@ -29,7 +29,10 @@ def thread_items(ticket_id: int, viewer_id: int, after_id: int, also: int | None
     if also:
         cond = cond | (Message.id == also)
     items = db.session.scalars(query.where(cond).order_by(Message.id)).unique().all()
-    html = render_template("live/_ticket_update.html", items=items, **ctx)
+    # A reply or customer line alone changes no control: re-sending them would close an
+    # agent's open Snooze menu or assignee list mid-choice. Changes write an event line.
+    header = not items or any(m.kind == "event" for m in items)
+    html = render_template("live/_ticket_update.html", items=items, header=header, **ctx)
     last = max([after_id] + [m.id for m in items])
     return html, last
 
