@@ -21,6 +21,10 @@ DEFAULT_RETRY_INTERVALS = (10, 30, 120, 600, 1800)
 # batch job must isolate each item's failure itself; if it raises, every job of the batch
 # is retried on its own. RQ runs jobs one by one (its workers are separate processes).
 BATCHES = {"halo.jobs.email.process_inbound": ("halo.jobs.email.process_inbound_batch", 50)}
+# A batchable job waits this long before it runs, and takes along those due within as long
+# after it: under load the worker runs a few large batches instead of many single jobs that
+# each pay for a transaction and fight the SMTP receiver for the GIL and the write lock.
+BATCH_LINGER = 0.05
 
 
 def resolve(path: str):
@@ -65,6 +69,8 @@ class ThreadQueue:
                 return
             if job_id:
                 self._pending.add(job_id)
+            if path in BATCHES:
+                delay = max(delay, BATCH_LINGER)
             self._push(time.monotonic() + delay, (path, args, job_id, tuple(retry_intervals), 0))
             self._ensure_thread()
 
@@ -90,12 +96,12 @@ class ThreadQueue:
                 self._run(job)
 
     def _take_batch(self, job) -> list:
-        """job plus the first-attempt jobs of the same batchable path due right behind it."""
+        """job plus the first-attempt jobs of the same batchable path due within BATCH_LINGER."""
         path, _, _, _, attempt = job
         if path not in BATCHES or attempt:
             return [job]
-        batch, limit, now = [job], BATCHES[path][1], time.monotonic()
-        while len(batch) < limit and self._heap and self._heap[0][0] <= now:
+        batch, limit, horizon = [job], BATCHES[path][1], time.monotonic() + BATCH_LINGER
+        while len(batch) < limit and self._heap and self._heap[0][0] <= horizon:
             nxt = self._heap[0][2]
             if nxt[0] != path or nxt[4]:
                 break
@@ -134,11 +140,11 @@ class ThreadQueue:
                 self._pending.discard(job_id)
 
     def drain(self, timeout: float = 10) -> bool:
-        """Wait until no job is due now (benchmarks and demos; tests use SyncQueue or RQ)."""
+        """Wait until no job is due now or lingering for a batch (benchmarks and demos)."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             with self._cv:
-                if not any(when <= time.monotonic() for when, _, _ in self._heap):
+                if not any(when <= time.monotonic() + BATCH_LINGER for when, _, _ in self._heap):
                     return True
             time.sleep(0.01)
         return False

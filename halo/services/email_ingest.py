@@ -165,10 +165,12 @@ def process_inbound_batch(inbound_ids: list[int], now: datetime | None = None) -
     ids = [row.id for row in rows]
     try:
         parsed = [(row, _parse(row)) for row in rows]
-        new_tickets = []
+        new_tickets, touched = [], []
         with _writing():
             for inbound, message in parsed:
-                outcome = _route(inbound, message, now)
+                # The session holds clean rows only weakly: `touched` keeps this batch's
+                # tickets loaded, so a later message on the same ticket does not SELECT it.
+                outcome = _route(inbound, message, now, touched)
                 _finish(inbound, outcome, now)
                 if outcome == "ticket":
                     new_tickets.append(inbound.ticket_id)
@@ -202,7 +204,7 @@ def _fail(inbound_id: int, error: str, now: datetime) -> InboundEmail:
     return inbound
 
 
-def _route(inbound: InboundEmail, parsed, now: datetime) -> str:
+def _route(inbound: InboundEmail, parsed, now: datetime, touched: list | None = None) -> str:
     """Decide and write what the message means (no commit); returns the outcome."""
     if not inbound.envelope_to:
         inbound.envelope_to = [a["address"] for a in parsed.to + parsed.cc][:50]
@@ -228,6 +230,8 @@ def _route(inbound: InboundEmail, parsed, now: datetime) -> str:
         on_customer_activity(ticket, now)
     touch(ticket, text, now)
     inbound.ticket_id = ticket.id
+    if touched is not None:
+        touched.append(ticket)
     return "spam" if spam else ("ticket" if reason.startswith("new") else "reply")
 
 
