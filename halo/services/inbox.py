@@ -2,13 +2,11 @@
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import and_, bindparam, func, literal_column, or_, select, tuple_, union_all
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import Customer, Mention, Message, Ticket, User
-from .counters import counter_rows
-from .mentions import unread_mention_count
+from ..models import Customer, Mention, Message, Notification, Ticket, TicketCounter, User
 
 VIEWS = {
     "open": "Open", "mine": "Mine", "unassigned": "Unassigned", "priority": "Priority",
@@ -142,21 +140,47 @@ def _woken_filter(view: str, user_id: int, now: datetime):
     return woken
 
 
+# The sidebar's figures in one statement (built once): the counter rows, the snoozes that
+# have ended (still counted as snoozed until something wakes them), the user's unread
+# mentions and notifications. Four small queries were four round trips through the ORM.
+_SIDEBAR = union_all(
+    select(TicketCounter.status, TicketCounter.assignee_key, TicketCounter.n),
+    select(literal_column("'~woken'"), func.coalesce(Ticket.assignee_id, 0), func.count())
+    .where(Ticket.status == "snoozed", Ticket.snoozed_until <= bindparam("now"))
+    .group_by(Ticket.assignee_id),
+    select(literal_column("'~mentions'"), literal_column("0"), func.count(func.distinct(Mention.ticket_id)))
+    .where(Mention.user_id == bindparam("user_id"), Mention.read_at.is_(None)),
+    select(literal_column("'~notifications'"), literal_column("0"), func.count())
+    .select_from(Notification)
+    .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None)),
+)
+
+
+class SidebarCounts(dict):
+    """The views' counts; .notifications is the user's unread notifications (the nav badge)."""
+    notifications: int = 0
+
+
 def view_counts(user_id: int, now: datetime) -> dict[str, int]:
-    """Sidebar counts from the counter table: a few dozen rows, not every ticket."""
-    by_status, mine, unassigned = Counter(), Counter(), Counter()
-    for status, assignee_key, n in counter_rows():
+    """Sidebar counts from the counter table: a few dozen rows, not every ticket.
+
+    The result also carries .notifications, read by the same statement.
+    """
+    by_status, mine, unassigned, woken, extra = Counter(), Counter(), Counter(), {}, {}
+    for status, assignee_key, n in db.session.execute(_SIDEBAR, {"now": now, "user_id": user_id}):
+        if status == "~woken":
+            woken[assignee_key] = n
+            continue
+        if status[0] == "~":
+            extra[status[1:]] = n or 0
+            continue
         by_status[status] += n
         if assignee_key == user_id:
             mine[status] += n
         elif assignee_key == 0:
             unassigned[status] += n
-    woken = dict(db.session.execute(
-        select(func.coalesce(Ticket.assignee_id, 0), func.count())
-        .where(Ticket.status == "snoozed", Ticket.snoozed_until <= now)
-        .group_by(Ticket.assignee_id)).all())
     woken_total = sum(woken.values())
-    return {
+    counts = SidebarCounts({
         "open": sum(by_status[s] for s in OPEN_STATUSES) + woken_total,
         "mine": sum(mine[s] for s in OPEN_STATUSES) + woken.get(user_id, 0),
         "unassigned": sum(unassigned[s] for s in OPEN_STATUSES) + woken.get(0, 0),
@@ -165,8 +189,10 @@ def view_counts(user_id: int, now: datetime) -> dict[str, int]:
         "resolved": by_status["resolved"],
         "spam": by_status["spam"],
         "all": sum(by_status.values()),
-        "mentions": unread_mention_count(user_id),
-    }
+        "mentions": extra.get("mentions", 0),
+    })
+    counts.notifications = extra.get("notifications", 0)
+    return counts
 
 
 def other_tickets(customer_id: int, exclude_id: int, limit: int = 10) -> list[Ticket]:
