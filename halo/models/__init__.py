@@ -36,7 +36,10 @@ def _sqlite_pragmas(dbapi_connection, _record):
     if isinstance(dbapi_connection, sqlite3.Connection):
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit is on disk before it returns, so an email acknowledged with
+        # SMTP 250 survives a power cut too (about 0.6 ms per commit here; NORMAL
+        # could lose the last transactions on power loss).
+        cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA mmap_size=268435456")
         cur.execute("PRAGMA cache_size=-16000")
