@@ -35,6 +35,7 @@ migrate: install $(EXTRAS)
 
 run: migrate
 	$(FLASK) halo ensure-admin
+	$(FLASK) halo recount
 	$(FLASK) halo serve
 
 demo: migrate
