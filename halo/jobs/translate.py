@@ -5,3 +5,9 @@ from ..services import translate_tickets
 def translate_message(message_id: int) -> None:
     """Translate one customer message for the team."""
     translate_tickets.translate_message(message_id)
+
+
+def customer_message_arrived(message_ids: list[int]) -> None:
+    """Detect languages of newly stored customer messages and translate where a pack allows."""
+    translate_tickets.customer_message_arrived(message_ids)
+

@@ -29,7 +29,7 @@ from ..queue import enqueue
 from .errors import NotFound, ValidationError
 from .replies import touch
 from .status import on_customer_activity
-from . import ai_pipeline, ai_settings, email_attachments, email_route
+from . import ai_pipeline, ai_settings, email_attachments, email_route, translate_tickets
 
 log = logging.getLogger(__name__)
 JOB = "halo.jobs.email.process_inbound"
@@ -143,7 +143,15 @@ def process_inbound(inbound_id: int, now: datetime | None = None) -> InboundEmai
         return _fail(inbound_id, f"Internal error: {exc!r}"[:2000], now)
     if outcome == "ticket":
         ai_pipeline.offer_new_ticket(ticket_id)  # the AI email pipeline sees new tickets first
+    _after_stored([inbound_id])
     return inbound
+
+
+def _after_stored(inbound_ids: list[int]) -> None:
+    """Language detection and translation of the new customer messages, in a job."""
+    message_ids = db.session.scalars(select(Message.id).where(
+        Message.inbound_id.in_(inbound_ids), Message.kind == "customer")).all()
+    translate_tickets.schedule_arrival(message_ids)
 
 
 def process_inbound_batch(inbound_ids: list[int], now: datetime | None = None) -> None:
@@ -183,6 +191,7 @@ def process_inbound_batch(inbound_ids: list[int], now: datetime | None = None) -
     if new_tickets and ai_settings.get("ai_email_enabled"):  # one read for the batch
         for ticket_id in new_tickets:
             ai_pipeline.offer_new_ticket(ticket_id)
+    _after_stored(ids)
 
 
 def _parse(inbound: InboundEmail):

@@ -85,3 +85,37 @@ def translate_message(message_id: int, use_ai: bool = False) -> Message:
     db.session.commit()
     events.ticket_changed(message.ticket_id, "message", message.id)
     return message
+
+
+def customer_message_arrived(message_ids: list[int]) -> None:
+    """After a customer message is stored: its language, then a translation if a pack allows.
+
+    Runs as a job (never in the ingest path: detection costs ~10 ms of CPU per message).
+    The AI provider is never used here unasked; agents choose it from the composer.
+    """
+    for message_id in message_ids:
+        message = db.session.get(Message, message_id)
+        if message is None or message.kind != "customer":
+            continue
+        if not message.language:
+            message.language = translation.detect_language(message.body_text)
+        customer = db.session.get(Ticket, message.ticket_id).customer
+        if message.language and not stated_language(customer):
+            customer.language = message.language
+        db.session.commit()
+        if _auto_translatable(message):
+            translate_message(message_id)
+
+
+def _auto_translatable(message: Message) -> bool:
+    team = team_language()
+    return (bool(message.language) and message.language != team and not message.translation
+            and translation.available() and translation.has_pair(message.language, team))
+
+
+def schedule_arrival(message_ids: list[int]) -> None:
+    """Queue customer_message_arrived for messages just committed."""
+    if message_ids:
+        queue.enqueue("halo.jobs.translate.customer_message_arrived", list(message_ids),
+                      retry_intervals=(10, 60))
+

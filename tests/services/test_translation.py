@@ -92,3 +92,40 @@ def test_customer_message_translation_job_keeps_the_original(app, packs):
         assert stored.translation == "Hola, gracias por escribirnos."
     finally:
         app.config.pop("HALO_TEAM_LANGUAGE")
+
+
+def test_arrival_detects_language_and_remembers_it_for_the_customer(packs):
+    customer = make_customer(language=None, traits={})
+    ticket = make_ticket(customer, body="Hola, mi pedido no ha llegado todavía y necesito ayuda, por favor.")
+    message = db.session.scalar(db.select(Message).where(Message.ticket_id == ticket.id))
+    translate_tickets.customer_message_arrived([message.id])
+    db.session.expire_all()
+    assert db.session.get(Message, message.id).language == "es"
+    assert customer.language == "es"
+    # No pack covers es->en: nothing is translated, and nothing fails.
+    assert db.session.get(Message, message.id).translation is None
+
+
+def test_arrival_keeps_a_stated_language(packs):
+    customer = make_customer(language=None, traits={"language": "pt"})
+    ticket = make_ticket(customer, body="Hello, my order has not arrived yet and I need help.")
+    message = db.session.scalar(db.select(Message).where(Message.ticket_id == ticket.id))
+    translate_tickets.customer_message_arrived([message.id])
+    db.session.expire_all()
+    assert db.session.get(Message, message.id).language == "en"
+    assert customer.language is None and customer.traits == {"language": "pt"}
+
+
+@needs_argos
+def test_arrival_translates_when_a_pack_covers_the_pair(app, packs):
+    translation.install_pack(str(packs))
+    app.config["HALO_TEAM_LANGUAGE"] = "es"
+    try:
+        ticket = make_ticket(make_customer(language=None, traits={}),
+                             body="Hello, my order has not arrived yet and I need help.")
+        message = db.session.scalar(db.select(Message).where(Message.ticket_id == ticket.id))
+        translate_tickets.customer_message_arrived([message.id])
+        stored = db.session.get(Message, message.id)
+        assert (stored.language, stored.translation) == ("en", "Hola, gracias por escribirnos.")
+    finally:
+        app.config.pop("HALO_TEAM_LANGUAGE")
