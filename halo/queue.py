@@ -101,11 +101,15 @@ class ThreadQueue:
         if path not in BATCHES or attempt:
             return [job]
         batch, limit, horizon = [job], BATCHES[path][1], time.monotonic() + BATCH_LINGER
+        others = []  # other jobs due meanwhile keep their place, but do not split the batch
         while len(batch) < limit and self._heap and self._heap[0][0] <= horizon:
-            nxt = self._heap[0][2]
-            if nxt[0] != path or nxt[4]:
-                break
-            batch.append(heapq.heappop(self._heap)[2])
+            item = heapq.heappop(self._heap)
+            if item[2][0] == path and not item[2][4]:
+                batch.append(item[2])
+            else:
+                others.append(item)
+        for item in others:
+            heapq.heappush(self._heap, item)
         return batch
 
     def _run_batch(self, batch):

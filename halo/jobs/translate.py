@@ -8,6 +8,11 @@ def translate_message(message_id: int) -> None:
 
 
 def customer_message_arrived(message_ids: list[int]) -> None:
-    """Detect languages of newly stored customer messages and translate where a pack allows."""
+    """Detect languages of customer messages and translate where a pack allows."""
     translate_tickets.customer_message_arrived(message_ids)
+
+
+def ticket_opened(ticket_id: int) -> None:
+    """Settle the language of a ticket an agent opened, and translate its customer messages."""
+    translate_tickets.settle_ticket_language(ticket_id)
 

@@ -152,7 +152,6 @@ def receive_visitor_message(visitor_id: int, client_id: str, body: str,
         return _by_client_id(get_visitor(visitor_id).ticket_id, client_id), False
     events.published_message(message)
     ai_chat.offer_message(message.id)  # the AI answers while it handles the chat
-    translate_tickets.schedule_arrival([message.id])  # the team's translation, where a pack allows
     return message, True
 
 

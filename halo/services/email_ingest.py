@@ -7,8 +7,6 @@ with its error, for the admins' "could not process" list.
 import functools
 import hashlib
 import logging
-import threading
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
 from email import policy
@@ -26,10 +24,11 @@ from ..mail.headers import first_id
 from ..mail.parse import EmailParseError, parse_email
 from ..models import InboundEmail, Message, OutboundEmail
 from ..queue import enqueue
+from .db_writer import sqlite_writer as _writing
 from .errors import NotFound, ValidationError
 from .replies import touch
 from .status import on_customer_activity
-from . import ai_pipeline, ai_settings, email_attachments, email_route, translate_tickets
+from . import ai_pipeline, ai_settings, email_attachments, email_route
 
 log = logging.getLogger(__name__)
 JOB = "halo.jobs.email.process_inbound"
@@ -50,26 +49,6 @@ def dedupe_key(raw: bytes) -> tuple[str, str | None]:
     if mid and len(mid) <= 250:
         return "mid:" + mid, mid
     return "sha256:" + hashlib.sha256(raw).hexdigest(), None
-
-
-_sqlite_writer = threading.Lock()
-
-
-@contextmanager
-def _writing():
-    """On SQLite, one ingest writer at a time in this process, handed over at once.
-
-    SQLite has one write lock per database; a second writer waits in its busy handler,
-    which sleeps in growing steps (up to 100 ms) and so wakes long after the lock is free.
-    The SMTP receiver storing and the worker processing would take turns that way, each
-    mostly asleep. Queuing on a Python lock before the first write hands over immediately.
-    PostgreSQL has row locks: no lock there.
-    """
-    if db.session.get_bind().dialect.name != "sqlite":
-        yield
-        return
-    with _sqlite_writer:
-        yield
 
 
 @functools.cache
@@ -143,15 +122,7 @@ def process_inbound(inbound_id: int, now: datetime | None = None) -> InboundEmai
         return _fail(inbound_id, f"Internal error: {exc!r}"[:2000], now)
     if outcome == "ticket":
         ai_pipeline.offer_new_ticket(ticket_id)  # the AI email pipeline sees new tickets first
-    _after_stored([inbound_id])
     return inbound
-
-
-def _after_stored(inbound_ids: list[int]) -> None:
-    """Language detection and translation of the new customer messages, in a job."""
-    message_ids = db.session.scalars(select(Message.id).where(
-        Message.inbound_id.in_(inbound_ids), Message.kind == "customer")).all()
-    translate_tickets.schedule_arrival(message_ids)
 
 
 def process_inbound_batch(inbound_ids: list[int], now: datetime | None = None) -> None:
@@ -191,7 +162,6 @@ def process_inbound_batch(inbound_ids: list[int], now: datetime | None = None) -
     if new_tickets and ai_settings.get("ai_email_enabled"):  # one read for the batch
         for ticket_id in new_tickets:
             ai_pipeline.offer_new_ticket(ticket_id)
-    _after_stored(ids)
 
 
 def _parse(inbound: InboundEmail):

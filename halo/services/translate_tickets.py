@@ -6,6 +6,7 @@ from .. import queue
 from ..extensions import db
 from ..models import Message, Ticket
 from . import events, translation
+from .db_writer import sqlite_writer
 from .errors import NotFound, ValidationError
 from .status import get_ticket
 
@@ -93,29 +94,51 @@ def customer_message_arrived(message_ids: list[int]) -> None:
     Runs as a job (never in the ingest path: detection costs ~10 ms of CPU per message).
     The AI provider is never used here unasked; agents choose it from the composer.
     """
+    todo = []
     for message_id in message_ids:
         message = db.session.get(Message, message_id)
         if message is None or message.kind != "customer":
             continue
-        if not message.language:
-            message.language = translation.detect_language(message.body_text)
         customer = db.session.get(Ticket, message.ticket_id).customer
-        if message.language and not stated_language(customer):
-            customer.language = message.language
+        stated = stated_language(customer)
+        detected = None
+        if not message.language and not stated:  # a stated language spares the detector
+            detected = translation.detect_language(message.body_text)
+        todo.append((message, customer, detected, stated))
+    with sqlite_writer():  # one write turn for the batch, in line with the ingest
+        for message, customer, detected, _ in todo:
+            # The customer's language answers for their later messages (no detector, no
+            # write); a message is marked only when it differs from what is now on file.
+            if detected and not stated_language(customer):
+                customer.language = detected
+            elif detected and detected != stated_language(customer):
+                message.language = detected
         db.session.commit()
-        if _auto_translatable(message):
-            translate_message(message_id)
+    for message, customer, _, _ in todo:
+        if _auto_translatable(message, message.language or stated_language(customer)):
+            translate_message(message.id)
 
 
-def _auto_translatable(message: Message) -> bool:
+def _auto_translatable(message: Message, language: str | None) -> bool:
     team = team_language()
-    return (bool(message.language) and message.language != team and not message.translation
-            and translation.available() and translation.has_pair(message.language, team))
+    return (bool(language) and language != team and not message.translation
+            and translation.available() and translation.has_pair(language, team))
 
 
-def schedule_arrival(message_ids: list[int]) -> None:
-    """Queue customer_message_arrived for messages just committed."""
-    if message_ids:
-        queue.enqueue("halo.jobs.translate.customer_message_arrived", list(message_ids),
-                      retry_intervals=(10, 60))
+def schedule_ticket_language(ticket_id: int, customer) -> None:
+    """When an agent opens a ticket whose customer's language is not on file, settle it.
 
+    In a job, not in the ingest path (detection costs up to ~10 ms a message and would
+    halve inbound throughput) and not in the page render.
+    """
+    if stated_language(customer) is None:
+        queue.enqueue("halo.jobs.translate.ticket_opened", ticket_id,
+                      job_id=f"ticket-language-{ticket_id}", retry_intervals=())
+
+
+def settle_ticket_language(ticket_id: int) -> None:
+    """Detect and record the customer's language from this ticket; translate where a pack allows."""
+    ids = db.session.scalars(select(Message.id).where(
+        Message.ticket_id == ticket_id, Message.kind == "customer", Message.translation.is_(None))
+        .order_by(Message.id.desc()).limit(20)).all()
+    customer_message_arrived(sorted(ids))

@@ -100,10 +100,18 @@ def test_arrival_detects_language_and_remembers_it_for_the_customer(packs):
     message = db.session.scalar(db.select(Message).where(Message.ticket_id == ticket.id))
     translate_tickets.customer_message_arrived([message.id])
     db.session.expire_all()
-    assert db.session.get(Message, message.id).language == "es"
-    assert customer.language == "es"
+    assert customer.language == "es"  # on file for this and their later messages
+    assert translate_tickets.customer_language(ticket) == "es"
     # No pack covers es->en: nothing is translated, and nothing fails.
     assert db.session.get(Message, message.id).translation is None
+    # A later message in another language is marked as such.
+    later = Message(ticket_id=ticket.id, kind="customer", channel="email",
+                    body_text="Thanks, but the parcel is still missing and I need it by Friday please.")
+    db.session.add(later)
+    db.session.commit()
+    translate_tickets.customer_message_arrived([later.id])
+    assert db.session.get(Message, later.id).language is None  # a stated language now stands
+    assert customer.language == "es"
 
 
 def test_arrival_keeps_a_stated_language(packs):
@@ -112,7 +120,8 @@ def test_arrival_keeps_a_stated_language(packs):
     message = db.session.scalar(db.select(Message).where(Message.ticket_id == ticket.id))
     translate_tickets.customer_message_arrived([message.id])
     db.session.expire_all()
-    assert db.session.get(Message, message.id).language == "en"
+    # The stated language stands; the detector is not even asked.
+    assert db.session.get(Message, message.id).language is None
     assert customer.language is None and customer.traits == {"language": "pt"}
 
 
@@ -129,3 +138,19 @@ def test_arrival_translates_when_a_pack_covers_the_pair(app, packs):
         assert (stored.language, stored.translation) == ("en", "Hola, gracias por escribirnos.")
     finally:
         app.config.pop("HALO_TEAM_LANGUAGE")
+
+
+def test_opening_a_ticket_settles_an_unknown_language(app):
+    from halo.queue import SyncQueue
+    customer = make_customer(language=None, traits={})
+    ticket = make_ticket(customer, body="Bonjour, ma commande n'est pas encore arrivée et j'ai besoin d'aide.")
+    backend = app.extensions["halo_queue"]
+    app.extensions["halo_queue"] = SyncQueue(app)
+    try:
+        translate_tickets.schedule_ticket_language(ticket.id, customer)
+        assert customer.language == "fr"
+        ran = app.extensions["halo_queue"].ran
+        translate_tickets.schedule_ticket_language(ticket.id, customer)  # on file now: no job
+        assert [path for path, _ in ran] == ["halo.jobs.translate.ticket_opened"]
+    finally:
+        app.extensions["halo_queue"] = backend

@@ -7,7 +7,7 @@ from flask_login import current_user
 from ... import clock
 from ...models import User
 from ...extensions import db
-from ...services import aliases, assignment, inbox, mentions, replies, status
+from ...services import aliases, assignment, inbox, mentions, replies, status, translate_tickets
 from ...services.errors import ValidationError
 from ...web import is_fragment_request
 from . import bp
@@ -35,6 +35,7 @@ def _default_mode(ticket) -> str:
 def _page(ticket_id: int, code: int = 200, **extra):
     ctx = _context(ticket_id, **extra)
     mentions.mark_mentions_read(ticket_id, current_user.id, ctx["now"])
+    translate_tickets.schedule_ticket_language(ticket_id, ctx["ticket"].customer)
     ctx.update(thread=inbox.thread(ticket_id),
                other_tickets=inbox.other_tickets(ctx["ticket"].customer_id, ticket_id),
                counts=inbox.view_counts(current_user.id, ctx["now"]))
