@@ -21,7 +21,8 @@ def _ctx(ticket_id: int, viewer_id: int) -> dict:
             "handler_label": handoff.handler_label}
 
 
-def thread_items(ticket_id: int, viewer_id: int, after_id: int, also: int | None = None):
+def thread_items(ticket_id: int, viewer_id: int, after_id: int, also: int | None = None,
+                 header_when_quiet: bool = True):
     """Thread lines after after_id (plus one changed line) and the ticket header; (html, last id)."""
     ctx = _ctx(ticket_id, viewer_id)
     query = select(Message).where(Message.ticket_id == ticket_id)
@@ -31,7 +32,7 @@ def thread_items(ticket_id: int, viewer_id: int, after_id: int, also: int | None
     items = db.session.scalars(query.where(cond).order_by(Message.id)).unique().all()
     # A reply or customer line alone changes no control: re-sending them would close an
     # agent's open Snooze menu or assignee list mid-choice. Changes write an event line.
-    header = not items or any(m.kind == "event" for m in items)
+    header = (not items and header_when_quiet) or any(m.kind == "event" for m in items)
     html = render_template("live/_ticket_update.html", items=items, header=header, **ctx)
     last = max([after_id] + [m.id for m in items])
     return html, last

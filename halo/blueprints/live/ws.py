@@ -69,7 +69,10 @@ class AgentPage:
     def start(self):
         """Catch up on what the page missed, then say we are here."""
         if self.ticket_id:
-            self.push_ticket()
+            # A page that has just rendered has current controls: re-sending them now would
+            # swap the status or assignee select under an agent's first click. A change
+            # made since the render writes an event line, which brings the header anyway.
+            self.push_ticket(header_when_quiet=self.reconnect)
             self.push_presence()  # after a reconnect, forget who was here; they answer "here" again
             self.announce("viewing")
         if self.view and self.reconnect:
@@ -93,8 +96,9 @@ class AgentPage:
                 return
             self.expire_typing()
 
-    def push_ticket(self, also=None):
-        html, self.last_id = fragments.thread_items(self.ticket_id, self.user_id, self.last_id, also)
+    def push_ticket(self, also=None, header_when_quiet=True):
+        html, self.last_id = fragments.thread_items(self.ticket_id, self.user_id, self.last_id, also,
+                                                    header_when_quiet)
         self.out.text(html)
 
     def on_event(self, topic, payload):
