@@ -29,6 +29,7 @@ def test_priority_assign_mention_then_teammate_sees_mention(live_server, new_pag
     expect(a.locator("#thread .item-event").last).to_contain_text("assigned this ticket to Ben Cho")
 
     a.click("#composer .tab >> text=Note")
+    expect(a.locator("#composer input[name=mode]")).to_have_value("note")  # the swap landed
     box = a.locator("#composer textarea")
     box.click()
     box.type("Can @be")

@@ -150,6 +150,8 @@ def test_teammate_changes_appear_on_open_ticket(live_server, new_page, ada, ben)
     expect(b.locator(f"#assignee-{ticket.id} option:checked")).to_have_text("Ben Cho (me)")
 
     a.click("#composer [role=tab]:has-text('Note')")
+    # Wait for the Note composer to be swapped in, or the text lands in the old one.
+    expect(a.locator("#composer input[name=mode]")).to_have_value("note")
     a.fill("#composer textarea", "Customer already returned the parcel.")
     a.click("#composer button[type=submit]")
     expect(b.locator("#thread")).to_contain_text("already returned the parcel")
