@@ -144,6 +144,26 @@ def frozen():
 
 
 @pytest.fixture
+def two_servers(app):
+    """Two Halo server processes sharing one real Redis (HALO_TEST_REDIS_URL); yields their URLs."""
+    import subprocess
+    import sys
+    redis = os.environ.get("HALO_TEST_REDIS_URL")
+    if not redis:
+        pytest.skip("HALO_TEST_REDIS_URL is not set (needs a real Redis)")
+    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=redis,
+               SECRET_KEY=app.config["SECRET_KEY"])
+    procs = [subprocess.Popen([sys.executable, "-m", "tests.integration.chat_server"], env=env,
+                              stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    try:
+        yield [p.stdout.readline().strip() for p in procs]
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(10)
+
+
+@pytest.fixture
 def live_server(app):
     """Serve the test app on a free 127.0.0.1 port in a thread; yields the base URL."""
     import threading

@@ -3,10 +3,7 @@
 Changes are made through the services in the test process (the live server shares its
 in-process bus) or by a second agent in another browser context, as a teammate would.
 """
-import os
 import socket
-import subprocess
-import sys
 import threading
 
 import pytest
@@ -329,24 +326,6 @@ def _shut(sock):
         sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass
-
-
-@pytest.fixture
-def two_servers(app):
-    """Two Halo processes sharing one real Redis (as tests/integration/test_chat_fanout.py)."""
-    redis = os.environ.get("HALO_TEST_REDIS_URL")
-    if not redis:
-        pytest.skip("HALO_TEST_REDIS_URL is not set (needs a real Redis)")
-    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=redis,
-               SECRET_KEY=app.config["SECRET_KEY"])
-    procs = [subprocess.Popen([sys.executable, "-m", "tests.integration.chat_server"], env=env,
-                              stdout=subprocess.PIPE, text=True) for _ in range(2)]
-    try:
-        yield [p.stdout.readline().strip() for p in procs]
-    finally:
-        for p in procs:
-            p.terminate()
-            p.wait(10)
 
 
 def test_agents_on_two_processes_see_each_other_live(two_servers, new_page, ada, ben):

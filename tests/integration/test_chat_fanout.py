@@ -1,9 +1,6 @@
 """Two server processes sharing one Redis behave as one: a reply sent through B reaches a widget on A."""
 import http.cookiejar
 import os
-import re
-import subprocess
-import sys
 import urllib.parse
 import urllib.request
 
@@ -12,27 +9,13 @@ import pytest
 from halo.extensions import db
 from halo.models import Message
 from halo.services.settings import set_setting
+from tests.conftest import TOKEN
 from tests.factories import make_user
 
 from .chat_helpers import Widget
 
 REDIS = os.environ.get("HALO_TEST_REDIS_URL")
 pytestmark = pytest.mark.skipif(not REDIS, reason="HALO_TEST_REDIS_URL is not set (needs a real Redis)")
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@pytest.fixture
-def two_servers(app):
-    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=REDIS,
-               SECRET_KEY=app.config["SECRET_KEY"])
-    procs = [subprocess.Popen([sys.executable, "-m", "tests.integration.chat_server"], env=env,
-                              stdout=subprocess.PIPE, text=True) for _ in range(2)]
-    try:
-        yield [p.stdout.readline().strip() for p in procs]
-    finally:
-        for p in procs:
-            p.terminate()
-            p.wait(10)
 
 
 def _agent_session(base, email):
