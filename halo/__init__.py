@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import models  # noqa: F401  (register tables with the metadata)
     from .services import counters  # noqa: F401  (its flush hook keeps the sidebar counts in step)
+    from .services import stamps  # noqa: F401  (its flush hook moves the change stamps on)
     from .blueprints import register_blueprints
     from .cli import halo_cli
     from .queue import init_queue

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from halo import clock, create_app
 from halo.config import normalise_db_url
 from halo.extensions import db
+from halo.services import stamps
 
 from . import factories
 
@@ -45,6 +46,7 @@ def _clean(app):
     db.session.commit()
     db.session.remove()
     clock.set_now(None)
+    stamps.pieces.clear()  # random stamp starts would do; clearing keeps tests independent
     ctx.pop()
 
 

@@ -13,14 +13,15 @@ from .knowledge import Directive
 from .segments import Segment
 from .settings import Setting
 from .tickets import (
-    BUCKETS, CHANNELS, STATUS_LABELS, STATUSES, Customer, Mention, Message, Ticket, TicketCounter,
+    BUCKETS, CHANNELS, STATUS_LABELS, STATUSES, ChangeStamp, Customer, Mention, Message, Ticket,
+    TicketCounter,
 )
 from .tools import Notification, SavedReply
 from .users import User
 
 __all__ = [
     "AliasUser", "Visitor", "BUCKETS", "CHANNELS", "STATUS_LABELS", "STATUSES", "Customer", "Directive", "Mention", "Message",
-    "Segment", "Setting", "Ticket", "TicketCounter", "User",
+    "Segment", "Setting", "Ticket", "TicketCounter", "ChangeStamp", "User",
     "EmailAttachment", "InboundEmail", "Mailbox", "OutboundEmail", "SenderAddress", "TrustedSender",
 ]
 

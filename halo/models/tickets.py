@@ -1,7 +1,8 @@
 """Customers, tickets and their threads (messages, notes and events in one timeline)."""
+import secrets
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .. import clock
@@ -16,6 +17,10 @@ BUCKETS = {"open": "open", "priority": "open", "in_progress": "open",
 STATUS_LABELS = {"open": "Open", "priority": "Priority", "in_progress": "In Progress",
                  "snoozed": "Snoozed", "resolved": "Resolved", "spam": "Spam",
                  "merged": "Merged"}
+
+
+def _random_start() -> int:
+    return secrets.randbits(52)
 
 
 class Customer(db.Model):
@@ -49,6 +54,9 @@ class Ticket(db.Model):
     last_activity_at: Mapped[datetime] = mapped_column(default=clock.now)
     # Live chat ownership: a teammate took over, so the AI must not answer.
     ai_paused: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Moves on with every write to the thread (services/stamps.py), so a rendered thread can
+    # be kept until it changes. It starts at random, so a reused id never meets an old copy.
+    thread_rev: Mapped[int] = mapped_column(BigInteger, default=_random_start, server_default="0")
 
     customer = relationship("Customer", lazy="joined", innerjoin=True)
     assignee = relationship("User", foreign_keys=[assignee_id], lazy="joined")
@@ -145,3 +153,10 @@ class TicketCounter(db.Model):
     # 0 stands for unassigned: NULL cannot take part in a primary key.
     assignee_key: Mapped[int] = mapped_column(primary_key=True)
     n: Mapped[int] = mapped_column(default=0)
+
+
+class ChangeStamp(db.Model):
+    """A number per scope that moves on in the same transaction as any write to what the
+    scope covers (services/stamps.py): "inbox" (what inbox rows show), "team", "segments"."""
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,12 +1,35 @@
 """Assignment: a teammate or Unassigned, with an event for every change."""
+from dataclasses import dataclass
 from datetime import datetime
 
 from .. import clock
 from ..extensions import db
 from ..models import Message, Ticket, User
-from . import events
+from . import events, stamps
 from .errors import ValidationError
 from .status import get_ticket
+
+
+@dataclass(frozen=True, slots=True)
+class Teammate:
+    """A teammate as pages show them: a plain copy, safe to keep between requests."""
+    id: int
+    name: str
+    handle: str
+    email: str
+    role: str
+    active: bool
+    initials: str
+
+
+def team() -> tuple[Teammate, ...]:
+    """Every teammate (deactivated ones too, for their history), by name; kept per process
+    until the "team" stamp moves on."""
+    def load():
+        users = db.session.scalars(db.select(User).order_by(User.name, User.id)).all()
+        return tuple(Teammate(u.id, u.name, u.handle, u.email, u.role, u.active, u.initials)
+                     for u in users)
+    return stamps.cached(("team", stamps.seen("team")), load)
 
 
 def active_teammates() -> list[User]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import Ticket, TicketCounter
+from . import stamps
 
 
 def _key(status, assignee_id):
@@ -60,13 +61,15 @@ def _upsert(session, status, assignee_key, n):
 
 
 def rebuild_counters() -> None:
-    """Recount from the ticket table (after bulk loads, or to repair drift)."""
+    """Recount from the ticket table (after bulk loads, or to repair drift); the change
+    stamps move on too, as bulk loads bypass their hook as well."""
     rows = db.session.execute(
         select(Ticket.status, func.coalesce(Ticket.assignee_id, 0), func.count())
         .group_by(Ticket.status, Ticket.assignee_id)).all()
     db.session.execute(delete(TicketCounter))
     for status, assignee_key, n in rows:
         db.session.add(TicketCounter(status=status, assignee_key=assignee_key, n=n))
+    stamps.bump(db.session, *stamps.SCOPES)
     db.session.commit()
 
 

@@ -1,13 +1,18 @@
 """Inbox views: which tickets each view lists, keyset-paginated, and the sidebar counts."""
 from collections import Counter
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, func, literal_column, or_, select, tuple_, union_all
+from sqlalchemy import String, and_, bindparam, func, literal_column, or_, select, tuple_, union_all
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import Customer, Mention, Message, Notification, Ticket, TicketCounter, User
+from ..models import (
+    STATUS_LABELS, ChangeStamp, Customer, Mention, Message, Notification, Ticket, TicketCounter,
+    User,
+)
 from . import counters  # noqa: F401  (keeps the counter table in step on every flush)
+from .stamps import remember as remember_stamps
 
 VIEWS = {
     "open": "Open", "mine": "Mine", "unassigned": "Unassigned", "priority": "Priority",
@@ -151,29 +156,43 @@ _SIDEBAR = union_all(
     .group_by(Ticket.assignee_id),
     select(literal_column("'~mentions'"), literal_column("0"), func.count(func.distinct(Mention.ticket_id)))
     .where(Mention.user_id == bindparam("user_id"), Mention.read_at.is_(None)),
+    select(literal_column("'~mentions_here'"), literal_column("0"), func.count())
+    .where(Mention.user_id == bindparam("user_id"), Mention.read_at.is_(None),
+           Mention.ticket_id == bindparam("ticket_id")),
     select(literal_column("'~notifications'"), literal_column("0"), func.count())
     .select_from(Notification)
     .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None)),
+    # The change stamps (services/stamps.py), so cached pieces are checked without a query.
+    select(literal_column("'#'", String) + ChangeStamp.scope, literal_column("0"), ChangeStamp.n),
 )
 
 
 class SidebarCounts(dict):
-    """The views' counts; .notifications is the user's unread notifications (the nav badge)."""
+    """The views' counts; .notifications is the user's unread notifications (the nav badge),
+    .mentions_here their unread mentions on the ticket asked about, .stamps the change
+    stamps by scope, .woken the ended snoozes still stored as snoozed."""
     notifications: int = 0
+    mentions_here: int = 0
+    stamps: dict
+    woken: int = 0
 
 
-def view_counts(user_id: int, now: datetime) -> dict[str, int]:
+def view_counts(user_id: int, now: datetime, ticket_id: int | None = None) -> dict[str, int]:
     """Sidebar counts from the counter table: a few dozen rows, not every ticket.
 
-    The result also carries .notifications, read by the same statement.
+    The result also carries what the same statement read for the page (see SidebarCounts).
     """
-    by_status, mine, unassigned, woken, extra = Counter(), Counter(), Counter(), {}, {}
-    for status, assignee_key, n in db.session.execute(_SIDEBAR, {"now": now, "user_id": user_id}):
+    by_status, mine, unassigned, woken, extra, stamps = Counter(), Counter(), Counter(), {}, {}, {}
+    params = {"now": now, "user_id": user_id, "ticket_id": ticket_id or 0}
+    for status, assignee_key, n in db.session.execute(_SIDEBAR, params):
         if status == "~woken":
             woken[assignee_key] = n
             continue
         if status[0] == "~":
             extra[status[1:]] = n or 0
+            continue
+        if status[0] == "#":
+            stamps[status[1:]] = n
             continue
         by_status[status] += n
         if assignee_key == user_id:
@@ -193,14 +212,25 @@ def view_counts(user_id: int, now: datetime) -> dict[str, int]:
         "mentions": extra.get("mentions", 0),
     })
     counts.notifications = extra.get("notifications", 0)
+    counts.mentions_here = extra.get("mentions_here", 0)
+    counts.stamps, counts.woken = stamps, woken_total
+    remember_stamps(stamps)
     return counts
 
 
-def other_tickets(customer_id: int, exclude_id: int, limit: int = 10) -> list[Ticket]:
-    """The customer's other tickets for the profile sidebar."""
-    return db.session.scalars(
-        select(Ticket).where(Ticket.customer_id == customer_id, Ticket.id != exclude_id)
-        .order_by(Ticket.last_activity_at.desc()).limit(limit)).unique().all()
+class OtherTicket(NamedTuple):
+    id: int
+    subject: str
+    status: str
+    status_label: str
+
+
+def other_ticket_rows(customer_id: int, exclude_id: int, limit: int = 10) -> tuple[OtherTicket, ...]:
+    """The customer's other tickets for the profile sidebar, as plain rows (kept by pages)."""
+    return tuple(OtherTicket(*row, STATUS_LABELS[row.status]) for row in db.session.execute(
+        select(Ticket.id, Ticket.subject, Ticket.status)
+        .where(Ticket.customer_id == customer_id, Ticket.id != exclude_id)
+        .order_by(Ticket.last_activity_at.desc()).limit(limit)))
 
 
 def thread(ticket_id: int) -> list:

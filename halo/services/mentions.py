@@ -6,6 +6,7 @@ from sqlalchemy import func, select, update
 
 from ..extensions import db
 from ..models import Mention, Message, User
+from . import stamps
 
 MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9][A-Za-z0-9_.-]{0,59})")
 
@@ -38,6 +39,7 @@ def mark_mentions_read(ticket_id: int, user_id: int, now: datetime) -> int:
     if db.session.scalar(select(Mention.id).where(*unread).limit(1)) is None:
         return 0
     result = db.session.execute(update(Mention).where(*unread).values(read_at=now))
+    stamps.bump(db.session, "inbox")  # the Mentions view's rows (an UPDATE skips the hook)
     db.session.commit()
     return result.rowcount
 

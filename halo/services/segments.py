@@ -1,8 +1,11 @@
 """Segments: saved filters, private or shared with the team; pinned ones become sidebar inboxes."""
+from dataclasses import dataclass
+
 from sqlalchemy import or_, select
 
 from ..extensions import db
 from ..models import Segment, User
+from . import stamps
 from .errors import Forbidden, NotFound, ValidationError
 from .filters import parse_filters, to_query
 from .inbox import VIEWS
@@ -85,7 +88,21 @@ def delete_segment(segment_id: int, user_id: int) -> None:
     db.session.commit()
 
 
-def sidebar(user_id: int, now) -> list[tuple[Segment, int]]:
-    """Pinned segments with their live (briefly cached) ticket counts."""
-    return [(s, count_tickets(s.view, s.query, user_id, now))
-            for s in visible_segments(user_id, pinned_only=True)]
+@dataclass(frozen=True, slots=True)
+class PinnedSegment:
+    """A segment as the sidebar shows it: a plain copy, safe to keep between requests."""
+    id: int
+    name: str
+    view: str
+    query: str
+    shared: bool
+
+
+def sidebar(user_id: int, now) -> list[tuple[PinnedSegment, int]]:
+    """Pinned segments with their live (briefly cached) ticket counts; the list itself is
+    kept per process until the "segments" stamp moves on."""
+    def load():
+        return tuple(PinnedSegment(s.id, s.name, s.view, s.query, s.shared)
+                     for s in visible_segments(user_id, pinned_only=True))
+    pinned = stamps.cached(("pinned-segments", user_id, stamps.seen("segments")), load)
+    return [(s, count_tickets(s.view, s.query, user_id, now)) for s in pinned]

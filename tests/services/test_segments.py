@@ -25,7 +25,7 @@ def test_save_stores_the_canonical_filter_and_counts_it():
     seg = segments.save_segment(me.id, "  Pro  email ", "open",
                                 parse_qs("channel=email&trait=plan:pro&status="))
     assert seg.name == "Pro email" and seg.query == "channel=email&trait=plan%3Apro"
-    assert segments.sidebar(me.id, clock.now()) == [(seg, 1)]
+    assert [(s.id, s.name, n) for s, n in segments.sidebar(me.id, clock.now())] == [(seg.id, "Pro email", 1)]
 
 
 def test_bad_segments_are_refused():

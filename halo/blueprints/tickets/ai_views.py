@@ -54,9 +54,11 @@ def pilot_answer(ticket_id: int, answer_id: int):
     return render_template("tickets/_pilot_turn.html", m=m, ticket_id=ticket_id)
 
 
-def pilot_context(ticket_id: int) -> dict:
-    """What _halopilot.html needs (the ticket page calls it from the template)."""
-    return {"pilot_turns": ai_pilot.conversation(ticket_id), "pilot_actions": ai_pilot.ACTIONS,
+def pilot_context(ticket_id: int, with_turns: bool = True) -> dict:
+    """What _halopilot.html needs (the ticket page calls it from the template, and brings
+    the turns already rendered)."""
+    return {"pilot_turns": ai_pilot.conversation(ticket_id) if with_turns else (),
+            "pilot_actions": ai_pilot.ACTIONS,
             "ai_configured": ai_provider.configured(), "ai_model": ai_provider.model_name()}
 
 

@@ -1,15 +1,17 @@
 from datetime import datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from ... import clock
-from ...models import User
-from ...extensions import db
-from ...services import aliases, assignment, inbox, mentions, replies, status, translate_tickets
+from ...services import (
+    ai_pilot, aliases, assignment, inbox, mentions, replies, stamps, status, translate_tickets,
+)
 from ...services.errors import ValidationError
-from ...web import is_fragment_request
+from ...web import csrf_token_once, is_fragment_request
 from . import bp
 from .tools import snooze_until, translation_from_form
 
@@ -19,13 +21,24 @@ COMPOSER_MODES = {"chat": "Chat", "email": "Email", "note": "Note", "training": 
 def _context(ticket_id: int, **extra) -> dict:
     """Everything the ticket page and its partials may need."""
     ticket = status.get_ticket(ticket_id)
-    users = db.session.scalars(db.select(User)).all()
+    users = assignment.team()
     ctx = {"ticket": ticket, "users_by_id": {u.id: u for u in users},
            "teammates": [u for u in users if u.active], "modes": COMPOSER_MODES,
            "mode": _default_mode(ticket), "now": clock.now(), "error": None,
-           "error_for": None, "aliases": aliases.list_aliases(active_only=True)}
+           "error_for": None, "aliases": _active_aliases()}
     ctx.update(extra)
     return ctx
+
+
+def _active_aliases() -> tuple:
+    """(id, name) of the aliases an agent can send as; kept until the "team" stamp moves."""
+    return stamps.cached(("aliases", stamps.seen("team")), lambda: tuple(
+        _Alias(a.id, a.name) for a in aliases.list_aliases(active_only=True)))
+
+
+class _Alias(NamedTuple):
+    id: int
+    name: str
 
 
 def _default_mode(ticket) -> str:
@@ -33,13 +46,53 @@ def _default_mode(ticket) -> str:
 
 
 def _page(ticket_id: int, code: int = 200, **extra):
-    ctx = _context(ticket_id, **extra)
-    mentions.mark_mentions_read(ticket_id, current_user.id, ctx["now"])
+    # The counts first: their statement also reads the change stamps the pieces are kept by.
+    counts = inbox.view_counts(current_user.id, clock.now(), ticket_id)
+    ctx = _context(ticket_id, counts=counts, **extra)
+    if counts.mentions_here and mentions.mark_mentions_read(ticket_id, current_user.id, ctx["now"]):
+        ctx["counts"] = inbox.view_counts(current_user.id, ctx["now"])
     translate_tickets.schedule_ticket_language(ticket_id, ctx["ticket"].customer)
-    ctx.update(thread=inbox.thread(ticket_id),
-               other_tickets=inbox.other_tickets(ctx["ticket"].customer_id, ticket_id),
-               counts=inbox.view_counts(current_user.id, ctx["now"]))
+    ticket = ctx["ticket"]
+    ctx.update(thread_html=_thread_html(ctx), pilot_log_html=_pilot_log_html(ticket),
+               other_tickets=stamps.cached(
+                   ("other-tickets", ticket.customer_id, ticket_id, stamps.seen("inbox")),
+                   lambda: inbox.other_ticket_rows(ticket.customer_id, ticket_id)))
     return render_template("tickets/show.html", **ctx), code
+
+
+def _pilot_log_html(ticket) -> Markup:
+    """The HaloPilot conversation, rendered; its writes move the ticket's thread_rev."""
+    def render():
+        return Markup(render_template("tickets/_pilot_turns.html", ticket_id=ticket.id,
+                                      turns=ai_pilot.conversation(ticket.id)))
+    return stamps.cached(("pilot-log", request.script_root, ticket.id, ticket.thread_rev), render)
+
+
+_CSRF_MARK = "halo-csrf-token-goes-here"
+
+
+def _thread_html(ctx: dict) -> Markup:
+    """The whole thread, rendered, kept until the ticket's thread_rev moves on (any write to
+    the ticket or a line of its thread), a teammate or the customer's name or language
+    changes, or the minute turns (relative times). The CSRF token differs per session, so
+    the copy holds a mark that each request replaces with its own."""
+    ticket, customer = ctx["ticket"], ctx["ticket"].customer
+
+    def render():
+        saved = g.pop("_halo_csrf_token", None)
+        g._halo_csrf_token = _CSRF_MARK
+        try:
+            html = render_template("tickets/_thread_items.html", **{
+                **ctx, "items": inbox.thread(ticket.id), "broadcast": False})
+        finally:
+            g.pop("_halo_csrf_token")
+            if saved is not None:
+                g._halo_csrf_token = saved
+        return html
+    key = ("thread", request.script_root, request.host, ticket.id, ticket.thread_rev,
+           ticket.status == "merged", stamps.seen("team"), customer.display_name,
+           translate_tickets.stated_language(customer), stamps.minute(ctx["now"]))
+    return Markup(stamps.cached(key, render).replace(_CSRF_MARK, csrf_token_once()))
 
 
 @bp.get("/tickets/<int:ticket_id>")
