@@ -1,13 +1,16 @@
 """App-wide web glue: login loading, error pages, template helpers, response headers."""
 from datetime import datetime
 
-from flask import Flask, g, has_request_context, render_template, request, url_for
+from flask import Flask, g, render_template, request, url_for
+from flask.globals import _cv_request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
+from markupsafe import Markup
 
 from . import clock
 from .extensions import db, htmx, login_manager
 from .models import STATUS_LABELS, User
+from .services import stamps
 from .services.errors import HaloError
 
 login_manager.login_view = "auth.login"
@@ -59,6 +62,28 @@ def csrf_token_once() -> str:
     return token
 
 
+_CSRF_MARK = "halo-csrf-token-goes-here"
+
+
+def kept(key: tuple, render) -> Markup:
+    """stamps.cached() for a rendered piece that may hold forms.
+
+    The CSRF token differs per session, so the piece is rendered (once) with a mark where
+    the token goes, and each request puts its own in.
+    """
+    def render_marked() -> str:
+        saved = g.pop("_halo_csrf_token", None)
+        g._halo_csrf_token = _CSRF_MARK
+        try:
+            return str(render())
+        finally:
+            g.pop("_halo_csrf_token")
+            if saved is not None:
+                g._halo_csrf_token = saved
+    html = stamps.cached(key, render_marked)
+    return Markup(html.replace(_CSRF_MARK, csrf_token_once()) if _CSRF_MARK in html else html)
+
+
 _ID_URL_MARK = 987654321987
 
 
@@ -91,11 +116,15 @@ def url_for_cached(endpoint: str, **values) -> str:
     relative endpoints and unhashable arguments go straight to url_for. (Halo registers no
     url_defaults, which would make the answer depend on more.)
     """
-    if (endpoint[:1] == "." or "_external" in values or "_scheme" in values
-            or not has_request_context()):
+    ctx = _cv_request.get(None)
+    if ctx is None or endpoint[:1] == "." or "_external" in values or "_scheme" in values:
         return url_for(endpoint, **values)
+    req = ctx.request
+    root = req.__dict__.get("_halo_url_root")  # the proxies and host parsing cost more than a key
+    if root is None:
+        root = req._halo_url_root = (req.script_root, req.host)
     try:
-        key = (request.script_root, request.host, endpoint, tuple(sorted(values.items())))
+        key = (root, endpoint, tuple(sorted(values.items())) if len(values) > 1 else tuple(values.items()))
         url = _URLS.get(key)
     except TypeError:  # an unhashable argument
         return url_for(endpoint, **values)

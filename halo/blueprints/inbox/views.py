@@ -1,13 +1,12 @@
 from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
-from markupsafe import Markup
 
 from ... import clock
 from ...services import inbox, stamps
 from ...services.assignment import team
 from ...services.filters import describe, filter_condition, parse_filters, to_query
 from ...services.segment_counts import count_tickets
-from ...web import is_fragment_request
+from ...web import is_fragment_request, kept
 from . import bp
 
 
@@ -26,35 +25,35 @@ def view(view: str):
     canonical = url_for("inbox.view", view=view) + (f"?{query}" if query else "")
     if not is_fragment_request() and not after and request.full_path.rstrip("?") != canonical:
         return redirect(canonical)  # empty form fields and odd spellings: one URL per filter
-    # The counts first: their statement also reads the change stamps the rows are kept by.
+    # The counts first: their statement also reads the change stamps the pieces are kept by.
     counts = inbox.view_counts(current_user.id, now)
-    rows = _rows(view, flt, query, after, now, counts)
-    if is_fragment_request() and after:
-        return rows
-    context = {"view": view, "view_label": inbox.VIEWS[view], "rows_html": rows, "now": now,
-               "filter": flt, "filter_query": query, "chips": describe(flt), "counts": counts,
-               "teammates": [u for u in team() if u.active]}
-    context["total"] = count_tickets(view, query, current_user.id, now) if flt else counts[view]
-    if is_fragment_request() and request.headers.get("HX-Target") == "inbox-results":
-        response = make_response(render_template("inbox/_results.html", **context))
-        response.headers["HX-Push-Url"] = canonical
-        return response
-    return render_template("inbox/index.html", **context)
+    # The page of rows is kept until a ticket, customer, message, mention or teammate
+    # changes ("inbox" stamp), a snooze ends (the woken count), or the minute turns
+    # (relative times); per agent, as Mine, Mentions and "me" filters differ.
+    rows_key = ("inbox-rows", request.script_root, request.host, view, query, after,
+                current_user.id, stamps.seen("inbox"), counts.woken, stamps.minute(now))
 
-
-def _rows(view: str, flt, query: str, after: str | None, now, counts) -> Markup:
-    """The page of rows, rendered, kept until a ticket, customer, message, mention or
-    teammate changes ("inbox" stamp), a snooze ends (the woken count), or the minute turns
-    (relative times); per agent, as Mine, Mentions and "me" filters differ."""
-    def render():
+    def rows():
         tickets, next_cursor = inbox.list_tickets(
             view, current_user.id, now, after, current_app.config["HALO_PAGE_SIZE"],
             where=filter_condition(flt, current_user.id) if flt else None)
-        return Markup(render_template("inbox/_rows.html", tickets=tickets, next_cursor=next_cursor,
-                                      view=view, filter_query=query, now=now))
-    key = ("inbox-rows", request.script_root, request.host, view, query, after, current_user.id,
-           stamps.seen("inbox"), counts.woken, stamps.minute(now))
-    return stamps.cached(key, render)
+        return render_template("inbox/_rows.html", tickets=tickets, next_cursor=next_cursor,
+                               view=view, filter_query=query, now=now)
+    if is_fragment_request() and after:
+        return kept(rows_key, rows)
+    total = count_tickets(view, query, current_user.id, now) if flt else counts[view]
+    context = {"view": view, "view_label": inbox.VIEWS[view], "now": now, "filter": flt,
+               "filter_query": query, "chips": describe(flt), "counts": counts, "total": total,
+               "teammates": [u for u in team() if u.active]}
+
+    def results():  # the count, chips, bulk form and rows: also kept, with the teammates
+        return render_template("inbox/_results.html", rows_html=kept(rows_key, rows), **context)
+    results_html = kept(rows_key + (stamps.seen("team"), total), results)
+    if is_fragment_request() and request.headers.get("HX-Target") == "inbox-results":
+        response = make_response(results_html)
+        response.headers["HX-Push-Url"] = canonical
+        return response
+    return render_template("inbox/index.html", results_html=results_html, **context)
 
 
 @bp.get("/inbox/counts")

@@ -2,7 +2,7 @@ from datetime import datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -11,7 +11,7 @@ from ...services import (
     ai_pilot, aliases, assignment, inbox, mentions, replies, stamps, status, translate_tickets,
 )
 from ...services.errors import ValidationError
-from ...web import csrf_token_once, is_fragment_request
+from ...web import is_fragment_request, kept
 from . import bp
 from .tools import snooze_until, translation_from_form
 
@@ -68,31 +68,19 @@ def _pilot_log_html(ticket) -> Markup:
     return stamps.cached(("pilot-log", request.script_root, ticket.id, ticket.thread_rev), render)
 
 
-_CSRF_MARK = "halo-csrf-token-goes-here"
-
-
 def _thread_html(ctx: dict) -> Markup:
     """The whole thread, rendered, kept until the ticket's thread_rev moves on (any write to
     the ticket or a line of its thread), a teammate or the customer's name or language
-    changes, or the minute turns (relative times). The CSRF token differs per session, so
-    the copy holds a mark that each request replaces with its own."""
+    changes, or the minute turns (relative times)."""
     ticket, customer = ctx["ticket"], ctx["ticket"].customer
 
     def render():
-        saved = g.pop("_halo_csrf_token", None)
-        g._halo_csrf_token = _CSRF_MARK
-        try:
-            html = render_template("tickets/_thread_items.html", **{
-                **ctx, "items": inbox.thread(ticket.id), "broadcast": False})
-        finally:
-            g.pop("_halo_csrf_token")
-            if saved is not None:
-                g._halo_csrf_token = saved
-        return html
+        return render_template("tickets/_thread_items.html", **{
+            **ctx, "items": inbox.thread(ticket.id), "broadcast": False})
     key = ("thread", request.script_root, request.host, ticket.id, ticket.thread_rev,
            ticket.status == "merged", stamps.seen("team"), customer.display_name,
            translate_tickets.stated_language(customer), stamps.minute(ctx["now"]))
-    return Markup(stamps.cached(key, render).replace(_CSRF_MARK, csrf_token_once()))
+    return kept(key, render)
 
 
 @bp.get("/tickets/<int:ticket_id>")
