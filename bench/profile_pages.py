@@ -1,6 +1,9 @@
 """Time and profile Halo's benchmark pages in-process (no server), to find where time goes.
 
-    python bench/profile_pages.py --db bench/out/bench-100000.db [--n 200] [--profile]
+    python bench/profile_pages.py --db bench/out/bench-100000.db [--n 200] [--profile] [--cold]
+
+--cold empties the per-process cache of rendered pieces (halo/services/stamps.py) before
+every request: the cost of a page whose rows or thread have just changed.
 """
 import argparse
 import os
@@ -21,12 +24,21 @@ def main() -> None:
     parser.add_argument("--db", required=True)
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--profile", action="store_true", help="pyinstrument each page")
+    parser.add_argument("--cold", action="store_true", help="no kept pieces: every request renders")
     args = parser.parse_args()
     from halo import create_app
     from halo.extensions import db
+    from halo.services import stamps
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.abspath(args.db),
                       "SECRET_KEY": "bench-secret"})
     client = app.test_client()
+    if args.cold:
+        get = client.get
+
+        def cold_get(path):
+            stamps.pieces.clear()
+            return get(path)
+        client.get = cold_get
     token = TOKEN.search(client.get("/login").text).group(1)
     client.post("/login", data={"email": BENCH_EMAIL, "password": BENCH_PASSWORD, "csrf_token": token})
     with app.app_context():

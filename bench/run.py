@@ -1,12 +1,18 @@
 """Benchmark Halo's inbox and ticket pages against a bare Flask + SQLite reference.
 
     python bench/run.py [--tickets 100000] [--duration 10] [--workers 2] [--threads 4]
+                        [--writes 5]
 
 Seeds bench/out/bench-N.db if it is missing, serves Halo and bench/reference_app.py with
 the same gunicorn settings on 127.0.0.1, signs in through the login form (CSRF token
 included), and load-tests each page with wrk at 8 connections. Every Halo figure is also
 given as a ratio to the reference measured in the same run, because the machine is noisy.
 Prints a markdown table and writes it, with the raw JSON, to bench/out/.
+
+Pages keep rendered pieces until what they show changes (halo/services/stamps.py), so a
+read-only run measures the steady state of a quiet inbox. --writes N posts N internal notes
+per second to random tickets through the real form while Halo's pages are measured (each
+one moves the inbox stamp and that ticket's thread), as a busy team would.
 """
 import argparse
 import http.cookiejar
@@ -16,8 +22,10 @@ import re
 import shutil
 import signal
 import sqlite3
+import random
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -49,8 +57,11 @@ def main(argv=None) -> None:
         cookie = _login(halo.url)
         _check_pages(halo.url, cookie, targets)
         results = {"reference (before)": _wrk(ref.url + "/", None, args)}
+        writer = Writer(halo.url, args.writes, args.tickets, targets) if args.writes else None
         for name, path in targets.items():
             results[name] = _wrk(halo.url + path, cookie, args)
+        if writer:
+            results["writes"] = writer.stop()
         results["reference (after)"] = _wrk(ref.url + "/", None, args)
         memory = {"halo": halo.worker_memory(), "reference": ref.worker_memory()}
     finally:
@@ -73,6 +84,8 @@ def _parse(argv):
     parser.add_argument("--port", type=int, default=8731, help="Halo's port; reference is +1")
     parser.add_argument("--db", help="SQLite file (default bench/out/bench-N.db)")
     parser.add_argument("--reseed", action="store_true", help="seed even if the file exists")
+    parser.add_argument("--writes", type=float, default=0,
+                        help="internal notes posted per second while Halo is measured")
     return parser.parse_args(argv)
 
 
@@ -168,6 +181,48 @@ class Server:
                 self.proc.kill()
 
 
+class Writer:
+    """Posts internal notes to random tickets at a steady rate, through the real form."""
+
+    def __init__(self, base: str, per_second: float, tickets: int, targets: dict):
+        self.base, self.interval, self.tickets = base, 1 / per_second, tickets
+        self.skip = {path for path in targets.values() if path.startswith("/tickets/")}
+        self.cookie = _login(base)
+        self.done = self.failed = 0
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        rng, due = random.Random(7), time.monotonic()
+        while not self.stopping.is_set():
+            path = f"/tickets/{rng.randint(1, self.tickets)}"
+            if path in self.skip:
+                continue
+            try:
+                self._note(path)
+                self.done += 1
+            except OSError:
+                self.failed += 1
+            due += self.interval
+            self.stopping.wait(max(0.0, due - time.monotonic()))
+
+    def _note(self, path: str) -> None:
+        headers = {"Cookie": self.cookie, "User-Agent": USER_AGENT}
+        page = urllib.request.urlopen(urllib.request.Request(
+            self.base + path + "/compose/note", headers={**headers, "HX-Request": "true"}))
+        token = TOKEN.search(page.read().decode()).group(1)
+        form = urllib.parse.urlencode({"mode": "note", "body": "Bench note: checking this.",
+                                       "csrf_token": token}).encode()
+        urllib.request.urlopen(urllib.request.Request(
+            self.base + path + "/messages", data=form, headers={**headers, "HX-Request": "true"}))
+
+    def stop(self) -> dict:
+        self.stopping.set()
+        self.thread.join(timeout=10)
+        return {"notes": self.done, "failed": self.failed}
+
+
 def _login(base: str) -> str:
     """Sign in through the real form (CSRF token included); returns the Cookie header."""
     jar = http.cookiejar.CookieJar()
@@ -227,6 +282,8 @@ def _report(args, db_path, seed_note, targets, results, memory) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, r in results.items():
+        if name == "writes":
+            continue
         if name.startswith("reference"):
             lines.append(f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
                          "| | | | | | |")
@@ -245,6 +302,9 @@ def _report(args, db_path, seed_note, targets, results, memory) -> str:
         f"Reference = mean of the runs before and after Halo's. Worker RSS after the run: "
         f"Halo {halo_mem}; reference {ref_mem}.",
         f"Seed: {seed_note}",
+        (f"Background writes while Halo was measured: {args.writes:g} notes/s requested, "
+         f"{results['writes']['notes']} posted, {results['writes']['failed']} failed."
+         if "writes" in results else "Background writes: none (read-only steady state)."),
         f"Aims ({AIMS}): inbox {inbox['rps']:.0f} req/s {_ok(inbox['rps'] >= 500)}, "
         f"p99 {inbox['p99_ms']:.1f} ms {_ok(inbox['p99_ms'] < 50)}, "
         f"{inbox['rps'] / ref['rps']:.2f} x ref {_ok(inbox['rps'] / ref['rps'] >= 0.25)}; "
