@@ -5,12 +5,19 @@ creates. Whatever the user types is reduced to plain words before it reaches eit
 engine, so quotes, NEAR, *, ^ or stray parentheses are searched for as text, never
 parsed as query syntax (and can never raise a syntax error).
 
-Ranking is the costly part: bm25 and ts_rank score each match, and a common word matches a
-fifth of all messages. So each place (subjects, messages, customers) ranks only its newest
-RECENT matches: first their ids, found by reading the index backwards (cheap at any size),
-then scores for just those. When a place had more, the results say so (Results.capped).
+Ranking is the costly part, and a common word matches a fifth of all messages. So each place
+(subjects, messages, customers) ranks only its newest RECENT matches: first their ids
+(_newest; PostgreSQL's GIN index needs help there, see _pg_newest), then those rows' text,
+scored here in Python with BM25 (_scored), the same way on both engines. BM25 weighs each word by its rarity among all rows; FTS5's bm25() counts that
+by reading every posting of the word (most of a broad query's time), so _shares estimates
+it: from how densely the word occurs among the newest rows on SQLite, from PostgreSQL's own
+statistics of each column's most common words (pg_stats) there. When a place had more
+matches than RECENT, the results say so (Results.capped).
 """
+import json
+import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -18,7 +25,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import Integer, bindparam, column, or_, select, text
 
 from ..extensions import db
-from ..models import Message, Ticket
+from ..models import Customer, Message, Ticket
 
 WORD = re.compile(r"[^\W_]+")
 MAX_TERMS = 8
@@ -26,6 +33,20 @@ MAX_TERMS = 8
 WEIGHTS = {"ticket": 3.0, "customer": 2.0, "message": 1.0}
 CANDIDATES = 200
 RECENT = 1000  # matches ranked per place: the newest, by id
+PROBE = 100  # newest matches of a single word that estimate how common it is (SQLite)
+K1, B = 1.2, 0.75  # BM25's usual constants, as in FTS5's bm25()
+# PostgreSQL: a GIN index cannot return matches newest first, and reading every match of a
+# broad word through it costs about a microsecond each. So _pg_newest reads windows of the
+# newest rows by primary key, testing each (about half a microsecond a row), while the
+# matches expected (pg_stats) or seen so far make that cheaper than the GIN index.
+FIRST_WINDOW = 4  # times the matches wanted, when pg_stats knows nothing of the words
+ROW_COST = 0.5  # a row read by primary key and tested, against one match read through GIN
+# The text each place is searched in, and the ticket a row belongs to (a customer has several).
+TEXT_SQL = {
+    "ticket": "SELECT id, id, coalesce(subject, '') FROM ticket",
+    "message": "SELECT id, ticket_id, coalesce(body_text, '') FROM message",
+    "customer": "SELECT id, NULL, coalesce(name, '') || ' ' || coalesce(email, '') FROM customer",
+}
 
 
 class Results(list):
@@ -66,37 +87,174 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _newest_sql(table: str) -> str:
-    """The ids of table's newest matches, newest first: the index read backwards, unranked."""
-    if _dialect() == "postgresql":
-        # "id + 0": always the GIN bitmap, cost in proportion to the matches. Ordering by the
-        # bare id lets the planner walk the primary key backwards instead, which it guesses for
-        # prefix queries (a flat 2%) and which reads the whole table when the guess is wrong: a
-        # word absent from the newest rows took 0.1-0.8 s at 100k tickets / 1M messages.
-        return (f"SELECT id FROM {table} WHERE search_vector @@ to_tsquery('simple', :q) "
-                f"ORDER BY id + 0 DESC LIMIT :cap")
-    return f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH :q ORDER BY rowid DESC LIMIT :cap"
+def _id_range(table: str) -> tuple[int, int] | None:
+    """(lowest, highest) id in table, or None when it is empty; both read off the primary key."""
+    low, high = db.session.execute(text(
+        f"SELECT (SELECT min(id) FROM {table}), (SELECT max(id) FROM {table})")).one()
+    return None if high is None else (low, high)
 
 
-def _ranked(table: str, q: str) -> tuple[list, bool]:
-    """Best-first (rowid, score) of table's newest RECENT matches, and whether there were more."""
-    ids = db.session.execute(text(_newest_sql(table)), {"q": q, "cap": RECENT + 1}).scalars().all()
-    if not ids:
-        return [], False
-    capped, ids = len(ids) > RECENT, ids[:RECENT]
+@dataclass
+class WordStats:
+    """PostgreSQL's statistics of one place's words (pg_stats, kept up by autovacuum's
+    ANALYZE): the share of rows that hold each search word, None for a word too rare to be
+    among the (up to 1,000) words it lists."""
+    shares: list[float | None]
+
+    def expected(self) -> float:
+        """The share of rows expected to hold every word (taking words as independent)."""
+        return math.prod(share or 0.0 for share in self.shares)
+
+
+def _newest(table: str, terms: list[str], cap: int, ids: tuple[int, int],
+            stats: WordStats | None = None) -> list[int]:
+    """The ids of table's newest matches of every word in terms, newest first, at most cap."""
     if _dialect() == "postgresql":
-        rows = db.session.execute(text(
-            f"SELECT id, ts_rank(search_vector, to_tsquery('simple', :q)) AS score FROM {table} "
-            f"WHERE id = ANY(:ids) ORDER BY score DESC, id DESC LIMIT :n"),
-            {"q": q, "ids": ids, "n": CANDIDATES}).all()
+        return _pg_newest(table, _pg_query(terms), cap, ids, stats.expected() if stats else None)
+    # The FTS5 index read backwards, unranked: cheap at any size.
+    return db.session.execute(text(
+        f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH :q ORDER BY rowid DESC LIMIT :cap"),
+        {"q": _fts5_query(terms), "cap": cap}).scalars().all()
+
+
+def _pg_newest(table: str, q: str, cap: int, ids: tuple[int, int], density: float | None) -> list[int]:
+    """_newest on PostgreSQL; density is the expected share of rows that match, if known."""
+    low, high = ids
+    # The query as a subquery: computed once even in a generic plan (psycopg prepares a
+    # statement run five times), which would otherwise parse it again for every row.
+    tsquery = "(SELECT to_tsquery('simple', :q))"
+    # coalesce() hides the column from the GIN index, so each window is read by primary key,
+    # newest first, and stops at cap matches.
+    by_key = text(f"SELECT id FROM {table} WHERE id <= :hi AND id > :lo AND "
+                  f"coalesce(search_vector, '') @@ {tsquery} ORDER BY id DESC LIMIT :n")
+    # "id + 0" leaves only the GIN index, whose cost is in proportion to the matches: ordering
+    # by the bare id lets the planner walk the primary key backwards over the whole table, and
+    # a generic plan ANDs the GIN bitmap with one of every id below hi (40 ms at 1M rows).
+    by_gin = text(f"SELECT id FROM {table} WHERE search_vector @@ {tsquery} "
+                  f"AND id + 0 <= :hi ORDER BY id + 0 DESC LIMIT :n")
+    found, hi = [], high
+    while hi >= low and len(found) < cap:
+        wanted = cap - len(found)
+        if density is None:
+            window = FIRST_WINDOW * cap
+        elif density and wanted / density * ROW_COST < density * (hi - low + 1):
+            window = int(wanted / density * 1.2) + 1  # the rows expected to hold them, and some
+        else:  # rare (or absent from the newest rows): reading every older match is cheaper
+            found += db.session.execute(by_gin, {"q": q, "hi": hi, "n": wanted}).scalars()
+            break
+        lo = max(hi - window, low - 1)
+        found += db.session.execute(by_key, {"q": q, "hi": hi, "lo": lo, "n": wanted}).scalars()
+        hi, density = lo, (len(found) / (high - lo))
+    return found
+
+
+def _word_stats(terms: list[str]) -> dict[str, WordStats]:
+    """WordStats per place on PostgreSQL, for the places ANALYZE has seen; {} on SQLite."""
+    if _dialect() != "postgresql":
+        return {}
+    analysed = db.session.execute(text(
+        "SELECT s.tablename, e.word, e.share FROM pg_stats s LEFT JOIN LATERAL unnest("
+        "s.most_common_elems::text::text[], s.most_common_elem_freqs) AS e(word, share) "
+        "ON e.word LIKE ANY(:prefixes) WHERE s.schemaname = current_schema() "
+        "AND s.attname = 'search_vector'"), {"prefixes": [t + "%" for t in terms]}).all()
+    stats = {}
+    for table in {row.tablename for row in analysed}:
+        listed = [(row.word, row.share) for row in analysed if row.tablename == table and row.word]
+        # A prefix ("refund") stands for every listed word it starts ("refunds", "refunded").
+        shares = [[share for word, share in listed if word.startswith(t)] for t in terms]
+        stats[table] = WordStats([min(1.0, sum(s)) if s else None for s in shares])
+    return stats
+
+
+def _share(found: list[int], cap: int, ids: tuple[int, int]) -> float:
+    """The estimated share of table rows that match, from its newest matches (up to cap)."""
+    low, high = ids
+    rows = high - low + 1
+    if len(found) < cap:  # every match: the count is exact
+        return len(found) / rows
+    return min(1.0, len(found) / (high - found[-1] + 1))
+
+
+def _shares(table: str, terms: list[str], query_share: float, ids: tuple[int, int],
+            stats: WordStats | None) -> list[float]:
+    """Per word, the estimated share of table's rows it appears in (its rarity for BM25).
+
+    A word appears at least as often as all the words together, so that is each one's floor."""
+    if len(terms) == 1:
+        return [query_share]
+    if _dialect() == "postgresql":
+        # A word ANALYZE does not list is rarer than those it does; the whole query bounds it.
+        listed = stats.shares if stats else [None] * len(terms)
+        return [max(query_share, share or 0.0) for share in listed]
+    return [max(query_share, _share(_newest(table, [t], PROBE, ids), PROBE, ids)) for t in terms]
+
+
+def _fold(value: str) -> str:
+    """Lower-cased without diacritics, as the FTS5 tokenizer folds ("Café" finds "cafe")."""
+    value = value.lower()
+    if value.isascii():
+        return value
+    return "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=256)
+def _word_start(term: str) -> re.Pattern:
+    """Matches term where a word starts (term folded)."""
+    # The look behind comes after the literal: first, it would turn off the regex engine's
+    # fast scan for the literal (ten times slower over a thousand messages).
+    return re.compile(rf"{re.escape(term)}(?<![^\W_]{re.escape(term)})")
+
+
+def _texts(table: str, found: list[int]) -> list[tuple[int, int | None, str]]:
+    """(row id, ticket id or None, text) of the found rows, in no particular order."""
+    # One parameter, not a thousand: binding and parsing each took longer than the query.
+    if _dialect() == "postgresql":
+        sql, ids = f"{TEXT_SQL[table]} WHERE id = ANY(:ids)", found
     else:
-        # rowid >= the oldest candidate bounds the FTS5 scan; bm25 still weighs each word by
-        # how rare it is among all rows, so scores stay comparable across places.
-        rows = db.session.execute(text(
-            f"SELECT rowid, -bm25({table}_fts) AS score FROM {table}_fts "
-            f"WHERE {table}_fts MATCH :q AND rowid >= :oldest ORDER BY rank LIMIT :n"),
-            {"q": q, "oldest": ids[-1], "n": CANDIDATES}).all()
-    return rows, capped
+        sql, ids = f"{TEXT_SQL[table]} WHERE id IN (SELECT value FROM json_each(:ids))", json.dumps(found)
+    return db.session.execute(text(sql), {"ids": ids}).all()
+
+
+def _scored(table: str, terms: list[str], found: list[int], capped: bool, ids: tuple[int, int],
+            stats: WordStats | None) -> list[tuple[int, int | None, float, str]]:
+    """BM25 of the found rows, best first, at most CANDIDATES: (row id, ticket id or None,
+    score, text)."""
+    query_share = _share(found, RECENT if capped else RECENT + 1, ids)
+    shares = _shares(table, terms, query_share, ids, stats)
+    rows = ids[1] - ids[0] + 1
+    # BM25's rarity, in Lucene's form: FTS5's bm25() floors it at 1e-6 for any word in half
+    # the rows, which in a young helpdesk's few tickets left nothing to rank by.
+    idf = [math.log(1 + (rows - share * rows + 0.5) / (share * rows + 0.5)) for share in shares]
+    texts = _texts(table, found)
+    folded = [_fold(value) for _, _, value in texts]
+    # Words counted as spaces and line breaks: near enough for BM25's length, and C-fast.
+    lengths = [value.count(" ") + value.count("\n") + 1 for value in folded]
+    average = sum(lengths) / len(lengths) if lengths else 1.0
+    patterns = [_word_start(_fold(t)) for t in terms]
+    scored = []
+    for (rowid, owner, original), value, length in zip(texts, folded, lengths):
+        norm = K1 * (1 - B + B * length / average)
+        score = 0.0
+        for pattern, weight in zip(patterns, idf):
+            # The engine found every word here; one its tokenizer splits differently counts once.
+            tf = len(pattern.findall(value)) or 1
+            score += weight * tf * (K1 + 1) / (tf + norm)
+        scored.append((rowid, owner, score, original))
+    scored.sort(key=lambda r: (-r[2], -r[0]))
+    return scored[:CANDIDATES]
+
+
+def _ranked(table: str, terms: list[str], stats: WordStats | None) -> tuple[list, bool]:
+    """Best-first (row id, ticket id or None, score, text) of table's newest RECENT matches,
+    and whether there were more."""
+    ids = _id_range(table)
+    if ids is None:
+        return [], False
+    found = _newest(table, terms, RECENT + 1, ids, stats)
+    if not found:
+        return [], False
+    capped, found = len(found) > RECENT, found[:RECENT]
+    return _scored(table, terms, found, capped, ids, stats), capped
 
 
 def _match_ids(table: str, q):
@@ -118,66 +276,68 @@ def search(query: str, limit: int = 30) -> Results:
     terms = terms_of(query)
     if not terms:
         return Results()
-    q = _engine_query(terms)
-    scores, best_message, capped = {}, {}, False
+    scores, best_body, capped = {}, {}, False
+    stats = _word_stats(terms)
     for table in ("ticket", "customer", "message"):
-        rows, more = _ranked(table, q)
+        rows, more = _ranked(table, terms, stats.get(table))
         capped = capped or more
         best = {}  # a ticket counts its best match per place, not every matching message
-        for ticket_id, message_id, score in _to_tickets(table, rows):
+        for ticket_id, body, score in _to_tickets(table, rows):
             if ticket_id not in best or score > best[ticket_id][1]:
-                best[ticket_id] = (message_id, score)
-        for ticket_id, (message_id, score) in best.items():
+                best[ticket_id] = (body, score)
+        for ticket_id, (body, score) in best.items():
             scores[ticket_id] = scores.get(ticket_id, 0.0) + WEIGHTS[table] * score
-            if message_id is not None:
-                best_message[ticket_id] = message_id
+            if body is not None:
+                best_body[ticket_id] = body
+    if not scores:
+        return Results()
     ranked = sorted(scores, key=lambda t: (-scores[t], -t))[:limit * 3]
-    # Words are prefix-matched ("refund" finds "refunds"), and bm25 cannot tell "kettle" from
+    # Words are prefix-matched ("refund" finds "refunds"), and BM25 cannot tell "kettle" from
     # "Kettleby": tickets where every word appears whole rank first, then by weighted score.
     # Decided on plain text, so only the hits kept are escaped and marked.
     wholes = [re.compile(rf"(?<![^\W_]){re.escape(t)}(?![^\W_])", re.I) for t in terms]
     found = []
-    for ticket, subject, body, customer in _fields(ranked, best_message, terms):
+    for tid, subject, body, customer in _fields(ranked, best_body, terms):
         plain = " ".join((subject, customer, body))
-        found.append((not all(w.search(plain) for w in wholes), -scores[ticket.id], -ticket.id,
-                      ticket, subject, body, customer))
-    found.sort(key=lambda f: f[:3])
-    results = Results(Hit(ticket, -score, highlight(subject, terms), highlight(body, terms),
-                          highlight(customer, terms), whole=not partial)
-                      for partial, score, _, ticket, subject, body, customer in found[:limit])
+        found.append((all(w.search(plain) for w in wholes), tid, subject, body, customer))
+    found.sort(key=lambda f: (not f[0], -scores[f[1]], -f[1]))
+    found = found[:limit]
+    tickets = {t.id: t for t in db.session.scalars(  # models only for the hits shown
+        select(Ticket).where(Ticket.id.in_([f[1] for f in found]))).unique()}
+    results = Results(Hit(tickets[tid], scores[tid], highlight(subject, terms), highlight(body, terms),
+                          highlight(customer, terms), whole=whole)
+                      for whole, tid, subject, body, customer in found if tid in tickets)
     results.capped = capped
     return results
 
 
-def _to_tickets(table: str, rows) -> list[tuple[int, int | None, float]]:
-    """Map one table's (rowid, score) rows to (ticket_id, message_id, score)."""
-    score = {rowid: value for rowid, value in rows}
+def _to_tickets(table: str, rows) -> list[tuple[int, str | None, float]]:
+    """Map one table's ranked rows to (ticket_id, message body or None, score)."""
+    if table == "ticket":
+        return [(rowid, None, value) for rowid, _, value, _ in rows]
+    if table == "message":
+        return [(ticket_id, body, value) for _, ticket_id, value, body in rows]
+    score = {rowid: value for rowid, _, value, _ in rows}
     if not score:
         return []
-    if table == "ticket":
-        return [(rowid, None, value) for rowid, value in score.items()]
-    if table == "message":
-        found = db.session.execute(select(Message.ticket_id, Message.id).where(Message.id.in_(score)))
-        return [(tid, mid, score[mid]) for tid, mid in found]
     # A customer matches through their most recent tickets.
     found = db.session.execute(select(Ticket.id, Ticket.customer_id).where(
         Ticket.customer_id.in_(score)).order_by(Ticket.last_activity_at.desc()).limit(CANDIDATES))
     return [(tid, None, score[cid]) for tid, cid in found]
 
 
-def _fields(ranked, best_message, terms):
-    """(ticket, subject, snippet, customer) as plain text for each ranked ticket id, in order."""
-    tickets = {t.id: t for t in db.session.scalars(
-        select(Ticket).where(Ticket.id.in_(ranked))).unique()}
-    bodies = dict(db.session.execute(select(Message.id, Message.body_text).where(
-        Message.id.in_(list(best_message.values())))).all()) if best_message else {}
+def _fields(ranked, best_body, terms):
+    """(ticket id, subject, snippet, customer) as plain text for each ranked ticket id, in order."""
+    rows = {row.id: row for row in db.session.execute(
+        select(Ticket.id, Ticket.subject, Ticket.preview, Customer.name, Customer.email)
+        .join(Customer, Customer.id == Ticket.customer_id).where(Ticket.id.in_(ranked)))}
     for tid in ranked:
-        ticket = tickets.get(tid)
-        if ticket is None:
+        row = rows.get(tid)
+        if row is None:
             continue
-        body = bodies.get(best_message.get(tid)) or ticket.preview
-        customer = ticket.customer.name + (f" <{ticket.customer.email}>" if ticket.customer.email else "")
-        yield ticket, ticket.subject or "(no subject)", snippet(body, terms), customer
+        body = best_body.get(tid) or row.preview
+        customer = row.name + (f" <{row.email}>" if row.email else "")
+        yield tid, row.subject or "(no subject)", snippet(body, terms), customer
 
 
 def _term_pattern(terms: list[str]) -> re.Pattern:

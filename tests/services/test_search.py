@@ -106,3 +106,63 @@ def test_hostile_input_with_the_cap_in_play(monkeypatch, hostile):
         make_ticket(subject=f"Invoice {i}", body="invoice near x")
     found = search.search(hostile)  # must not raise, and still ranks and marks
     assert found and all("<mark>" in str(h.subject) for h in found)
+
+
+def _analyse():
+    """PostgreSQL's word statistics come from ANALYZE (autovacuum runs it in production)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.commit()
+        db.session.execute(text("ANALYZE ticket, customer, message"))
+
+
+def test_rarer_words_count_more():
+    for i in range(24):
+        make_ticket(subject="Question", body=f"billing run {i}")
+    rare_twice = make_ticket(subject="Question", body="kettle kettle billing")
+    common_twice = make_ticket(subject="Question", body="kettle billing billing")
+    _analyse()
+    assert ids("kettle billing") == [rare_twice.id, common_twice.id]
+
+
+def test_repeated_words_outrank_a_passing_mention():
+    many = make_ticket(subject="Question", body="refund refund refund please")
+    once = make_ticket(subject="Question", body="refund please")
+    assert ids("refund") == [many.id, once.id]
+
+
+def test_word_starts_are_counted_not_word_middles():
+    pattern = search._word_start("refund")
+    assert len(pattern.findall("refund, refunds; re-refund prerefund refund_x")) == 4
+    assert pattern.findall("prerefunded") == []
+
+
+def _messages_matching(word, cap):
+    return db.session.execute(text(
+        "SELECT id FROM message WHERE lower(body_text) LIKE :like ORDER BY id DESC LIMIT :cap"),
+        {"like": f"%{word}%", "cap": cap}).scalars().all()
+
+
+@pytest.mark.parametrize("stats", [None, search.WordStats([0.5]), search.WordStats([0.01]),
+                                   search.WordStats([None])])
+@pytest.mark.parametrize("cap", [1, 3, 12, 100])
+def test_newest_matches_come_newest_first_whichever_way_they_are_read(monkeypatch, stats, cap):
+    # PostgreSQL reads windows of the newest rows or the GIN index, guided by stats (SQLite
+    # reads its index backwards whatever they say): the answer must be the same.
+    monkeypatch.setattr(search, "FIRST_WINDOW", 1)
+    for i in range(60):  # dense among the oldest rows, sparse among the newest
+        make_ticket(subject="Question", body="invoice attached" if i < 20 or i % 9 == 0 else "hello")
+    span = search._id_range("message")
+    assert search._newest("message", ["invoice"], cap, span, stats) == _messages_matching("invoice", cap)
+
+
+def test_word_stats_are_postgresql_s_counts():
+    for i in range(40):
+        make_ticket(subject="Question", body="invoice please" if i % 2 else "hello there")
+    _analyse()
+    stats = search._word_stats(["invoic", "zebra"])
+    if db.session.get_bind().dialect.name != "postgresql":
+        assert stats == {}
+        return
+    invoice, zebra = stats["message"].shares
+    assert invoice == pytest.approx(0.5, abs=0.05) and zebra is None
+    assert stats["message"].expected() == 0.0  # a word it does not list: too rare to count
