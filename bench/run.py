@@ -22,6 +22,7 @@ import re
 import shutil
 import signal
 import sqlite3
+import statistics
 import random
 import subprocess
 import sys
@@ -56,13 +57,19 @@ def main(argv=None) -> None:
         ref.start()
         cookie = _login(halo.url)
         _check_pages(halo.url, cookie, targets)
-        results = {"reference (before)": _wrk(ref.url + "/", None, args)}
-        writer = Writer(halo.url, args.writes, args.tickets, targets) if args.writes else None
-        for name, path in targets.items():
-            results[name] = _wrk(halo.url + path, cookie, args)
-        if writer:
-            results["writes"] = writer.stop()
-        results["reference (after)"] = _wrk(ref.url + "/", None, args)
+        # Interleaved: the reference runs before and after every page, so each page is
+        # compared with what the machine gave a bare app in the minute around it.
+        rounds = []
+        for _ in range(args.rounds):
+            refs, pages = [_wrk(ref.url + "/", None, args)], {}
+            writer = Writer(halo.url, args.writes, args.tickets, targets) if args.writes else None
+            for name, path in targets.items():
+                pages[name] = _wrk(halo.url + path, cookie, args)
+                if writer and name == list(targets)[-1]:
+                    pages["writes"] = writer.stop()
+                refs.append(_wrk(ref.url + "/", None, args))
+            rounds.append({"pages": pages, "refs": refs})
+        results = {"rounds": rounds}
         memory = {"halo": halo.worker_memory(), "reference": ref.worker_memory()}
     finally:
         halo.stop()
@@ -84,6 +91,8 @@ def _parse(argv):
     parser.add_argument("--port", type=int, default=8731, help="Halo's port; reference is +1")
     parser.add_argument("--db", help="SQLite file (default bench/out/bench-N.db)")
     parser.add_argument("--reseed", action="store_true", help="seed even if the file exists")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="repeat the whole sequence; the report gives medians")
     parser.add_argument("--writes", type=float, default=0,
                         help="internal notes posted per second while Halo is measured")
     return parser.parse_args(argv)
@@ -271,43 +280,52 @@ def _wrk(url: str, cookie: str | None, args) -> dict:
 
 
 def _report(args, db_path, seed_note, targets, results, memory) -> str:
-    before, after = results["reference (before)"], results["reference (after)"]
-    ref = {k: (before[k] + after[k]) / 2 for k in ("rps", "p50_ms", "p99_ms")}
+    rounds = results["rounds"]
     lines = [
         f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
         f"{args.tickets} tickets, gunicorn gthread {args.workers} workers x {args.threads} threads, "
-        f"wrk {args.connections} connections, {args.duration}s per page",
+        f"wrk {args.connections} connections, {args.duration}s per page, {len(rounds)} round(s); "
+        "medians over rounds, each page against the reference runs just before and after it",
         "",
         "| page | req/s | p50 ms | p99 ms | ref req/s | ref p50 | ref p99 | req/s ÷ ref | p50 ÷ ref | p99 ÷ ref |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for name, r in results.items():
-        if name == "writes":
-            continue
-        if name.startswith("reference"):
-            lines.append(f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
-                         "| | | | | | |")
-            continue
+    summary = {}
+    for i, name in enumerate(targets):
+        per = []
+        for rnd in rounds:
+            page, around = rnd["pages"][name], rnd["refs"][i:i + 2]
+            ref = {k: (around[0][k] + around[1][k]) / 2 for k in ("rps", "p50_ms", "p99_ms")}
+            per.append((page, ref))
+        med = {k: statistics.median(p[k] for p, _ in per) for k in ("rps", "p50_ms", "p99_ms")}
+        ref = {k: statistics.median(r[k] for _, r in per) for k in ("rps", "p50_ms", "p99_ms")}
+        ratio = {k: statistics.median(p[k] / r[k] for p, r in per) for k in ("rps", "p50_ms", "p99_ms")}
+        summary[name] = {**med, "ratio": ratio["rps"]}
         lines.append(
-            f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {ref['rps']:.0f} "
-            f"| {ref['p50_ms']:.1f} | {ref['p99_ms']:.1f} | {r['rps'] / ref['rps']:.2f} "
-            f"| {r['p50_ms'] / ref['p50_ms']:.1f} | {r['p99_ms'] / ref['p99_ms']:.1f} |")
+            f"| {name} | {med['rps']:.0f} | {med['p50_ms']:.1f} | {med['p99_ms']:.1f} | {ref['rps']:.0f} "
+            f"| {ref['p50_ms']:.1f} | {ref['p99_ms']:.1f} | {ratio['rps']:.2f} "
+            f"| {ratio['p50_ms']:.1f} | {ratio['p99_ms']:.1f} |")
+    if len(rounds) > 1:
+        lines += ["", "Each round (req/s, ratio to its reference): " + "; ".join(
+            f"{name.split(' (')[0]}: " + ", ".join(
+                f"{rnd['pages'][name]['rps']:.0f} ({rnd['pages'][name]['rps'] / ((rnd['refs'][i]['rps'] + rnd['refs'][i + 1]['rps']) / 2):.2f})"
+                for rnd in rounds) for i, name in enumerate(targets))]
     halo_mem = ", ".join(f"{m['rss_kb'] / 1024:.0f} MB (anonymous {m['anon_kb'] / 1024:.0f} MB,"
                          f" peak RSS {m['peak_kb'] / 1024:.0f} MB)" for m in memory["halo"])
     ref_mem = ", ".join(f"{m['rss_kb'] / 1024:.0f} MB (anonymous {m['anon_kb'] / 1024:.0f} MB)"
                         for m in memory["reference"])
-    inbox, ticket = (results[n] for n in list(targets)[::2])
+    inbox, ticket = (summary[n] for n in list(targets)[::2])
+    writes = [rnd["pages"]["writes"] for rnd in rounds if "writes" in rnd["pages"]]
     lines += [
         "",
-        f"Reference = mean of the runs before and after Halo's. Worker RSS after the run: "
-        f"Halo {halo_mem}; reference {ref_mem}.",
+        f"Worker RSS after the run: Halo {halo_mem}; reference {ref_mem}.",
         f"Seed: {seed_note}",
         (f"Background writes while Halo was measured: {args.writes:g} notes/s requested, "
-         f"{results['writes']['notes']} posted, {results['writes']['failed']} failed."
-         if "writes" in results else "Background writes: none (read-only steady state)."),
+         f"{sum(w['notes'] for w in writes)} posted, {sum(w['failed'] for w in writes)} failed."
+         if writes else "Background writes: none (read-only steady state)."),
         f"Aims ({AIMS}): inbox {inbox['rps']:.0f} req/s {_ok(inbox['rps'] >= 500)}, "
         f"p99 {inbox['p99_ms']:.1f} ms {_ok(inbox['p99_ms'] < 50)}, "
-        f"{inbox['rps'] / ref['rps']:.2f} x ref {_ok(inbox['rps'] / ref['rps'] >= 0.25)}; "
+        f"{inbox['ratio']:.2f} x ref {_ok(inbox['ratio'] >= 0.25)}; "
         f"ticket {ticket['rps']:.0f} req/s {_ok(ticket['rps'] >= 250)}",
     ]
     return "\n".join(lines)
