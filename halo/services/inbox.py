@@ -129,7 +129,8 @@ def _view_filter(view: str, user_id: int, now: datetime):
     if view == "snoozed":
         return and_(Ticket.status == "snoozed", Ticket.snoozed_until > now)
     if view == "all":
-        return Ticket.id.is_not(None)
+        # A merged ticket lives on inside its target; it is reached from there, or by search.
+        return Ticket.bucket != "merged"
     if view == "mentions":
         unread = select(Mention.ticket_id).where(
             Mention.user_id == user_id, Mention.read_at.is_(None))
@@ -208,7 +209,7 @@ def view_counts(user_id: int, now: datetime, ticket_id: int | None = None) -> di
         "snoozed": by_status["snoozed"] - woken_total,
         "resolved": by_status["resolved"],
         "spam": by_status["spam"],
-        "all": sum(by_status.values()),
+        "all": sum(by_status.values()) - by_status["merged"],
         "mentions": extra.get("mentions", 0),
     })
     counts.notifications = extra.get("notifications", 0)

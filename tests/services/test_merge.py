@@ -60,6 +60,9 @@ def test_merge_joins_threads_in_time_order_marks_origin_and_counts(pair, agent):
     assert newer.id not in {t.id for t in inbox.list_tickets("open", agent.id, older.created_at)[0]}
     counts = {(s, a): n for s, a, n in counter_rows() if n}
     assert counts == {("open", 0): 1, ("merged", 0): 1}
+    # Nor in All: it lives on inside the target (reached from there, or by search).
+    assert [t.id for t in inbox.list_tickets("all", agent.id, older.created_at)[0]] == [older.id]
+    assert inbox.view_counts(agent.id, older.created_at)["all"] == 1
 
 
 def test_undo_restores_both_tickets(pair, agent, frozen):
