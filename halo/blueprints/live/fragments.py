@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ... import clock
 from ...extensions import db
-from ...models import Message, User
+from ...models import ChangeStamp, Message, User
 from ...services import handoff, inbox
 from ...services.status import get_ticket
 
@@ -53,6 +53,12 @@ def inbox_update(ticket_id: int | None, view: str, viewer_id: int) -> str:
         row = get_ticket(ticket_id)
     return render_template("live/_inbox_update.html", row=row, ticket_id=ticket_id,
                            view=view, counts=counts, now=now)
+
+
+def inbox_stamp() -> str:
+    """The "inbox" change stamp now, as pages carry it ('' before the first write)."""
+    n = db.session.scalar(select(ChangeStamp.n).where(ChangeStamp.scope == "inbox"))
+    return "" if n is None else str(n)
 
 
 def inbox_page(view: str, viewer_id: int, limit: int) -> str:

@@ -57,6 +57,9 @@ class AgentPage:
         self.view = hello.get("view") if isinstance(hello.get("view"), str) else None
         self.live = bool(hello.get("live"))
         self.reconnect = bool(hello.get("reconnect"))
+        # The inbox stamp the page was rendered with: rows changed between the render and
+        # this subscription would otherwise be missed until the next reconnect.
+        self.stamp = str(hello.get("stamp") or "")
         self.viewers: dict[str, tuple[int, str]] = {}  # other pages on this ticket: conn -> (user, name)
         self.typers: dict[int, float] = {}
         self.visitor_typing_until = 0.0
@@ -75,7 +78,7 @@ class AgentPage:
             self.push_ticket(header_when_quiet=self.reconnect)
             self.push_presence()  # after a reconnect, forget who was here; they answer "here" again
             self.announce("viewing")
-        if self.view and self.reconnect:
+        if self.view and (self.reconnect or self.stamp != fragments.inbox_stamp()):
             self.out.text(fragments.inbox_page(self.view, self.user_id,
                                                current_app.config["HALO_PAGE_SIZE"]))
         else:  # fresh counts (missed while away) also tell the page it is subscribed

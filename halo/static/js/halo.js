@@ -99,7 +99,8 @@
     // Tell the server what this page shows and the last thread line it has: it sends the rest.
     const ticket = parseInt(el.dataset.ticket, 10) || null;
     socket.send(JSON.stringify({ type: "hello", ticket: ticket, after: lastMessageId(),
-      view: el.dataset.view || null, live: el.dataset.live === "live", reconnect: opened++ > 0 }));
+      view: el.dataset.view || null, stamp: el.dataset.stamp || null,
+      live: el.dataset.live === "live", reconnect: opened++ > 0 }));
   });
   document.addEventListener("htmx:wsClose", (e) => {
     if (e.target.id !== "live-socket") return;
