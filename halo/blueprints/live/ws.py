@@ -13,6 +13,10 @@ from ..wsutil import CLIENT, Sender, bind, drain, origin, parse
 from . import bp, fragments
 
 TYPING_SHOWN = 6.0  # seconds a "typing" signal stays visible without a new one
+# Each ticket page says "here" this often; a viewer not heard from for PRESENCE_GONE seconds
+# is dropped (a crashed process, or a network that died without a close, never says "left").
+PRESENCE_BEAT = 20.0
+PRESENCE_GONE = 3 * PRESENCE_BEAT
 
 
 @bp.before_request
@@ -61,8 +65,11 @@ class AgentPage:
         # this subscription would otherwise be missed until the next reconnect.
         self.stamp = str(hello.get("stamp") or "")
         self.viewers: dict[str, tuple[int, str]] = {}  # other pages on this ticket: conn -> (user, name)
+        self.heard: dict[str, float] = {}  # conn -> when it last said anything
         self.typers: dict[int, float] = {}
         self.visitor_typing_until = 0.0
+        self.clock = time.monotonic  # tests move it
+        self.next_beat = self.clock() + PRESENCE_BEAT
 
     def topics(self) -> list[str]:
         # Every agent page has the sidebar counts, so every page hears "inbox".
@@ -98,6 +105,7 @@ class AgentPage:
             elif not self.ws.connected:
                 return
             self.expire_typing()
+            self.keep_presence()
 
     def push_ticket(self, also=None, header_when_quiet=True):
         html, self.last_id = fragments.thread_items(self.ticket_id, self.user_id, self.last_id, also,
@@ -120,20 +128,25 @@ class AgentPage:
         uid, conn = payload.get("user_id"), payload.get("conn") or str(payload.get("user_id"))
         name = payload.get("name") or "A teammate"
         if kind == "visitor_typing":
-            self.visitor_typing_until = time.monotonic() + TYPING_SHOWN if payload.get("active", True) else 0
+            self.visitor_typing_until = self.clock() + TYPING_SHOWN if payload.get("active", True) else 0
         elif uid == self.user_id:
             return
         elif kind in ("viewing", "here"):
-            self.viewers[conn] = (uid, name)
+            known = conn in self.viewers
+            self.viewers[conn], self.heard[conn] = (uid, name), self.clock()
             if kind == "viewing":  # a newcomer: tell them we are here too
                 self.announce("here")
+            elif known:  # a heartbeat: nothing to redraw
+                return
         elif kind == "left":
             self.viewers.pop(conn, None)
+            self.heard.pop(conn, None)
             if all(v[0] != uid for v in self.viewers.values()):
                 self.typers.pop(uid, None)
         elif kind == "typing":
             self.viewers.setdefault(conn, (uid, name))
-            self.typers[uid] = time.monotonic() + TYPING_SHOWN if payload.get("active", True) else 0
+            self.heard[conn] = self.clock()
+            self.typers[uid] = self.clock() + TYPING_SHOWN if payload.get("active", True) else 0
         self.push_presence()
 
     def announce(self, kind, **data):
@@ -141,14 +154,31 @@ class AgentPage:
                           conn=self.conn, **data)
 
     def push_presence(self):
-        now = time.monotonic()
+        now = self.clock()
         typers = {uid for uid, until in self.typers.items() if until > now}
         viewers = {uid: name for uid, name in self.viewers.values()}
         self.out.text(fragments.presence(self.ticket_id, viewers, typers,
                                          self.visitor_typing_until > now))
 
+    def keep_presence(self):
+        """Say "here" every PRESENCE_BEAT; drop viewers silent for PRESENCE_GONE."""
+        if not self.ticket_id:
+            return
+        now = self.clock()
+        if now >= self.next_beat:
+            self.next_beat = now + PRESENCE_BEAT
+            self.announce("here")
+        gone = [conn for conn, at in self.heard.items() if now - at > PRESENCE_GONE]
+        for conn in gone:
+            uid = self.viewers.pop(conn, (None, ""))[0]
+            self.heard.pop(conn)
+            if all(v[0] != uid for v in self.viewers.values()):
+                self.typers.pop(uid, None)
+        if gone:
+            self.push_presence()
+
     def expire_typing(self):
-        now = time.monotonic()
+        now = self.clock()
         expired = [uid for uid, until in self.typers.items() if until and until <= now]
         if self.visitor_typing_until and self.visitor_typing_until <= now:
             self.visitor_typing_until = 0
@@ -160,8 +190,9 @@ class AgentPage:
 
     def _next_expiry(self) -> float:
         deadlines = [t for t in self.typers.values() if t] + (
-            [self.visitor_typing_until] if self.visitor_typing_until else [])
-        return max(0.05, min(deadlines) - time.monotonic()) if deadlines else 30
+            [self.visitor_typing_until] if self.visitor_typing_until else []) + (
+            [self.next_beat] if self.ticket_id else [])
+        return max(0.05, min(deadlines) - self.clock()) if deadlines else 30
 
     def on_frame(self, data):
         if data.get("type") == "typing" and self.ticket_id:

@@ -1,0 +1,102 @@
+"""The agent socket's page object, driven directly: what it sends first on an inbox page
+(the rows too, when the list changed between the render and the subscription), and
+presence that forgets a viewer whose process died without saying "left". The real socket,
+bus and browser are exercised by tests/browser/test_live_agent.py."""
+from halo.blueprints.live.ws import AgentPage
+from halo.services import status
+from tests.conftest import Browser
+from tests.factories import make_ticket
+
+STAMP = 'data-stamp="'
+
+
+class FakeSocket:
+    """Collects what the page object sends (the real socket is exercised by the browser tests)."""
+    connected = True
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, data):
+        self.sent.append(data)
+
+
+def _first_frames(app, agent, page_html, view="open"):
+    stamp = page_html.split(STAMP, 1)[1].split('"', 1)[0]
+    ws = FakeSocket()
+    with app.test_request_context("/ws/agent"):
+        page = AgentPage(ws, agent.id, agent.name, {"type": "hello", "view": view, "stamp": stamp})
+        page.start()
+    return ws.sent
+
+
+def test_an_unchanged_inbox_gets_counts_only(client, app, agent):
+    browser = Browser(client)
+    browser.login(agent.email)
+    make_ticket(subject="Already there")
+    html = browser.get("/inbox/open").text
+    frames = _first_frames(app, agent, html)
+    assert len(frames) == 1 and 'id="ticket-rows"' not in frames[0] and 'id="view-counts"' in frames[0]
+
+
+def test_rows_written_before_the_socket_subscribed_arrive_with_it(client, app, agent):
+    browser = Browser(client)
+    browser.login(agent.email)
+    gone = make_ticket(subject="Resolved meanwhile")
+    html = browser.get("/inbox/open").text
+    assert "Resolved meanwhile" in html
+    make_ticket(subject="Arrived meanwhile")  # between the render and the socket's hello
+    status.change_status(gone.id, "resolved", None)
+    frames = _first_frames(app, agent, html)
+    assert 'id="ticket-rows"' in frames[0] and "Arrived meanwhile" in frames[0]
+    assert "Resolved meanwhile" not in frames[0]
+
+
+class Clock:
+    def __init__(self):
+        self.t = 1000.0
+
+    def __call__(self):
+        return self.t
+
+
+def _ticket_page(app, agent, ticket_id, monkeypatch):
+    said = []
+    monkeypatch.setattr("halo.services.presence.announce",
+                        lambda ticket, kind, **data: said.append(kind))
+    ws, clock = FakeSocket(), Clock()
+    page = AgentPage(ws, agent.id, agent.name, {"type": "hello", "ticket": ticket_id})
+    page.clock = clock
+    page.next_beat = clock() + 20
+    return page, ws, clock, said
+
+
+def test_a_viewer_who_goes_silent_is_dropped(app, agent, monkeypatch):
+    ticket = make_ticket()
+    with app.test_request_context("/ws/agent"):
+        page, ws, clock, said = _ticket_page(app, agent, ticket.id, monkeypatch)
+        page.on_presence("viewing", {"user_id": 99, "conn": "b", "name": "Ben Crashed"})
+        page.on_presence("viewing", {"user_id": 98, "conn": "c", "name": "Cleo Alive"})
+        assert "Ben Crashed" in ws.sent[-1]
+        clock.t += 40
+        page.on_presence("here", {"user_id": 98, "conn": "c", "name": "Cleo Alive"})  # her beat
+        clock.t += 21  # Ben: 61 s of silence (his process died: no "left" ever comes)
+        page.keep_presence()
+        assert "Ben Crashed" not in ws.sent[-1] and "Cleo Alive" in ws.sent[-1]
+        assert page.viewers == {"c": (98, "Cleo Alive")}
+
+
+def test_a_page_says_here_every_beat_and_heartbeats_redraw_nothing(app, agent, monkeypatch):
+    ticket = make_ticket()
+    with app.test_request_context("/ws/agent"):
+        page, ws, clock, said = _ticket_page(app, agent, ticket.id, monkeypatch)
+        page.on_presence("viewing", {"user_id": 98, "conn": "c", "name": "Cleo"})
+        said.clear()
+        page.keep_presence()
+        assert said == []
+        clock.t += 20
+        page.keep_presence()
+        assert said == ["here"] and page._next_expiry() == 20
+        frames = len(ws.sent)
+        page.on_presence("here", {"user_id": 98, "conn": "c", "name": "Cleo"})
+        assert len(ws.sent) == frames
