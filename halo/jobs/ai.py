@@ -13,10 +13,10 @@ def answer_pilot(answer_id: int) -> None:
     answer(answer_id)
 
 
-def offer_ticket(ticket_id: int) -> None:
-    """Offer a new email ticket to the AI pipeline."""
+def offer_ticket(ticket_id: int, since_id: int = 0) -> None:
+    """Offer a new email ticket (or one passed back after event since_id) to the AI pipeline."""
     from ..services.ai_pipeline import offer_ticket as run
-    run(ticket_id)
+    run(ticket_id, since_id=since_id)
 
 
 def answer_chat(message_id: int) -> None:

@@ -3,7 +3,8 @@
 Confident and grounded in the knowledge base -> a real threaded email (kind 'ai') and
 Resolved. Otherwise, or when a priority filter matches -> Priority, unassigned, with an
 internal note saying why. Provider down -> the ticket is left as it was, with an event
-line saying so. Each ticket is offered once (an 'ai' event marks it).
+line saying so. Each ticket is offered once (an 'ai' event marks it), and again when a
+teammate passes it to the AI while the customer is waiting for an answer.
 """
 import re
 from datetime import datetime
@@ -35,6 +36,14 @@ def offer_new_ticket(ticket_id: int) -> None:
         enqueue(JOB, ticket_id, job_id=f"ai-offer-{ticket_id}", retry_intervals=())
 
 
+def offer_passed_ticket(ticket_id: int, since_id: int) -> None:
+    """Hook for "Pass to AI": offer the ticket again; only what came after since_id (the
+    hand-back's event line) counts against it."""
+    if ai_settings.get("ai_email_enabled"):
+        enqueue(JOB, ticket_id, since_id, job_id=f"ai-offer-{ticket_id}-{since_id}",
+                retry_intervals=())
+
+
 def sentiment(text: str) -> int:
     """Positive minus negative words: a crude, offline, explainable score."""
     words = re.findall(r"[a-z]+", (text or "").lower())
@@ -56,19 +65,26 @@ def priority_reason(ctx: Context) -> str | None:
     return None
 
 
-def _eligible(ticket: Ticket | None) -> bool:
+def _eligible(ticket: Ticket | None, since_id: int = 0) -> bool:
     if ticket is None or ticket.channel != "email" or ticket.status != "open" or ticket.assignee_id:
         return False
+    if since_id:  # passed back: someone must be waiting, i.e. the customer wrote last
+        last = db.session.scalar(select(Message.kind).where(
+            Message.ticket_id == ticket.id, Message.kind.in_(("customer", "agent", "ai")))
+            .order_by(Message.created_at.desc(), Message.id.desc()).limit(1))
+        if last != "customer":
+            return False
     return db.session.scalar(select(Message.id).where(
-        Message.ticket_id == ticket.id,
+        Message.ticket_id == ticket.id, Message.id > since_id,
         (Message.kind.in_(("agent", "ai"))) | (Message.event_type == "ai")).limit(1)) is None
 
 
-def offer_ticket(ticket_id: int, now: datetime | None = None) -> str:
-    """Answer, escalate or leave a new email ticket; returns what happened."""
+def offer_ticket(ticket_id: int, now: datetime | None = None, since_id: int = 0) -> str:
+    """Answer, escalate or leave a new email ticket (or one passed back to the AI after
+    the event line since_id); returns what happened."""
     if not ai_settings.get("ai_email_enabled"):
         return "disabled"
-    if not _eligible(db.session.get(Ticket, ticket_id)):
+    if not _eligible(db.session.get(Ticket, ticket_id), since_id):
         return "skipped"
     ctx = build_context(ticket_id)
     reason = priority_reason(ctx)
@@ -83,7 +99,7 @@ def offer_ticket(ticket_id: int, now: datetime | None = None) -> str:
     except ai_provider.ProviderError as exc:
         return _unavailable(ticket_id, str(exc), now)
     db.session.refresh(ctx.ticket)
-    if not _eligible(ctx.ticket):
+    if not _eligible(ctx.ticket, since_id):
         return "skipped"  # a teammate acted while the model was thinking
     answer = str(decision.get("answer") or "").strip()
     if decision.get("confident") is not True or not answer:

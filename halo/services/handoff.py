@@ -40,9 +40,13 @@ def pass_to_ai(ticket_id: int, actor_id: int, now: datetime | None = None) -> Ti
     if ticket.status != "open":
         written.append(_apply(ticket, "open", actor_id, None, now, reason=None))
     ticket.ai_paused = False
-    written.append(_handler_event(ticket, actor_id, "passed this conversation to the AI", now))
+    handed = _handler_event(ticket, actor_id, "passed this conversation to the AI", now)
+    written.append(handed)
     db.session.commit()
     _announce(ticket, written)
+    if ticket.channel == "email":  # chat: the AI answers the visitor's next message
+        from .ai_pipeline import offer_passed_ticket  # (it imports the status services too)
+        offer_passed_ticket(ticket.id, handed.id)
     return ticket
 
 

@@ -5,8 +5,8 @@ thread is most of a page's cost. So a page keeps what it rendered in a per-proce
 keyed by numbers that move on with every write to what the piece shows:
 
 - scope stamps (the change_stamp table): "inbox" moves on with any write to tickets,
-  customers, messages, mentions or teammates; "team" with teammates and aliases;
-  "segments" with saved segments. The sidebar statement reads them with the counts, so a
+  customers, messages, mentions or teammates; "team" with teammates, aliases and
+  settings; "segments" with saved segments. The sidebar statement reads them with the counts, so a
   page learns them without another query.
 - Ticket.thread_rev moves on with any write to that ticket, a line of its thread or its
   HaloPilot conversation.
@@ -31,7 +31,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..models import (
-    AliasUser, ChangeStamp, Customer, EmailAttachment, Mention, Message, Segment, Ticket, User,
+    AliasUser, ChangeStamp, Customer, EmailAttachment, Mention, Message, Segment, Setting, Ticket,
+    User,
 )
 from ..models.ai import PilotMessage
 
@@ -40,7 +41,7 @@ SCOPES = ("inbox", "team", "segments")
 _SCOPES = {
     Ticket: ("inbox",), Customer: ("inbox",), Message: ("inbox",), Mention: ("inbox",),
     EmailAttachment: (), PilotMessage: (), User: ("inbox", "team"), AliasUser: ("team",),
-    Segment: ("segments",),
+    Setting: ("team",), Segment: ("segments",),
 }
 
 

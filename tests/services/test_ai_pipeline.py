@@ -83,3 +83,31 @@ def test_pipeline_off_or_ticket_taken_does_nothing(ai_server, ai_queue):
     enable()
     status.change_status(ticket.id, "in_progress", None)
     assert ai_pipeline.offer_ticket(ticket.id) == "skipped" and ai_server.requests == []
+
+
+def test_passing_an_escalated_email_back_to_the_ai_offers_it_again(ai_server, ai_queue, as_agent, agent):
+    enable()
+    kb()
+    ai_server.reply = json.dumps({"confident": False, "answer": "", "reason": "unsure"})
+    ticket = make_ticket(body="How do I reset my password?")
+    assert ai_pipeline.offer_ticket(ticket.id) == "escalated"
+    assert "Pass to AI" in as_agent.get(f"/tickets/{ticket.id}").text
+    # A teammate reads it, adds an article, and hands it back through the ticket page.
+    ai_server.reply = json.dumps({"confident": True, "answer": "Use the Forgot password link."})
+    response = as_agent.post(f"/tickets/{ticket.id}/pass-to-ai")
+    assert response.status_code in (302, 303)
+    ticket = db.session.get(Ticket, ticket.id)
+    assert ticket.status == "resolved" and [m.body_text for m in messages(ticket.id, "ai")] == [
+        "Use the Forgot password link."]
+    assert "Pass to AI" not in as_agent.get(f"/tickets/{ticket.id}").text  # resolved now
+
+
+def test_a_passed_email_nobody_is_waiting_on_is_left_alone(ai_server, ai_queue, agent):
+    enable()
+    kb()
+    ticket = make_ticket(body="How do I reset my password?")
+    from halo.services import handoff, replies
+    replies.post_reply(ticket.id, agent.id, "Done it for you.", "email")
+    requests = len(ai_server.requests)
+    handoff.pass_to_ai(ticket.id, agent.id)  # the teammate wrote last: nothing to answer
+    assert len(ai_server.requests) == requests and not messages(ticket.id, "ai")

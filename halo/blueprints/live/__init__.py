@@ -8,4 +8,14 @@ def _handler_label(ticket):
     from ...services.handoff import handler_label
     return handler_label(ticket)
 
+
+@bp.app_template_global("ai_takes_email")
+def _ai_takes_email() -> bool:
+    """Whether the AI email pipeline is on (the email ticket's "Pass to AI" button);
+    kept until the "team" stamp (teammates, aliases and settings) moves on."""
+    from ...services import ai_settings, stamps
+    return stamps.cached(("ai-email-enabled", stamps.seen("team")),
+                         lambda: bool(ai_settings.get("ai_email_enabled")))
+
+
 from . import views, ws  # noqa: E402,F401
