@@ -11,12 +11,14 @@ keyed by numbers that move on with every write to what the piece shows:
 - Ticket.thread_rev moves on with any write to that ticket, a line of its thread or its
   HaloPilot conversation.
 
-Both move in the same transaction as the write (a before_flush hook), so a reader that
-sees the data sees the stamp, in every process: the cache needs no messages between
-processes. The stamp is read before the data, so a copy is never filed under a newer stamp
-than what it shows. Writes that bypass the ORM call bump() themselves. Every key also
-carries the minute, so relative times stay right and a write that forgot to bump shows
-within a minute.
+Both move in the same transaction as the write, so a reader that sees the data sees the
+stamp, in every process: the cache needs no messages between processes. A before_flush
+hook notes what each flush wrote; the scope rows are moved just before the commit, so the
+one row every write touches is held for an instant, and always last (on PostgreSQL, rows
+taken in different orders by two transactions are how deadlocks start). The stamp is read
+before the data, so a copy is never filed under a newer stamp than what it shows. Writes
+that bypass the ORM call bump() themselves. Every key also carries the minute, so relative
+times stay right and a write that forgot to bump shows within a minute.
 """
 import secrets
 import threading
@@ -37,6 +39,7 @@ from ..models import (
 from ..models.ai import PilotMessage
 
 SCOPES = ("inbox", "team", "segments")
+_PENDING = "halo_stamp_scopes"  # in Session.info: scopes written since the last commit
 # Which scopes a write to each model moves on.
 _SCOPES = {
     Ticket: ("inbox",), Customer: ("inbox",), Message: ("inbox",), Mention: ("inbox",),
@@ -68,8 +71,7 @@ def _track_changes(session, _ctx, _instances):
                 via_messages.add(obj.message_id)
     threads.discard(None)
     via_messages.discard(None)
-    for scope in sorted(scopes):
-        session.execute(_bump_statement(session, scope))
+    session.info.setdefault(_PENDING, set()).update(scopes)
     # One statement for every ticket touched, loaded or not; the loaded copies' value is
     # stale until the commit expires them, which no reader of a page meets.
     if threads:
@@ -77,6 +79,18 @@ def _track_changes(session, _ctx, _instances):
     if via_messages:
         _bump_threads(session, Ticket.id.in_(
             select(Message.ticket_id).where(Message.id.in_(sorted(via_messages)))))
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_scopes(session):
+    session.flush()  # the commit's own flush comes after this hook: note its scopes now
+    for scope in sorted(session.info.pop(_PENDING, ())):
+        session.execute(_bump_statement(session, scope))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_scopes(session):
+    session.info.pop(_PENDING, None)
 
 
 def _bump_threads(session, condition) -> None:
@@ -100,9 +114,8 @@ def _bump_statement(session, scope: str):
 
 
 def bump(session, *scopes: str) -> None:
-    """Move scopes on from a write that bypasses the ORM (an UPDATE statement)."""
-    for scope in scopes:
-        session.execute(_bump_statement(session, scope))
+    """Move scopes on, at the commit, for a write that bypasses the ORM (an UPDATE statement)."""
+    session.info.setdefault(_PENDING, set()).update(scopes)
 
 
 class PieceCache:

@@ -105,3 +105,20 @@ def test_a_key_with_an_unknown_stamp_is_never_kept(app):
         for _ in range(2):
             stamps.cached(("piece", stamps.seen("inbox")), lambda: calls.append(1) or "x")
     assert len(calls) == 3
+
+
+def test_scope_rows_move_once_at_the_commit_and_not_after_a_rollback():
+    ticket = make_ticket()
+    inbox = stamp("inbox")
+    ticket.subject = "First flush"
+    db.session.flush()
+    ticket.preview = "Second flush"
+    db.session.flush()
+    assert stamp("inbox") == inbox  # the hot row is taken only at the commit
+    db.session.commit()
+    assert stamp("inbox") == inbox + 1
+    ticket.subject = "Rolled back"
+    db.session.flush()
+    db.session.rollback()
+    db.session.commit()
+    assert stamp("inbox") == inbox + 1
