@@ -61,11 +61,13 @@ def _page(ticket_id: int, code: int = 200, **extra):
 
 
 def _pilot_log_html(ticket) -> Markup:
-    """The HaloPilot conversation, rendered; its writes move the ticket's thread_rev."""
+    """The HaloPilot conversation, rendered; its writes move the ticket's thread_rev, and
+    it names teammates (the "team" stamp)."""
     def render():
         return Markup(render_template("tickets/_pilot_turns.html", ticket_id=ticket.id,
                                       turns=ai_pilot.conversation(ticket.id)))
-    return stamps.cached(("pilot-log", request.script_root, ticket.id, ticket.thread_rev), render)
+    return stamps.cached(("pilot-log", request.script_root, ticket.id, ticket.thread_rev,
+                          stamps.seen("team")), render)
 
 
 def _thread_html(ctx: dict) -> Markup:
