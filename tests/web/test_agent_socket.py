@@ -100,3 +100,19 @@ def test_a_page_says_here_every_beat_and_heartbeats_redraw_nothing(app, agent, m
         frames = len(ws.sent)
         page.on_presence("here", {"user_id": 98, "conn": "c", "name": "Cleo"})
         assert len(ws.sent) == frames
+
+
+def test_typing_shows_until_it_goes_quiet(app, agent, monkeypatch):
+    ticket = make_ticket()
+    with app.test_request_context("/ws/agent"):
+        page, ws, clock, said = _ticket_page(app, agent, ticket.id, monkeypatch)
+        page.on_presence("typing", {"user_id": 98, "conn": "c", "name": "Cleo Typist"})
+        assert "typing" in ws.sent[-1] and page._next_expiry() == 6
+        clock.t += 5
+        page.expire_typing()
+        assert 98 in page.typers  # still within TYPING_SHOWN
+        clock.t += 1.5
+        frames = len(ws.sent)
+        page.expire_typing()
+        assert 98 not in page.typers and len(ws.sent) == frames + 1
+        assert "typing" not in ws.sent[-1] and "Cleo Typist" in ws.sent[-1]  # still viewing
