@@ -13,6 +13,7 @@ from sqlalchemy import select
 from .. import clock
 from ..extensions import db
 from ..models import Mailbox
+from . import sealed
 from .email_ingest import receive_email
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,16 @@ def poll_mailbox(mailbox_id: int, now: datetime | None = None) -> int:
     box = db.session.get(Mailbox, mailbox_id)
     stored = 0
     try:
-        with _connect(box) as imap:
+        password = sealed.unseal(box.password)
+    except sealed.Unsealable as exc:
+        box.last_error, box.last_polled_at = str(exc), now or clock.now()
+        db.session.commit()
+        return 0
+    if not sealed.is_sealed(box.password):  # saved before sealing existed: seal it now
+        box.password = sealed.seal(password)
+        db.session.commit()
+    try:
+        with _connect(box, password) as imap:
             uids = _new_uids(imap, box)
             for uid in uids[:BATCH]:
                 stored += _fetch_one(imap, box, uid, now)
@@ -46,10 +56,10 @@ def poll_mailbox(mailbox_id: int, now: datetime | None = None) -> int:
     return stored
 
 
-def _connect(box: Mailbox):
+def _connect(box: Mailbox, password: str):
     cls = imaplib.IMAP4_SSL if box.use_ssl else imaplib.IMAP4
     imap = cls(box.host, box.port, timeout=TIMEOUT)
-    imap.login(box.username, box.password)
+    imap.login(box.username, password)
     return imap
 
 

@@ -147,6 +147,18 @@ def test_polls_unseen_only_remembers_uids_and_survives_a_dropped_connection(dove
     assert {i.source for i in db.session.scalars(db.select(InboundEmail))} == {"imap"}
 
 
+def test_a_password_saved_before_sealing_still_logs_in_and_is_sealed(dovecot, sync_queue, attachment_dir):
+    append(dovecot, make_raw(message_id="<legacy@customer.test>", subject="Legacy"))
+    box = Mailbox(host="127.0.0.1", port=dovecot, use_ssl=False, username="support@acme.test",
+                  password="imap-secret", folder="INBOX")  # as an older Halo stored it
+    db.session.add(box)
+    db.session.commit()
+    assert imap_poll.poll_mailbox(box.id) == 1
+    box = db.session.get(Mailbox, box.id)
+    assert box.last_error is None and box.password.startswith("fernet:")
+    assert "imap-secret" not in box.password
+
+
 def test_wrong_password_is_shown_not_raised(dovecot, sync_queue, attachment_dir):
     box = email_settings.add_mailbox("127.0.0.1", str(dovecot), False, "support@acme.test", "wrong", "INBOX")
     assert imap_poll.poll_mailbox(box.id) == 0
