@@ -48,3 +48,32 @@ def test_build_filter_save_segment_see_it_in_sidebar_with_count(live_server, new
     page.keyboard.press("Escape")
     page.keyboard.press("j")
     expect(page.locator("#ticket-rows tr.kbd-current")).to_have_count(1)
+
+
+def test_filter_by_several_statuses_at_once(live_server, new_page):
+    ada = make_user(email="ada@example.com", name="Ada Park")
+    urgent = make_ticket(subject="Urgent one", status="priority")
+    working = make_ticket(subject="Being worked on", status="in_progress")
+    make_ticket(subject="Plain open one")
+    make_ticket(subject="Done and dusted", status="resolved")
+    db.session.commit()
+
+    page = new_page()
+    sign_in(page, live_server, ada.email)
+    page.goto(live_server + "/inbox/all")
+    expect(page.locator("#ticket-rows tr.ticket-row")).to_have_count(4)
+    status = page.locator("#filter-bar details[data-filter=status]")
+    status.locator("summary").click()
+    status.get_by_label("Priority").check()
+    expect(page.locator("#ticket-rows tr.ticket-row")).to_have_count(1)
+    status.get_by_label("In Progress").check()
+    expect(page.locator("#ticket-rows tr.ticket-row")).to_have_count(2)
+    expect(status.locator("summary")).to_have_text("Priority, In Progress")
+    for t in (urgent, working):
+        expect(page.locator(f"#ticket-row-{t.id}")).to_be_visible()
+    expect(page).to_have_url(live_server + "/inbox/all?status=in_progress%2Cpriority")
+    page.reload()  # the URL alone brings the same list and the same ticks back
+    expect(page.locator("#ticket-rows tr.ticket-row")).to_have_count(2)
+    expect(status.locator("summary")).to_have_text("Priority, In Progress")
+    page.locator("h1").click()  # a click elsewhere closes the menu
+    expect(status.locator(".filter-menu")).to_be_hidden()

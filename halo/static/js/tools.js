@@ -69,3 +69,22 @@
     filter(menu, m ? m[2] : "");
   });
 })();
+
+// Inbox filter bar: a multi-choice (status, channel) names what is ticked in its summary,
+// as the server renders it; with htmx only the results are swapped, so say it here.
+(function () {
+  var ANY = { status: "Any status", channel: "Any channel" };
+  document.addEventListener("change", function (e) {
+    var multi = e.target.closest && e.target.closest("details.filter-multi");
+    if (!multi) return;
+    var picked = Array.prototype.map.call(multi.querySelectorAll("input:checked"), function (box) {
+      return box.parentNode.textContent.trim();
+    });
+    multi.querySelector("summary").textContent = picked.length ? picked.join(", ") : ANY[multi.dataset.filter];
+  });
+  document.addEventListener("click", function (e) {  // one menu open at a time; a click outside closes it
+    document.querySelectorAll("details.filter-multi[open]").forEach(function (open) {
+      if (!open.contains(e.target)) open.open = false;
+    });
+  });
+})();
