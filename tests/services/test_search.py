@@ -166,3 +166,29 @@ def test_word_stats_are_postgresql_s_counts():
     invoice, zebra = stats["message"].shares
     assert invoice == pytest.approx(0.5, abs=0.05) and zebra is None
     assert stats["message"].expected() == 0.0  # a word it does not list: too rare to count
+
+
+@pytest.mark.parametrize("margin", [0.01, 1.5, 50.0])  # windows far too narrow, as meant, too wide
+@pytest.mark.parametrize("cap", [1, 7, 30, 100])
+def test_windows_through_the_gin_index_find_the_same_newest_matches_as_a_full_read(monkeypatch, margin,
+                                                                                 cap):
+    # A word of the past: dense among the oldest rows, absent from the newest. PostgreSQL reads
+    # it through GIN for a window of ids that samples put where the newest matches should be,
+    # and widens it until it holds them (or the table): the answer must be exactly a full read's.
+    monkeypatch.setattr(search, "GIN_BOUND", 0)
+    monkeypatch.setattr(search, "PROBES", 4)
+    monkeypatch.setattr(search, "PROBE_ROWS", 3)
+    monkeypatch.setattr(search, "MARGIN", margin)
+    bounds = []
+    real_bound = search._pg_bound
+    monkeypatch.setattr(search, "_pg_bound", lambda *a: bounds.append(real_bound(*a)) or bounds[-1])
+    for i in range(90):
+        make_ticket(subject="Question", body="invoice attached" if i < 60 and i % 3 else "hello")
+    span = search._id_range("message")
+    expected = _messages_matching("invoice", cap)
+    assert search._newest("message", ["invoice"], cap, span, search.WordStats([0.45])) == expected
+    assert len(expected) == min(cap, 40)
+    if db.session.get_bind().dialect.name == "postgresql" and cap <= 7 and margin <= 1.5:
+        assert bounds[0] >= span[0]  # a window, not the whole table
+        if margin < 1 and cap > 1:
+            assert len(bounds) > 1  # too narrow: widened
