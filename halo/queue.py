@@ -62,6 +62,7 @@ class ThreadQueue:
         self._seq = itertools.count()
         self._cv = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._running = False
 
     def enqueue(self, path, args, job_id=None, delay=0, retry_intervals=DEFAULT_RETRY_INTERVALS):
         with self._cv:
@@ -76,7 +77,19 @@ class ThreadQueue:
 
     def _push(self, when, job):
         heapq.heappush(self._heap, (when, next(self._seq), job))
-        self._cv.notify()
+        self._cv.notify_all()  # the job thread, and anyone waiting in idle()
+
+    def idle(self, timeout: float = 10.0) -> bool:
+        """Wait until no job is running or due (later retries do not count); False if the
+        timeout passed first. Tests call it before emptying the database under the thread."""
+        deadline = time.monotonic() + timeout
+        with self._cv:
+            while self._running or (self._heap and self._heap[0][0] <= time.monotonic()):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cv.wait(left)
+        return True
 
     def _ensure_thread(self):
         if self._thread is None or not self._thread.is_alive():
@@ -90,10 +103,16 @@ class ThreadQueue:
                     self._cv.wait(None if not self._heap else self._heap[0][0] - time.monotonic())
                 _, _, job = heapq.heappop(self._heap)
                 batch = self._take_batch(job)
-            if len(batch) > 1:
-                self._run_batch(batch)
-            else:
-                self._run(job)
+                self._running = True
+            try:
+                if len(batch) > 1:
+                    self._run_batch(batch)
+                else:
+                    self._run(job)
+            finally:
+                with self._cv:
+                    self._running = False
+                    self._cv.notify_all()
 
     def _take_batch(self, job) -> list:
         """job plus the first-attempt jobs of the same batchable path due within BATCH_LINGER."""

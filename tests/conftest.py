@@ -41,6 +41,11 @@ def _clean(app):
     ctx.push()
     yield
     db.session.rollback()
+    # Let the job thread finish what it is doing: emptying tables under a running job
+    # deadlocks on PostgreSQL (the job holds a ticket row and waits for a row deleted here).
+    queue = app.extensions.get("halo_queue")
+    if hasattr(queue, "idle"):
+        queue.idle()
     for table in reversed(db.metadata.sorted_tables):
         db.session.execute(table.delete())
     db.session.commit()
