@@ -114,9 +114,14 @@ def customer_message_arrived(message_ids: list[int]) -> None:
             elif detected and detected != stated_language(customer):
                 message.language = detected
         db.session.commit()
-    for message, customer, _, _ in todo:
-        if _auto_translatable(message, message.language or stated_language(customer)):
-            translate_message(message.id)
+    for message, customer, detected, _ in todo:
+        language = message.language or stated_language(customer)
+        if _auto_translatable(message, language):
+            translate_message(message.id)  # which tells open pages when it is done
+        elif detected and language != team_language():
+            # Now known to need a translation: pages showing the line get its Translate
+            # button without a reload (they replace the line they have).
+            events.ticket_changed(message.ticket_id, "message", message.id)
 
 
 def _auto_translatable(message: Message, language: str | None) -> bool:

@@ -3,6 +3,7 @@ import pathlib
 
 import pytest
 
+from halo import realtime
 from halo.extensions import db
 from halo.models import Message
 from halo.services import translate_tickets, translation
@@ -112,6 +113,23 @@ def test_arrival_detects_language_and_remembers_it_for_the_customer(packs):
     translate_tickets.customer_message_arrived([later.id])
     assert db.session.get(Message, later.id).language is None  # a stated language now stands
     assert customer.language == "es"
+
+
+def test_a_language_settled_after_the_page_rendered_reaches_open_pages(app, packs):
+    ticket = make_ticket(make_customer(language=None, traits={}),
+                         body="Hola, mi pedido no ha llegado todavía y necesito ayuda, por favor.")
+    message = db.session.scalar(db.select(Message).where(Message.ticket_id == ticket.id))
+    with realtime.subscribe([f"ticket:{ticket.id}"]) as sub:
+        translate_tickets.customer_message_arrived([message.id])
+        # The line's Translate button appears: its page is told to re-render that line.
+        assert sub.get(timeout=5)[1] == {"type": "message", "ticket_id": ticket.id,
+                                         "message_id": message.id}
+    english = make_ticket(make_customer(language=None, traits={}),
+                          body="Hello, my order has not arrived yet and I need help please.")
+    line = db.session.scalar(db.select(Message).where(Message.ticket_id == english.id))
+    with realtime.subscribe([f"ticket:{english.id}"]) as sub:  # English for an English team
+        translate_tickets.customer_message_arrived([line.id])
+        assert sub.get(timeout=0) is None  # nothing changes on its page
 
 
 def test_arrival_keeps_a_stated_language(packs):
