@@ -4,6 +4,7 @@ import pathlib
 import pytest
 
 from halo import realtime
+from halo.blueprints.live import fragments
 from halo.extensions import db
 from halo.models import Message
 from halo.services import translate_tickets, translation
@@ -124,6 +125,9 @@ def test_a_language_settled_after_the_page_rendered_reaches_open_pages(app, pack
         # The line's Translate button appears: its page is told to re-render that line.
         assert sub.get(timeout=5)[1] == {"type": "message", "ticket_id": ticket.id,
                                          "message_id": message.id}
+    with app.test_request_context():  # what the agent socket then sends has the button
+        html, _ = fragments.thread_items(ticket.id, None, 0, also=message.id)
+    assert "translate-message" in html and f'id="msg-{message.id}"' in html
     english = make_ticket(make_customer(language=None, traits={}),
                           body="Hello, my order has not arrived yet and I need help please.")
     line = db.session.scalar(db.select(Message).where(Message.ticket_id == english.id))
