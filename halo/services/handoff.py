@@ -16,38 +16,37 @@ LIVE_WINDOW = timedelta(hours=1)
 
 def take_over(ticket_id: int, user_id: int, now: datetime | None = None) -> Ticket:
     """Assign to user_id, set In Progress and stop the AI answering."""
-    now = now or clock.now()
-    ticket = get_ticket(ticket_id)
-    if ticket.status != "in_progress":
-        check_transition(ticket.status, "in_progress")
-    written = [_assign(ticket, user_id, user_id, now)]
-    if ticket.status != "in_progress":
-        written.append(_apply(ticket, "in_progress", user_id, None, now, reason=None))
-    ticket.ai_paused = True
-    written.append(_handler_event(ticket, user_id, "took over from the AI", now))
-    db.session.commit()
-    _announce(ticket, written)
+    ticket, _ = _hand(ticket_id, user_id, user_id, "in_progress", True,
+                      "took over from the AI", now)
     return ticket
 
 
 def pass_to_ai(ticket_id: int, actor_id: int, now: datetime | None = None) -> Ticket:
     """Clear the assignment, set Open and hand the conversation back to the AI."""
-    now = now or clock.now()
-    ticket = get_ticket(ticket_id)
-    if ticket.status != "open":
-        check_transition(ticket.status, "open")
-    written = [_assign(ticket, None, actor_id, now)]
-    if ticket.status != "open":
-        written.append(_apply(ticket, "open", actor_id, None, now, reason=None))
-    ticket.ai_paused = False
-    handed = _handler_event(ticket, actor_id, "passed this conversation to the AI", now)
-    written.append(handed)
-    db.session.commit()
-    _announce(ticket, written)
+    ticket, handed = _hand(ticket_id, None, actor_id, "open", False,
+                           "passed this conversation to the AI", now)
     if ticket.channel == "email":  # chat: the AI answers the visitor's next message
         from .ai_pipeline import offer_passed_ticket  # (it imports the status services too)
         offer_passed_ticket(ticket.id, handed.id)
     return ticket
+
+
+def _hand(ticket_id, assignee_id, actor_id, status, ai_paused, text, now):
+    """Who handles the conversation: assignee, status, the AI's pause and an event line,
+    in one commit; returns (ticket, the event line)."""
+    now = now or clock.now()
+    ticket = get_ticket(ticket_id)
+    if ticket.status != status:
+        check_transition(ticket.status, status)
+    written = [_assign(ticket, assignee_id, actor_id, now)]
+    if ticket.status != status:
+        written.append(_apply(ticket, status, actor_id, None, now, reason=None))
+    ticket.ai_paused = ai_paused
+    handed = _handler_event(ticket, actor_id, text, now)
+    written.append(handed)
+    db.session.commit()
+    _announce(ticket, written)
+    return ticket, handed
 
 
 def _handler_event(ticket, actor_id, text, now) -> Message:
