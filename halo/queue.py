@@ -91,6 +91,14 @@ class ThreadQueue:
                 self._cv.wait(left)
         return True
 
+    def clear(self) -> None:
+        """Forget every job not yet running, and the ids kept to refuse their duplicates.
+        Tests call it after idle(): a retry left from one test must not run in the next,
+        against rows that reuse its ids."""
+        with self._cv:
+            self._heap.clear()
+            self._pending.clear()
+
     def _ensure_thread(self):
         if self._thread is None or not self._thread.is_alive():
             self._thread = threading.Thread(target=self._loop, name="halo-jobs", daemon=True)

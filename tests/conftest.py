@@ -46,6 +46,7 @@ def _clean(app):
     queue = app.extensions.get("halo_queue")
     if hasattr(queue, "idle"):
         queue.idle()
+        queue.clear()
     for table in reversed(db.metadata.sorted_tables):
         db.session.execute(table.delete())
     db.session.commit()

@@ -177,7 +177,9 @@ def test_reply_shows_queued_state(as_agent, world):
     as_agent.post(f"/tickets/{world['t']}/messages", {"mode": "email", "body": "We are on it"})
     page = as_agent.get(f"/tickets/{world['t']}").get_data(as_text=True)
     # The send job runs on the queue's thread beside the test: queued, or already sent.
-    assert "We are on it" in page and re.search(r'class="delivery delivery-(queued|sent)"', page)
+    item = re.search(r'<li class="item item-agent".*?</li>', page, re.S)
+    assert item and "We are on it" in item.group(0), page
+    assert re.search(r'class="delivery delivery-(queued|sent)"', item.group(0)), item.group(0)
 
 
 def test_customer_html_in_text_is_escaped(as_agent, admin):
