@@ -6,12 +6,13 @@ engine, so quotes, NEAR, *, ^ or stray parentheses are searched for as text, nev
 parsed as query syntax (and can never raise a syntax error).
 
 Ranking is the costly part, and a common word matches a fifth of all messages. So each place
-(subjects, messages, customers) ranks only its newest RECENT matches: first their ids
-(_newest; PostgreSQL's GIN index needs help there, see _pg_newest), then those rows' text,
-scored here in Python with BM25 (_scored), the same way on both engines. BM25 weighs each word by its rarity among all rows; FTS5's bm25() counts that
-by reading every posting of the word (most of a broad query's time), so _shares estimates
-it: from how densely the word occurs among the newest rows on SQLite, from PostgreSQL's own
-statistics of each column's most common words (pg_stats) there. When a place had more
+(subjects, messages, customers) ranks only its newest RECENT matches: first those rows
+(_newest; PostgreSQL's GIN index needs help there, see _pg_newest), then their text scored
+here in Python with BM25 (_scored), the same way on both engines. BM25 weighs each word by
+its rarity among all rows; FTS5's bm25() counts that by reading every posting of the word
+(most of a broad query's time), so _shares estimates it: from how densely the word occurs
+among the newest rows on SQLite, from PostgreSQL's own statistics of each column's most
+common words (pg_stats) there. When a place had more
 matches than RECENT, the results say so (Results.capped).
 """
 import json
@@ -40,6 +41,7 @@ K1, B = 1.2, 0.75  # BM25's usual constants, as in FTS5's bm25()
 # newest rows by primary key, testing each (about half a microsecond a row), while the
 # matches expected (pg_stats) or seen so far make that cheaper than the GIN index.
 FIRST_WINDOW = 4  # times the matches wanted, when pg_stats knows nothing of the words
+FIRST_SHARE = 4  # the first window, when it does, is this part of the rows expected to hold them
 ROW_COST = 0.5  # a row read by primary key and tested, against one match read through GIN
 # Left to the GIN index, a broad word absent from the newest rows (a topic of the past) would
 # have every older match visited (87,308 for "invoice" at 1M messages, 70 ms). When the rows
@@ -118,18 +120,29 @@ class WordStats:
 
 
 def _newest(table: str, terms: list[str], cap: int, ids: tuple[int, int],
-            stats: WordStats | None = None) -> list[int]:
-    """The ids of table's newest matches of every word in terms, newest first, at most cap."""
+            stats: WordStats | None = None) -> list[tuple[int, int | None, str]]:
+    """(row id, ticket id or None, text) of table's newest matches of every word in terms,
+    newest first, at most cap."""
     if _dialect() == "postgresql":
         return _pg_newest(table, _pg_query(terms), cap, ids, stats)
-    # The FTS5 index read backwards, unranked: cheap at any size.
+    rows = _texts(table, _fts_newest(table, terms, cap))
+    rows.sort(key=lambda row: -row[0])
+    return rows
+
+
+def _fts_newest(table: str, terms: list[str], cap: int) -> list[int]:
+    """SQLite: the ids of the newest matches, the FTS5 index read backwards, unranked (cheap
+    at any size)."""
     return db.session.execute(text(
         f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH :q ORDER BY rowid DESC LIMIT :cap"),
         {"q": _fts5_query(terms), "cap": cap}).scalars().all()
 
 
-def _pg_newest(table: str, q: str, cap: int, ids: tuple[int, int], stats: WordStats | None) -> list[int]:
-    """_newest on PostgreSQL, guided by stats (pg_stats' shares of the words), if any."""
+def _pg_newest(table: str, q: str, cap: int, ids: tuple[int, int],
+               stats: WordStats | None) -> list[tuple[int, int | None, str]]:
+    """_newest on PostgreSQL, guided by stats (pg_stats' shares of the words), if any. Each
+    statement returns the rows' text too: reading it afterwards by id cost a round trip and
+    a thousand index lookups."""
     low, high = ids
     density = stats.expected() if stats else None  # the expected share of rows that match
     # The query as a subquery: computed once even in a generic plan (psycopg prepares a
@@ -137,43 +150,45 @@ def _pg_newest(table: str, q: str, cap: int, ids: tuple[int, int], stats: WordSt
     tsquery = "(SELECT to_tsquery('simple', :q))"
     # coalesce() hides the column from the GIN index, so each window is read by primary key,
     # newest first, and stops at cap matches.
-    by_key = text(f"SELECT id FROM {table} WHERE id <= :hi AND id > :lo AND "
+    by_key = text(f"{TEXT_SQL[table]} WHERE id <= :hi AND id > :lo AND "
                   f"coalesce(search_vector, '') @@ {tsquery} ORDER BY id DESC LIMIT :n")
-    found, hi = [], high
+    found, hi, first = [], high, FIRST_SHARE
     while hi >= low and len(found) < cap:
         wanted = cap - len(found)
         if density is None:
             window = FIRST_WINDOW * cap
         elif density and wanted / density * ROW_COST < density * (hi - low + 1):
-            window = int(wanted / density * 1.2) + 1  # the rows expected to hold them, and some
+            # The rows expected to hold them, and some; the first time only a part, so that a
+            # word absent from the newest rows is told after a part of the reading.
+            window = int(wanted / density * 1.2 / first) + 1
         else:  # rare, or absent from the newest rows: through the GIN index
             lo = low - 1
             if stats and stats.most() * (hi - low + 1) > GIN_BOUND * wanted:
                 lo = _pg_bound(table, q, wanted, low, hi)  # many older matches: not all of them
             found += db.session.execute(_pg_by_gin(table, tsquery, lo, hi, low),
-                                        {"q": q, "hi": hi, "n": wanted}).scalars()
+                                        {"q": q, "hi": hi, "n": wanted}).all()
             hi, density = lo, len(found) / (high - lo)
             continue
-        lo = max(hi - window, low - 1)
-        found += db.session.execute(by_key, {"q": q, "hi": hi, "lo": lo, "n": wanted}).scalars()
+        lo, first = max(hi - window, low - 1), 1
+        found += db.session.execute(by_key, {"q": q, "hi": hi, "lo": lo, "n": wanted}).all()
         hi, density = lo, (len(found) / (high - lo))
-    return found
+    return [tuple(row) for row in found]
 
 
 def _pg_by_gin(table: str, tsquery: str, lo: int, hi: int, low: int):
-    """The newest matches with lo < id <= :hi through the GIN index, at most :n (below
+    """(row id, ticket id or None, text) of the newest matches with lo < id <= :hi through the GIN index, at most :n (below
     low: every match up to :hi)."""
     if lo < low:
         # "id + 0" leaves only the GIN index, whose cost is in proportion to the matches:
         # ordering by the bare id lets the planner walk the primary key backwards over the
         # whole table, and a generic plan ANDs the GIN bitmap with one of every id below hi.
-        return text(f"SELECT id FROM {table} WHERE search_vector @@ {tsquery} "
+        return text(f"{TEXT_SQL[table]} WHERE search_vector @@ {tsquery} "
                     f"AND id + 0 <= :hi ORDER BY id + 0 DESC LIMIT :n")
     # A window: the GIN bitmap ANDed with the id range's pages (the BRIN index of migration
     # 0008), so only the matches in the window are visited in the table. The bounds are
     # written in, not bound, so that every plan knows how wide the window is: a generic plan
     # guesses a narrow range and walks it by primary key.
-    return text(f"SELECT id FROM {table} WHERE search_vector @@ {tsquery} "
+    return text(f"{TEXT_SQL[table]} WHERE search_vector @@ {tsquery} "
                 f"AND id > {int(lo)} AND id <= {int(hi)} ORDER BY id + 0 DESC LIMIT :n")
 
 
@@ -246,7 +261,7 @@ def _shares(table: str, terms: list[str], query_share: float, ids: tuple[int, in
         # A word ANALYZE does not list is rarer than those it does; the whole query bounds it.
         listed = stats.shares if stats else [None] * len(terms)
         return [max(query_share, share or 0.0) for share in listed]
-    return [max(query_share, _share(_newest(table, [t], PROBE, ids), PROBE, ids)) for t in terms]
+    return [max(query_share, _share(_fts_newest(table, [t], PROBE), PROBE, ids)) for t in terms]
 
 
 def _fold(value: str) -> str:
@@ -275,17 +290,16 @@ def _texts(table: str, found: list[int]) -> list[tuple[int, int | None, str]]:
     return db.session.execute(text(sql), {"ids": ids}).all()
 
 
-def _scored(table: str, terms: list[str], found: list[int], capped: bool, ids: tuple[int, int],
-            stats: WordStats | None) -> list[tuple[int, int | None, float, str]]:
-    """BM25 of the found rows, best first, at most CANDIDATES: (row id, ticket id or None,
-    score, text)."""
-    query_share = _share(found, RECENT if capped else RECENT + 1, ids)
+def _scored(table: str, terms: list[str], texts: list[tuple[int, int | None, str]], capped: bool,
+            ids: tuple[int, int], stats: WordStats | None) -> list[tuple[int, int | None, float, str]]:
+    """BM25 of the found rows (row id, ticket id or None, text; newest first), best first, at
+    most CANDIDATES: (row id, ticket id or None, score, text)."""
+    query_share = _share([row[0] for row in texts], RECENT if capped else RECENT + 1, ids)
     shares = _shares(table, terms, query_share, ids, stats)
     rows = ids[1] - ids[0] + 1
     # BM25's rarity, in Lucene's form: FTS5's bm25() floors it at 1e-6 for any word in half
     # the rows, which in a young helpdesk's few tickets left nothing to rank by.
     idf = [math.log(1 + (rows - share * rows + 0.5) / (share * rows + 0.5)) for share in shares]
-    texts = _texts(table, found)
     folded = [_fold(value) for _, _, value in texts]
     # Words counted as spaces and line breaks: near enough for BM25's length, and C-fast.
     lengths = [value.count(" ") + value.count("\n") + 1 for value in folded]
