@@ -125,9 +125,8 @@ def _newest(table: str, terms: list[str], cap: int, ids: tuple[int, int],
     newest first, at most cap."""
     if _dialect() == "postgresql":
         return _pg_newest(table, _pg_query(terms), cap, ids, stats)
-    rows = _texts(table, _fts_newest(table, terms, cap))
-    rows.sort(key=lambda row: -row[0])
-    return rows
+    found = _fts_newest(table, terms, cap)
+    return sorted(_texts(table, found), key=lambda row: -row[0]) if found else []
 
 
 def _fts_newest(table: str, terms: list[str], cap: int) -> list[int]:
