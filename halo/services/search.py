@@ -124,7 +124,7 @@ def _newest(table: str, terms: list[str], cap: int, ids: tuple[int, int],
     """(row id, ticket id or None, text) of table's newest matches of every word in terms,
     newest first, at most cap."""
     if _dialect() == "postgresql":
-        return _pg_newest(table, _pg_query(terms), cap, ids, stats)
+        return _pg_newest(table, terms, cap, ids, stats)
     found = _fts_newest(table, terms, cap)
     return sorted(_texts(table, found), key=lambda row: -row[0]) if found else []
 
@@ -137,12 +137,13 @@ def _fts_newest(table: str, terms: list[str], cap: int) -> list[int]:
         {"q": _fts5_query(terms), "cap": cap}).scalars().all()
 
 
-def _pg_newest(table: str, q: str, cap: int, ids: tuple[int, int],
+def _pg_newest(table: str, terms: list[str], cap: int, ids: tuple[int, int],
                stats: WordStats | None) -> list[tuple[int, int | None, str]]:
     """_newest on PostgreSQL, guided by stats (pg_stats' shares of the words), if any. Each
     statement returns the rows' text too: reading it afterwards by id cost a round trip and
     a thousand index lookups."""
     low, high = ids
+    q = _pg_query(terms)
     density = stats.expected() if stats else None  # the expected share of rows that match
     # The query as a subquery: computed once even in a generic plan (psycopg prepares a
     # statement run five times), which would otherwise parse it again for every row.
@@ -164,8 +165,8 @@ def _pg_newest(table: str, q: str, cap: int, ids: tuple[int, int],
             lo = low - 1
             if stats and stats.most() * (hi - low + 1) > GIN_BOUND * wanted:
                 lo = _pg_bound(table, q, wanted, low, hi)  # many older matches: not all of them
-            found += db.session.execute(_pg_by_gin(table, tsquery, lo, hi, low),
-                                        {"q": q, "hi": hi, "n": wanted}).all()
+            found += db.session.execute(_pg_by_gin(table, tsquery, lo, hi, low, len(terms) > 1), {
+                "q": q, "gin_q": _pg_query([_rarest(terms, stats)]), "hi": hi, "n": wanted}).all()
             hi, density = lo, len(found) / (high - lo)
             continue
         lo, first = max(hi - window, low - 1), 1
@@ -174,9 +175,9 @@ def _pg_newest(table: str, q: str, cap: int, ids: tuple[int, int],
     return [tuple(row) for row in found]
 
 
-def _pg_by_gin(table: str, tsquery: str, lo: int, hi: int, low: int):
-    """(row id, ticket id or None, text) of the newest matches with lo < id <= :hi through the GIN index, at most :n (below
-    low: every match up to :hi)."""
+def _pg_by_gin(table: str, tsquery: str, lo: int, hi: int, low: int, several: bool):
+    """(row id, ticket id or None, text) of the newest matches with lo < id <= :hi through the
+    GIN index, at most :n (below low: every match up to :hi)."""
     if lo < low:
         # "id + 0" leaves only the GIN index, whose cost is in proportion to the matches:
         # ordering by the bare id lets the planner walk the primary key backwards over the
@@ -186,9 +187,21 @@ def _pg_by_gin(table: str, tsquery: str, lo: int, hi: int, low: int):
     # A window: the GIN bitmap ANDed with the id range's pages (the BRIN index of migration
     # 0008), so only the matches in the window are visited in the table. The bounds are
     # written in, not bound, so that every plan knows how wide the window is: a generic plan
-    # guesses a narrow range and walks it by primary key.
-    return text(f"{TEXT_SQL[table]} WHERE search_vector @@ {tsquery} "
-                f"AND id > {int(lo)} AND id <= {int(hi)} ORDER BY id + 0 DESC LIMIT :n")
+    # guesses a narrow range and walks it by primary key. Of several words (several), GIN
+    # reads only the rarest (:gin_q): a prefix's matches are gathered in full, wherever they
+    # are, before any are combined, so each word costs all of its matches; the BRIN bitmap is
+    # lossy anyway, so every row on the window's pages is checked against the whole query.
+    whole = f"AND coalesce(search_vector, '') @@ {tsquery} " if several else ""
+    return text(f"{TEXT_SQL[table]} WHERE search_vector @@ (SELECT to_tsquery('simple', :gin_q)) "
+                f"{whole}AND id > {int(lo)} AND id <= {int(hi)} ORDER BY id + 0 DESC LIMIT :n")
+
+
+def _rarest(terms: list[str], stats: WordStats | None) -> str:
+    """The word of terms with the fewest rows, by stats: one they do not list is rarer than
+    any they do."""
+    if not stats:
+        return terms[0]
+    return min(zip(terms, stats.shares), key=lambda pair: -1.0 if pair[1] is None else pair[1])[0]
 
 
 def _pg_bound(table: str, q: str, wanted: int, low: int, high: int) -> int:

@@ -196,3 +196,27 @@ def test_windows_through_the_gin_index_find_the_same_newest_matches_as_a_full_re
         assert bounds[0] >= span[0]  # a window, not the whole table
         if margin < 1 and cap > 1:
             assert len(bounds) > 1  # too narrow: widened
+
+
+@pytest.mark.parametrize("shares", [[0.45, None], [0.45, 0.6], [None, None]])
+@pytest.mark.parametrize("cap", [1, 5, 30])
+def test_several_words_through_a_gin_window_match_every_word(monkeypatch, shares, cap):
+    # In a window, GIN reads only the rarest word (by the stats) and the rows are checked
+    # against the whole query: rows holding only one of the words must not come back.
+    monkeypatch.setattr(search, "GIN_BOUND", 0)
+    monkeypatch.setattr(search, "PROBES", 4)
+    monkeypatch.setattr(search, "PROBE_ROWS", 3)
+    monkeypatch.setattr(search, "FIRST_SHARE", 1)
+    bodies = ["invoice overdue", "invoice attached", "overdue notice", "hello"]
+    for i in range(120):  # a topic of the past: absent from the newest 30 rows
+        make_ticket(subject="Question", body=bodies[i % 4] if i < 90 else "hello")
+    span = search._id_range("message")
+    rows = search._newest("message", ["invoice", "overdue"], cap, span, search.WordStats(shares))
+    assert [row[0] for row in rows] == _messages_matching("invoice overdue", cap)
+    assert len(rows) == min(cap, 23)
+
+
+def test_the_rarest_word_is_the_one_the_stats_do_not_list_or_list_least():
+    assert search._rarest(["a", "b", "c"], search.WordStats([0.4, None, 0.1])) == "b"
+    assert search._rarest(["a", "b", "c"], search.WordStats([0.4, 0.2, 0.1])) == "c"
+    assert search._rarest(["a", "b"], None) == "a"
