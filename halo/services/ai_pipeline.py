@@ -8,8 +8,10 @@ teammate passes it to the AI while the customer is waiting for an answer.
 """
 import re
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import select
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from .. import clock
 from ..extensions import db
@@ -24,10 +26,7 @@ from .replies import DELIVERY_HANDLERS, touch
 from .status import _apply
 
 JOB = "halo.jobs.ai.offer_ticket"
-NEGATIVE = frozenset("""angry furious terrible awful worst unacceptable ridiculous disappointed
-disappointing frustrated frustrating outraged horrible useless scam lawyer lawsuit disgusted
-pathetic incompetent hate broken""".split())
-POSITIVE = frozenset("great thanks thank love awesome happy appreciate excellent".split())
+UPSET = -0.5  # VADER's compound score at or below which a customer message sounds upset
 
 
 def offer_new_ticket(ticket_id: int) -> None:
@@ -44,15 +43,22 @@ def offer_passed_ticket(ticket_id: int, since_id: int) -> None:
                 retry_intervals=())
 
 
-def sentiment(text: str) -> int:
-    """Positive minus negative words: a crude, offline, explainable score."""
-    words = re.findall(r"[a-z]+", (text or "").lower())
-    return sum(w in POSITIVE for w in words) - sum(w in NEGATIVE for w in words) - text.count("!!")
+@lru_cache(maxsize=1)
+def _vader() -> SentimentIntensityAnalyzer:
+    return SentimentIntensityAnalyzer()  # reads its lexicon (7,500 words) once per process
+
+
+def sentiment(text: str) -> float:
+    """VADER's compound score of text, from -1 (furious) to 1 (delighted): an offline
+    lexicon with rules for negation ("not happy"), boosters ("very"), capitals and "!!".
+    English only, like the rest of the priority filters' words."""
+    return _vader().polarity_scores(text or "")["compound"]
 
 
 def priority_reason(ctx: Context) -> str | None:
     """Why a priority filter claims this ticket for the team, or None."""
-    text = " ".join([ctx.ticket.subject or ""] + [t for w, t in ctx.thread if w == "customer"])
+    customer = [t for w, t in ctx.thread if w == "customer"]
+    text = " ".join([ctx.ticket.subject or ""] + customer)
     for word in ai_settings.get("ai_priority_keywords") or []:
         if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.I):
             return f"it mentions \u201c{word}\u201d (priority keyword)"
@@ -60,7 +66,8 @@ def priority_reason(ctx: Context) -> str | None:
     for key, value in ai_settings.get("ai_priority_traits") or []:
         if traits.get(key.lower()) == str(value).lower():
             return f"the customer's {key} is {value} (priority trait)"
-    if ai_settings.get("ai_priority_negative") and sentiment(text) <= -2:
+    if ai_settings.get("ai_priority_negative") and any(
+            sentiment(t) <= UPSET for t in [ctx.ticket.subject or ""] + customer):
         return "the customer sounds upset (negative sentiment)"
     return None
 

@@ -1,6 +1,8 @@
 """The AI email pipeline: answered -> sent and Resolved; otherwise Priority with a note."""
 import json
 
+import pytest
+
 from halo.extensions import db
 from halo.models import Message, OutboundEmail, Ticket
 from halo.services import ai_knowledge, ai_pipeline, ai_settings, email_ingest, status
@@ -111,3 +113,25 @@ def test_a_passed_email_nobody_is_waiting_on_is_left_alone(ai_server, ai_queue, 
     requests = len(ai_server.requests)
     handoff.pass_to_ai(ticket.id, agent.id)  # the teammate wrote last: nothing to answer
     assert len(ai_server.requests) == requests and not messages(ticket.id, "ai")
+
+
+@pytest.mark.parametrize("text, upset", [
+    ("This is terrible and unacceptable, the worst support ever!!", True),
+    ("I am not happy at all with this, it is ridiculous", True),  # negation read as such
+    ("My order arrived broken and nobody answers. Third time I write. Unacceptable.", True),
+    ("I am not angry, just curious how refunds work", False),  # a word list said upset
+    ("The kettle is broken, can you send a new one?", False),
+    ("Thanks, great work!", False),
+])
+def test_sentiment_reads_tone_not_single_words(text, upset):
+    assert (ai_pipeline.sentiment(text) <= ai_pipeline.UPSET) is upset
+
+
+def test_a_calm_customer_is_not_escalated_for_a_negated_word(ai_server, ai_queue):
+    enable()
+    kb()
+    ai_server.reply = json.dumps({"confident": False, "answer": "", "reason": "not covered"})
+    ticket = make_ticket(body="I'm not angry or frustrated, just wondering how to reset my password.")
+    ai_pipeline.offer_ticket(ticket.id)
+    assert "upset" not in " ".join(m.body_text for m in messages(ticket.id, "note"))
+    assert ai_server.requests  # the model was asked: no priority filter claimed it
