@@ -1,11 +1,13 @@
-"""AI Draft: a job writes a reply into an AiDraft row as it streams; the composer reads it back."""
+"""AI Draft: a job writes a reply into an AiDraft row as it streams; each write is pushed to
+the asking agent's page over the agent socket, and the composer also reads it back by polling
+(the safety net when the socket is down)."""
 import time
 
 from .. import clock
 from ..extensions import db
 from ..models import AiDraft
 from ..queue import enqueue
-from . import ai_offline, ai_provider
+from . import ai_offline, ai_provider, events
 from .ai_context import build_context, record_directive_uses, sources
 from .ai_guard import check_output
 from .ai_prompts import draft_messages
@@ -14,7 +16,7 @@ from .status import get_ticket
 
 JOB = "halo.jobs.ai.write_draft"
 MODES = ("chat", "email")
-# Write the growing text at most this often: the composer polls, the database need not churn.
+# Write (and push) the growing text at most this often: the database need not churn.
 FLUSH_SECONDS = 0.15
 
 
@@ -49,6 +51,7 @@ def write_draft(draft_id: int) -> AiDraft | None:
         return _finish(draft, ai_offline.draft(ctx, draft.mode), ctx)
     draft.state = "streaming"
     db.session.commit()
+    events.draft_changed(draft)
     try:
         text = _stream_into(draft, draft_messages(ctx, draft.mode))
     except ai_provider.ProviderError as exc:
@@ -66,6 +69,7 @@ def _stream_into(draft: AiDraft, messages: list[dict]) -> str:
         if time.monotonic() - flushed > FLUSH_SECONDS:
             draft.text, draft.updated_at = text, clock.now()
             db.session.commit()
+            events.draft_changed(draft)
             flushed = time.monotonic()
     return text
 
@@ -75,6 +79,7 @@ def _finish(draft: AiDraft, text: str, ctx) -> AiDraft:
     draft.sources = sources(ctx)
     record_directive_uses(ctx, "draft")
     db.session.commit()
+    events.draft_changed(draft)
     return draft
 
 
@@ -82,4 +87,5 @@ def _fail(draft: AiDraft, error: str) -> AiDraft:
     db.session.rollback()
     draft.state, draft.error, draft.text, draft.updated_at = "failed", error, "", clock.now()
     db.session.commit()
+    events.draft_changed(draft)
     return draft

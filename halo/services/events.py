@@ -16,6 +16,13 @@ def ticket_changed(ticket_id: int, what: str, message_id: int | None = None,
         realtime.publish("live", payload)
 
 
+def draft_changed(draft) -> None:
+    """An AI draft grew or settled: the page of the agent who asked for it shows it."""
+    realtime.publish(f"ticket:{draft.ticket_id}", {
+        "type": "draft", "ticket_id": draft.ticket_id, "draft_id": draft.id,
+        "user_id": draft.requested_by})
+
+
 def published_message(message) -> None:
     """Announce a stored message (customer, reply, note or event line)."""
     if message is None:

@@ -1,4 +1,5 @@
-"""A person's path: AI Draft streams into the composer with its sources; HaloPilot reads the plan."""
+"""A person's path: AI Draft streams into the composer with its sources (over the agent
+socket; by polling when the socket is gone); HaloPilot reads the plan."""
 from halo.services import ai_knowledge, replies
 from tests.ai_support import ai_server  # noqa: F401
 from tests.browser.conftest import sign_in
@@ -14,9 +15,16 @@ def test_ai_draft_and_halopilot(live_server, new_page, ai_server):
     ai_server.chunk_size = 1
 
     page = new_page()
+    sockets = []
+    page.on("websocket", lambda socket: sockets.append(socket))
     sign_in(page, live_server, agent.email)
     page.goto(f"{live_server}/tickets/{ticket.id}")
-    page.click("button[data-ai-draft]")
+    page.wait_for_selector("#live-socket[data-state=live]", state="attached")
+    # The job's writes come over the agent socket, the last one with the finished draft.
+    done = sockets[-1].expect_event("framereceived", predicate=lambda frame: 'id="ai-draft-feed"' in frame
+                                    and '"state": "done"' in frame and "Forgot password link" in frame)
+    with done:
+        page.click("button[data-ai-draft]")
     page.wait_for_selector("#ai-draft-status:has-text('Draft ready to edit')")
     text = page.input_value("#composer textarea[name=body]")
     assert "Forgot password link" in text and "trial extension" not in text
@@ -28,3 +36,19 @@ def test_ai_draft_and_halopilot(live_server, new_page, ai_server):
     answer = page.locator("#pilot-log li.pilot-ai[data-state=done]").last
     answer.wait_for()
     assert "growth plan" in answer.inner_text() and "Customer profile" in answer.inner_text()
+
+
+def test_ai_draft_arrives_by_polling_without_the_socket(live_server, new_page, ai_server):
+    agent = make_user(email="sara@example.com", name="Sara Lind")
+    ticket = make_ticket(subject="Password reset", body="How do I reset my password?")
+    ai_knowledge.create_article("Reset your password", "Use the Forgot password link on the sign-in page.", True, agent.id)
+
+    page = new_page()
+    sign_in(page, live_server, agent.email)
+    page.goto(f"{live_server}/tickets/{ticket.id}")
+    page.wait_for_selector("#live-socket[data-state=live]", state="attached")
+    page.evaluate("document.getElementById('live-socket').remove()")  # htmx closes its socket
+    page.click("button[data-ai-draft]")
+    page.wait_for_selector("#ai-draft-status:has-text('Draft ready to edit')")
+    assert "Forgot password link" in page.input_value("#composer textarea[name=body]")
+    assert page.get_attribute("#ai-draft-status", "data-via") == "poll"

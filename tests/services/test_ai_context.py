@@ -90,3 +90,18 @@ def test_search_ranks_articles():
     ai_knowledge.create_article("Refunds", "Refunds take five days. Refunded orders...", True, agent.id)
     assert [a.title for a in ai_knowledge.list_articles("refund")] == ["Refunds"]
     assert db.session.scalar(db.select(db.func.count(Customer.id))) == 0
+
+
+def test_each_write_of_a_draft_is_published_for_its_page(ai_server, ai_queue):
+    from halo import realtime
+    agent, ticket = setup_ticket()
+    ai_server.chunk_size = 1
+    heard = []
+    with realtime.subscribe([f"ticket:{ticket.id}"]) as sub:
+        draft = ai_drafts.request_draft(ticket.id, agent.id, "email")
+        while (item := sub.get(timeout=0)) is not None:
+            heard.append(item[1])
+    drafts = [p for p in heard if p.get("type") == "draft"]
+    assert drafts and all(p == {"type": "draft", "ticket_id": ticket.id, "draft_id": draft.id,
+                                "user_id": agent.id} for p in drafts)
+    assert db.session.get(AiDraft, draft.id).state == "done"  # the last one told of the finish

@@ -116,3 +116,30 @@ def test_typing_shows_until_it_goes_quiet(app, agent, monkeypatch):
         page.expire_typing()
         assert 98 not in page.typers and len(ws.sent) == frames + 1
         assert "typing" not in ws.sent[-1] and "Cleo Typist" in ws.sent[-1]  # still viewing
+
+
+def test_a_draft_goes_to_the_page_of_the_agent_who_asked_for_it_only(app, agent, monkeypatch):
+    import json
+    from halo.extensions import db
+    from halo.models import AiDraft
+    from tests.factories import make_user
+    ticket, other = make_ticket(), make_ticket()
+    draft = AiDraft(ticket_id=ticket.id, requested_by=agent.id, mode="email", state="streaming",
+                    text="Hi <Carla>, use the Forgot password link", sources=[], offline=False)
+    db.session.add(draft)
+    db.session.commit()
+    event = {"type": "draft", "ticket_id": ticket.id, "draft_id": draft.id, "user_id": agent.id}
+    with app.test_request_context("/ws/agent"):
+        page, ws, _, _ = _ticket_page(app, agent, ticket.id, monkeypatch)
+        page.on_event(f"ticket:{ticket.id}", event)
+        [frame] = ws.sent
+        assert 'id="ai-draft-feed"' in frame and 'hx-swap-oob="true"' in frame
+        feed = json.loads(frame.split(">", 1)[1].rsplit("</div>", 1)[0])
+        assert feed["id"] == draft.id and feed["state"] == "streaming"
+        assert feed["text"] == "Hi <Carla>, use the Forgot password link"
+        assert "<Carla>" not in frame  # the JSON is HTML-safe
+        ben = make_user(name="Ben Stone")
+        for viewer, ticket_id in ((ben, ticket.id), (agent, other.id)):  # another agent; another page
+            page, ws, _, _ = _ticket_page(app, viewer, ticket_id, monkeypatch)
+            page.on_event(f"ticket:{ticket_id}", event)
+            assert ws.sent == []

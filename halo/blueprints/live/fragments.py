@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from ... import clock
 from ...extensions import db
-from ...models import ChangeStamp, Message, User
+from ...models import AiDraft, ChangeStamp, Message, User
 from ...services import handoff, inbox
 from ...services.status import get_ticket
+from ..tickets.ai_views import draft_json
 
 
 def _ctx(ticket_id: int, viewer_id: int) -> dict:
@@ -36,6 +37,15 @@ def thread_items(ticket_id: int, viewer_id: int, after_id: int, also: int | None
     html = render_template("live/_ticket_update.html", items=items, header=header, **ctx)
     last = max([after_id] + [m.id for m in items])
     return html, last
+
+
+def ai_draft(draft_id, ticket_id: int | None) -> str:
+    """An AI draft as the composer's script reads it (the JSON its polling gets), or '' when
+    it is not a draft of this page's ticket."""
+    draft = db.session.get(AiDraft, draft_id) if isinstance(draft_id, int) else None
+    if draft is None or draft.ticket_id != ticket_id:
+        return ""
+    return render_template("tickets/_ai_draft_feed.html", draft=draft_json(draft), oob=True)
 
 
 def presence(ticket_id: int, viewers: dict, typers: set, visitor_typing: bool) -> str:

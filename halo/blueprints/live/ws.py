@@ -121,6 +121,11 @@ class AgentPage:
             self.out.text(fragments.live_rows())
         elif kind in ("viewing", "here", "left", "typing", "visitor_typing"):
             self.on_presence(kind, payload)
+        elif kind == "draft":
+            if payload.get("user_id") == self.user_id:  # a draft is for whoever asked for it
+                html = fragments.ai_draft(payload.get("draft_id"), self.ticket_id)
+                if html:
+                    self.out.text(html)
         else:
             self.push_ticket(also=payload.get("message_id"))
 
