@@ -42,6 +42,8 @@ def test_build_filter_save_segment_see_it_in_sidebar_with_count(live_server, new
     page.goto(live_server + "/inbox/open")  # from elsewhere, the sidebar link brings it back
     page.locator("#segment-list a", has_text="Pro customers").click()
     expect(page.locator("#ticket-rows tr.ticket-row")).to_have_count(3)
+    # The rows are in the HTML; the shortcut keys only once the deferred scripts have run.
+    page.wait_for_load_state()
 
     page.keyboard.press("?")  # the shortcut list
     expect(page.locator("#shortcut-help")).to_contain_text("Assign to me")
