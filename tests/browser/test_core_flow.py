@@ -20,6 +20,7 @@ def test_priority_assign_mention_then_teammate_sees_mention(live_server, new_pag
     a.click(f"#ticket-row-{ticket.id} .what a")
     expect(a.locator("h1")).to_have_text("Refund for duplicate charge")
     expect(a.locator(".profile")).to_contain_text("Kettle & Co")
+    a.wait_for_load_state()  # htmx (a deferred script) drives the controls below
 
     a.select_option(f"#status-{ticket.id}", "priority")
     expect(a.locator("#thread .item-event").last).to_contain_text("set status to Priority")
