@@ -12,8 +12,8 @@ here in Python with BM25 (_scored), the same way on both engines. BM25 weighs ea
 its rarity among all rows; FTS5's bm25() counts that by reading every posting of the word
 (most of a broad query's time), so _shares estimates it: from how densely the word occurs
 among the newest rows on SQLite, from PostgreSQL's own statistics of each column's most
-common words (pg_stats) there. When a place had more
-matches than RECENT, the results say so (Results.capped).
+common words (pg_stats) there. When a place had more matches than RECENT, the results say
+so (Results.capped).
 """
 import json
 import math
