@@ -1,4 +1,5 @@
 """Context building: scoped directives, published articles, no internal notes; drafts and uses."""
+from halo import realtime
 from halo.extensions import db
 from halo.models import AiDraft, Customer, Directive, DirectiveUse, Message
 from halo.services import ai_drafts, ai_knowledge, replies
@@ -93,7 +94,6 @@ def test_search_ranks_articles():
 
 
 def test_each_write_of_a_draft_is_published_for_its_page(ai_server, ai_queue):
-    from halo import realtime
     agent, ticket = setup_ticket()
     ai_server.chunk_size = 1
     heard = []

@@ -1,11 +1,16 @@
 """The agent socket's page object, driven directly: what it sends first on an inbox page
 (the rows too, when the list changed between the render and the subscription), and
-presence that forgets a viewer whose process died without saying "left". The real socket,
+presence that forgets a viewer whose process died without saying "left", and AI drafts for
+the agent who asked only. The real socket,
 bus and browser are exercised by tests/browser/test_live_agent.py."""
+import json
+
 from halo.blueprints.live.ws import AgentPage
+from halo.extensions import db
+from halo.models import AiDraft
 from halo.services import status
 from tests.conftest import Browser
-from tests.factories import make_ticket
+from tests.factories import make_ticket, make_user
 
 STAMP = 'data-stamp="'
 
@@ -119,10 +124,6 @@ def test_typing_shows_until_it_goes_quiet(app, agent, monkeypatch):
 
 
 def test_a_draft_goes_to_the_page_of_the_agent_who_asked_for_it_only(app, agent, monkeypatch):
-    import json
-    from halo.extensions import db
-    from halo.models import AiDraft
-    from tests.factories import make_user
     ticket, other = make_ticket(), make_ticket()
     draft = AiDraft(ticket_id=ticket.id, requested_by=agent.id, mode="email", state="streaming",
                     text="Hi <Carla>, use the Forgot password link", sources=[], offline=False)
