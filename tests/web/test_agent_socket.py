@@ -1,8 +1,8 @@
 """The agent socket's page object, driven directly: what it sends first on an inbox page
-(the rows too, when the list changed between the render and the subscription), and
-presence that forgets a viewer whose process died without saying "left", and AI drafts for
-the agent who asked only. The real socket,
-bus and browser are exercised by tests/browser/test_live_agent.py."""
+(the rows too, when the list changed between the render and the subscription), presence
+that forgets a viewer whose process died without saying "left", and AI drafts sent to the
+agent who asked only. The real socket, bus and browser are exercised by
+tests/browser/test_live_agent.py and tests/browser/test_ai_assistant.py."""
 import json
 
 from halo.blueprints.live.ws import AgentPage
