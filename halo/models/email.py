@@ -34,6 +34,9 @@ class InboundEmail(db.Model):
     __table_args__ = (Index("ix_inbound_email_state_received", "state", "received_at"),)
 
 
+PREVIEW_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
 class EmailAttachment(db.Model):
     """A file that came with an inbound email, kept on disk under a server-chosen name."""
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,6 +53,11 @@ class EmailAttachment(db.Model):
 
     # Message.attachments, loaded only where a thread item shows an inbound email.
     message = relationship("Message", backref=backref("attachments", order_by="EmailAttachment.id"))
+
+    @property
+    def previewable(self) -> bool:
+        """A kept raster image the thread can show (not SVG: an image that can carry script)."""
+        return bool(self.storage_name) and self.content_type.lower() in PREVIEW_TYPES
 
     __table_args__ = (
         Index("ix_email_attachment_inbound_cid", "inbound_id", "content_id"),

@@ -78,7 +78,7 @@ def test_failed_list_and_reprocess(as_admin, sync_queue, attachment_dir):
     assert as_admin.post(f"/settings/emails/failed/{bad.id}/reprocess").status_code == 302
 
 
-def _email_with_files():
+def _email_with_files(svg=False):
     from email.message import EmailMessage
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"], msg["Message-ID"] = "a@b.test", "s@acme.test", "Pics", "<pic@b.test>"
@@ -87,6 +87,9 @@ def _email_with_files():
                         '<script>alert(1)</script>', subtype="html")
     msg.get_payload()[1].add_related(b"\x89PNG\r\n\x1a\nfake", maintype="image", subtype="png", cid="<logo@b.test>")
     msg.add_attachment(b"<script>alert(1)</script>", maintype="text", subtype="html", filename="evil.html")
+    if svg:
+        msg.add_attachment(b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+                           maintype="image", subtype="svg+xml", filename="drawing.svg")
     return msg.as_bytes()
 
 
@@ -131,3 +134,15 @@ def test_ticket_page_shows_original_link_and_retry_button(as_agent, agent, sync_
     monkeypatch.setattr("halo.services.email_outbound.transmit", lambda *a: None)
     retried = as_agent.post(f"/email/messages/{message.id}/retry", hx=True)
     assert retried.status_code == 200 and "delivery-sent" in retried.get_data(as_text=True)
+
+
+def test_image_attachments_show_in_the_thread_others_are_links(as_agent, sync_queue, attachment_dir):
+    inbound, _ = email_ingest.receive_email(_email_with_files(svg=True), "smtp")
+    ticket_id = db.session.get(InboundEmail, inbound.id).ticket_id
+    page = as_agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    rows = {a.filename or a.content_id: a.id for a in db.session.scalars(db.select(EmailAttachment))}
+    logo = db.session.scalar(db.select(EmailAttachment).where(EmailAttachment.content_type == "image/png"))
+    assert f'<img src="/attachments/{logo.id}"' in page  # the pasted (inline) picture, shown
+    assert f'<img src="/attachments/{rows["evil.html"]}"' not in page  # a page: a link only
+    assert f'href="/attachments/{rows["evil.html"]}">evil.html</a>' in page
+    assert f'<img src="/attachments/{rows["drawing.svg"]}"' not in page  # SVG can carry script
