@@ -1,4 +1,5 @@
 """App-wide web glue: login loading, error pages, template helpers, response headers."""
+import secrets
 from datetime import datetime
 
 from flask import Flask, g, render_template, request, url_for
@@ -143,6 +144,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.globals["csrf_token"] = csrf_token_once  # replaces Flask-WTF's (re-signs per call)
     app.jinja_env.globals["id_url"] = id_url
     app.jinja_env.globals["url_for"] = url_for_cached
+    app.jinja_env.globals["send_key"] = lambda: secrets.token_urlsafe(12)
 
     @app.context_processor
     def _globals():

@@ -2,6 +2,9 @@
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
 from .. import clock
 from ..extensions import db
 from ..models import Message, Ticket
@@ -14,6 +17,10 @@ from .status import get_ticket
 
 MODES = ("chat", "email", "note", "training")
 MAX_BODY = 100_000
+# A composer form's send key is kept as its message's client_id, in a namespace of its own
+# beside the chat widget's client ids (same column, same unique index per ticket).
+KEY_PREFIX = "composer:"
+MAX_KEY = 64 - len(KEY_PREFIX)
 
 # channel -> function(message_id) that schedules real delivery; the email and chat
 # channels register theirs. Without one, a reply stays visibly "queued".
@@ -22,8 +29,12 @@ DELIVERY_HANDLERS: dict[str, Callable[[int], None]] = {}
 
 def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
                now: datetime | None = None, alias_id: int | None = None,
-               translation: tuple[str, str] | None = None) -> Message:
-    """Write what an agent composed: an outbound reply, an internal note or a directive."""
+               translation: tuple[str, str] | None = None, send_key: str | None = None) -> Message:
+    """Write what an agent composed: an outbound reply, an internal note or a directive.
+
+    send_key (the composer form's, new with every form) makes it happen once: the same form
+    sent again (a double click without JavaScript, a page resubmitted after a dropped
+    connection or from history) returns what the first one wrote, and sends nothing twice."""
     now = now or clock.now()
     body = (body or "").strip()
     if mode not in MODES:
@@ -32,7 +43,12 @@ def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
         raise ValidationError("Write something before sending.")
     if len(body) > MAX_BODY:
         raise ValidationError("That message is too long.")
+    if send_key is not None and not 0 < len(send_key) <= MAX_KEY:
+        raise ValidationError("This form is out of date: reload the page and send it again.")
+    key = KEY_PREFIX + send_key if send_key else None
     ticket = get_ticket(ticket_id)
+    if key and (sent := _sent_with(ticket.id, key)) is not None:
+        return sent
     if mode == "note":
         message = _note(ticket, author_id, body, now)
     elif mode == "training":
@@ -43,12 +59,24 @@ def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
             message.original_text, message.language = body, translation[1]
             message.body_text = translation[0].strip() or body
         message.alias_id = alias_id if mode == "chat" else None
-    db.session.commit()
+    message.client_id = key
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if key and (sent := _sent_with(ticket_id, key)) is not None:
+            return sent  # the same form raced in on another request: that one wrote it
+        raise
     events.published_message(message)
     handler = DELIVERY_HANDLERS.get(message.channel) if message.delivery else None
     if handler:
         handler(message.id)
     return message
+
+
+def _sent_with(ticket_id: int, key: str) -> Message | None:
+    return db.session.scalar(select(Message).where(Message.ticket_id == ticket_id,
+                                                   Message.client_id == key))
 
 
 def _note(ticket: Ticket, author_id: int, body: str, now: datetime) -> Message:

@@ -1,8 +1,9 @@
-"""Assignment, auto-assign on reply, and replies."""
+"""Assignment, auto-assign on reply, and replies (each composer form written once)."""
 import pytest
 
 from halo.extensions import db
-from halo.models import Message
+from halo.models import Directive, Message
+from halo.services import replies
 from halo.services.assignment import active_teammates, assign_ticket
 from halo.services.errors import NotFound, ValidationError
 from halo.services.replies import post_reply
@@ -94,3 +95,41 @@ def test_note_is_never_outbound():
     ticket = make_ticket()
     note = post_reply(ticket.id, agent.id, "internal", "note")
     assert (note.kind, note.channel, note.delivery) == ("note", None, None)
+
+
+@pytest.mark.parametrize("mode", ["email", "chat", "note", "training"])
+def test_a_composer_form_sent_twice_writes_once(mode, monkeypatch):
+    ada = make_user(name="Ada")
+    ticket = make_ticket()
+    delivered = []
+    monkeypatch.setitem(replies.DELIVERY_HANDLERS, mode, delivered.append)
+    first = post_reply(ticket.id, ada.id, "We are on it", mode, send_key="k1")
+    again = post_reply(ticket.id, ada.id, "We are on it", mode, send_key="k1")  # the double click
+    assert again.id == first.id and first.client_id == "composer:k1"
+    assert delivered == ([first.id] if mode in ("email", "chat") else [])  # sent once
+    if mode == "training":
+        assert db.session.scalar(db.select(db.func.count(Directive.id))) == 1
+    other = post_reply(ticket.id, ada.id, "We are on it", mode, send_key="k2")  # a new form
+    assert other.id != first.id
+
+
+def test_the_same_form_racing_in_on_two_requests_writes_once(monkeypatch):
+    ada = make_user(name="Ada")
+    ticket = make_ticket()
+    first = post_reply(ticket.id, ada.id, "Hello", "note", send_key="k1")
+    # The second request looked before the first had committed: the unique index decides.
+    real, looks = replies._sent_with, []
+
+    def late_look(*args):  # the first look finds nothing yet, the second what won
+        looks.append(args)
+        return real(*args) if len(looks) > 1 else None
+    monkeypatch.setattr(replies, "_sent_with", late_look)
+    again = post_reply(ticket.id, ada.id, "Hello", "note", send_key="k1")
+    assert again.id == first.id and len(looks) == 2
+    assert db.session.scalar(db.select(db.func.count(Message.id)).where(Message.kind == "note")) == 1
+
+
+def test_a_tampered_send_key_is_refused():
+    ticket = make_ticket()
+    with pytest.raises(ValidationError, match="reload the page"):
+        post_reply(ticket.id, make_user().id, "Hello", "note", send_key="x" * 100)

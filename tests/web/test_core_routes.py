@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from halo.extensions import db
-from halo.models import Directive, Mention, Message, Ticket
+from halo.models import Directive, Mention, Message, OutboundEmail, Ticket
 from tests.conftest import Browser
 from tests.factories import make_ticket, make_user
 
@@ -198,3 +198,18 @@ def test_retrying_reply_shows_why(as_agent, world):
     db.session.commit()
     page = as_agent.get(f"/tickets/{world['t']}").get_data(as_text=True)
     assert "delivery-retrying" in page and "Attempt 1 failed (Connection refused)" in page
+
+
+def test_the_same_composer_form_posted_twice_sends_one_reply(as_agent, world):
+    page = as_agent.get(f"/tickets/{world['t']}?compose=email").get_data(as_text=True)
+    key = re.search(r'name="send_key" value="([^"]+)"', page).group(1)
+    again = as_agent.get(f"/tickets/{world['t']}?compose=email").get_data(as_text=True)
+    assert key not in again  # every form has its own
+    form = {"mode": "email", "body": "Refund is on its way", "send_key": key}
+    first = as_agent.post(f"/tickets/{world['t']}/messages", form)  # no JavaScript: a double click
+    second = as_agent.post(f"/tickets/{world['t']}/messages", form)
+    assert first.status_code == second.status_code == 302
+    assert db.session.scalar(db.select(db.func.count(Message.id)).where(Message.kind == "agent")) == 1
+    assert db.session.scalar(db.select(db.func.count(OutboundEmail.id))) == 1
+    stale = as_agent.post(f"/tickets/{world['t']}/messages", {**form, "send_key": "k" * 80}, hx=True)
+    assert stale.status_code == 400 and "reload the page" in stale.get_data(as_text=True)

@@ -134,7 +134,8 @@ def post_message(ticket_id: int):
     try:
         alias_id = aliases.check_alias(_alias_id(request.form.get("alias_id")))
         message = replies.post_reply(ticket_id, current_user.id, body, mode, alias_id=alias_id,
-                                     translation=translation_from_form(request.form))
+                                     translation=translation_from_form(request.form),
+                                     send_key=request.form.get("send_key"))
     except ValidationError as exc:
         if not is_fragment_request():
             flash(str(exc), "error")
