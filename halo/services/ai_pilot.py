@@ -4,7 +4,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import PilotMessage
 from ..queue import enqueue
-from . import ai_offline, ai_provider
+from . import ai_offline, ai_provider, events
 from .ai_context import Context, build_context, record_directive_uses, sources
 from .ai_guard import check_output
 from .ai_prompts import cited, draft_messages, pilot_messages, split_variants, variants_messages
@@ -67,6 +67,7 @@ def answer(answer_id: int) -> PilotMessage | None:
         db.session.rollback()
         row.state, row.body = "failed", str(exc)
         db.session.commit()
+        events.pilot_answered(row)
         return row
     problems = check_output(body + "\n" + "\n".join(options), ctx)
     if problems:
@@ -76,6 +77,7 @@ def answer(answer_id: int) -> PilotMessage | None:
         row.sources = _sources(ctx, body, used)
         record_directive_uses(ctx, "pilot")
     db.session.commit()
+    events.pilot_answered(row)
     return row
 
 

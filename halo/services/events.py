@@ -23,6 +23,13 @@ def draft_changed(draft) -> None:
         "user_id": draft.requested_by})
 
 
+def pilot_answered(answer) -> None:
+    """A HaloPilot answer is written (or failed): pages of its ticket swap it in for
+    "Thinking…" (pages without that line ignore it)."""
+    realtime.publish(f"ticket:{answer.ticket_id}", {
+        "type": "pilot", "ticket_id": answer.ticket_id, "answer_id": answer.id})
+
+
 def published_message(message) -> None:
     """Announce a stored message (customer, reply, note or event line)."""
     if message is None:

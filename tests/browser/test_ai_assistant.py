@@ -1,5 +1,8 @@
 """A person's path: AI Draft streams into the composer with its sources (over the agent
-socket; by polling when the socket is gone); HaloPilot reads the plan."""
+socket; by polling when the socket is gone); HaloPilot reads the plan (its answer pushed
+over the socket too)."""
+from playwright.sync_api import expect
+
 from halo.services import ai_knowledge, replies
 from tests.ai_support import ai_server  # noqa: F401
 from tests.browser.conftest import sign_in
@@ -32,9 +35,13 @@ def test_ai_draft_and_halopilot(live_server, new_page, ai_server):
     assert link.get_attribute("href") == f"/knowledge/articles/{article.id}"
     assert any(r.get("stream") for r in ai_server.requests)
 
-    page.click("button.pilot-action[data-action=plan]")
+    # The answer comes over the socket too, in place of "Thinking…".
+    with sockets[-1].expect_event("framereceived", predicate=lambda frame: 'class="pilot-turn pilot-ai done"'
+                                  in frame and 'hx-swap-oob="true"' in frame):
+        page.click("button.pilot-action[data-action=plan]")
     answer = page.locator("#pilot-log li.pilot-ai[data-state=done]").last
     answer.wait_for()
+    expect(page.locator("#pilot-log li.pilot-ai")).to_have_count(1)  # pushed and polled: one line
     assert "growth plan" in answer.inner_text() and "Customer profile" in answer.inner_text()
 
 

@@ -1,13 +1,13 @@
 """The agent socket's page object, driven directly: what it sends first on an inbox page
 (the rows too, when the list changed between the render and the subscription), presence
-that forgets a viewer whose process died without saying "left", and AI drafts sent to the
-agent who asked only. The real socket, bus and browser are exercised by
+that forgets a viewer whose process died without saying "left", AI drafts sent to the
+agent who asked only, and finished HaloPilot answers. The real socket, bus and browser are exercised by
 tests/browser/test_live_agent.py and tests/browser/test_ai_assistant.py."""
 import json
 
 from halo.blueprints.live.ws import AgentPage
 from halo.extensions import db
-from halo.models import AiDraft
+from halo.models import AiDraft, PilotMessage
 from halo.services import status
 from tests.conftest import Browser
 from tests.factories import make_ticket, make_user
@@ -144,3 +144,23 @@ def test_a_draft_goes_to_the_page_of_the_agent_who_asked_for_it_only(app, agent,
             page, ws, _, _ = _ticket_page(app, viewer, ticket_id, monkeypatch)
             page.on_event(f"ticket:{ticket_id}", event)
             assert ws.sent == []
+
+
+def test_a_finished_halopilot_answer_replaces_its_thinking_line(app, agent, monkeypatch):
+    ticket, other = make_ticket(), make_ticket()
+    pending = PilotMessage(ticket_id=ticket.id, role="assistant", author_id=agent.id, state="pending")
+    done = PilotMessage(ticket_id=ticket.id, role="assistant", author_id=agent.id, state="done",
+                        body="Carla is on the growth plan.", options=[], sources=[])
+    db.session.add_all([pending, done])
+    db.session.commit()
+    with app.test_request_context("/ws/agent"):
+        page, ws, _, _ = _ticket_page(app, agent, ticket.id, monkeypatch)
+        page.on_event(f"ticket:{ticket.id}", {"type": "pilot", "ticket_id": ticket.id, "answer_id": done.id})
+        [frame] = ws.sent
+        assert f'id="pilot-{done.id}"' in frame and 'hx-swap-oob="true"' in frame
+        assert "growth plan" in frame
+        page.on_event(f"ticket:{ticket.id}", {"type": "pilot", "answer_id": pending.id})
+        assert len(ws.sent) == 1  # still thinking: nothing to swap in
+        page, ws, _, _ = _ticket_page(app, agent, other.id, monkeypatch)  # another ticket's page
+        page.on_event(f"ticket:{other.id}", {"type": "pilot", "answer_id": done.id})
+        assert ws.sent == []

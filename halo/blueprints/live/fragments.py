@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ... import clock
 from ...extensions import db
-from ...models import AiDraft, ChangeStamp, Message, User
+from ...models import AiDraft, ChangeStamp, Message, PilotMessage, User
 from ...services import handoff, inbox
 from ...services.status import get_ticket
 from ..tickets.ai_views import draft_json
@@ -46,6 +46,14 @@ def ai_draft(draft_id, ticket_id: int | None) -> str:
     if draft is None or draft.ticket_id != ticket_id:
         return ""
     return render_template("tickets/_ai_draft_feed.html", draft=draft_json(draft), oob=True)
+
+
+def pilot_answer(answer_id, ticket_id: int | None) -> str:
+    """A finished HaloPilot answer, out of band for the "Thinking…" line it replaces."""
+    answer = db.session.get(PilotMessage, answer_id) if isinstance(answer_id, int) else None
+    if answer is None or answer.ticket_id != ticket_id or answer.state == "pending":
+        return ""
+    return render_template("tickets/_pilot_turn.html", m=answer, ticket_id=ticket_id, oob=True)
 
 
 def presence(ticket_id: int, viewers: dict, typers: set, visitor_typing: bool) -> str:

@@ -126,6 +126,10 @@ class AgentPage:
                 html = fragments.ai_draft(payload.get("draft_id"), self.ticket_id)
                 if html:
                     self.out.text(html)
+        elif kind == "pilot":
+            html = fragments.pilot_answer(payload.get("answer_id"), self.ticket_id)
+            if html:
+                self.out.text(html)
         else:
             self.push_ticket(also=payload.get("message_id"))
 
