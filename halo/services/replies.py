@@ -1,4 +1,5 @@
 """The one place a reply, note or inbox-training directive is written on a ticket."""
+import hashlib
 from collections.abc import Callable
 from datetime import datetime
 
@@ -17,10 +18,12 @@ from .status import get_ticket
 
 MODES = ("chat", "email", "note", "training")
 MAX_BODY = 100_000
-# A composer form's send key is kept as its message's client_id, in a namespace of its own
-# beside the chat widget's client ids (same column, same unique index per ticket).
+# A composer form's send key and what it said are kept as its message's client_id, in a
+# namespace of its own beside the chat widget's client ids (same column, same unique index
+# per ticket): "composer:KEY:DIGEST".
 KEY_PREFIX = "composer:"
-MAX_KEY = 64 - len(KEY_PREFIX)
+DIGEST = 12
+MAX_KEY = 64 - len(KEY_PREFIX) - 1 - DIGEST
 
 # channel -> function(message_id) that schedules real delivery; the email and chat
 # channels register theirs. Without one, a reply stays visibly "queued".
@@ -33,8 +36,9 @@ def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
     """Write what an agent composed: an outbound reply, an internal note or a directive.
 
     send_key (the composer form's, new with every form) makes it happen once: the same form
-    sent again (a double click without JavaScript, a page resubmitted after a dropped
-    connection or from history) returns what the first one wrote, and sends nothing twice."""
+    sent again with the same text (a double click without JavaScript, a page resubmitted
+    after a dropped connection) returns what the first one wrote, and sends nothing twice.
+    Other text from the same form (restored from history and edited) is a new reply."""
     now = now or clock.now()
     body = (body or "").strip()
     if mode not in MODES:
@@ -45,7 +49,11 @@ def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
         raise ValidationError("That message is too long.")
     if send_key is not None and not 0 < len(send_key) <= MAX_KEY:
         raise ValidationError("This form is out of date: reload the page and send it again.")
-    key = KEY_PREFIX + send_key if send_key else None
+    key = None
+    if send_key:
+        said = f"{mode}\n{body}\n{translation[0] if translation else ''}"
+        digest = hashlib.sha256(said.encode()).hexdigest()[:DIGEST]
+        key = f"{KEY_PREFIX}{send_key}:{digest}"
     ticket = get_ticket(ticket_id)
     if key and (sent := _sent_with(ticket.id, key)) is not None:
         return sent
