@@ -88,7 +88,9 @@ def transmit(mail_message, envelope_from: str) -> None:
     """Hand the message to MAIL_SERVER through Flask-Mail, sorting errors by what they prove."""
     connection = mail.connect()
     try:
-        connection.host = None if mail.suppress else connection.configure_host()
+        # The app's own settings (MAIL_SUPPRESS_SEND, on under TESTING): Mail.suppress reads a
+        # state that init_app never sets, so it was always off.
+        connection.host = None if connection.mail.suppress else connection.configure_host()
     except (OSError, smtplib.SMTPException) as exc:
         raise Undelivered(f"Cannot reach the mail server: {exc}") from exc
     try:

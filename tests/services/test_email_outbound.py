@@ -1,7 +1,9 @@
 """Outbound email: threading headers, retries with backoff, never sent twice."""
+import socket
 from datetime import timedelta
 
 import pytest
+from flask_mail import Message as MailMessage
 
 from halo import clock
 from halo.extensions import db
@@ -159,3 +161,23 @@ def test_customer_without_email_fails_visibly(sync_queue, attachment_dir):
     ticket = make_ticket(customer=make_customer(email=None))
     message = replies.post_reply(ticket.id, make_user().id, "Hi", "email")
     assert db.session.get(Message, message.id).delivery == "failed"
+
+
+def test_the_apps_own_suppress_setting_decides_whether_smtp_is_reached(app, attachment_dir):
+    # MAIL_SUPPRESS_SEND (on under TESTING) keeps mail in: no connection at all, so a closed
+    # port is no error. Turned off, the same closed port is "cannot reach the mail server".
+    state = app.extensions["mail"]
+    saved = state.server, state.port, state.suppress
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    state.server, state.port = "127.0.0.1", closed
+    try:
+        assert state.suppress is True
+        mail = MailMessage(subject="Hi", recipients=["c@example.com"], body="Hello", sender="s@acme.test")
+        email_outbound.transmit(mail, "s@acme.test")  # kept in: nothing raised
+        state.suppress = False
+        with pytest.raises(email_outbound.Undelivered, match="Cannot reach the mail server"):
+            email_outbound.transmit(mail, "s@acme.test")
+    finally:
+        state.server, state.port, state.suppress = saved
