@@ -23,6 +23,9 @@ def test_ai_draft_and_halopilot(live_server, new_page, ai_server):
     sign_in(page, live_server, agent.email)
     page.goto(f"{live_server}/tickets/{ticket.id}")
     page.wait_for_selector("#live-socket[data-state=live]", state="attached")
+    # Polling learns nothing here, so the composer can only be filled from the socket.
+    page.route("**/ai/drafts/*", lambda route: route.fulfill(
+        status=200, content_type="application/json", body='{"id": 0, "state": "pending"}'))
     # The job's writes come over the agent socket, the last one with the finished draft.
     done = sockets[-1].expect_event("framereceived", predicate=lambda frame: 'id="ai-draft-feed"' in frame
                                     and '"state": "done"' in frame and "Forgot password link" in frame)
@@ -31,6 +34,7 @@ def test_ai_draft_and_halopilot(live_server, new_page, ai_server):
     page.wait_for_selector("#ai-draft-status:has-text('Draft ready to edit')")
     text = page.input_value("#composer textarea[name=body]")
     assert "Forgot password link" in text and "trial extension" not in text
+    assert page.get_attribute("#ai-draft-status", "data-via") == "socket"
     link = page.locator("#ai-draft-sources a", has_text="Reset your password")
     assert link.get_attribute("href") == f"/knowledge/articles/{article.id}"
     assert any(r.get("stream") for r in ai_server.requests)
