@@ -146,3 +146,6 @@ def test_image_attachments_show_in_the_thread_others_are_links(as_agent, sync_qu
     assert f'<img src="/attachments/{rows["evil.html"]}"' not in page  # a page: a link only
     assert f'href="/attachments/{rows["evil.html"]}">evil.html</a>' in page
     assert f'<img src="/attachments/{rows["drawing.svg"]}"' not in page  # SVG can carry script
+    # The picture may stay in the agent's own browser for a day; other files are not kept.
+    assert as_agent.get(f"/attachments/{logo.id}").headers["Cache-Control"] == "private, max-age=86400"
+    assert as_agent.get(f"/attachments/{rows['evil.html']}").headers["Cache-Control"] == "private, no-store"

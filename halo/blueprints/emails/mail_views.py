@@ -24,8 +24,11 @@ def _locked(response: Response) -> Response:
 @bp.get("/attachments/<int:attachment_id>")
 def attachment(attachment_id: int):
     row, path = email_attachments.get_attachment(attachment_id)
-    return _locked(send_file(path, mimetype=row.content_type, as_attachment=True,
-                             download_name=row.filename, max_age=0))
+    response = _locked(send_file(path, mimetype=row.content_type, as_attachment=True,
+                                 download_name=row.filename, max_age=0))
+    if row.previewable:  # a picture the thread shows: fetched once a day, not on every view
+        response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
 
 
 @bp.get("/email/inbound/<int:inbound_id>/cid/<path:content_id>")
