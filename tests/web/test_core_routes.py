@@ -7,7 +7,7 @@ import pytest
 from halo.extensions import db
 from halo.models import Directive, Mention, Message, OutboundEmail, Ticket
 from tests.conftest import Browser
-from tests.factories import make_ticket, make_user
+from tests.factories import make_customer, make_ticket, make_user
 
 GET_ROUTES = ["/", "/inbox/open", "/inbox/mentions", "/inbox/counts", "/tickets/{t}",
               "/tickets/{t}/compose/note", "/settings", "/settings/team", "/settings/team/{u}",
@@ -80,6 +80,15 @@ def test_unknown_ticket_is_404_page(as_agent):
     assert response.status_code == 404 and "does not exist" in response.get_data(as_text=True)
     assert as_agent.post("/tickets/424242/status", {"status": "priority"}).status_code == 404
     assert as_agent.get("/inbox/nope").status_code == 404
+
+
+def test_profile_shows_traits_and_the_language_by_name(as_agent):
+    customer = make_customer(language="es", traits={"plan": "enterprise", "company": "Initech"})
+    ticket = make_ticket(customer=customer)
+    html = as_agent.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    profile = html[html.index('class="profile"'):]
+    assert '<span title="es">Spanish</span>' in profile
+    assert "<dt>Plan</dt><dd>enterprise</dd>" in profile and "<dd>Initech</dd>" in profile
 
 
 def test_inbox_full_page_and_htmx_rows(as_agent, world, app):
