@@ -13,8 +13,13 @@ halo_cli = AppGroup("halo", help="Halo administration.")
 def ensure_admin_command():
     """Create the first admin from HALO_ADMIN_EMAIL / HALO_ADMIN_PASSWORD (or generate one)."""
     from .services.accounts import ensure_admin
-    user, generated = ensure_admin(current_app.config.get("HALO_ADMIN_EMAIL"),
-                                   current_app.config.get("HALO_ADMIN_PASSWORD"))
+    from .services.errors import ValidationError
+    try:
+        user, generated = ensure_admin(current_app.config.get("HALO_ADMIN_EMAIL"),
+                                       current_app.config.get("HALO_ADMIN_PASSWORD"))
+    except ValidationError as exc:
+        raise click.ClickException(
+            f"Cannot create the first admin from HALO_ADMIN_EMAIL / HALO_ADMIN_PASSWORD: {exc}") from None
     if generated:
         click.echo(f"Created the first admin: {user.email} / password: {generated}")
         click.echo("Change it in Settings > Team after signing in.")
