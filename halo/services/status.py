@@ -1,8 +1,11 @@
 """Status rules: which changes are allowed, and the event each one writes.
 
-The table follows DESIGN.md: Open, Priority, In Progress, Snoozed, Resolved, Spam;
-Reopen returns to Open. Setting the status a ticket already has changes nothing
-(a double click must not write two events).
+DESIGN.md names the statuses: Open, Priority, In Progress, Snoozed, Resolved, Spam;
+Reopen returns to Open. The table below (also in the README) adds two rules: a Spam
+ticket is reopened ("not spam") before anything else, and a Resolved ticket is reopened
+before it is snoozed (a snooze brings a ticket back, and a resolved one is not waiting).
+Setting the status a ticket already has changes nothing (a double click must not write
+two events); snoozing a snoozed ticket again moves its time.
 """
 from datetime import datetime
 
@@ -16,7 +19,7 @@ from .errors import InvalidTransition, NotFound, ValidationError
 ALLOWED_FROM = {
     "open": {"priority", "in_progress", "snoozed", "resolved", "spam"},
     "priority": {"open", "in_progress", "snoozed", "resolved"},
-    "in_progress": {"open", "priority", "snoozed"},
+    "in_progress": {"open", "priority", "snoozed", "resolved"},
     "snoozed": {"open", "priority", "in_progress"},
     "resolved": {"open", "priority", "in_progress", "snoozed"},
     "spam": {"open", "priority", "in_progress", "snoozed", "resolved"},

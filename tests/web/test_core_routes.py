@@ -131,6 +131,18 @@ def test_invalid_transition_is_400_next_to_control(as_agent, world):
     assert plain.status_code == 400 and "reopen it first" in plain.get_data(as_text=True)
 
 
+def test_status_dropdown_offers_what_the_rules_allow(as_agent, world):
+    def options():
+        html = as_agent.get(f"/tickets/{world['t']}").get_data(as_text=True)
+        select = html[html.index('name="status"'):]
+        return re.findall(r'<option value="(\w+)"', select[:select.index("</select>")])
+    assert options() == ["open", "priority", "in_progress", "resolved", "spam"]
+    as_agent.post(f"/tickets/{world['t']}/status", {"status": "resolved"})
+    assert options() == ["open", "priority", "in_progress", "resolved", "spam"]
+    as_agent.post(f"/tickets/{world['t']}/status", {"status": "spam"})
+    assert options() == ["open", "spam"]
+
+
 def test_snooze_in_the_past_is_400(as_agent, world, frozen):
     past = (frozen.start - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     response = as_agent.post(f"/tickets/{world['t']}/status", {"status": "snoozed", "until": past}, hx=True)
