@@ -35,3 +35,16 @@ def test_notification_badge_after_wake_up(as_agent, agent, frozen):
     assert f"Snooze ended: #{ticket.id}" in listing
     as_agent.post("/notifications/read")
     assert 'badge-count' not in as_agent.get("/inbox/open").get_data(as_text=True)
+
+
+def test_a_snooze_past_its_time_shows_open_on_the_ticket_before_the_sweeper_runs(as_agent, agent, frozen):
+    ticket = make_ticket()
+    status.change_status(ticket.id, "snoozed", agent.id, until=frozen.start + timedelta(hours=1))
+    page = as_agent.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert '<option value="snoozed" selected disabled>' in page and "Snoozed until" in page
+    frozen(frozen.start + timedelta(hours=2))
+    page = as_agent.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert db.session.get(Ticket, ticket.id).status == "snoozed"  # not swept yet
+    assert 'value="snoozed"' not in page.split('name="status"')[1].split("</select>")[0]
+    assert '<option value="open" selected>' in page and "pill-select pill-open" in page
+    assert "Snooze ended Tue Nov 24, 10:00" in page and "Snoozed until" not in page
