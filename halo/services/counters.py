@@ -20,10 +20,17 @@ def _key(status, assignee_id):
     return (status or "open", assignee_id or 0)
 
 
-def _old_value(state, attr):
+def _old_value(session, state, attr):
+    """The value as stored, before this flush's change to it."""
     hist = state.attrs[attr].history
     if hist.deleted:
         return hist.deleted[0]
+    if hist.added:
+        # Changed from a value that was never loaded (a ticket flushed without an
+        # assignee, then assigned; a column left out of the query): read it as stored.
+        # Core on the flush's own connection, so nothing autoflushes.
+        return session.connection().scalar(
+            select(getattr(Ticket, attr)).where(Ticket.id == state.identity[0]))
     return getattr(state.object, attr)
 
 
@@ -37,7 +44,7 @@ def _track_ticket_counts(session, _ctx, _instances):
         if not isinstance(obj, Ticket):
             continue
         state = inspect(obj)
-        old = _key(_old_value(state, "status"), _old_value(state, "assignee_id"))
+        old = _key(_old_value(session, state, "status"), _old_value(session, state, "assignee_id"))
         new = _key(obj.status, obj.assignee_id)
         if old != new:
             deltas[old] -= 1
@@ -45,7 +52,8 @@ def _track_ticket_counts(session, _ctx, _instances):
     for obj in session.deleted:
         if isinstance(obj, Ticket):
             state = inspect(obj)
-            deltas[_key(_old_value(state, "status"), _old_value(state, "assignee_id"))] -= 1
+            deltas[_key(_old_value(session, state, "status"),
+                        _old_value(session, state, "assignee_id"))] -= 1
     for (status, assignee_key), n in deltas.items():
         if n:
             session.execute(_upsert(session, status, assignee_key, n))

@@ -105,6 +105,23 @@ def test_counters_follow_every_change_and_rebuild_agrees(frozen):
     assert live == sorted([("priority", 0, 1), ("open", other.id, 1), ("resolved", 0, 1)])
 
 
+def test_counters_follow_a_change_to_a_ticket_flushed_without_it(admin):
+    """A ticket inserted without an assignee (or status) and changed before the commit:
+    the old value was never loaded, and the count must still move from it."""
+    customer = make_customer()
+    ticket = Ticket(customer_id=customer.id, subject="s", channel="chat",
+                    created_at=clock.now(), last_activity_at=clock.now())
+    db.session.add(ticket)
+    db.session.flush()
+    ticket.assignee_id = admin.id
+    ticket.status = "in_progress"
+    db.session.commit()
+    live = sorted((s, a, n) for s, a, n in counter_rows() if n)
+    assert live == [("in_progress", admin.id, 1)]
+    rebuild_counters()
+    assert sorted((s, a, n) for s, a, n in counter_rows() if n) == live
+
+
 def test_unknown_view():
     with pytest.raises(KeyError):
         list_tickets("archive", 1, clock.now())
