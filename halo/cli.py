@@ -49,6 +49,10 @@ def demo_command(seed):
     """Load a believable demo workspace (customers, tickets, threads, teammates)."""
     from .services.demo import load_demo
     summary = load_demo(seed=seed)
+    if summary.get("already_loaded"):
+        click.echo(f"The demo workspace is already loaded: {summary['tickets']} tickets. Nothing was "
+                   "changed; teammates sign in with password 'demo-password' (e.g. sara@demo.halo).")
+        return
     click.echo("Demo workspace loaded: " + ", ".join(f"{v} {k}" for k, v in summary.items()))
     click.echo("Teammates sign in with password 'demo-password' (e.g. sara@demo.halo).")
 

@@ -1,15 +1,35 @@
-"""A believable demo workspace, so a newcomer sees a living inbox."""
+"""A believable demo workspace, so a newcomer sees a living inbox.
+
+Every thread is written the way the product would have written it (status.py, handoff.py,
+ai_pipeline.py, snooze.py): the customer writes, the team answers, then the status moves,
+each status line naming the one before it. So no resolved ticket ends with the customer (new
+customer activity reopens it), a snoozed ticket wakes in the future, and a snooze that has
+already ended shows as woken (Open, with its "snooze ended" line and notification), as the
+inbox would list it.
+
+The demo loads once and beside real data, never over it: everything is one commit; demo
+teammates use @demo.halo addresses (one that exists already is reused, unchanged, as its
+teammate) and take the next free @handle; demo customers use addresses under the reserved
+.example domain, skipping any address already taken, so no existing customer, admin or
+ticket is touched. When tickets of demo customers exist, a load writes nothing and says so.
+"""
 import random
-from datetime import timedelta
+import re
+import unicodedata
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..extensions import db
-from ..models import Customer, Directive, Mention, Message, Ticket, User
-from .accounts import create_user, find_by_email
+from ..models import Customer, Directive, Mention, Message, Notification, Ticket, User
+from .accounts import _unique_handle, find_by_email
 
 PASSWORD = "demo-password"
 TEAM = [("Sara Lindqvist", "sara@demo.halo", "agent"), ("Tom Becker", "tom@demo.halo", "agent"),
         ("Lena Moreau", "lena@demo.halo", "agent"), ("Omar Haddad", "omar@demo.halo", "admin")]
+CUSTOMER_DOMAIN = ".example"  # RFC 2606: never a real customer's address
 FIRST = ["Ana", "Ben", "Chloé", "Dmitri", "Elif", "Felix", "Grace", "Hiro", "Ines", "Jonas",
          "Kofi", "Laura", "Mateo", "Nadia", "Olga", "Priya", "Quentin", "Rosa", "Sven", "Tara",
          "Umar", "Vera", "Wei", "Ximena", "Yusuf", "Zoe", "Aiko", "Bruno", "Carla", "Diego"]
@@ -45,91 +65,326 @@ TOPICS = [
     ("API rate limit too low", "We hit 429s at around 60 requests/min. Can the limit be raised for our account?",
      "I've raised your limit to 300 requests/min. Let us know if you need more."),
 ]
+SPAM = [("You have WON — claim your prize today", "Dear friend, you have won our lottery! Click here to claim your prize: http://prize.example/win",
+         "spam detection: spam phrases: dear friend, lottery, you have won"),
+        ("Make money fast from home", "Work from home and make money fast with our crypto investment. Act now, limited time offer!",
+         "spam detection: spam phrases: act now, crypto investment, make money fast")]
+STILL = ["Still seeing it, sorry — any other idea?", "Hmm, that didn't change anything on my side.",
+         "I tried that, but it's still the same. Anything else I can check?"]
+FIXED = ["Thanks for trying. I found a second setting on our side that was stuck; it's cleared now, so it should work.",
+         "Thanks for your patience — our engineers pushed a fix a few minutes ago. Could you try once more?"]
+THANKS = ["Thanks, that worked!", "Great, much appreciated.", "Perfect, all sorted. Thank you!"]
+GLAD = ["Glad to hear it! I'll close this one; just reply if anything comes up.", "Happy to help — have a great day!"]
+WAITING = ["I've passed this to the right team; I'll get back to you here as soon as they reply.",
+           "Engineering is looking into it. I'll follow up here once the fix is out.",
+           "Let me check this with a colleague who is out today — I'll follow up tomorrow."]
+TAKE_OVER = "Hi, I'm {name} from the team — I'll take it from here. Give me a minute to look at your account."
+HANDOFF_TEXT = "I'm bringing in a teammate who can help with this. They'll reply right here."  # ai_chat.py
+ESCALATIONS = ["no knowledge-base article matches this email",
+               "the AI could not answer from the knowledge base (it needs someone who can see the account)"]
+HANDOVERS = ["the visitor asked for a person", "it could not answer"]
 NOTES = ["@{h} can you double-check the billing side before we reply?", "Customer is on a renewal call next week — be extra careful.",
-         "Looks like the same bug as last week's ticket; engineering is on it.", "@{h} this one is yours if you have a minute.",
+         "Looks like the same bug as last week's ticket; engineering is on it.", "@{h} you helped them last time — anything I should know?",
          "Checked the logs: the request never reached us."]
 STATUS_WEIGHTS = [("open", 40), ("priority", 10), ("in_progress", 8), ("snoozed", 8), ("resolved", 70), ("spam", 6)]
+CHAT_SHARE = {"open": 0.35, "priority": 0.35, "in_progress": 0.8, "snoozed": 0.2, "resolved": 0.35, "spam": 0.1}
+HOUR, DAY = 60, 60 * 24
+
+
+def demo_ticket_count() -> int:
+    """Tickets of demo customers: more than 0 means the demo is loaded."""
+    return db.session.scalar(select(func.count(Ticket.id)).join(Customer)
+                             .where(Customer.email.like("%" + CUSTOMER_DOMAIN))) or 0
+
+
+def load_demo(seed: int = 7, customers: int = 60, tickets: int = 240, now: datetime | None = None) -> dict:
+    """Create teammates, customers and threaded tickets in one commit; returns what was made,
+    or {"already_loaded": True, "tickets": n} without writing anything when it is there."""
+    if loaded := demo_ticket_count():
+        return {"already_loaded": True, "tickets": loaded}
+    rng, now = random.Random(seed), now or clock.now()
+    team = _team()
+    people = _customers(rng, now, customers)
+    statuses = [s for s, w in STATUS_WEIGHTS for _ in range(w)]
+    # Every status on both channels first, then the usual mix.
+    plan = [(s, c) for s, _ in STATUS_WEIGHTS for c in ("email", "chat")][:tickets]
+    while len(plan) < tickets:
+        status = rng.choice(statuses)
+        plan.append((status, "chat" if rng.random() < CHAT_SHARE[status] else "email"))
+    rng.shuffle(plan)
+    for status, channel in plan:
+        _ticket(rng, now, team, rng.choice(people), status, channel)
+    db.session.add(Directive(body="Pro and Enterprise customers asking about price: mention the annual plan saves two months.",
+                             scope={"channel": "email", "plan": "pro"}, author_id=team[3].id))
+    try:
+        db.session.commit()
+    except IntegrityError:  # another load won the race: report it like any second run
+        db.session.rollback()
+        if loaded := demo_ticket_count():
+            return {"already_loaded": True, "tickets": loaded}
+        raise
+    return {"teammates": len(team), "customers": customers, "tickets": tickets}
 
 
 def _team() -> list[User]:
     users = []
     for name, email, role in TEAM:
-        users.append(find_by_email(email) or create_user(email, name, PASSWORD, role))
+        user = find_by_email(email)
+        if user is None:  # not accounts.create_user: it commits, and the load is one commit
+            user = User(email=email, name=name, role=role, handle=_unique_handle(name))
+            user.set_password(PASSWORD)
+            db.session.add(user)
+            db.session.flush()
+        users.append(user)
     return users
 
 
-def _customers(rng: random.Random, now, n: int) -> list[Customer]:
+def _customers(rng: random.Random, now: datetime, n: int) -> list[Customer]:
+    taken = set(db.session.scalars(select(Customer.email).where(Customer.email.like("%" + CUSTOMER_DOMAIN))))
     out = []
-    for i in range(n):
-        first, last = rng.choice(FIRST), rng.choice(LAST)
-        email = f"{first.lower()}.{last.lower()}{i}@example.{rng.choice(['com', 'org', 'io'])}"
-        email = email.encode("ascii", "ignore").decode()
-        customer = Customer(
-            email=email, name=f"{first} {last}", language=rng.choice(LANGS),
-            created_at=now - timedelta(days=rng.randint(30, 900)),
-            traits={"plan": rng.choice(PLANS), "company": rng.choice(COMPANIES),
-                    "signup_date": (now - timedelta(days=rng.randint(30, 900))).date().isoformat(),
-                    "seats": rng.randint(1, 40)})
+    for _ in range(n):
+        first, last, company = rng.choice(FIRST), rng.choice(LAST), rng.choice(COMPANIES)
+        email = _free_address(f"{_ascii(first)}.{_ascii(last)}", _ascii(company) + CUSTOMER_DOMAIN, taken)
+        signup = now - timedelta(days=rng.randint(60, 900))
+        customer = Customer(email=email, name=f"{first} {last}", language=rng.choice(LANGS), created_at=signup,
+                            traits={"plan": rng.choice(PLANS), "company": company,
+                                    "signup_date": signup.date().isoformat(), "seats": rng.randint(1, 40)})
         db.session.add(customer)
         out.append(customer)
     db.session.flush()
     return out
 
 
-def load_demo(seed: int = 7, customers: int = 60, tickets: int = 240) -> dict:
-    """Create teammates, customers and tickets with threads; returns what was made."""
-    rng, now = random.Random(seed), clock.now()
-    team = _team()
-    people = _customers(rng, now, customers)
-    statuses = [s for s, w in STATUS_WEIGHTS for _ in range(w)]
-    for i in range(tickets):
-        _ticket(rng, now, team, rng.choice(people), rng.choice(statuses), i)
-    db.session.add(Directive(body="Pro and Enterprise customers asking about price: mention the annual plan saves two months.",
-                             scope={"channel": "email", "plan": "pro"}, author_id=team[3].id))
-    db.session.commit()
-    return {"teammates": len(team), "customers": customers, "tickets": tickets}
+def _ascii(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
 
 
-def _ticket(rng, now, team, customer, status, i) -> None:
-    subject, question, answer = rng.choice(TOPICS)
-    channel = "chat" if rng.random() < 0.35 else "email"
-    start = now - timedelta(minutes=rng.randint(5, 60 * 24 * 45))
-    agent = rng.choice(team)
-    ticket = Ticket(subject=subject, customer=customer, channel=channel, status=status,
-                    created_at=start, assignee_id=agent.id if rng.random() < 0.6 else None)
-    if status == "snoozed":
-        ticket.snoozed_until, ticket.snoozed_by_id = now + timedelta(hours=rng.randint(2, 96)), agent.id
+def _free_address(local: str, domain: str, taken: set) -> str:
+    email, n = f"{local}@{domain}", 1
+    while email in taken:
+        n += 1
+        email = f"{local}{n}@{domain}"
+    taken.add(email)
+    return email
+
+
+class _Thread:
+    """One ticket's timeline, written in order from a placeholder start; place() then moves
+    it so it ends at a chosen time (so a thread never runs past the demo's now)."""
+    START = datetime(2000, 1, 3, 9, 0)
+
+    def __init__(self, rng, ticket: Ticket, topic):
+        self.rng, self.ticket, self.topic = rng, ticket, topic
+        self.at, self.rows, self.untils = self.START, [], {}
+
+    def wait(self, email: tuple[int, int], chat: tuple[int, int] | None = None) -> None:
+        """Let time pass: minutes, shorter on a live chat."""
+        lo, hi = chat if chat and self.ticket.channel == "chat" else email
+        self.at += timedelta(minutes=self.rng.randint(lo, hi))
+
+    def add(self, row):
+        db.session.add(row)
+        self.rows.append(row)
+        return row
+
+    def customer(self, text: str) -> Message:
+        return self.add(Message(ticket_id=self.ticket.id, kind="customer", channel=self.ticket.channel,
+                                body_text=text, language="en", created_at=self.at))
+
+    def answer(self, author: User | None, text: str) -> Message:
+        """A teammate's reply, or the AI's when author is None."""
+        return self.add(Message(ticket_id=self.ticket.id, kind="ai" if author is None else "agent",
+                                channel=self.ticket.channel, author_id=author and author.id,
+                                body_text=text, delivery="sent", created_at=self.at))
+
+    def note(self, author: User | None, text: str, mentioned: User | None = None, **data) -> None:
+        note = self.add(Message(ticket_id=self.ticket.id, kind="note", author_id=author and author.id,
+                                body_text=text, event_data=data or None, created_at=self.at))
+        if mentioned is not None:  # one row per @mention, as mentions.record_mentions writes
+            read = None if self.rng.random() < 0.3 else self.at + timedelta(minutes=self.rng.randint(5, 300))
+            self.add(Mention(user_id=mentioned.id, ticket_id=self.ticket.id, message=note,
+                             created_at=self.at, read_at=read))
+
+    def event(self, event_type: str, actor: User | None, **data) -> Message:
+        return self.add(Message(ticket_id=self.ticket.id, kind="event", event_type=event_type,
+                                event_data=data, author_id=actor and actor.id, created_at=self.at))
+
+    def status(self, target: str, actor: User | None, reason: str | None = None, until_in: int = 0) -> None:
+        """The status line status._apply writes; until_in minutes for a snooze."""
+        data = {"from": self.ticket.status, "to": target} | ({"reason": reason} if reason else {})
+        event = self.event("status", actor, **data)
+        self.ticket.status = target
+        self.ticket.snoozed_until = self.ticket.snoozed_by_id = None
+        if target == "snoozed":
+            self.untils[event] = self.ticket.snoozed_until = self.at + timedelta(minutes=until_in)
+            self.ticket.snoozed_by_id = actor.id
+
+    def assign(self, user: User | None, actor: User | None) -> None:
+        if self.ticket.assignee_id != (user and user.id):
+            self.event("assignment", actor, **{"from": self.ticket.assignee_id, "to": user and user.id})
+            self.ticket.assignee_id = user and user.id
+
+    def place(self, end: datetime, now: datetime) -> None:
+        """Move the timeline to end at end; activity and preview follow the last message."""
+        shift = end - self.at
+        for row in self.rows:
+            row.created_at += shift
+            if getattr(row, "read_at", None):  # a read still to come is not read yet
+                row.read_at = row.read_at + shift if row.read_at + shift <= now else None
+        for event, until in self.untils.items():
+            event.event_data = {**event.event_data, "until": (until + shift).isoformat()}
+        if self.ticket.snoozed_until:
+            self.ticket.snoozed_until += shift
+        last = [r for r in self.rows if isinstance(r, Message) and r.kind in ("customer", "agent", "ai")][-1]
+        self.ticket.created_at = self.rows[0].created_at
+        self.ticket.last_activity_at = last.created_at
+        self.ticket.preview = " ".join(last.body_text.split())[:200]
+
+
+def _ticket(rng, now, team, customer, status, channel) -> None:
+    topic = rng.choice(SPAM if status == "spam" else TOPICS)
+    ticket = Ticket(subject=topic[0], customer=customer, channel=channel, status="open")
     db.session.add(ticket)
     db.session.flush()
-    at = start
-    # The demo texts are English: stored as ingest would (Message.language), no detection.
-    items = [Message(ticket_id=ticket.id, kind="customer", channel=channel, body_text=question, created_at=at,
-                     language="en")]
+    thread = _Thread(rng, ticket, topic)
+    agent = rng.choice(team)
+    other = rng.choice([u for u in team if u.id != agent.id])
+    thread.customer(topic[1])
+    if status not in ("spam", "priority") and rng.random() < 0.3:
+        thread.wait((1, 90), (1, 3))
+        text = rng.choice(NOTES)
+        thread.note(agent, text.format(h=other.handle), other if "{h}" in text else None)
+    age = SCRIPTS[status](thread, agent)
+    thread.place(now - timedelta(minutes=age), now)
+
+
+def _open(thread, agent) -> int:
+    """Unanswered, answered and waiting, reopened by the customer, or woken from a snooze."""
+    rng, answer = thread.rng, thread.topic[2]
+    kind = rng.choice(["new", "new", "new", "answered", "followed_up", "reopened", "woken"])
+    if kind == "new":
+        return rng.randint(2, 2 * DAY)
+    thread.wait((10, 600), (1, 5))
+    thread.assign(agent, agent)
+    if kind == "woken":  # snooze.wake_due: the line, and a notification for the assignee
+        thread.answer(agent, rng.choice(WAITING))
+        thread.wait((1, 5))
+        thread.status("snoozed", agent, until_in=(until := rng.randint(4 * HOUR, 3 * DAY)))
+        thread.wait((until, until))
+        thread.status("open", None, reason="snooze ended")
+        thread.add(Notification(user_id=agent.id, ticket_id=thread.ticket.id, kind="snooze_ended",
+                                text=f"Snooze ended: #{thread.ticket.id} {thread.ticket.subject}",
+                                created_at=thread.at, read_at=None if rng.random() < 0.6 else thread.at))
+        return rng.randint(5, 2 * DAY)
+    thread.answer(agent, answer)
+    if kind == "answered":
+        return rng.randint(30, 3 * DAY)
+    if kind == "reopened":
+        thread.wait((1, 10))
+        thread.status("resolved", agent)
+    thread.wait((30, 2 * DAY), (2, 20))
+    thread.customer(rng.choice(STILL))
+    if kind == "reopened":  # status.on_customer_activity, right after the message
+        thread.status("open", None, reason="customer replied")
+    return rng.randint(2, DAY)
+
+
+def _priority(thread, agent) -> int:
+    """The AI escalated an email or handed a chat over, or a teammate flagged it."""
+    rng = thread.rng
+    thread.wait((1, 3), (0, 1))
     if rng.random() < 0.3:
-        at += timedelta(minutes=rng.randint(1, 90))
-        other = rng.choice([u for u in team if u.id != agent.id])
-        note = Message(ticket_id=ticket.id, kind="note", author_id=agent.id,
-                       body_text=rng.choice(NOTES).format(h=other.handle), created_at=at)
-        items.append(note)
-        if "@" in note.body_text:
-            db.session.add(Mention(user_id=other.id, ticket_id=ticket.id, message=note, created_at=at,
-                                   read_at=None if rng.random() < 0.3 else at))
-    if status in ("priority", "in_progress", "resolved", "snoozed") or rng.random() < 0.3:
-        at += timedelta(minutes=rng.randint(2, 240))
-        items.append(Message(ticket_id=ticket.id, kind="event", event_type="status", author_id=agent.id,
-                             event_data={"from": "open", "to": status if status != "snoozed" else "in_progress"},
-                             created_at=at))
-        at += timedelta(minutes=rng.randint(1, 60))
-        kind = "ai" if rng.random() < 0.15 else "agent"
-        items.append(Message(ticket_id=ticket.id, kind=kind, channel=channel, author_id=None if kind == "ai" else agent.id,
-                             body_text=answer, delivery="sent", created_at=at))
-        if rng.random() < 0.4:
-            at += timedelta(minutes=rng.randint(5, 600))
-            items.append(Message(ticket_id=ticket.id, kind="customer", channel=channel, created_at=at,
-                                 language="en",
-                                 body_text=rng.choice(["Thanks, that worked!", "Great, much appreciated.", "Still seeing it, sorry — any other idea?"])))
-    at = min(at, now)
-    ticket.last_activity_at = at
-    visible = [m for m in items if m.kind in ("customer", "agent", "ai")]
-    ticket.preview = " ".join(visible[-1].body_text.split())[:200]
-    db.session.add_all(items)
+        thread.assign(agent, agent)
+        thread.status("priority", agent)
+        thread.note(agent, "Flagging this: they are blocked until it's fixed, so let's answer today.")
+    elif thread.ticket.channel == "chat":
+        _hand_over(thread, rng.choice(HANDOVERS))
+    else:  # ai_pipeline.escalate
+        reason = rng.choice(ESCALATIONS)
+        thread.status("priority", None)
+        thread.note(None, f"Halo AI escalated this ticket: {reason}.", by="ai")
+        thread.event("ai", None, outcome="escalated", text=reason)
+    return rng.randint(2, DAY)
+
+
+def _hand_over(thread, reason: str) -> None:
+    """ai_chat.hand_over: the AI tells the visitor a person is coming and pauses."""
+    thread.answer(None, HANDOFF_TEXT)
+    thread.status("priority", None)
+    thread.event("handler", None, ai_paused=True, text=f"AI handed this conversation to the team ({reason})")
+    thread.ticket.ai_paused = True
+
+
+def _in_progress(thread, agent) -> int:
+    """Mostly a chat a teammate took over (handoff.take_over); else an email being worked on."""
+    rng = thread.rng
+    if thread.ticket.channel == "email":
+        thread.wait((10, 300))
+        thread.assign(agent, agent)
+        thread.status("in_progress", agent)
+        thread.answer(agent, "Thanks for the details — I'm looking into this now and will update you shortly.")
+        return rng.randint(10, 2 * DAY)
+    thread.wait((1, 2))
+    if rng.random() < 0.5:
+        _hand_over(thread, rng.choice(HANDOVERS))
+        thread.wait((1, 6))
+    thread.assign(agent, agent)
+    thread.status("in_progress", agent)
+    thread.event("handler", agent, ai_paused=True, text="took over from the AI")
+    thread.ticket.ai_paused = True
+    thread.answer(agent, TAKE_OVER.format(name=agent.name.split()[0]))
+    thread.wait((1, 4))
+    thread.answer(agent, thread.topic[2])
+    if rng.random() < 0.5:  # the conversation goes on: no status change while in progress
+        thread.wait((1, 5))
+        thread.customer(rng.choice(STILL))
+    return rng.randint(1, 3 * HOUR)
+
+
+def _snoozed(thread, agent) -> int:
+    """Answered with a promise, snoozed until a time still ahead."""
+    rng = thread.rng
+    thread.wait((10, 600), (1, 5))
+    thread.assign(agent, agent)
+    thread.answer(agent, rng.choice(WAITING))
+    thread.wait((1, 5))
+    until = rng.randint(6 * HOUR, 5 * DAY)
+    thread.status("snoozed", agent, until_in=until)
+    return rng.randint(0, until - HOUR)
+
+
+def _resolved(thread, agent) -> int:
+    """Answered by the team (or the AI), then resolved: never the customer's word last."""
+    rng, answer = thread.rng, thread.topic[2]
+    thread.wait((5, 600), (1, 5))
+    if thread.ticket.channel == "email" and rng.random() < 0.15:  # ai_pipeline.send_answer
+        thread.answer(None, answer)
+        thread.status("resolved", None, reason="answered by the AI")
+        thread.event("ai", None, outcome="answered", text="answered from the knowledge base")
+        return rng.randint(HOUR, 45 * DAY)
+    thread.assign(agent, agent)
+    thread.answer(agent, answer)
+    follow_up = rng.random()
+    if follow_up < 0.5:
+        thread.wait((20, DAY), (1, 10))
+        thread.customer(rng.choice(STILL if follow_up < 0.25 else THANKS))
+        thread.wait((10, 300), (1, 5))
+        thread.answer(agent, rng.choice(FIXED if follow_up < 0.25 else GLAD))
+    thread.wait((1, 30), (1, 3))
+    thread.status("resolved", agent)
+    return rng.randint(HOUR, 45 * DAY)
+
+
+def _spam(thread, agent) -> int:
+    """Caught by the email filter on arrival (email_route), or marked by a teammate in chat."""
+    if thread.ticket.channel == "email":
+        thread.status("spam", None, reason=thread.topic[2])
+    else:
+        thread.wait((1, 10))
+        thread.status("spam", agent)
+    return thread.rng.randint(10, 20 * DAY)
+
+
+SCRIPTS = {"open": _open, "priority": _priority, "in_progress": _in_progress,
+           "snoozed": _snoozed, "resolved": _resolved, "spam": _spam}
