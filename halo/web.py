@@ -1,10 +1,11 @@
 """App-wide web glue: login loading, error pages, template helpers, response headers."""
 import secrets
 from datetime import datetime
+from urllib.parse import urlsplit
 
-from flask import Flask, g, render_template, request, url_for
+from flask import Flask, flash, g, redirect, render_template, request, url_for
 from flask.globals import _cv_request
-from flask_login import current_user
+from flask_login import current_user, login_url
 from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
 
@@ -24,6 +25,32 @@ def load_user(user_id: str) -> User | None:
     """A deactivated teammate's session stops working at once."""
     user = db.session.get(User, int(user_id))
     return user if user is not None and user.active else None
+
+
+@login_manager.unauthorized_handler
+def sign_in_first():
+    """Send the visitor to sign in, with next pointing back at their page.
+
+    An HTMX request would follow a 302 and swap the login page into the control that
+    asked (a status dropdown, the composer), so it gets HX-Redirect instead. htmx 2 reads
+    that header before it looks at the status, so a 401 still moves the whole page.
+    """
+    flash(login_manager.login_message, login_manager.login_message_category)
+    if not htmx:
+        return redirect(login_url(login_manager.login_view, next_url=request.url))
+    target = url_for(login_manager.login_view, next=_htmx_next())
+    return "", 401, {"HX-Redirect": target}
+
+
+def _htmx_next() -> str:
+    """The page the request came from (HX-Current-URL) if it is ours, else the requested path."""
+    page = urlsplit(request.headers.get("HX-Current-URL", ""))
+    if page.netloc.lower() == request.host.lower():
+        path = page.path + (f"?{page.query}" if page.query else "")
+    else:
+        path = request.full_path.rstrip("?")
+    # Browsers read "/\host" as "//host", another site: only a plain local path is kept.
+    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else "/"
 
 
 def is_fragment_request() -> bool:
@@ -165,6 +192,8 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
+        if htmx and not current_user.is_authenticated:  # the session is gone, not just the token
+            return sign_in_first()
         return _error_page(400, "Your session expired or the form was stale. Reload the page and try again.")
 
     for code, text in ((403, "You do not have access to this page."),

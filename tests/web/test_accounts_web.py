@@ -1,8 +1,12 @@
-"""Login, logout, remember me, and Settings > Team."""
+"""Login, logout, remember me, expired sessions on HTMX requests, and Settings > Team."""
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
 from halo.extensions import db
-from halo.models import User
+from halo.models import Ticket, User
 from halo.services.settings import get_setting
-from tests.conftest import Browser
+from tests.conftest import TOKEN, Browser
 from tests.factories import make_ticket, make_user
 
 
@@ -69,3 +73,112 @@ def test_directive_admin_edit_and_delete(as_admin, admin):
     assert (d.body, d.enabled) == ("Always say hello.", False)
     as_admin.post(f"/knowledge/training/{d.id}/delete")
     assert db.session.scalar(db.select(db.func.count(Directive.id))) == 0
+
+
+def _login_target(url):
+    """(path, next) of a login URL."""
+    parts = urlsplit(url)
+    return parts.path, parse_qs(parts.query).get("next")
+
+
+def _anonymous_token(client):
+    return TOKEN.search(client.get("/login").get_data(as_text=True)).group(1)
+
+
+def test_expired_session_htmx_requests_get_hx_redirect_to_login(client):
+    ticket = make_ticket()
+    page = f"http://localhost/tickets/{ticket.id}?compose=email"
+    headers = {"HX-Request": "true", "HX-Current-URL": page, "X-CSRFToken": _anonymous_token(client)}
+    post = client.post(f"/tickets/{ticket.id}/status", data={"status": "resolved"}, headers=headers)
+    get = client.get("/inbox/counts", headers=headers)
+    for response in (post, get):
+        assert response.status_code == 401 and response.data == b"" and response.location is None
+        assert _login_target(response.headers["HX-Redirect"]) == ("/login", [page[len("http://localhost"):]])
+    assert db.session.get(Ticket, ticket.id).status == "open"
+    assert "Please sign in to continue." in client.get("/login").get_data(as_text=True)
+
+
+def test_htmx_post_with_no_session_at_all_gets_hx_redirect_not_a_csrf_error(client):
+    ticket = make_ticket()
+    headers = {"HX-Request": "true", "HX-Current-URL": f"http://localhost/tickets/{ticket.id}"}
+    response = client.post(f"/tickets/{ticket.id}/status", data={"status": "resolved"}, headers=headers)
+    assert response.status_code == 401
+    assert _login_target(response.headers["HX-Redirect"]) == ("/login", [f"/tickets/{ticket.id}"])
+    assert db.session.get(Ticket, ticket.id).status == "open"
+
+
+@pytest.mark.parametrize("current, expected", [
+    ("https://evil.example/phish", "/inbox/counts?view=open"),  # another site: the request's own path
+    ("not a url", "/inbox/counts?view=open"),
+    (None, "/inbox/counts?view=open"),
+    ("http://localhost//evil.example/x", "/"),  # ours, but a browser would leave the site
+    ("http://localhost/\\evil.example", "/"),
+])
+def test_htmx_next_is_only_ever_a_local_path(client, current, expected):
+    headers = {"HX-Request": "true", **({"HX-Current-URL": current} if current else {})}
+    response = client.get("/inbox/counts?view=open", headers=headers)
+    assert response.status_code == 401
+    assert _login_target(response.headers["HX-Redirect"]) == ("/login", [expected])
+
+
+def test_deactivated_teammate_htmx_request_gets_hx_redirect(client, agent):
+    ticket = make_ticket()
+    browser = Browser(client)
+    browser.login(agent.email)
+    agent.active = False
+    db.session.commit()
+    headers = {"HX-Request": "true", "HX-Current-URL": f"http://localhost/tickets/{ticket.id}",
+               "X-CSRFToken": browser.token}
+    response = client.post(f"/tickets/{ticket.id}/status", data={"status": "resolved"}, headers=headers)
+    assert response.status_code == 401
+    assert _login_target(response.headers["HX-Redirect"]) == ("/login", [f"/tickets/{ticket.id}"])
+    assert db.session.get(Ticket, ticket.id).status == "open"
+
+
+def test_plain_request_is_still_redirected_to_login(client):
+    ticket = make_ticket()
+    response = client.get(f"/tickets/{ticket.id}", headers={"HX-Current-URL": "http://localhost/inbox/open"})
+    assert response.status_code == 302 and "HX-Redirect" not in response.headers
+    assert _login_target(response.location) == ("/login", [f"/tickets/{ticket.id}"])
+    assert "Please sign in to continue." in client.get(response.location).get_data(as_text=True)
+
+
+def _drop_session_cookie(client):
+    """What a browser does when it closes: session cookies go, the remember cookie stays."""
+    assert client.get_cookie("session") is not None
+    client.delete_cookie("session")
+
+
+def test_remember_me_signs_in_again_without_the_session_cookie(client, agent):
+    Browser(client).login(agent.email, remember=True)
+    assert client.get_cookie("remember_token") is not None
+    _drop_session_cookie(client)
+    response = client.get("/inbox/open")
+    assert response.status_code == 200 and agent.name in response.get_data(as_text=True)
+
+
+def test_without_remember_me_a_closed_browser_is_signed_out(client, agent):
+    Browser(client).login(agent.email)
+    assert client.get_cookie("remember_token") is None
+    _drop_session_cookie(client)
+    response = client.get("/inbox/open")
+    assert response.status_code == 302 and response.location.startswith("/login")
+
+
+def test_logout_forgets_the_remember_cookie(client, agent):
+    browser = Browser(client)
+    browser.login(agent.email, remember=True)
+    assert browser.post("/logout").status_code == 302
+    assert client.get_cookie("remember_token") is None
+    _drop_session_cookie(client)
+    assert client.get("/inbox/open").status_code == 302
+
+
+def test_deactivated_teammate_remember_cookie_does_not_sign_in(client, agent):
+    Browser(client).login(agent.email, remember=True)
+    assert client.get_cookie("remember_token") is not None
+    agent.active = False
+    db.session.commit()
+    _drop_session_cookie(client)
+    response = client.get("/inbox/open")
+    assert response.status_code == 302 and response.location.startswith("/login")
