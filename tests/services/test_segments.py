@@ -83,11 +83,11 @@ def test_counts_per_person_when_the_filter_says_me():
 def test_bulk_status_reports_each_skipped_ticket():
     me = make_user()
     a, b = make_ticket(), make_ticket()
-    done = make_ticket(status="resolved")
+    done = make_ticket(status="spam")
     result = bulk.bulk_update([a.id, b.id, done.id, 999999], "status", "in_progress", me.id)
     assert result.updated == [a.id, b.id]
-    assert result.skipped == [(done.id, "is Resolved"), (999999, "Ticket #999999 does not exist")]
-    assert result.summary().startswith(f"2 updated, 2 skipped: #{done.id}: is Resolved")
+    assert result.skipped == [(done.id, "is Spam"), (999999, "Ticket #999999 does not exist")]
+    assert result.summary().startswith(f"2 updated, 2 skipped: #{done.id}: is Spam")
     events = db.session.scalars(db.select(Message).where(Message.event_type == "status")).all()
     assert sorted(e.ticket_id for e in events) == [a.id, b.id]
 

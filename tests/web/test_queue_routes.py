@@ -107,11 +107,11 @@ def test_agent_cannot_change_someone_elses_team_segment(as_agent, admin):
 
 
 def test_bulk_action_fragment_and_redirect(as_agent):
-    a, done = make_ticket(), make_ticket(status="resolved")
+    a, done = make_ticket(), make_ticket(status="spam")
     response = as_agent.post("/inbox/bulk", {"ticket_ids": [a.id, done.id], "do": "status:in_progress"}, hx=True)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
-    assert f"1 updated, 1 skipped: #{done.id}: is Resolved" in html
+    assert f"1 updated, 1 skipped: #{done.id}: is Spam" in html
     assert response.headers["HX-Trigger"] == "ticket-list-changed"
     plain = as_agent.post("/inbox/bulk", {"ticket_ids": [a.id], "do": "assign:me", "next": "/inbox/mine"})
     assert plain.status_code == 302 and plain.location.endswith("/inbox/mine")
