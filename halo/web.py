@@ -12,7 +12,7 @@ from markupsafe import Markup
 from . import clock
 from .extensions import db, htmx, login_manager
 from .models import STATUS_LABELS, User
-from .services import stamps
+from .services import accounts, stamps
 from .services.errors import HaloError
 
 login_manager.login_view = "auth.login"
@@ -21,10 +21,10 @@ login_manager.session_protection = "basic"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """A deactivated teammate's session stops working at once."""
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+def load_user(login_id: str) -> User | None:
+    """The teammate while this device's sign-in stands: signing out, a new password or a
+    deactivation ends it at once, for copies of the cookies too."""
+    return accounts.signed_in_user(login_id)
 
 
 @login_manager.unauthorized_handler

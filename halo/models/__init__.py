@@ -17,11 +17,11 @@ from .tickets import (
     TicketCounter,
 )
 from .tools import Notification, SavedReply
-from .users import User
+from .users import LoginSession, User
 
 __all__ = [
     "AliasUser", "Visitor", "BUCKETS", "CHANNELS", "STATUS_LABELS", "STATUSES", "Customer", "Directive", "Mention", "Message",
-    "Segment", "Setting", "Ticket", "TicketCounter", "ChangeStamp", "User",
+    "Segment", "Setting", "Ticket", "TicketCounter", "ChangeStamp", "LoginSession", "User",
     "EmailAttachment", "InboundEmail", "Mailbox", "OutboundEmail", "SenderAddress", "TrustedSender",
 ]
 

@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -36,8 +36,26 @@ class User(UserMixin, db.Model):
         parts = self.name.split()
         return "".join(p[0] for p in parts[:2]).upper() or "?"
 
+    # The sign-in this User object was loaded through (services/accounts.open_session); not a
+    # column: one teammate may be signed in on several devices, each with its own.
+    login_token = None
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember cookie: the id and this
+        device's sign-in, so signing out (or a new password) can end it for good."""
+        return f"{self.id}:{self.login_token}"
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+class LoginSession(db.Model):
+    """One device's sign-in. The session and remember cookies name it; deleting the row
+    ends it, wherever a copy of either cookie is."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256: a leaked table opens nothing
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -1,11 +1,14 @@
 """Teammates: creating, editing, deactivating, signing in."""
+import hashlib
 import re
 import secrets
+from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import delete, func, select
 
+from .. import clock
 from ..extensions import db
-from ..models import User
+from ..models import LoginSession, User
 from ..models.users import ROLES
 from .errors import NotFound, ValidationError
 
@@ -19,6 +22,53 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None or not user.active or not user.check_password(password or ""):
         return None
     return user
+
+
+# A sign-in lasts as long as the remember cookie may (Flask-Login's default, a year).
+SIGN_IN_DAYS = 365
+
+
+def open_session(user: User, now: datetime | None = None) -> str:
+    """Record a new sign-in for user on one device; returns its token, which
+    user.get_id() then names (so the session and remember cookies carry it)."""
+    now = now or clock.now()
+    token = secrets.token_urlsafe(24)
+    db.session.execute(delete(LoginSession).where(  # sign-ins past any cookie's life
+        LoginSession.user_id == user.id, LoginSession.created_at < now - timedelta(days=SIGN_IN_DAYS)))
+    db.session.add(LoginSession(user_id=user.id, token_hash=_digest(token), created_at=now))
+    db.session.commit()
+    user.login_token = token
+    return token
+
+
+def signed_in_user(login_id: str) -> User | None:
+    """The active teammate behind a session's "id:token", while that sign-in stands."""
+    user_id, _, token = (login_id or "").partition(":")
+    if not user_id.isdigit() or not token:
+        return None  # a session from before sign-ins were recorded: sign in again
+    row = db.session.execute(
+        select(User).join(LoginSession, LoginSession.user_id == User.id)
+        .where(User.id == int(user_id), LoginSession.token_hash == _digest(token))).scalar()
+    if row is None or not row.active:
+        return None
+    row.login_token = token
+    return row
+
+
+def close_session(user: User) -> None:
+    """Sign out: this device's sign-in ends, wherever a copy of its cookies is."""
+    if user.login_token:
+        db.session.execute(delete(LoginSession).where(LoginSession.token_hash == _digest(user.login_token)))
+        db.session.commit()
+
+
+def _end_sessions(user_id: int) -> None:
+    """Every device's sign-in ends (no commit): a new password, a deactivation."""
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def find_by_email(email: str) -> User | None:
@@ -55,6 +105,8 @@ def update_user(user_id: int, name: str, email: str, role: str, active: bool,
     if password:
         _check_password(password)
         user.set_password(password)
+    if password or not active:
+        _end_sessions(user.id)
     user.name, user.email, user.role, user.active = name, email, role, active
     db.session.commit()
     return user

@@ -182,3 +182,44 @@ def test_deactivated_teammate_remember_cookie_does_not_sign_in(client, agent):
     _drop_session_cookie(client)
     response = client.get("/inbox/open")
     assert response.status_code == 302 and response.location.startswith("/login")
+
+
+def test_a_copy_of_the_remember_cookie_stops_working_at_sign_out(client, app, agent):
+    browser = Browser(client)
+    browser.login(agent.email, remember=True)
+    stolen = client.get_cookie("remember_token").value
+    browser.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("remember_token", stolen)
+    response = thief.get("/inbox/open")
+    assert response.status_code == 302 and response.location.startswith("/login")
+
+
+def test_signing_out_on_one_device_leaves_the_other_signed_in(client, app, agent):
+    laptop, phone = Browser(client), Browser(app.test_client())
+    laptop.login(agent.email, remember=True)
+    phone.login(agent.email, remember=True)
+    phone.post("/logout")
+    assert phone.client.get("/inbox/open").status_code == 302
+    assert laptop.client.get("/inbox/open").status_code == 200
+    _drop_session_cookie(client)  # the laptop's browser restarts: its remember cookie still stands
+    assert laptop.client.get("/inbox/open").status_code == 200
+
+
+def test_a_new_password_ends_every_sign_in_but_an_edit_does_not(client, app, as_admin, agent):
+    device = Browser(app.test_client())
+    device.login(agent.email, remember=True)
+    form = {"name": "Sara L.", "email": agent.email, "role": "agent", "active": "on"}
+    as_admin.post(f"/settings/team/{agent.id}", form)
+    assert device.client.get("/inbox/open").status_code == 200
+    as_admin.post(f"/settings/team/{agent.id}", {**form, "password": "a-new-password"})
+    response = device.client.get("/inbox/open")
+    assert response.status_code == 302 and response.location.startswith("/login")
+    assert as_admin.get("/inbox/open").status_code == 200  # the admin's own sign-in stands
+
+
+def test_a_session_from_before_sign_ins_were_recorded_asks_to_sign_in(client, agent):
+    with client.session_transaction() as session:  # what Halo kept before: the id alone
+        session["_user_id"], session["_fresh"] = str(agent.id), True
+    response = client.get("/inbox/open")
+    assert response.status_code == 302 and response.location.startswith("/login")

@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from ...services.accounts import authenticate
+from ...services.accounts import authenticate, close_session, open_session
 from .. import public
 from . import bp
 
@@ -25,6 +25,7 @@ def login():
         if user is None:
             flash("Wrong email or password, or the account is deactivated.", "error")
             return render_template("auth/login.html", email=request.form.get("email", "")), 401
+        open_session(user)
         login_user(user, remember=bool(request.form.get("remember")))
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", email="")
@@ -32,6 +33,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    close_session(current_user)
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
