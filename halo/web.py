@@ -37,18 +37,24 @@ def sign_in_first():
     """
     flash(login_manager.login_message, login_manager.login_message_category)
     if not htmx:
-        return redirect(login_url(login_manager.login_view, next_url=request.url))
-    target = url_for(login_manager.login_view, next=_htmx_next())
+        if request.method == "GET":
+            return redirect(login_url(login_manager.login_view, next_url=request.url))
+        # A form posted after the session ended: back to the page it was on (its URL
+        # may answer POST only, a 405 after signing in).
+        return redirect(url_for(login_manager.login_view, next=_next_page(request.referrer)))
+    target = url_for(login_manager.login_view, next=_next_page(request.headers.get("HX-Current-URL")))
     return "", 401, {"HX-Redirect": target}
 
 
-def _htmx_next() -> str:
-    """The page the request came from (HX-Current-URL) if it is ours, else the requested path."""
-    page = urlsplit(request.headers.get("HX-Current-URL", ""))
+def _next_page(url: str | None) -> str:
+    """The page a request came from (HX-Current-URL, Referer) if it is ours, else the requested path."""
+    page = urlsplit(url or "")
     if page.netloc.lower() == request.host.lower():
         path = page.path + (f"?{page.query}" if page.query else "")
-    else:
+    elif request.method == "GET":
         path = request.full_path.rstrip("?")
+    else:
+        path = "/"
     # Browsers read "/\host" as "//host", another site: only a plain local path is kept.
     return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else "/"
 

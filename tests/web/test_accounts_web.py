@@ -114,11 +114,27 @@ def test_htmx_post_with_no_session_at_all_gets_hx_redirect_not_a_csrf_error(clie
     ("http://localhost//evil.example/x", "/"),  # ours, but a browser would leave the site
     ("http://localhost/\\evil.example", "/"),
 ])
-def test_htmx_next_is_only_ever_a_local_path(client, current, expected):
+def test_next_page_is_only_ever_a_local_path(client, current, expected):
     headers = {"HX-Request": "true", **({"HX-Current-URL": current} if current else {})}
     response = client.get("/inbox/counts?view=open", headers=headers)
     assert response.status_code == 401
     assert _login_target(response.headers["HX-Redirect"]) == ("/login", [expected])
+
+
+def test_a_form_posted_after_the_session_ended_returns_to_its_page_after_sign_in(client, agent):
+    ticket = make_ticket()
+    browser = Browser(client)
+    browser.login(agent.email)
+    token = browser.token
+    agent.active = False  # the sign-in ends; the form on the open page still has its token
+    db.session.commit()
+    response = client.post(f"/tickets/{ticket.id}/status", data={"status": "resolved", "csrf_token": token},
+                           headers={"Referer": f"http://localhost/tickets/{ticket.id}?compose=note"})
+    assert response.status_code == 302
+    assert _login_target(response.location) == ("/login", [f"/tickets/{ticket.id}?compose=note"])
+    elsewhere = client.post("/logout", data={"csrf_token": token}, headers={"Referer": "https://evil.example/x"})
+    assert _login_target(elsewhere.location) == ("/login", ["/"])  # never the POST-only /logout
+    assert db.session.get(Ticket, ticket.id).status == "open"
 
 
 def test_deactivated_teammate_htmx_request_gets_hx_redirect(client, agent):

@@ -96,6 +96,14 @@ def _sent_to_login(response, url) -> bool:
             and parse_qs(location.query).get("next") == [url])
 
 
+def _post_sent_to_login(response, url) -> bool:
+    """A form posted without a session: to sign in, then back to the page the form was on
+    (the Referer; none here, so "/"), never to the URL posted to, which may answer POST only."""
+    location = urlsplit(response.location or "")
+    return (response.status_code == 302 and location.path == "/login"
+            and parse_qs(location.query).get("next") == ["/"])
+
+
 def _hx_sent_to_login(response, url) -> bool:
     target = urlsplit(response.headers.get("HX-Redirect", ""))
     return (response.status_code == 401 and target.path == "/login"
@@ -120,7 +128,7 @@ def _anonymous_requests(rule, form):
         requests += [("GET", "GET", {}, _sent_to_login),
                      ("HTMX GET", "GET", {"headers": {"HX-Request": "true"}}, _hx_sent_to_login)]
     if "POST" in rule.methods:  # with a valid token: login must be checked, not only CSRF
-        requests.append(("POST", "POST", {"data": form}, _sent_to_login))
+        requests.append(("POST", "POST", {"data": form}, _post_sent_to_login))
     return requests
 
 
