@@ -1,4 +1,4 @@
-"""login sessions: each device's sign-in is a row, so signing out ends it everywhere
+"""login sessions: one row per device's sign-in, so signing out ends it
 
 The session and remember cookies carried only the user id, so a copy of a remember
 cookie kept signing in after its owner signed out. Sessions from before this migration
