@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
 
 from . import clock
-from .extensions import db, htmx, login_manager
+from .extensions import htmx, login_manager
 from .models import STATUS_LABELS, User
 from .services import accounts, stamps
 from .services.errors import HaloError

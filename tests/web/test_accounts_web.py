@@ -7,7 +7,7 @@ from halo.extensions import db
 from halo.models import Ticket, User
 from halo.services.settings import get_setting
 from tests.conftest import TOKEN, Browser
-from tests.factories import make_ticket, make_user
+from tests.factories import make_ticket
 
 
 def test_login_wrong_password_and_open_redirect(client, agent):

@@ -6,7 +6,6 @@ import pytest
 
 from halo.extensions import db
 from halo.models import Directive, Mention, Message, OutboundEmail, Ticket
-from tests.conftest import Browser
 from tests.factories import make_customer, make_ticket, make_user
 
 GET_ROUTES = ["/", "/inbox/open", "/inbox/mentions", "/inbox/counts", "/tickets/{t}",
