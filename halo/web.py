@@ -55,8 +55,15 @@ def _next_page(url: str | None) -> str:
         path = request.full_path.rstrip("?")
     else:
         path = "/"
-    # Browsers read "/\host" as "//host", another site: only a plain local path is kept.
-    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else "/"
+    return local_path(path) or "/"
+
+
+def local_path(target: str | None) -> str | None:
+    r"""target if it is a path on this site, else None: where a form or a sign-in may send
+    the browser next. Browsers read "//host" and "/\host" as another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
 
 
 def is_fragment_request() -> bool:

@@ -139,3 +139,10 @@ def test_search_page_says_when_only_the_newest_matches_were_ranked(as_agent, mon
     page = as_agent.get("/search?q=refund").get_data(as_text=True)
     assert "best of the most recent 1 matches" in page
     assert "most recent" not in as_agent.get("/search?q=another").get_data(as_text=True)
+
+
+def test_bulk_next_is_a_path_on_this_site_only(as_agent):
+    ticket = make_ticket()
+    for target in ("//evil.example", "/\\evil.example", "https://evil.example/"):
+        response = as_agent.post("/inbox/bulk", {"ticket_ids": [ticket.id], "do": "assign:me", "next": target})
+        assert response.status_code == 302 and response.location.endswith("/inbox/open")

@@ -1,18 +1,15 @@
-from urllib.parse import urlsplit
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ...services.accounts import authenticate, close_session, open_session
+from ...web import local_path
 from .. import public
 from . import bp
 
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths: never redirect a login to another host."""
-    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("inbox.view", view="open")
+    return local_path(target) or url_for("inbox.view", view="open")
 
 
 @bp.route("/login", methods=["GET", "POST"])

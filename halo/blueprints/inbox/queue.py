@@ -7,14 +7,13 @@ from flask_login import current_user
 from ... import clock
 from ...services import bulk, search, segments
 from ...services.errors import HaloError
-from ...web import is_fragment_request
+from ...web import is_fragment_request, local_path
 from . import bp
 
 
 def _back(default: str) -> str:
     """Where to return after a form post: a local path only (never another site)."""
-    target = request.form.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return local_path(request.form.get("next")) or default
 
 
 @bp.app_context_processor

@@ -6,7 +6,7 @@ from flask_login import current_user
 from ... import clock
 from ...services import handoff
 from ...services.errors import ValidationError
-from ...web import is_fragment_request
+from ...web import is_fragment_request, local_path
 from . import bp
 
 
@@ -34,9 +34,7 @@ def _handoff(ticket_id: int, change):
         if is_fragment_request():
             return f'<p class="field-error" role="alert">{escape(str(exc))}</p>', 400
         raise
-    target = request.form.get("next") or url_for("tickets.show", ticket_id=ticket_id)
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("tickets.show", ticket_id=ticket_id)
+    target = local_path(request.form.get("next")) or url_for("tickets.show", ticket_id=ticket_id)
     if is_fragment_request():
         # The socket pushes the new header; an htmx caller only needs to stay put.
         return "", 204
