@@ -12,7 +12,7 @@ from markupsafe import Markup
 from . import clock
 from .extensions import htmx, login_manager
 from .models import STATUS_LABELS, User
-from .services import accounts, stamps
+from .services import accounts, stamps, status
 from .services.errors import HaloError
 
 login_manager.login_view = "auth.login"
@@ -181,6 +181,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["reltime"] = relative_time
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
+    app.jinja_env.globals["status_choices"] = status.choices
     app.jinja_env.globals["csrf_token"] = csrf_token_once  # replaces Flask-WTF's (re-signs per call)
     app.jinja_env.globals["id_url"] = id_url
     app.jinja_env.globals["url_for"] = url_for_cached

@@ -26,6 +26,15 @@ ALLOWED_FROM = {
 }
 
 
+# The status dropdown's order (a snooze is set with its time, through its own form).
+MENU = ("open", "priority", "in_progress", "resolved", "spam")
+
+
+def choices(current: str) -> list[str]:
+    """What the status dropdown offers a ticket: its own status and what may follow it."""
+    return [s for s in MENU if s == current or current in ALLOWED_FROM[s]]
+
+
 def get_ticket(ticket_id: int) -> Ticket:
     """The ticket, or NotFound."""
     ticket = db.session.get(Ticket, ticket_id)

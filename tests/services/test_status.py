@@ -137,3 +137,11 @@ def test_wake_expired_snoozes(frozen):
 def test_get_ticket_not_found():
     with pytest.raises(NotFound):
         status.get_ticket(12345)
+
+
+def test_the_dropdown_offers_the_current_status_and_what_may_follow_it():
+    assert status.choices("open") == ["open", "priority", "in_progress", "resolved", "spam"]
+    assert status.choices("snoozed") == ["open", "priority", "in_progress", "resolved", "spam"]
+    assert status.choices("resolved") == ["open", "priority", "in_progress", "resolved", "spam"]
+    assert status.choices("spam") == ["open", "spam"]
+    assert status.choices("merged") == []
