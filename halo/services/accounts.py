@@ -87,7 +87,7 @@ def create_user(email: str, name: str, password: str, role: str = "agent") -> Us
     if find_by_email(email):
         raise ValidationError("A teammate with that email already exists.")
     _check_password(password)
-    user = User(email=email, name=name, role=role, handle=_unique_handle(name or email))
+    user = User(email=email, name=name, role=role, handle=unique_handle(name or email))
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
@@ -155,7 +155,7 @@ def _check_password(password: str) -> None:
         raise ValidationError(f"Passwords need at least {MIN_PASSWORD} characters.")
 
 
-def _unique_handle(source: str) -> str:
+def unique_handle(source: str) -> str:
     base = re.sub(r"[^a-z0-9]", "", source.split("@")[0].split()[0].lower()) or "teammate"
     handle, n = base, 1
     while db.session.scalar(db.select(User.id).where(User.handle == handle)):

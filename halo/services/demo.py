@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import clock
 from ..extensions import db
 from ..models import Customer, Directive, Mention, Message, Notification, Ticket, User
-from .accounts import _unique_handle, find_by_email
+from .accounts import unique_handle, find_by_email
 
 PASSWORD = "demo-password"
 TEAM = [("Sara Lindqvist", "sara@demo.halo", "agent"), ("Tom Becker", "tom@demo.halo", "agent"),
@@ -131,7 +131,7 @@ def _team() -> list[User]:
     for name, email, role in TEAM:
         user = find_by_email(email)
         if user is None:  # not accounts.create_user: it commits, and the load is one commit
-            user = User(email=email, name=name, role=role, handle=_unique_handle(name))
+            user = User(email=email, name=name, role=role, handle=unique_handle(name))
             user.set_password(PASSWORD)
             db.session.add(user)
             db.session.flush()
