@@ -4,6 +4,7 @@ delivery latency (p50/p99) with N widgets connected, beside a bare flask-sock ec
     .venv/bin/python bench/chat_bench.py --widgets 1000 --samples 200
 """
 import argparse
+import http.cookiejar
 import json
 import os
 import re
@@ -16,7 +17,6 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-import http.cookiejar
 
 from simple_websocket import Client
 
@@ -62,8 +62,9 @@ def prepare_db(db_url):
     os.environ["DATABASE_URL"] = db_url
     sys.path.insert(0, ROOT)
     from flask_migrate import upgrade
+
     from halo import create_app
-    from halo.services.accounts import create_user
+    from halo.services.accounts.users import create_user
     from halo.services.settings import set_setting
     app = create_app({"SECRET_KEY": "bench"})
     with app.app_context():

@@ -78,7 +78,8 @@ def bench_inbound(app, n):
 def bench_outbound(app, n):
     from halo.models import Ticket
     from halo.queue import SyncQueue
-    from halo.services import email_outbound, replies
+    from halo.services.email import outbound as email_outbound
+    from halo.services.tickets import replies
     from tests.factories import make_user
     sink = Controller(Captured(), hostname="127.0.0.1", port=free_port())
     sink.start()

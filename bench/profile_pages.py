@@ -28,7 +28,7 @@ def main() -> None:
     args = parser.parse_args()
     from halo import create_app
     from halo.extensions import db
-    from halo.services import stamps
+    from halo.services.inbox import stamps
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.abspath(args.db),
                       "SECRET_KEY": "bench-secret"})
     client = app.test_client()

@@ -18,12 +18,12 @@ import argparse
 import http.cookiejar
 import json
 import os
+import random
 import re
 import shutil
 import signal
 import sqlite3
 import statistics
-import random
 import subprocess
 import sys
 import threading

@@ -111,7 +111,8 @@ def _run(db_path: str, postgres: str | None, baseline: str | None) -> None:
     from halo import clock, create_app
     from halo.config import normalise_db_url
     from halo.extensions import db
-    from halo.services import inbox, search, segment_counts
+    from halo.services.inbox import search, segment_counts
+    from halo.services.inbox import views as inbox
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + db_path, "SECRET_KEY": "bench"})
     with app.app_context():
         upgrade()  # a --reuse database seeded before the latest migration

@@ -84,7 +84,7 @@ def seed(db_path: str, n_tickets: int, rng_seed: int = 42) -> dict:
 
     from halo import create_app
     from halo.extensions import db
-    from halo.services.counters import rebuild_counters
+    from halo.services.inbox.counters import rebuild_counters
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + db_path,
                       "SECRET_KEY": "bench-secret"})
@@ -130,7 +130,7 @@ def _resume_fts(db, fts) -> None:
 
 
 def _users() -> list:
-    from halo.services.accounts import create_user
+    from halo.services.accounts.users import create_user
     users = [create_user(BENCH_EMAIL, "Bench Admin", BENCH_PASSWORD, "admin")]
     for name in AGENTS:
         email = name.lower().replace(" ", ".") + "@bench.halo"

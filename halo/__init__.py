@@ -3,9 +3,8 @@ import os
 
 from flask import Flask
 
-from . import config
-from . import extensions
-from .extensions import csrf, db, htmx, login_manager, migrate, sock
+from halo import config, extensions
+from halo.extensions import csrf, db, htmx, login_manager, migrate, sock
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -30,15 +29,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.mail.init_app(app)
     sock.init_app(app)
 
-    from . import models  # noqa: F401  (register tables with the metadata)
-    from .services import counters  # noqa: F401  (its flush hook keeps the sidebar counts in step)
-    from .services import stamps  # noqa: F401  (its flush hook moves the change stamps on)
-    from .blueprints import register_blueprints
-    from .cli import halo_cli
-    from .queue import init_queue
-    from .services import email_outbound  # noqa: F401  (registers email delivery)
-    from .realtime import init_realtime
-    from .web import register_web
+    from halo import models  # noqa: F401  (register tables with the metadata)
+    from halo.blueprints import register_blueprints
+    from halo.cli import halo_cli
+    from halo.queue import init_queue
+    from halo.realtime import init_realtime
+    from halo.services.email import outbound as email_outbound
+    from halo.services.inbox import counters, stamps
+    from halo.web import register_web
 
     init_queue(app)
     init_realtime(app)

@@ -12,8 +12,8 @@ halo_cli = AppGroup("halo", help="Halo administration.")
 @halo_cli.command("ensure-admin")
 def ensure_admin_command():
     """Create the first admin from HALO_ADMIN_EMAIL / HALO_ADMIN_PASSWORD (or generate one)."""
-    from .services.accounts import ensure_admin
-    from .services.errors import ValidationError
+    from halo.services.accounts.users import ensure_admin
+    from halo.services.errors import ValidationError
     try:
         user, generated = ensure_admin(current_app.config.get("HALO_ADMIN_EMAIL"),
                                        current_app.config.get("HALO_ADMIN_PASSWORD"))
@@ -34,8 +34,8 @@ def ensure_admin_command():
 @click.option("--role", type=click.Choice(["admin", "agent"]), default="agent")
 def create_user_command(email, name, password, role):
     """Add a teammate."""
-    from .services.accounts import create_user
-    from .services.errors import ValidationError
+    from halo.services.accounts.users import create_user
+    from halo.services.errors import ValidationError
     try:
         user = create_user(email, name, password, role)
     except ValidationError as exc:
@@ -47,7 +47,7 @@ def create_user_command(email, name, password, role):
 @click.option("--seed", default=7, help="Random seed, for a repeatable workspace.")
 def demo_command(seed):
     """Load a believable demo workspace (customers, tickets, threads, teammates)."""
-    from .services.demo import load_demo
+    from halo.services.demo import load_demo
     summary = load_demo(seed=seed)
     if summary.get("already_loaded"):
         click.echo(f"The demo workspace is already loaded: {summary['tickets']} tickets. Nothing was "
@@ -60,7 +60,7 @@ def demo_command(seed):
 @halo_cli.command("recount")
 def recount_command():
     """Rebuild the sidebar counters from the ticket table; move the change stamps on."""
-    from .services.counters import rebuild_counters
+    from halo.services.inbox.counters import rebuild_counters
     rebuild_counters()
     click.echo("Counters rebuilt; change stamps moved on.")
 
@@ -68,7 +68,7 @@ def recount_command():
 @halo_cli.command("wake-snoozes")
 def wake_snoozes_command():
     """Return tickets whose snooze has ended to Open and notify their assignees."""
-    from .services.snooze import wake_due
+    from halo.services.tickets.snooze import wake_due
     click.echo(f"Woke {len(wake_due())} tickets.")
 
 
@@ -86,7 +86,7 @@ def worker_command(burst):
     # database connections between parent and child).
     worker = SimpleWorker([Queue("halo", connection=connection)], connection=connection)
     if not burst:  # the minute sweep that wakes ended snoozes runs on the workers
-        from .services.snooze import start_sweeper
+        from halo.services.tickets.snooze import start_sweeper
         start_sweeper()
     worker.work(burst=burst, with_scheduler=True)
 
@@ -110,5 +110,7 @@ def serve_command(workers, threads, smtp):
     os.execv(gunicorn, args)
 
 
-from . import cli_email  # noqa: E402,F401  (registers the email commands)
-from . import cli_tools  # noqa: E402,F401  (registers the translation commands)
+from halo import (
+    cli_email,  # noqa: E402,F401  (registers the email commands)
+    cli_tools,  # noqa: E402,F401  (registers the translation commands)
+)

@@ -5,14 +5,14 @@ import time
 import click
 from flask import current_app
 
-from .cli import halo_cli
+from halo.cli import halo_cli
 
 
 @halo_cli.command("parse-email")
 @click.argument("files", nargs=-1, required=True)
 def parse_email_command(files):
     """Print what the ingest parser reads from each FILE, one JSON object per line."""
-    from .mail.parse import parse_email_files
+    from halo.mail.parse import parse_email_files
     failed = False
     for result in parse_email_files(files):
         failed = failed or "error" in result
@@ -28,7 +28,7 @@ def parse_email_command(files):
               help="Also poll IMAP mailboxes and sweep due sends in this process.")
 def smtpd_command(host, port, background):
     """Run the SMTP receiver on its own (point your MX or relay at it)."""
-    from .smtp_receiver import make_controller, start_background
+    from halo.smtp_receiver import make_controller, start_background
     app = current_app._get_current_object()
     controller = make_controller(app, host, port)
     controller.start()
@@ -47,7 +47,7 @@ def smtpd_command(host, port, background):
 @halo_cli.command("poll-imap")
 def poll_imap_command():
     """Poll every enabled IMAP mailbox once."""
-    from .services.imap_poll import poll_all
+    from halo.services.email.imap import poll_all
     for mailbox_id, stored in poll_all().items():
         click.echo(f"mailbox {mailbox_id}: {stored} new")
 
@@ -55,12 +55,12 @@ def poll_imap_command():
 @halo_cli.command("send-due")
 def send_due_command():
     """Send queued emails whose retry time has come; flag stale sends as uncertain."""
-    from .services.email_outbound import send_due
+    from halo.services.email.outbound import send_due
     click.echo(json.dumps(send_due()))
 
 
 @halo_cli.command("requeue-inbound")
 def requeue_inbound_command():
     """Queue stored inbound emails that no job has processed yet."""
-    from .services.email_ingest import requeue_pending
+    from halo.services.email.ingest import requeue_pending
     click.echo(f"Queued {requeue_pending()} stored emails.")

@@ -1,7 +1,7 @@
 """`flask --app wsgi halo translate ...`: language packs for offline translation."""
 import click
 
-from .cli import halo_cli
+from halo.cli import halo_cli
 
 
 @halo_cli.group("translate")
@@ -15,8 +15,8 @@ def translate_cli():
               help="Download the pack for a pair (e.g. en es) from the Argos index (needs internet).")
 def install_command(pack, pair):
     """Install PACK.argosmodel from a file, or --from-index FROM TO."""
-    from .services import translation
-    from .services.errors import ValidationError
+    from halo.services.errors import ValidationError
+    from halo.services.translate import engine as translation
     if not pack and not pair:
         raise click.UsageError("Give a .argosmodel file, or --from-index FROM TO.")
     try:
@@ -30,7 +30,7 @@ def install_command(pack, pair):
 @translate_cli.command("list")
 def list_command():
     """List the installed language packs."""
-    from .services import translation
+    from halo.services.translate import engine as translation
     if not translation.available():
         raise click.ClickException(translation.INSTALL_HINT)
     packs = translation.installed_packs()

@@ -137,7 +137,7 @@ def init_realtime(app: Flask) -> None:
     """Pick the bus and set the WebSocket server options from configuration."""
     import os
 
-    from .blueprints.wsutil import WakeEvent
+    from halo.blueprints.wsutil import WakeEvent
     for key, default in SOCKET_SETTINGS.items():
         app.config.setdefault(key, int(os.environ.get(key, default)))
     opts = dict(app.config.get("SOCK_SERVER_OPTIONS") or {})

@@ -26,7 +26,7 @@ class IngestHandler:
         try:
             await loop.run_in_executor(None, self._store, envelope)
         except Exception as exc:
-            from .services.email_ingest import TooLarge
+            from halo.services.email.ingest import TooLarge
             if isinstance(exc, TooLarge):
                 return "552 5.3.4 Message too big for this server"
             log.exception("could not store an inbound message")
@@ -35,7 +35,7 @@ class IngestHandler:
         return "250 2.0.0 Message accepted for delivery"
 
     def _store(self, envelope) -> None:
-        from .services.email_ingest import store_email
+        from halo.services.email.ingest import store_email
         raw = envelope.original_content or envelope.content
         with self.app.app_context():
             store_email(raw, "smtp", envelope.mail_from, list(envelope.rcpt_tos))
@@ -77,7 +77,9 @@ def start_background(app: Flask) -> threading.Thread:
 
 
 def _background(app: Flask, stop: threading.Event) -> None:
-    from .services import email_ingest, email_outbound, imap_poll
+    from halo.services.email import imap as imap_poll
+    from halo.services.email import ingest as email_ingest
+    from halo.services.email import outbound as email_outbound
     with app.app_context():
         email_ingest.requeue_pending()
     while not stop.is_set():
@@ -88,6 +90,6 @@ def _background(app: Flask, stop: threading.Event) -> None:
                 except Exception:
                     log.exception("background mail step %s failed", step.__name__)
                 finally:
-                    from .extensions import db
+                    from halo.extensions import db
                     db.session.remove()
         stop.wait(app.config["HALO_IMAP_POLL_SECONDS"])

@@ -9,11 +9,13 @@ from flask_login import current_user, login_url
 from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
 
-from . import clock
-from .extensions import htmx, login_manager
-from .models import STATUS_LABELS, User
-from .services import accounts, stamps, status
-from .services.errors import HaloError
+from halo import clock
+from halo.extensions import htmx, login_manager
+from halo.models import STATUS_LABELS, User
+from halo.services.accounts import users as accounts
+from halo.services.errors import HaloError
+from halo.services.inbox import stamps
+from halo.services.tickets import status
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to continue."
@@ -217,7 +219,7 @@ def register_web(app: Flask) -> None:
 
 
 def _sidebar_counts() -> dict:
-    from .services.inbox import view_counts
+    from halo.services.inbox.views import view_counts
     return view_counts(current_user.id, clock.now())
 
 

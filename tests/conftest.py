@@ -14,7 +14,7 @@ from sqlalchemy import text
 from halo import clock, create_app
 from halo.config import normalise_db_url
 from halo.extensions import db
-from halo.services import stamps
+from halo.services.inbox import stamps
 
 from . import factories
 

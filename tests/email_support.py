@@ -5,9 +5,9 @@ Fixtures are imported by the email test modules (`from tests.email_support impor
 import socket
 import threading
 import time
+from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email import policy
 
 import pytest
 from aiosmtpd.controller import Controller

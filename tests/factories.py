@@ -4,7 +4,7 @@ import itertools
 from halo import clock
 from halo.extensions import db
 from halo.models import Customer, Message, Ticket
-from halo.services.accounts import create_user
+from halo.services.accounts.users import create_user
 
 _seq = itertools.count(1)
 

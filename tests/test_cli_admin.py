@@ -3,7 +3,7 @@ import pytest
 
 from halo.extensions import db
 from halo.models import User
-from halo.services import accounts
+from halo.services.accounts import users as accounts
 
 
 @pytest.fixture

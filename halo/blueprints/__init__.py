@@ -25,7 +25,7 @@ def public(view):
 def _require_login():
     from flask import current_app, request
 
-    from ..extensions import login_manager
+    from halo.extensions import login_manager
     view = current_app.view_functions.get(request.endpoint)
     if request.endpoint is None or request.endpoint == "static" or getattr(view, "halo_public", False):
         return None
@@ -37,15 +37,15 @@ def _require_login():
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint; every endpoint not marked public requires a session."""
     app.before_request(_require_login)
-    from .auth import bp as auth
-    from .emails import bp as emails
-    from .inbound import bp as inbound
-    from .inbox import bp as inbox
-    from .knowledge import bp as knowledge
-    from .live import bp as live
-    from .settings import bp as settings
-    from .tickets import bp as tickets
-    from .widget import bp as widget
+    from halo.blueprints.auth import bp as auth
+    from halo.blueprints.emails import bp as emails
+    from halo.blueprints.inbound import bp as inbound
+    from halo.blueprints.inbox import bp as inbox
+    from halo.blueprints.knowledge import bp as knowledge
+    from halo.blueprints.live import bp as live
+    from halo.blueprints.settings import bp as settings
+    from halo.blueprints.tickets import bp as tickets
+    from halo.blueprints.widget import bp as widget
 
     for bp in (emails, inbound, auth, inbox, tickets, settings, knowledge, widget, live):
         app.register_blueprint(bp)

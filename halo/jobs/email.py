@@ -3,29 +3,29 @@
 
 def process_inbound(inbound_id: int) -> None:
     """Parse and route one stored inbound email."""
-    from ..services.email_ingest import process_inbound as run
+    from halo.services.email.ingest import process_inbound as run
     run(inbound_id)
 
 
 def process_inbound_batch(inbound_ids: list[int]) -> None:
     """Several stored inbound emails in one transaction (the in-process queue's backlog)."""
-    from ..services.email_ingest import process_inbound_batch as run
+    from halo.services.email.ingest import process_inbound_batch as run
     run(inbound_ids)
 
 
 def send_email(message_id: int) -> None:
     """One send attempt of an agent's email reply."""
-    from ..services.email_outbound import deliver
+    from halo.services.email.outbound import deliver
     deliver(message_id)
 
 
 def send_verification(sender_id: int, base_url: str) -> None:
     """Mail a sender address its confirmation link."""
-    from ..services.email_notify import send_verification as run
+    from halo.services.email.notify import send_verification as run
     run(sender_id, base_url)
 
 
 def poll_mailboxes() -> None:
     """Poll every enabled IMAP mailbox once."""
-    from ..services.imap_poll import poll_all
+    from halo.services.email.imap import poll_all
     poll_all()

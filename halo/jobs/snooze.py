@@ -1,5 +1,5 @@
 """Snooze jobs: wake tickets whose snooze has ended."""
-from ..services import snooze
+from halo.services.tickets import snooze
 
 
 def sweep() -> None:

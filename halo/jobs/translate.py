@@ -1,5 +1,5 @@
 """Translation jobs: long-running model calls stay out of requests."""
-from ..services import translate_tickets
+from halo.services.translate import tickets as translate_tickets
 
 
 def translate_message(message_id: int) -> None:

@@ -4,7 +4,7 @@ import datetime
 import re
 from email.utils import parseaddr, parsedate_to_datetime
 
-from .charsets import decode_bytes
+from halo.mail.charsets import decode_bytes
 
 # Tolerant on purpose: spaces inside the text and missing separators between words occur.
 _WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=")

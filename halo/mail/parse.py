@@ -5,15 +5,15 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
-from email.policy import EmailPolicy
 from email.parser import BytesParser
+from email.policy import EmailPolicy
 
-from . import classify
-from .headers import first_id, header_text, parse_addresses, parse_date, parse_ids, raw_header
-from .htmltext import html_to_text
-from .parts import Attachment, walk
-from .reply import split_reply
-from .sanitize import sanitize_html
+from halo.mail import classify
+from halo.mail.headers import first_id, header_text, parse_addresses, parse_date, parse_ids, raw_header
+from halo.mail.htmltext import html_to_text
+from halo.mail.parts import Attachment, walk
+from halo.mail.reply import split_reply
+from halo.mail.sanitize import sanitize_html
 
 __all__ = ["Attachment", "ParsedEmail", "EmailParseError", "parse_email", "parse_email_file",
            "parse_email_files", "main"]

@@ -3,8 +3,8 @@ import mimetypes
 import re
 from dataclasses import dataclass, field
 
-from .charsets import decode_bytes
-from .headers import header_text, raw_header
+from halo.mail.charsets import decode_bytes
+from halo.mail.headers import header_text, raw_header
 
 MAX_DEPTH = 40  # deeper nesting is an attack or a loop, not a customer
 

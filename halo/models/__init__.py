@@ -4,20 +4,33 @@ import sqlite3
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .email import (
-    EmailAttachment, InboundEmail, Mailbox, OutboundEmail, SenderAddress, TrustedSender,
+from halo.models.ai import AiDraft, Article, DirectiveUse, PilotMessage
+from halo.models.chat import AliasUser, Visitor
+from halo.models.email import (
+    EmailAttachment,
+    InboundEmail,
+    Mailbox,
+    OutboundEmail,
+    SenderAddress,
+    TrustedSender,
 )
-from .chat import AliasUser, Visitor
-from .ai import AiDraft, Article, DirectiveUse, PilotMessage
-from .knowledge import Directive
-from .segments import Segment
-from .settings import Setting
-from .tickets import (
-    BUCKETS, CHANNELS, STATUS_LABELS, STATUSES, ChangeStamp, Customer, Mention, Message, Ticket,
+from halo.models.knowledge import Directive
+from halo.models.segments import Segment
+from halo.models.settings import Setting
+from halo.models.tickets import (
+    BUCKETS,
+    CHANNELS,
+    STATUS_LABELS,
+    STATUSES,
+    ChangeStamp,
+    Customer,
+    Mention,
+    Message,
+    Ticket,
     TicketCounter,
 )
-from .tools import Notification, SavedReply
-from .users import LoginSession, User
+from halo.models.tools import Notification, SavedReply
+from halo.models.users import LoginSession, User
 
 __all__ = [
     "AliasUser", "Visitor", "BUCKETS", "CHANNELS", "STATUS_LABELS", "STATUSES", "Customer", "Directive", "Mention", "Message",

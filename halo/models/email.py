@@ -4,8 +4,8 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, backref, deferred, mapped_column, relationship
 
-from .. import clock
-from ..extensions import db
+from halo import clock
+from halo.extensions import db
 
 INBOUND_STATES = ("pending", "done", "ignored", "failed")
 OUTBOUND_STATES = ("queued", "sending", "sent", "failed", "uncertain")

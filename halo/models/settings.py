@@ -2,7 +2,7 @@
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from halo.extensions import db
 
 
 class Setting(db.Model):

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from .. import clock
-from ..extensions import db
+from halo import clock
+from halo.extensions import db
 
 # "merged" is terminal: the ticket lives on inside another one (merged_into_id).
 STATUSES = ("open", "priority", "in_progress", "snoozed", "resolved", "spam", "merged")

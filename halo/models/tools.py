@@ -4,8 +4,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .. import clock
-from ..extensions import db
+from halo import clock
+from halo.extensions import db
 
 
 class Notification(db.Model):

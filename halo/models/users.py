@@ -6,8 +6,8 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import clock
-from ..extensions import db
+from halo import clock
+from halo.extensions import db
 
 ROLES = ("admin", "agent")
 

@@ -9,7 +9,7 @@ hands over immediately. PostgreSQL has row locks: no lock there.
 import threading
 from contextlib import contextmanager
 
-from ..extensions import db
+from halo.extensions import db
 
 _sqlite_writer = threading.Lock()
 

@@ -21,10 +21,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import clock
-from ..extensions import db
-from ..models import Customer, Directive, Mention, Message, Notification, Ticket, User
-from .accounts import unique_handle, find_by_email
+from halo import clock
+from halo.extensions import db
+from halo.models import Customer, Directive, Mention, Message, Notification, Ticket, User
+from halo.services.accounts.users import find_by_email, unique_handle
 
 PASSWORD = "demo-password"
 TEAM = [("Sara Lindqvist", "sara@demo.halo", "agent"), ("Tom Becker", "tom@demo.halo", "agent"),

@@ -3,7 +3,7 @@
 Payloads carry ids only: subscribers re-read the database, so an event never holds
 data a listener should not see (a widget filters out notes and events itself).
 """
-from .. import realtime
+from halo import realtime
 
 
 def ticket_changed(ticket_id: int, what: str, message_id: int | None = None,

@@ -1,6 +1,6 @@
 """Workspace settings with defaults; read often, written rarely."""
-from ..extensions import db
-from ..models import Setting
+from halo.extensions import db
+from halo.models import Setting
 
 DEFAULTS = {
     "auto_assign_on_reply": False,

@@ -3,7 +3,8 @@ socket; by polling when the socket is gone); HaloPilot reads the plan (its answe
 over the socket too)."""
 from playwright.sync_api import expect
 
-from halo.services import ai_knowledge, replies
+from halo.services.ai import knowledge as ai_knowledge
+from halo.services.tickets import replies
 from tests.ai_support import ai_server  # noqa: F401
 from tests.browser.conftest import sign_in
 from tests.factories import make_customer, make_ticket, make_user

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from halo.extensions import db
 from halo.models import Visitor
-from halo.services.aliases import create_alias
+from halo.services.accounts.aliases import create_alias
 from halo.services.settings import set_setting
 from tests.browser.conftest import sign_in
 from tests.factories import make_user

@@ -9,11 +9,11 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
-from halo.services import chat
-from halo.services.assignment import assign_ticket
-from halo.services.handoff import pass_to_ai, take_over
-from halo.services.replies import post_reply
-from halo.services.status import change_status
+from halo.services.chat import visitors as chat
+from halo.services.tickets.assignment import assign_ticket
+from halo.services.tickets.handoff import pass_to_ai, take_over
+from halo.services.tickets.replies import post_reply
+from halo.services.tickets.status import change_status
 from tests.browser.conftest import sign_in
 from tests.factories import make_ticket, make_user
 

@@ -2,7 +2,7 @@
 from playwright.sync_api import expect
 
 from halo.extensions import db
-from halo.services import segment_counts
+from halo.services.inbox import segment_counts
 from tests.browser.conftest import sign_in
 from tests.factories import make_customer, make_ticket, make_user
 

@@ -6,7 +6,8 @@ from playwright.sync_api import expect
 
 from halo.extensions import db
 from halo.models import Message
-from halo.services import saved_replies, translation
+from halo.services.knowledge import saved_replies
+from halo.services.translate import engine as translation
 from tests.browser.conftest import sign_in
 from tests.factories import make_customer, make_ticket, make_user
 

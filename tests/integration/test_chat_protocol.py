@@ -3,12 +3,13 @@ import hashlib
 import hmac
 
 import pytest
-from simple_websocket import ConnectionClosed, ConnectionError as HandshakeRefused
+from simple_websocket import ConnectionClosed
+from simple_websocket import ConnectionError as HandshakeRefused
 
 from halo.extensions import db
 from halo.models import Customer, Message, Ticket, Visitor
-from halo.services import replies
 from halo.services.settings import set_setting
+from halo.services.tickets import replies
 from tests.factories import make_user
 
 from .chat_helpers import Widget
@@ -65,7 +66,7 @@ def test_live_reply_pushed_and_typing_both_ways(server):
     ticket_id = db.session.get(Message, w.until("ack")["id"]).ticket_id
     reply = replies.post_reply(ticket_id, agent.id, "Hi! How can I help?", "chat")
     assert w.until("message", id=reply.id)["from"] == "team"
-    from halo.services import presence
+    from halo.services.tickets import presence
     presence.announce(ticket_id, "typing", user_id=agent.id, name=agent.name)
     typing = w.until("typing")
     assert "name" not in typing  # the customer may be talking to an alias

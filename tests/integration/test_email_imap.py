@@ -1,8 +1,8 @@
 """IMAP polling against a real dovecot started by the test (skipped only if it is not installed)."""
+import grp
 import imaplib
 import os
 import pwd
-import grp
 import shutil
 import subprocess
 import tempfile
@@ -13,7 +13,8 @@ import pytest
 
 from halo.extensions import db
 from halo.models import InboundEmail, Mailbox, Message
-from halo.services import email_settings, imap_poll
+from halo.services.email import imap as imap_poll
+from halo.services.email import settings as email_settings
 from tests.email_support import attachment_dir, free_port, make_raw, sync_queue  # noqa: F401
 
 DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None)

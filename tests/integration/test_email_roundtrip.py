@@ -8,7 +8,7 @@ import pytest
 
 from halo.extensions import db
 from halo.models import InboundEmail, Message, Ticket
-from halo.services import replies, status
+from halo.services.tickets import replies, status
 from halo.smtp_receiver import make_controller
 from tests.email_support import attachment_dir, free_port, make_raw, sink, sync_queue  # noqa: F401
 from tests.factories import make_user

@@ -8,8 +8,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from halo.mail.parse import (EmailParseError, ParsedEmail, main, parse_email, parse_email_file,
-                             parse_email_files)
+from halo.mail.parse import (
+    EmailParseError,
+    ParsedEmail,
+    main,
+    parse_email,
+    parse_email_file,
+    parse_email_files,
+)
 
 from .util import FIXTURES, parsed, raw
 

@@ -3,8 +3,7 @@ import re
 
 import pytest
 
-from halo.mail.sanitize import (allow_remote_images, has_remote_images, rewrite_cid_images,
-                                sanitize_html)
+from halo.mail.sanitize import allow_remote_images, has_remote_images, rewrite_cid_images, sanitize_html
 
 from .util import parsed
 

@@ -8,14 +8,16 @@ from sqlalchemy import func, select
 from halo import clock
 from halo.extensions import db
 from halo.models import Customer, Directive, Mention, Message, Ticket, User
-from halo.services import accounts, demo, directives
-from halo.services.counters import counter_rows
+from halo.services import demo
+from halo.services.accounts import users as accounts
 from halo.services.demo import load_demo
-from halo.services.inbox import view_counts
-from halo.services.mentions import mentioned_users
-from halo.services.status import check_transition
 from halo.services.errors import ValidationError
-from halo.services.replies import post_reply
+from halo.services.inbox.counters import counter_rows
+from halo.services.inbox.views import view_counts
+from halo.services.knowledge import directives
+from halo.services.tickets.mentions import mentioned_users
+from halo.services.tickets.replies import post_reply
+from halo.services.tickets.status import check_transition
 from tests.factories import make_customer, make_ticket, make_user
 
 

@@ -2,8 +2,10 @@
 from halo import realtime
 from halo.extensions import db
 from halo.models import AiDraft, Customer, Directive, DirectiveUse, Message
-from halo.services import ai_drafts, ai_knowledge, replies
-from halo.services.ai_context import build_context
+from halo.services.ai import drafts as ai_drafts
+from halo.services.ai import knowledge as ai_knowledge
+from halo.services.ai.context import build_context
+from halo.services.tickets import replies
 from tests.ai_support import ai_queue, ai_server, offline  # noqa: F401
 from tests.factories import make_customer, make_ticket, make_user
 

@@ -3,8 +3,14 @@ import json
 
 from halo.extensions import db
 from halo.models import AiDraft, Message, PilotMessage, Ticket
-from halo.services import ai_drafts, ai_knowledge, ai_pilot, ai_pipeline, ai_settings, chat, replies
-from halo.services.ai_guard import fence
+from halo.services.ai import drafts as ai_drafts
+from halo.services.ai import knowledge as ai_knowledge
+from halo.services.ai import pilot as ai_pilot
+from halo.services.ai import pipeline as ai_pipeline
+from halo.services.ai import settings as ai_settings
+from halo.services.ai.guard import fence
+from halo.services.chat import visitors as chat
+from halo.services.tickets import replies
 from tests.ai_support import ai_queue, ai_server  # noqa: F401
 from tests.factories import make_customer, make_ticket, make_user
 

@@ -5,7 +5,11 @@ import pytest
 
 from halo.extensions import db
 from halo.models import Message, OutboundEmail, Ticket
-from halo.services import ai_knowledge, ai_pipeline, ai_settings, email_ingest, status
+from halo.services.ai import knowledge as ai_knowledge
+from halo.services.ai import pipeline as ai_pipeline
+from halo.services.ai import settings as ai_settings
+from halo.services.email import ingest as email_ingest
+from halo.services.tickets import status
 from tests.ai_support import ai_queue, ai_server  # noqa: F401
 from tests.email_support import attachment_dir, make_raw, sink  # noqa: F401
 from tests.factories import make_customer, make_ticket, make_user
@@ -108,7 +112,7 @@ def test_a_passed_email_nobody_is_waiting_on_is_left_alone(ai_server, ai_queue, 
     enable()
     kb()
     ticket = make_ticket(body="How do I reset my password?")
-    from halo.services import handoff, replies
+    from halo.services.tickets import handoff, replies
     replies.post_reply(ticket.id, agent.id, "Done it for you.", "email")
     requests = len(ai_server.requests)
     handoff.pass_to_ai(ticket.id, agent.id)  # the teammate wrote last: nothing to answer

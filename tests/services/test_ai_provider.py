@@ -1,7 +1,7 @@
 """The real openai client against a local OpenAI-compatible server: answers, streams, errors."""
 import pytest
 
-from halo.services import ai_provider
+from halo.services.ai import provider as ai_provider
 from tests.ai_support import ai_server  # noqa: F401
 
 MESSAGES = [{"role": "system", "content": "rules"}, {"role": "user", "content": "hi"}]

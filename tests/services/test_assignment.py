@@ -3,11 +3,11 @@ import pytest
 
 from halo.extensions import db
 from halo.models import Directive, Message
-from halo.services import replies
-from halo.services.assignment import active_teammates, assign_ticket
 from halo.services.errors import NotFound, ValidationError
-from halo.services.replies import post_reply
 from halo.services.settings import set_setting
+from halo.services.tickets import replies
+from halo.services.tickets.assignment import active_teammates, assign_ticket
+from halo.services.tickets.replies import post_reply
 from tests.factories import make_ticket, make_user
 
 

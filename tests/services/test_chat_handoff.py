@@ -1,6 +1,7 @@
 """Take over / Pass to AI, and what a visitor may see."""
 from halo.extensions import db
-from halo.services import chat, handoff, replies
+from halo.services.chat import visitors as chat
+from halo.services.tickets import handoff, replies
 from tests.factories import make_user
 
 

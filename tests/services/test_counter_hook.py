@@ -7,7 +7,7 @@ import sys
 from halo import create_app
 create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
 # Importing the module is what installs its before_flush listener.
-print("halo.services.counters" in sys.modules)
+print("halo.services.inbox.counters" in sys.modules)
 """
 
 

@@ -3,8 +3,10 @@ from datetime import timedelta
 
 from halo.extensions import db
 from halo.models import Customer, InboundEmail, Message, OutboundEmail, Ticket
-from halo.services import email_ingest, email_settings, status
-from halo.services.email_threading import reply_address
+from halo.services.email import ingest as email_ingest
+from halo.services.email import settings as email_settings
+from halo.services.email.threads import reply_address
+from halo.services.tickets import status
 from tests.email_support import attachment_dir, make_raw, sync_queue  # noqa: F401
 from tests.factories import make_customer, make_ticket
 

@@ -6,7 +6,7 @@ import pytest
 from halo.extensions import db
 from halo.models import InboundEmail, Message
 from halo.queue import BATCHES, ThreadQueue
-from halo.services import email_ingest
+from halo.services.email import ingest as email_ingest
 from tests.email_support import attachment_dir, make_raw  # noqa: F401
 
 JOB = email_ingest.JOB

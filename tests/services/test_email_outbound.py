@@ -8,9 +8,11 @@ from flask_mail import Message as MailMessage
 from halo import clock
 from halo.extensions import db
 from halo.models import Message, OutboundEmail
-from halo.services import email_ingest, email_outbound, replies
-from halo.services.email_threading import reply_address, ticket_from_token
+from halo.services.email import ingest as email_ingest
+from halo.services.email import outbound as email_outbound
+from halo.services.email.threads import reply_address, ticket_from_token
 from halo.services.settings import set_setting
+from halo.services.tickets import replies
 from tests.email_support import attachment_dir, make_raw, sink, sync_queue  # noqa: F401
 from tests.factories import make_user
 

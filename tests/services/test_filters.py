@@ -4,9 +4,9 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from halo.services import inbox
 from halo.services.errors import ValidationError
-from halo.services.filters import describe, filter_condition, parse_filters, to_query
+from halo.services.inbox import views as inbox
+from halo.services.inbox.filters import describe, filter_condition, parse_filters, to_query
 from tests.factories import make_customer, make_ticket, make_user
 
 

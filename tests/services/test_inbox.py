@@ -6,10 +6,10 @@ import pytest
 from halo import clock
 from halo.extensions import db
 from halo.models import Ticket
-from halo.services.assignment import assign_ticket
-from halo.services.counters import counter_rows, rebuild_counters
-from halo.services.inbox import decode_cursor, list_tickets, view_counts
-from halo.services.status import change_status
+from halo.services.inbox.counters import counter_rows, rebuild_counters
+from halo.services.inbox.views import decode_cursor, list_tickets, view_counts
+from halo.services.tickets.assignment import assign_ticket
+from halo.services.tickets.status import change_status
 from tests.factories import make_customer, make_ticket, make_user
 
 

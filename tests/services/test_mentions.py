@@ -2,9 +2,9 @@
 from halo import clock
 from halo.extensions import db
 from halo.models import Mention
-from halo.services.inbox import list_tickets, view_counts
-from halo.services.mentions import mark_mentions_read, mentioned_users
-from halo.services.replies import post_reply
+from halo.services.inbox.views import list_tickets, view_counts
+from halo.services.tickets.mentions import mark_mentions_read, mentioned_users
+from halo.services.tickets.replies import post_reply
 from tests.factories import make_ticket, make_user
 
 

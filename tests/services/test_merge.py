@@ -5,9 +5,10 @@ import pytest
 
 from halo.extensions import db
 from halo.models import Message, Ticket
-from halo.services import inbox, merge
-from halo.services.counters import counter_rows
 from halo.services.errors import ValidationError
+from halo.services.inbox import views as inbox
+from halo.services.inbox.counters import counter_rows
+from halo.services.tickets import merge
 from tests.factories import make_customer, make_ticket
 
 
@@ -85,7 +86,7 @@ def test_undo_restores_both_tickets(pair, agent, frozen):
 
 
 def test_undo_keeps_replies_written_after_the_merge(pair, agent):
-    from halo.services.replies import post_reply
+    from halo.services.tickets.replies import post_reply
     older, newer = pair
     event = merge.merge_tickets(older.id, [newer.id], agent.id)
     post_reply(older.id, agent.id, "We are on it", "note")
@@ -108,8 +109,8 @@ def test_split_moves_a_message_into_a_new_ticket_for_the_same_customer(pair, age
 def test_reply_token_of_a_merged_ticket_threads_into_the_target(pair, agent):
     older, newer = pair
     merge.merge_tickets(older.id, [newer.id], agent.id)
-    route = pytest.importorskip("halo.services.email_route")
-    from halo.services.email_threading import reply_address
+    route = pytest.importorskip("halo.services.email.route")
+    from halo.services.email.threads import reply_address
 
     class Parsed:
         to = [{"address": reply_address(newer.id)}]
@@ -127,6 +128,6 @@ def test_message_id_of_a_merged_ticket_threads_into_the_target(pair, agent):
     first.email_message_id = "late-order@mail.example.org"
     db.session.commit()
     merge.merge_tickets(older.id, [newer.id], agent.id)
-    threading = pytest.importorskip("halo.services.email_threading")
+    threading = pytest.importorskip("halo.services.email.threads")
     ticket, why = threading.ticket_from_headers(["late-order@mail.example.org"], "ana@example.org")
     assert (ticket.id, why) == (older.id, "headers")

@@ -1,8 +1,8 @@
 """Saved replies: fields filled in safely, unique titles."""
 import pytest
 
-from halo.services import saved_replies
 from halo.services.errors import ValidationError
+from halo.services.knowledge import saved_replies
 from tests.factories import make_customer, make_ticket
 
 

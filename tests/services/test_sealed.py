@@ -1,7 +1,9 @@
 """IMAP passwords are sealed at rest; a changed SECRET_KEY gives a clear error, not a crash."""
 from halo.extensions import db
 from halo.models import Mailbox
-from halo.services import email_settings, imap_poll, sealed
+from halo.services.email import imap as imap_poll
+from halo.services.email import sealed
+from halo.services.email import settings as email_settings
 
 
 def test_seal_round_trips_and_hides_the_value(app):

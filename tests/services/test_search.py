@@ -4,7 +4,7 @@ from sqlalchemy import text
 
 from halo.extensions import db
 from halo.models import Message
-from halo.services import search
+from halo.services.inbox import search
 from tests.factories import make_customer, make_ticket
 
 

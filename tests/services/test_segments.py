@@ -6,8 +6,9 @@ import pytest
 from halo import clock
 from halo.extensions import db
 from halo.models import Message, Ticket
-from halo.services import bulk, segment_counts, segments
 from halo.services.errors import Forbidden, NotFound, ValidationError
+from halo.services.inbox import segment_counts, segments
+from halo.services.tickets import bulk
 from tests.factories import make_customer, make_ticket, make_user
 
 

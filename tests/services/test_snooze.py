@@ -3,7 +3,8 @@ from datetime import datetime, timedelta
 
 from halo.extensions import db
 from halo.models import Ticket
-from halo.services import inbox, notifications, snooze, status
+from halo.services.inbox import views as inbox
+from halo.services.tickets import notifications, snooze, status
 from tests.factories import make_ticket
 
 

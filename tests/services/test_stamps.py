@@ -3,8 +3,8 @@ from sqlalchemy import select, update
 
 from halo.extensions import db
 from halo.models import ChangeStamp, Message, Segment, Ticket
-from halo.services import stamps
-from halo.services.counters import rebuild_counters
+from halo.services.inbox import stamps
+from halo.services.inbox.counters import rebuild_counters
 from tests.factories import make_customer, make_ticket, make_user
 
 

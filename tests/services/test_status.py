@@ -5,9 +5,9 @@ import pytest
 
 from halo.extensions import db
 from halo.models import Message
-from halo.services import status
 from halo.services.errors import InvalidTransition, NotFound, ValidationError
-from halo.services.status import change_status, on_customer_activity, wake_expired_snoozes
+from halo.services.tickets import status
+from halo.services.tickets.status import change_status, on_customer_activity, wake_expired_snoozes
 from tests.factories import make_ticket, make_user
 
 ALL = ("open", "priority", "in_progress", "snoozed", "resolved", "spam")

@@ -7,8 +7,9 @@ from halo import realtime
 from halo.blueprints.live import fragments
 from halo.extensions import db
 from halo.models import Message
-from halo.services import translate_tickets, translation
 from halo.services.errors import ValidationError
+from halo.services.translate import engine as translation
+from halo.services.translate import tickets as translate_tickets
 from tests.factories import make_customer, make_ticket
 
 PACK = pathlib.Path(__file__).parents[1] / "fixtures" / "translate" / "translate-en_es-tiny.argosmodel"
@@ -69,7 +70,7 @@ def test_same_language_needs_no_translation():
 
 
 def test_reply_keeps_the_original_beside_the_translation(agent):
-    from halo.services.replies import post_reply
+    from halo.services.tickets.replies import post_reply
     ticket = make_ticket(make_customer(language="es"))
     sent = post_reply(ticket.id, agent.id, "Hello, thanks for writing to us.", "email",
                       translation=("Hola, gracias por escribirnos.", "es"))

@@ -8,7 +8,7 @@ import json
 from halo.blueprints.live.ws import AgentPage
 from halo.extensions import db
 from halo.models import AiDraft, PilotMessage
-from halo.services import status
+from halo.services.tickets import status
 from tests.conftest import Browser
 from tests.factories import make_ticket, make_user
 
@@ -67,7 +67,7 @@ class Clock:
 
 def _ticket_page(app, agent, ticket_id, monkeypatch):
     said = []
-    monkeypatch.setattr("halo.services.presence.announce",
+    monkeypatch.setattr("halo.services.tickets.presence.announce",
                         lambda ticket, kind, **data: said.append(kind))
     ws, clock = FakeSocket(), Clock()
     page = AgentPage(ws, agent.id, agent.name, {"type": "hello", "ticket": ticket_id})

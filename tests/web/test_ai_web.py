@@ -1,7 +1,7 @@
 """AI routes through the client: articles, AI Draft JSON, HaloPilot fragments, Settings > AI."""
 from halo.extensions import db
 from halo.models import Article
-from halo.services import ai_settings
+from halo.services.ai import settings as ai_settings
 from tests.ai_support import ai_queue, offline  # noqa: F401
 from tests.factories import make_customer, make_ticket
 

@@ -1,7 +1,7 @@
 """Email views: the webhook, Settings > Emails (admin only), attachments, original, Retry."""
 from halo.extensions import db
 from halo.models import EmailAttachment, InboundEmail, Message, SenderAddress, TrustedSender
-from halo.services import email_ingest, email_settings
+from halo.services.email import ingest as email_ingest
 from tests.email_support import attachment_dir, make_raw, sync_queue  # noqa: F401
 
 
@@ -46,7 +46,7 @@ def test_settings_pages_render_for_admins(as_admin):
 
 def test_add_sender_then_verify_by_link(as_admin, client, sync_queue, monkeypatch):
     sent = []
-    monkeypatch.setattr("halo.services.email_notify.transmit", lambda m, f: sent.append(m))
+    monkeypatch.setattr("halo.services.email.notify.transmit", lambda m, f: sent.append(m))
     response = as_admin.post("/settings/emails/senders", {"email": "Help@Acme.test", "name": "Acme"})
     assert response.status_code == 302
     sender = db.session.scalar(db.select(SenderAddress))
@@ -125,13 +125,13 @@ def test_original_blocks_remote_images_until_asked(as_agent, sync_queue, attachm
 def test_ticket_page_shows_original_link_and_retry_button(as_agent, agent, sync_queue, attachment_dir, monkeypatch):
     inbound, _ = email_ingest.receive_email(make_raw(), "smtp")
     ticket_id = db.session.get(InboundEmail, inbound.id).ticket_id
-    monkeypatch.setattr("halo.services.email_outbound.transmit",
-                        lambda *a: (_ for _ in ()).throw(__import__("halo.services.email_outbound", fromlist=["x"]).Undelivered("550 no", permanent=True)))
+    monkeypatch.setattr("halo.services.email.outbound.transmit",
+                        lambda *a: (_ for _ in ()).throw(__import__("halo.services.email.outbound", fromlist=["x"]).Undelivered("550 no", permanent=True)))
     as_agent.post(f"/tickets/{ticket_id}/messages", {"mode": "email", "body": "Hi"})
     page = as_agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
     assert "Show original" in page and "Retry" in page
     message = db.session.scalar(db.select(Message).where(Message.kind == "agent"))
-    monkeypatch.setattr("halo.services.email_outbound.transmit", lambda *a: None)
+    monkeypatch.setattr("halo.services.email.outbound.transmit", lambda *a: None)
     retried = as_agent.post(f"/email/messages/{message.id}/retry", hx=True)
     assert retried.status_code == 200 and "delivery-sent" in retried.get_data(as_text=True)
 

@@ -11,7 +11,7 @@ from sqlalchemy import update
 from halo import clock
 from halo.extensions import db
 from halo.models import Customer, Mention, Message, Ticket
-from halo.services import mentions, status
+from halo.services.tickets import status
 from tests.conftest import Browser
 from tests.factories import make_ticket, make_user
 

@@ -5,7 +5,7 @@ import pytest
 
 from halo.extensions import db
 from halo.models import Segment, Ticket
-from halo.services import segment_counts
+from halo.services.inbox import segment_counts
 from tests.factories import make_customer, make_ticket
 
 POSTS = ["/inbox/bulk", "/segments", "/segments/{s}", "/segments/{s}/delete"]
@@ -132,7 +132,7 @@ def test_search_page_and_fragment_escape_and_mark(as_agent):
 
 
 def test_search_page_says_when_only_the_newest_matches_were_ranked(as_agent, monkeypatch):
-    from halo.services import search
+    from halo.services.inbox import search
     monkeypatch.setattr(search, "RECENT", 1)
     make_ticket(subject="Refund please", body="refund")
     make_ticket(subject="Another refund", body="refund again")

@@ -6,9 +6,22 @@ import pytest
 from werkzeug.routing import IntegerConverter
 
 from halo.extensions import db
-from halo.models import (AiDraft, AliasUser, Article, Directive, EmailAttachment, InboundEmail,
-                         Mailbox, Message, Notification, PilotMessage, SavedReply, Segment,
-                         SenderAddress, TrustedSender)
+from halo.models import (
+    AiDraft,
+    AliasUser,
+    Article,
+    Directive,
+    EmailAttachment,
+    InboundEmail,
+    Mailbox,
+    Message,
+    Notification,
+    PilotMessage,
+    SavedReply,
+    Segment,
+    SenderAddress,
+    TrustedSender,
+)
 from tests.conftest import TOKEN
 from tests.factories import make_ticket, make_user
 

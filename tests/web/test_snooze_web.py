@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 
 from halo.extensions import db
 from halo.models import Ticket, User
-from halo.services import snooze, status
+from halo.services.tickets import snooze, status
 from tests.factories import make_ticket
 
 

@@ -5,7 +5,8 @@ import pytest
 
 from halo.extensions import db
 from halo.models import Message
-from halo.services import saved_replies, translation
+from halo.services.knowledge import saved_replies
+from halo.services.translate import engine as translation
 from tests.factories import make_customer, make_ticket
 
 PACK = pathlib.Path(__file__).parents[1] / "fixtures" / "translate" / "translate-en_es-tiny.argosmodel"

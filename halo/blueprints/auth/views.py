@@ -1,10 +1,10 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from ...services.accounts import authenticate, close_session, open_session
-from ...web import local_path
-from .. import public
-from . import bp
+from halo.blueprints import public
+from halo.blueprints.auth import bp
+from halo.services.accounts.users import authenticate, close_session, open_session
+from halo.web import local_path
 
 
 def _safe_next(target: str | None) -> str:

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("emails", __name__)
 
-from . import views, mail_views  # noqa: E402,F401
+from halo.blueprints.emails import mail_views, views  # noqa: E402,F401

@@ -1,15 +1,17 @@
 """Agent-facing email views: attachments, inline images, the original message, Retry."""
 from flask import Response, render_template, request, send_file
 
-from ...mail.parse import parse_email
-from ...mail.sanitize import allow_remote_images, has_remote_images
-from ...services import email_attachments, email_ingest, email_outbound
-from ...services.errors import ValidationError
-from ...services.status import get_ticket
-from ...models import Message
-from ...extensions import db
-from ...web import is_fragment_request
-from . import bp
+from halo.blueprints.emails import bp
+from halo.extensions import db
+from halo.mail.parse import parse_email
+from halo.mail.sanitize import allow_remote_images, has_remote_images
+from halo.models import Message
+from halo.services.email import attachments as email_attachments
+from halo.services.email import ingest as email_ingest
+from halo.services.email import outbound as email_outbound
+from halo.services.errors import ValidationError
+from halo.services.tickets.status import get_ticket
+from halo.web import is_fragment_request
 
 SANDBOX = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
 
@@ -76,7 +78,7 @@ def retry(message_id: int):
     if not is_fragment_request():
         from flask import redirect, url_for
         return redirect(url_for("tickets.show", ticket_id=message.ticket_id) + f"#msg-{message.id}")
-    from ...models import User
+    from halo.models import User
     users = {u.id: u for u in db.session.scalars(db.select(User))}
     return render_template("tickets/_thread_item.html", m=message, ticket=get_ticket(message.ticket_id),
                            users_by_id=users)

@@ -1,10 +1,12 @@
 """Settings > Emails: email settings, trusted senders, inbound mailboxes, could not process."""
 from flask import flash, redirect, render_template, request, url_for
 
-from ...services import email_ingest, email_settings, imap_poll
-from ...services.errors import ValidationError
-from .. import admin_required, public
-from . import bp
+from halo.blueprints import admin_required, public
+from halo.blueprints.emails import bp
+from halo.services.email import imap as imap_poll
+from halo.services.email import ingest as email_ingest
+from halo.services.email import settings as email_settings
+from halo.services.errors import ValidationError
 
 
 def _done(message: str, endpoint: str):

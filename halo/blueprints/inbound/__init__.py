@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("inbound", __name__)
 
-from . import views  # noqa: E402,F401
+from halo.blueprints.inbound import views  # noqa: E402,F401

@@ -3,11 +3,11 @@ import hmac
 
 from flask import abort, current_app, jsonify, request
 
-from ...extensions import csrf
-from ...services.email_ingest import TooLarge, receive_email
-from ...services.errors import ValidationError
-from .. import public
-from . import bp
+from halo.blueprints import public
+from halo.blueprints.inbound import bp
+from halo.extensions import csrf
+from halo.services.email.ingest import TooLarge, receive_email
+from halo.services.errors import ValidationError
 
 
 def _authorised() -> bool:

@@ -4,11 +4,12 @@ from urllib.parse import parse_qs
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ... import clock
-from ...services import bulk, search, segments
-from ...services.errors import HaloError
-from ...web import is_fragment_request, local_path
-from . import bp
+from halo import clock
+from halo.blueprints.inbox import bp
+from halo.services.errors import HaloError
+from halo.services.inbox import search, segments
+from halo.services.tickets import bulk
+from halo.web import is_fragment_request, local_path
 
 
 def _back(default: str) -> str:

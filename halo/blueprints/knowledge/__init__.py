@@ -2,6 +2,8 @@ from flask import Blueprint
 
 bp = Blueprint("knowledge", __name__)
 
-from . import views  # noqa: E402,F401
-from . import articles  # noqa: E402,F401
-from . import saved_replies  # noqa: E402,F401
+from halo.blueprints.knowledge import (
+    articles,  # noqa: E402,F401
+    saved_replies,  # noqa: E402,F401
+    views,  # noqa: E402,F401
+)

@@ -2,10 +2,10 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...services import ai_knowledge
-from ...services.errors import ValidationError
-from .. import admin_required
-from . import bp
+from halo.blueprints import admin_required
+from halo.blueprints.knowledge import bp
+from halo.services.ai import knowledge as ai_knowledge
+from halo.services.errors import ValidationError
 
 
 @bp.get("/knowledge/articles")

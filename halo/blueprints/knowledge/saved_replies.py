@@ -2,9 +2,9 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...services import saved_replies
-from ...services.errors import ValidationError
-from . import bp
+from halo.blueprints.knowledge import bp
+from halo.services.errors import ValidationError
+from halo.services.knowledge import saved_replies
 
 
 @bp.route("/knowledge/saved-replies", methods=["GET", "POST"], endpoint="saved_replies")

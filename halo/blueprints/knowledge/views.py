@@ -1,9 +1,9 @@
 from flask import flash, redirect, render_template, request, url_for
 
-from ...services import directives
-from ...services.errors import ValidationError
-from .. import admin_required
-from . import bp
+from halo.blueprints import admin_required
+from halo.blueprints.knowledge import bp
+from halo.services.errors import ValidationError
+from halo.services.knowledge import directives
 
 
 @bp.get("/knowledge")

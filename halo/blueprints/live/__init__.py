@@ -5,7 +5,7 @@ bp = Blueprint("live", __name__)
 
 @bp.app_template_global("handler_label")
 def _handler_label(ticket):
-    from ...services.handoff import handler_label
+    from halo.services.tickets.handoff import handler_label
     return handler_label(ticket)
 
 
@@ -13,9 +13,10 @@ def _handler_label(ticket):
 def _ai_takes_email() -> bool:
     """Whether the AI email pipeline is on (the email ticket's "Pass to AI" button);
     kept until the "team" stamp (teammates, aliases and settings) moves on."""
-    from ...services import ai_settings, stamps
+    from halo.services.ai import settings as ai_settings
+    from halo.services.inbox import stamps
     return stamps.cached(("ai-email-enabled", stamps.seen("team")),
                          lambda: bool(ai_settings.get("ai_email_enabled")))
 
 
-from . import views, ws  # noqa: E402,F401
+from halo.blueprints.live import views, ws  # noqa: E402,F401

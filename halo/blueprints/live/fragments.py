@@ -6,12 +6,13 @@ broadcast versions of the forms leave the hidden field out (`broadcast=True`).
 from flask import render_template
 from sqlalchemy import select
 
-from ... import clock
-from ...extensions import db
-from ...models import AiDraft, ChangeStamp, Message, PilotMessage, User
-from ...services import handoff, inbox
-from ...services.status import get_ticket
-from ..tickets.ai_views import draft_json
+from halo import clock
+from halo.blueprints.tickets.ai_views import draft_json
+from halo.extensions import db
+from halo.models import AiDraft, ChangeStamp, Message, PilotMessage, User
+from halo.services.inbox import views as inbox
+from halo.services.tickets import handoff
+from halo.services.tickets.status import get_ticket
 
 
 def _ctx(ticket_id: int, viewer_id: int) -> dict:

@@ -1,13 +1,13 @@
 """Live Conversations: chats in progress, and taking over from / passing back to the AI."""
 from flask import redirect, render_template, request, url_for
-from markupsafe import escape
 from flask_login import current_user
+from markupsafe import escape
 
-from ... import clock
-from ...services import handoff
-from ...services.errors import ValidationError
-from ...web import is_fragment_request, local_path
-from . import bp
+from halo import clock
+from halo.blueprints.live import bp
+from halo.services.errors import ValidationError
+from halo.services.tickets import handoff
+from halo.web import is_fragment_request, local_path
 
 
 @bp.get("/live")

@@ -6,11 +6,11 @@ from urllib.parse import urlsplit
 from flask import current_app, request
 from flask_login import current_user
 
-from ... import realtime
-from ...extensions import db, sock
-from ...services import presence
-from ..wsutil import CLIENT, Sender, bind, drain, origin, parse
-from . import bp, fragments
+from halo import realtime
+from halo.blueprints.live import bp, fragments
+from halo.blueprints.wsutil import CLIENT, Sender, bind, drain, origin, parse
+from halo.extensions import db, sock
+from halo.services.tickets import presence
 
 TYPING_SHOWN = 6.0  # seconds a "typing" signal stays visible without a new one
 # Each ticket page says "here" this often; a viewer not heard from for PRESENCE_GONE seconds

@@ -2,6 +2,10 @@ from flask import Blueprint
 
 bp = Blueprint("settings", __name__)
 
-from . import chat, views  # noqa: E402,F401
-from . import ai  # noqa: E402,F401
-from . import profile, translation  # noqa: E402,F401
+from halo.blueprints.settings import (  # noqa: E402,F401  # noqa: E402,F401
+    ai,  # noqa: E402,F401
+    chat,
+    profile,
+    translation,
+    views,
+)

@@ -1,10 +1,11 @@
 """Settings > AI: the email pipeline, AI chat and the priority filters."""
 from flask import flash, redirect, render_template, request, url_for
 
-from ...services import ai_provider, ai_settings
-from ...services.errors import ValidationError
-from .. import admin_required
-from . import bp
+from halo.blueprints import admin_required
+from halo.blueprints.settings import bp
+from halo.services.ai import provider as ai_provider
+from halo.services.ai import settings as ai_settings
+from halo.services.errors import ValidationError
 
 
 @bp.route("/settings/ai", methods=["GET", "POST"])

@@ -1,10 +1,11 @@
 """Settings > Alias Users and Settings > Chat widget."""
 from flask import flash, redirect, render_template, request, url_for
 
-from ...services import aliases as alias_service, widget_settings
-from ...services.errors import ValidationError
-from .. import admin_required
-from . import bp
+from halo.blueprints import admin_required
+from halo.blueprints.settings import bp
+from halo.services.accounts import aliases as alias_service
+from halo.services.chat import settings as widget_settings
+from halo.services.errors import ValidationError
 
 
 @bp.route("/settings/team/aliases", methods=["GET", "POST"])

@@ -4,9 +4,9 @@ from zoneinfo import available_timezones
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...services import notifications, snooze
-from ...services.errors import ValidationError
-from . import bp
+from halo.blueprints.settings import bp
+from halo.services.errors import ValidationError
+from halo.services.tickets import notifications, snooze
 
 
 @bp.route("/profile", methods=["GET", "POST"])

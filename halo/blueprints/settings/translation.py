@@ -1,9 +1,10 @@
 """Settings > Translation: which language packs are installed, and how to add one."""
 from flask import render_template
 
-from ...services import translate_tickets, translation
-from .. import admin_required
-from . import bp
+from halo.blueprints import admin_required
+from halo.blueprints.settings import bp
+from halo.services.translate import engine as translation
+from halo.services.translate import tickets as translate_tickets
 
 
 @bp.get("/settings/translation")

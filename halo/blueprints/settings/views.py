@@ -1,11 +1,12 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...services import accounts, segments
-from ...services.errors import ValidationError
-from ...services.settings import get_setting, set_setting
-from .. import admin_required
-from . import bp
+from halo.blueprints import admin_required
+from halo.blueprints.settings import bp
+from halo.services.accounts import users as accounts
+from halo.services.errors import ValidationError
+from halo.services.inbox import segments
+from halo.services.settings import get_setting, set_setting
 
 
 @bp.get("/settings")

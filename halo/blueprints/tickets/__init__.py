@@ -2,5 +2,8 @@ from flask import Blueprint
 
 bp = Blueprint("tickets", __name__)
 
-from . import tools, views  # noqa: E402,F401
-from . import ai_views  # noqa: E402,F401
+from halo.blueprints.tickets import (  # noqa: E402,F401
+    ai_views,  # noqa: E402,F401
+    tools,
+    views,
+)

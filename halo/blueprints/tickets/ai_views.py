@@ -2,10 +2,12 @@
 from flask import jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...services import ai_drafts, ai_pilot, ai_provider
-from ...services.errors import ValidationError
-from ...web import is_fragment_request
-from . import bp
+from halo.blueprints.tickets import bp
+from halo.services.ai import drafts as ai_drafts
+from halo.services.ai import pilot as ai_pilot
+from halo.services.ai import provider as ai_provider
+from halo.services.errors import ValidationError
+from halo.web import is_fragment_request
 
 
 def draft_json(draft) -> dict:

@@ -2,12 +2,13 @@
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...services import (
-    merge, notifications, saved_replies, snooze, status, translate_tickets, translation,
-)
-from ...services.errors import ValidationError
-from ...web import is_fragment_request
-from . import bp
+from halo.blueprints.tickets import bp
+from halo.services.errors import ValidationError
+from halo.services.knowledge import saved_replies
+from halo.services.tickets import merge, notifications, snooze, status
+from halo.services.translate import engine as translation
+from halo.services.translate import tickets as translate_tickets
+from halo.web import is_fragment_request
 
 
 def _go(url: str):

@@ -6,14 +6,17 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
-from ... import clock
-from ...services import (
-    ai_pilot, aliases, assignment, inbox, mentions, replies, stamps, status, translate_tickets,
-)
-from ...services.errors import ValidationError
-from ...web import is_fragment_request, kept
-from . import bp
-from .tools import snooze_until, translation_from_form
+from halo import clock
+from halo.blueprints.tickets import bp
+from halo.blueprints.tickets.tools import snooze_until, translation_from_form
+from halo.services.accounts import aliases
+from halo.services.ai import pilot as ai_pilot
+from halo.services.errors import ValidationError
+from halo.services.inbox import stamps
+from halo.services.inbox import views as inbox
+from halo.services.tickets import assignment, mentions, replies, status
+from halo.services.translate import tickets as translate_tickets
+from halo.web import is_fragment_request, kept
 
 COMPOSER_MODES = {"chat": "Chat", "email": "Email", "note": "Note", "training": "Inbox training"}
 

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("widget", __name__)
 
-from . import views, ws  # noqa: E402,F401
+from halo.blueprints.widget import views, ws  # noqa: E402,F401

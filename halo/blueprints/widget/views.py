@@ -3,9 +3,9 @@ import os
 
 from flask import abort, current_app, send_from_directory
 
-from ...services.aliases import AVATAR_NAME, avatar_dir
-from .. import public
-from . import bp
+from halo.blueprints import public
+from halo.blueprints.widget import bp
+from halo.services.accounts.aliases import AVATAR_NAME, avatar_dir
 
 
 @bp.get("/widget.js")

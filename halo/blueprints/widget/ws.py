@@ -4,14 +4,15 @@ import time
 from flask import current_app, url_for
 from simple_websocket import ConnectionClosed
 
-from ... import realtime
-from ...extensions import db, sock
-from ...services import chat, presence
-from ...services.errors import HaloError
-from ...services.settings import get_setting
-from .. import public
-from ..wsutil import CLIENT, Sender, bind, drain, origin, own_origin, parse
-from . import bp
+from halo import realtime
+from halo.blueprints import public
+from halo.blueprints.widget import bp
+from halo.blueprints.wsutil import CLIENT, Sender, bind, drain, origin, own_origin, parse
+from halo.extensions import db, sock
+from halo.services.chat import visitors as chat
+from halo.services.errors import HaloError
+from halo.services.settings import get_setting
+from halo.services.tickets import presence
 
 POLICY_VIOLATION = 1008
 

@@ -3,8 +3,8 @@
 Revision ID: 0004_ai
 Revises: 0003_chat
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0004_ai'
 down_revision = '0003_chat'

@@ -7,8 +7,8 @@ Search indexes are dialect-specific: SQLite gets FTS5 external-content tables ke
 step by triggers (the text is stored once, in the real tables); PostgreSQL gets stored
 tsvector columns with GIN indexes. halo/services/search.py queries whichever exists.
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from halo.models import search_index
 from halo.models.search_index import FTS

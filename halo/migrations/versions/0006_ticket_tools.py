@@ -3,8 +3,8 @@
 Revision ID: 0006_ticket_tools
 Revises: 0005_queue
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0006_ticket_tools'
 down_revision = '0005_queue'

@@ -3,8 +3,8 @@
 Revision ID: 0007_change_stamps
 Revises: 0006_ticket_tools
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0007_change_stamps'
 down_revision = '0006_ticket_tools'

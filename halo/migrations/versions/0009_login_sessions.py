@@ -7,8 +7,8 @@ name no sign-in and ask to sign in once more.
 Revision ID: 0009_login_sessions
 Revises: 0008_search_brin
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0009_login_sessions'
 down_revision = '0008_search_brin'

@@ -1,0 +1,2 @@
+"""Teammates: accounts, roles, passwords, sign-in records, and alias identities.
+"""

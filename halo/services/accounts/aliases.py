@@ -1,0 +1,78 @@
+"""Alias users: a name and avatar the customer sees instead of the agent's."""
+import os
+import re
+import secrets
+
+from flask import current_app
+
+from halo.extensions import db
+from halo.models import AliasUser
+from halo.services.errors import NotFound, ValidationError
+
+MAX_AVATAR = 512 * 1024
+# Raster formats only, recognised by their magic bytes (SVG can carry script).
+SIGNATURES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg", b"GIF87a": "gif",
+              b"GIF89a": "gif"}
+AVATAR_NAME = re.compile(r"^[A-Za-z0-9_-]{16,40}\.(png|jpg|gif|webp)$")
+
+
+def avatar_dir() -> str:
+    """instance/avatars: outside the static folder, served only through a checked view."""
+    path = os.path.join(current_app.instance_path, "avatars")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def _image_kind(data: bytes) -> str:
+    for magic, kind in SIGNATURES.items():
+        if data.startswith(magic):
+            return kind
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    raise ValidationError("The avatar must be a PNG, JPEG, GIF or WebP image.")
+
+
+def create_alias(name: str, avatar: bytes | None) -> AliasUser:
+    """Save an alias; the avatar file name is random, never the uploader's."""
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise ValidationError("An alias needs a name of at most 120 characters.")
+    alias = AliasUser(name=name)
+    if avatar:
+        if len(avatar) > MAX_AVATAR:
+            raise ValidationError("The avatar must be at most 512 KB.")
+        filename = f"{secrets.token_urlsafe(18)}.{_image_kind(avatar)}"
+        with open(os.path.join(avatar_dir(), filename), "wb") as f:
+            f.write(avatar)
+        alias.avatar_file = filename
+    db.session.add(alias)
+    db.session.commit()
+    return alias
+
+
+def list_aliases(active_only: bool = False) -> list[AliasUser]:
+    """Aliases by name."""
+    query = db.select(AliasUser).order_by(AliasUser.name)
+    if active_only:
+        query = query.where(AliasUser.active.is_(True))
+    return db.session.scalars(query).all()
+
+
+def set_alias_active(alias_id: int, active: bool) -> AliasUser:
+    """Retire or restore an alias (old messages keep showing it)."""
+    alias = db.session.get(AliasUser, alias_id)
+    if alias is None:
+        raise NotFound("That alias does not exist.")
+    alias.active = active
+    db.session.commit()
+    return alias
+
+
+def check_alias(alias_id: int | None) -> int | None:
+    """An active alias id, or ValidationError."""
+    if alias_id is None:
+        return None
+    alias = db.session.get(AliasUser, alias_id)
+    if alias is None or not alias.active:
+        raise ValidationError("That alias does not exist or was retired.")
+    return alias.id

@@ -1,0 +1,164 @@
+"""Teammates: creating, editing, deactivating, signing in."""
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, delete, func, select
+
+from halo import clock
+from halo.extensions import db
+from halo.models import LoginSession, User
+from halo.models.users import ROLES
+from halo.services.errors import NotFound, ValidationError
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 8
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None."""
+    user = find_by_email(email)
+    if user is None or not user.active or not user.check_password(password or ""):
+        return None
+    return user
+
+
+# A sign-in lasts as long as the remember cookie may (Flask-Login's default, a year).
+SIGN_IN_DAYS = 365
+
+
+def open_session(user: User, now: datetime | None = None) -> str:
+    """Record a new sign-in for user on one device; returns its token, which
+    user.get_id() then names (so the session and remember cookies carry it)."""
+    now = now or clock.now()
+    token = secrets.token_urlsafe(24)
+    db.session.execute(delete(LoginSession).where(  # sign-ins past any cookie's life
+        LoginSession.user_id == user.id, LoginSession.created_at < now - timedelta(days=SIGN_IN_DAYS)))
+    db.session.add(LoginSession(user_id=user.id, token_hash=_digest(token), created_at=now))
+    db.session.commit()
+    user.login_token = token
+    return token
+
+
+def signed_in_user(login_id: str) -> User | None:
+    """The active teammate behind a session's "id:token", while that sign-in stands."""
+    user_id, _, token = (login_id or "").partition(":")
+    if not user_id.isdigit() or not token:
+        return None  # a session from before sign-ins were recorded: sign in again
+    user = db.session.execute(_SIGNED_IN, {"user_id": int(user_id), "digest": _digest(token)}).scalar()
+    if user is None or not user.active:
+        return None
+    user.login_token = token
+    return user
+
+
+# Built once: every request asks it, and building the statement cost more than running it.
+_SIGNED_IN = (select(User).join(LoginSession, LoginSession.user_id == User.id)
+              .where(User.id == bindparam("user_id"), LoginSession.token_hash == bindparam("digest")))
+
+
+def close_session(user: User) -> None:
+    """Sign out: this device's sign-in ends, wherever a copy of its cookies is."""
+    if user.login_token:
+        db.session.execute(delete(LoginSession).where(LoginSession.token_hash == _digest(user.login_token)))
+        db.session.commit()
+
+
+def _end_sessions(user_id: int) -> None:
+    """Every device's sign-in ends (no commit): a new password, a deactivation."""
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def find_by_email(email: str) -> User | None:
+    """Case-insensitive lookup."""
+    return db.session.scalar(
+        db.select(User).where(func.lower(User.email) == (email or "").strip().lower()))
+
+
+def create_user(email: str, name: str, password: str, role: str = "agent") -> User:
+    """Add a teammate; the handle for @mentions comes from the name."""
+    email, name = (email or "").strip().lower(), (name or "").strip()
+    _validate(email, name, role)
+    if find_by_email(email):
+        raise ValidationError("A teammate with that email already exists.")
+    _check_password(password)
+    user = User(email=email, name=name, role=role, handle=unique_handle(name or email))
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def update_user(user_id: int, name: str, email: str, role: str, active: bool,
+                password: str = "", acting_user_id: int | None = None) -> User:
+    """Edit a teammate; an admin cannot demote or deactivate themselves."""
+    user = get_user(user_id)
+    email, name = (email or "").strip().lower(), (name or "").strip()
+    _validate(email, name, role)
+    other = find_by_email(email)
+    if other and other.id != user.id:
+        raise ValidationError("A teammate with that email already exists.")
+    if user.id == acting_user_id and (role != "admin" or not active):
+        raise ValidationError("You cannot remove your own admin role or deactivate yourself.")
+    if password:
+        _check_password(password)
+        user.set_password(password)
+    if password or not active:
+        _end_sessions(user.id)
+    user.name, user.email, user.role, user.active = name, email, role, active
+    db.session.commit()
+    return user
+
+
+def get_user(user_id: int) -> User:
+    """The teammate, or NotFound."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("That teammate does not exist.")
+    return user
+
+
+def all_users() -> list[User]:
+    """Every teammate, active first."""
+    return db.session.scalars(
+        db.select(User).order_by(User.active.desc(), User.name)).all()
+
+
+def ensure_admin(email: str | None, password: str | None) -> tuple[User, str | None]:
+    """Create the first admin if there is no user; returns (admin, generated password)."""
+    existing = db.session.scalar(db.select(User).where(User.role == "admin").limit(1))
+    if existing:
+        return existing, None
+    generated = None
+    if not password:
+        password = generated = secrets.token_urlsafe(12)
+    user = create_user(email or "admin@example.com", "Admin", password, role="admin")
+    return user, generated
+
+
+def _validate(email: str, name: str, role: str) -> None:
+    if not EMAIL.match(email):
+        raise ValidationError("Enter a valid email address.")
+    if not name:
+        raise ValidationError("Enter a name.")
+    if role not in ROLES:
+        raise ValidationError("Role must be admin or agent.")
+
+
+def _check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise ValidationError(f"Passwords need at least {MIN_PASSWORD} characters.")
+
+
+def unique_handle(source: str) -> str:
+    base = re.sub(r"[^a-z0-9]", "", source.split("@")[0].split()[0].lower()) or "teammate"
+    handle, n = base, 1
+    while db.session.scalar(db.select(User.id).where(User.handle == handle)):
+        n += 1
+        handle = f"{base}{n}"
+    return handle

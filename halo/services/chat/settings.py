@@ -1,0 +1,40 @@
+"""The chat widget's workspace settings: workspace id, allowed sites, identity secret."""
+import secrets
+from urllib.parse import urlsplit
+
+from halo.services.errors import ValidationError
+from halo.services.settings import get_setting, set_setting
+
+
+def current() -> dict:
+    """The settings, creating the workspace id and identity secret on first use."""
+    if not get_setting("widget_workspace"):
+        set_setting("widget_workspace", secrets.token_urlsafe(12))
+    if not get_setting("widget_identity_secret"):
+        set_setting("widget_identity_secret", secrets.token_hex(32))
+    return {"workspace": get_setting("widget_workspace"),
+            "allowed_origins": get_setting("widget_allowed_origins") or [],
+            "identity_secret": get_setting("widget_identity_secret"),
+            "enforce": bool(get_setting("widget_identity_enforce"))}
+
+
+def parse_origins(text: str) -> list[str]:
+    """One site per line or comma, as scheme://host[:port]; anything else is an error."""
+    origins = []
+    for raw in text.replace(",", "\n").splitlines():
+        raw = raw.strip().rstrip("/")
+        if not raw:
+            continue
+        parts = urlsplit(raw)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+            raise ValidationError(f"{raw!r} is not a site origin like https://www.example.com.")
+        origins.append(f"{parts.scheme}://{parts.netloc}".lower())
+    return sorted(set(origins))
+
+
+def save(origins_text: str, enforce: bool, rotate_secret: bool = False) -> None:
+    """Store the allowed sites and identity mode (optionally a fresh secret)."""
+    set_setting("widget_allowed_origins", parse_origins(origins_text))
+    set_setting("widget_identity_enforce", bool(enforce))
+    if rotate_secret:
+        set_setting("widget_identity_secret", secrets.token_hex(32))

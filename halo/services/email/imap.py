@@ -1,0 +1,102 @@
+"""IMAP polling: fetch unseen messages past the last UID, store each, remember progress.
+
+Progress is committed per message, so a dropped connection loses nothing: the next poll
+resumes after the last stored UID (and the ingest's dedupe absorbs any overlap).
+"""
+import imaplib
+import logging
+import socket
+from datetime import datetime
+
+from sqlalchemy import select
+
+from halo import clock
+from halo.extensions import db
+from halo.models import Mailbox
+from halo.services.email import sealed
+from halo.services.email.ingest import receive_email
+
+log = logging.getLogger(__name__)
+TIMEOUT = 30
+BATCH = 200
+
+
+def poll_all(now: datetime | None = None) -> dict[int, int]:
+    """Poll every enabled mailbox; {mailbox id: messages stored}."""
+    ids = db.session.scalars(select(Mailbox.id).where(Mailbox.enabled)).all()
+    return {mailbox_id: poll_mailbox(mailbox_id, now) for mailbox_id in ids}
+
+
+def poll_mailbox(mailbox_id: int, now: datetime | None = None) -> int:
+    """Fetch one mailbox's new unseen messages; errors are recorded on the mailbox, not raised."""
+    box = db.session.get(Mailbox, mailbox_id)
+    stored = 0
+    try:
+        password = sealed.unseal(box.password)
+    except sealed.Unsealable as exc:
+        box.last_error, box.last_polled_at = str(exc), now or clock.now()
+        db.session.commit()
+        return 0
+    if not sealed.is_sealed(box.password):  # saved before sealing existed: seal it now
+        box.password = sealed.seal(password)
+        db.session.commit()
+    try:
+        with _connect(box, password) as imap:
+            uids = _new_uids(imap, box)
+            for uid in uids[:BATCH]:
+                stored += _fetch_one(imap, box, uid, now)
+        box.last_error = None
+    except (OSError, imaplib.IMAP4.error, socket.timeout, EOFError) as exc:
+        db.session.rollback()
+        box = db.session.get(Mailbox, mailbox_id)
+        box.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+        log.warning("IMAP poll of %s@%s failed: %s", box.username, box.host, exc)
+    box.last_polled_at = now or clock.now()
+    db.session.commit()
+    return stored
+
+
+def _connect(box: Mailbox, password: str):
+    cls = imaplib.IMAP4_SSL if box.use_ssl else imaplib.IMAP4
+    imap = cls(box.host, box.port, timeout=TIMEOUT)
+    imap.login(box.username, password)
+    return imap
+
+
+def _new_uids(imap, box: Mailbox) -> list[int]:
+    typ, _ = imap.select(_quote(box.folder))
+    if typ != "OK":
+        raise imaplib.IMAP4.error(f"cannot open folder {box.folder!r}")
+    validity = _uidvalidity(imap)
+    if validity is not None and validity != box.uidvalidity:
+        # A new UIDVALIDITY means old UIDs name other messages now: start over (dedupe
+        # by Message-ID keeps the ones already stored from being stored twice).
+        box.uidvalidity, box.last_uid = validity, 0
+        db.session.commit()
+    typ, data = imap.uid("SEARCH", None, "UNSEEN", f"UID {box.last_uid + 1}:*")
+    if typ != "OK":
+        raise imaplib.IMAP4.error("UID SEARCH failed")
+    # "n:*" always matches the highest UID, even one below n: filter it out.
+    return sorted(u for u in (int(x) for x in (data[0] or b"").split()) if u > box.last_uid)
+
+
+def _uidvalidity(imap) -> int | None:
+    _, data = imap.response("UIDVALIDITY")
+    return int(data[0]) if data and data[0] else None
+
+
+def _fetch_one(imap, box: Mailbox, uid: int, now) -> int:
+    typ, data = imap.uid("FETCH", str(uid), "(BODY.PEEK[])")
+    raw = next((part[1] for part in data or [] if isinstance(part, tuple)), None)
+    if typ != "OK" or raw is None:
+        raise imaplib.IMAP4.error(f"FETCH of UID {uid} failed")
+    _, created = receive_email(raw, "imap", envelope_to=[box.username] if "@" in box.username else [],
+                               now=now)
+    imap.uid("STORE", str(uid), "+FLAGS", "(\\Seen)")
+    box.last_uid = uid
+    db.session.commit()
+    return int(created)
+
+
+def _quote(folder: str) -> str:
+    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'

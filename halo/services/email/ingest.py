@@ -1,0 +1,261 @@
+"""Inbound email: store the raw bytes first, then process them as a job, idempotently.
+
+Every way in (SMTP receiver, webhook, IMAP poll) calls receive_email(); the job calls
+process_inbound(). A message that cannot be processed stays stored, in state "failed"
+with its error, for the admins' "could not process" list.
+"""
+import functools
+import hashlib
+import logging
+from datetime import datetime, timedelta
+from email import policy
+from email.parser import BytesHeaderParser
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import undefer
+
+from halo import clock
+from halo.extensions import db
+from halo.mail.headers import first_id
+from halo.mail.parse import EmailParseError, parse_email
+from halo.models import InboundEmail, Message, OutboundEmail
+from halo.queue import enqueue
+from halo.services.ai import pipeline as ai_pipeline
+from halo.services.ai import settings as ai_settings
+from halo.services.db_writer import sqlite_writer as _writing
+from halo.services.email import attachments as email_attachments
+from halo.services.email import route as email_route
+from halo.services.errors import NotFound, ValidationError
+from halo.services.tickets.replies import touch
+from halo.services.tickets.status import on_customer_activity
+
+log = logging.getLogger(__name__)
+JOB = "halo.jobs.email.process_inbound"
+
+
+class TooLarge(ValidationError):
+    """The message is over HALO_MAX_EMAIL_BYTES."""
+    status_code = 413
+
+
+def dedupe_key(raw: bytes) -> tuple[str, str | None]:
+    """("mid:<Message-ID>", id) when the message has one, else ("sha256:<hex>", None)."""
+    try:
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+        mid = first_id(str(headers.get("Message-ID", "") or ""))
+    except Exception:  # a header block too broken to read still gets stored, by hash
+        mid = None
+    if mid and len(mid) <= 250:
+        return "mid:" + mid, mid
+    return "sha256:" + hashlib.sha256(raw).hexdigest(), None
+
+
+@functools.cache
+def _store_statement_for(dialect: str):
+    # Built once with bound parameters: building it with literal values costs more than running it.
+    table = InboundEmail.__table__
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+
+
+def _store_statement():
+    return _store_statement_for(db.session.get_bind().dialect.name)
+
+
+def receive_email(raw: bytes, source: str, envelope_from: str | None = None,
+                  envelope_to=(), now: datetime | None = None) -> tuple[InboundEmail, bool]:
+    """Store a raw message (once) and queue its processing; returns (row, newly stored)."""
+    inbound_id, created = store_email(raw, source, envelope_from, envelope_to, now)
+    return db.session.get(InboundEmail, inbound_id), created
+
+
+def store_email(raw: bytes, source: str, envelope_from: str | None = None,
+                envelope_to=(), now: datetime | None = None) -> tuple[int, bool]:
+    """Store a raw message (once), commit, queue its processing; returns (id, newly stored).
+
+    One statement, INSERT ... ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, both
+    stores and de-duplicates (also against another path storing the same message at the
+    same moment); the commit is done before this returns, so before the SMTP 250.
+    """
+    if not raw or not raw.strip():
+        raise ValidationError("The message is empty.")
+    if len(raw) > current_app.config["HALO_MAX_EMAIL_BYTES"]:
+        raise TooLarge("The message is larger than this server accepts.")
+    key, mid = dedupe_key(raw)
+    values = dict(dedupe_key=key, rfc_message_id=mid, source=source, raw=bytes(raw), size=len(raw),
+                  envelope_from=(envelope_from or None) and envelope_from[:254],
+                  envelope_to=[a[:254] for a in envelope_to][:50], received_at=now or clock.now(),
+                  state="pending", attempts=0)
+    with _writing():
+        inbound_id = db.session.connection().execute(_store_statement(), values).scalar()
+        db.session.commit()
+    if inbound_id is None:  # stored before, by this path or another
+        return db.session.scalar(select(InboundEmail.id).where(InboundEmail.dedupe_key == key)), False
+    enqueue(JOB, inbound_id, job_id=f"inbound-{inbound_id}")
+    return inbound_id, True
+
+
+def process_inbound(inbound_id: int, now: datetime | None = None) -> InboundEmail | None:
+    """Parse and route one stored message; a second run of a processed one changes nothing."""
+    now = now or clock.now()
+    inbound = db.session.scalar(select(InboundEmail).options(undefer(InboundEmail.raw))
+                                .where(InboundEmail.id == inbound_id))
+    if inbound is None or inbound.state in ("done", "ignored"):
+        return inbound
+    try:
+        parsed = _parse(inbound)
+        with _writing():
+            outcome = _route(inbound, parsed, now)
+            _finish(inbound, outcome, now)
+            ticket_id = inbound.ticket_id  # read before commit expires it
+            db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise  # a concurrent run won (or made the customer): the retry sees its result
+    except EmailParseError as exc:
+        db.session.rollback()
+        return _fail(inbound_id, f"Could not parse: {exc}", now)
+    except Exception as exc:
+        db.session.rollback()
+        log.exception("inbound email %s could not be processed", inbound_id)
+        return _fail(inbound_id, f"Internal error: {exc!r}"[:2000], now)
+    if outcome == "ticket":
+        ai_pipeline.offer_new_ticket(ticket_id)  # the AI email pipeline sees new tickets first
+    return inbound
+
+
+def process_inbound_batch(inbound_ids: list[int], now: datetime | None = None) -> None:
+    """Process several stored messages in one transaction (the embedded worker's backlog).
+
+    One SELECT loads them all; every message is parsed before the first write, so the
+    SQLite write lock is held only while routing; one commit covers the batch. Messages
+    are routed in arrival order, so one that answers another of the same batch threads
+    onto it exactly as it would one by one. Any failure rolls the whole batch back and
+    processes each message on its own (process_inbound), so a bad message is recorded
+    as failed by itself and never holds up or loses the others. (Not savepoints: with
+    pysqlite's default transaction handling RELEASE of a first SAVEPOINT commits.)
+    """
+    now = now or clock.now()
+    rows = db.session.scalars(select(InboundEmail).options(undefer(InboundEmail.raw))
+                              .where(InboundEmail.id.in_(inbound_ids),
+                                     InboundEmail.state.not_in(("done", "ignored")))
+                              .order_by(InboundEmail.id)).all()
+    ids = [row.id for row in rows]
+    try:
+        parsed = [(row, _parse(row)) for row in rows]
+        new_tickets, touched = [], []
+        with _writing():
+            for inbound, message in parsed:
+                # The session holds clean rows only weakly: `touched` keeps this batch's
+                # tickets loaded, so a later message on the same ticket does not SELECT it.
+                outcome = _route(inbound, message, now, touched)
+                _finish(inbound, outcome, now)
+                if outcome == "ticket":
+                    new_tickets.append(inbound.ticket_id)
+            db.session.commit()
+    except Exception:
+        db.session.rollback()
+        for inbound_id in ids:
+            process_inbound(inbound_id, now)
+        return
+    if new_tickets and ai_settings.get("ai_email_enabled"):  # one read for the batch
+        for ticket_id in new_tickets:
+            ai_pipeline.offer_new_ticket(ticket_id)
+
+
+def _parse(inbound: InboundEmail):
+    inbound_id = inbound.id
+    return parse_email(inbound.raw, cid_url=lambda cid: email_attachments.cid_path(inbound_id, cid))
+
+
+def _finish(inbound: InboundEmail, outcome: str, now: datetime) -> None:
+    inbound.state = "ignored" if outcome in email_route.IGNORED else "done"
+    inbound.outcome, inbound.error, inbound.processed_at = outcome, None, now
+    inbound.attempts += 1
+
+
+def _fail(inbound_id: int, error: str, now: datetime) -> InboundEmail:
+    inbound = db.session.get(InboundEmail, inbound_id)
+    inbound.state, inbound.error, inbound.processed_at = "failed", error, now
+    inbound.attempts += 1
+    db.session.commit()
+    return inbound
+
+
+def _route(inbound: InboundEmail, parsed, now: datetime, touched: list | None = None) -> str:
+    """Decide and write what the message means (no commit); returns the outcome."""
+    if not inbound.envelope_to:
+        inbound.envelope_to = [a["address"] for a in parsed.to + parsed.cc][:50]
+    noise = email_route.noise(inbound, parsed, now)
+    if noise:
+        return noise
+    sender = (parsed.from_address or inbound.envelope_from or "").strip().lower()
+    if not sender:
+        raise EmailParseError("no sender address (From is missing or unreadable)")
+    ticket, reason, spam = email_route.thread(inbound, parsed, sender, now)
+    text = parsed.reply_text.strip() or parsed.text.strip() or "(no text)"
+    message = Message(ticket_id=ticket.id, kind="customer", channel="email", body_text=text,
+                      body_html=parsed.html or None, email_message_id=parsed.message_id,
+                      email_from=sender, thread_reason=reason, inbound_id=inbound.id,
+                      created_at=now)
+    db.session.add(message)
+    if parsed.attachments:  # their rows need the message id; otherwise the next flush writes it
+        db.session.flush()
+        notes = email_attachments.store_attachments(inbound.id, message.id, parsed.attachments)
+        if notes:
+            message.body_text += "\n\n[" + " ".join(notes) + "]"
+    if not reason.startswith("new"):
+        on_customer_activity(ticket, now)
+    touch(ticket, text, now)
+    inbound.ticket_id = ticket.id
+    if touched is not None:
+        touched.append(ticket)
+    return "spam" if spam else ("ticket" if reason.startswith("new") else "reply")
+
+
+def reprocess(inbound_id: int) -> InboundEmail:
+    """Queue a failed message again (admins' "could not process" list)."""
+    inbound = db.session.get(InboundEmail, inbound_id)
+    if inbound is None:
+        raise NotFound("That email does not exist.")
+    if inbound.state != "failed":
+        raise ValidationError("Only a message that could not be processed can be reprocessed.")
+    inbound.state, inbound.error = "pending", None
+    db.session.commit()
+    enqueue(JOB, inbound.id, job_id=f"inbound-{inbound.id}-{inbound.attempts}")
+    return inbound
+
+
+def requeue_pending(older_than: timedelta = timedelta(0), now: datetime | None = None) -> int:
+    """Queue stored messages no job finished (the in-process queue forgets on restart)."""
+    cutoff = (now or clock.now()) - older_than
+    ids = db.session.scalars(select(InboundEmail.id).where(
+        InboundEmail.state == "pending", InboundEmail.received_at <= cutoff).limit(1000)).all()
+    for inbound_id in ids:
+        enqueue(JOB, inbound_id, job_id=f"inbound-{inbound_id}")
+    return len(ids)
+
+
+def failed_emails(limit: int = 100) -> list[InboundEmail]:
+    """Messages that could not be processed, newest first."""
+    return list(db.session.scalars(select(InboundEmail).where(InboundEmail.state == "failed")
+                                   .order_by(InboundEmail.received_at.desc()).limit(limit)))
+
+
+def get_inbound(inbound_id: int) -> InboundEmail:
+    """One stored message, or NotFound."""
+    inbound = db.session.get(InboundEmail, inbound_id)
+    if inbound is None:
+        raise NotFound("That email does not exist.")
+    return inbound
+
+
+def own_message_ids(ids: list[str]) -> bool:
+    """True when any id is the Message-ID of an email Halo sent."""
+    ids = [i for i in ids if i]
+    return bool(ids) and db.session.scalar(
+        select(OutboundEmail.id).where(OutboundEmail.rfc_message_id.in_(ids)).limit(1)) is not None

@@ -1,0 +1,203 @@
+"""Inbox filters: parse them from a URL query, turn them into one SQL condition, and back.
+
+The URL is the filter's only home (bookmarks, shared links, saved segments all hold the
+same query string), so parsing is strict about values and explains what it rejects.
+"""
+import re
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from sqlalchemy import String, and_, cast, func, select, true
+
+from halo.models import CHANNELS, STATUS_LABELS, STATUSES, Customer, Ticket
+from halo.services.errors import ValidationError
+
+TRAIT_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+LANGUAGE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$")
+DATE_KEYS = ("created_from", "created_to", "updated_from", "updated_to")
+KEYS = ("status", "assignee", "channel", "priority", "trait", "lang", *DATE_KEYS, "q")
+
+
+@dataclass(frozen=True)
+class Filter:
+    status: tuple[str, ...] = ()
+    assignee: str | None = None          # "me", "none" or a user id as text
+    channel: tuple[str, ...] = ()
+    priority: str | None = None          # "yes" or "no"
+    trait: tuple[tuple[str, str | None], ...] = ()   # (key, value); None = has the trait
+    lang: tuple[str, ...] = ()
+    created_from: str | None = None
+    created_to: str | None = None
+    updated_from: str | None = None
+    updated_to: str | None = None
+    q: str = ""
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, f.name) for f in fields(self))
+
+    @property
+    def uses_me(self) -> bool:
+        """Whether the result depends on who is looking (counts are then per person)."""
+        return self.assignee == "me"
+
+
+def parse_filters(args: dict[str, list[str]]) -> Filter:
+    """Read filters from a query string's lists of values; ValidationError says what is wrong."""
+    def values(key):
+        out = []
+        for raw in args.get(key, []):
+            out += [v.strip() for v in raw.split(",") if v.strip()] if key != "q" else [raw]
+        return out
+
+    status = tuple(sorted(set(values("status"))))
+    for s in status:
+        if s not in STATUSES:
+            raise ValidationError(f"Unknown status {s!r}: use one of {', '.join(STATUSES)}.")
+    channel = tuple(sorted(set(values("channel"))))
+    for c in channel:
+        if c not in CHANNELS:
+            raise ValidationError(f"Unknown channel {c!r}: use one of {', '.join(CHANNELS)}.")
+    return Filter(status=status, assignee=_assignee(values("assignee")), channel=channel,
+                  priority=_one_of("priority", values("priority"), ("yes", "no")),
+                  trait=tuple(sorted({_trait(t) for t in values("trait")}, key=str)),
+                  lang=tuple(sorted({_language(v) for v in values("lang")})),
+                  **{k: _date(k, values(k)) for k in DATE_KEYS},
+                  q=" ".join(" ".join(values("q")).split())[:200])
+
+
+def _single(key, vals):
+    if len(vals) > 1:
+        raise ValidationError(f"Give one value for {key!r}, not {len(vals)}.")
+    return vals[0] if vals else None
+
+
+def _one_of(key, vals, allowed):
+    value = _single(key, vals)
+    if value is not None and value not in allowed:
+        raise ValidationError(f"{key!r} must be one of {', '.join(allowed)}, not {value!r}.")
+    return value
+
+
+def _assignee(vals):
+    value = _single("assignee", vals)
+    if value is not None and value not in ("me", "none") and not value.isdigit():
+        raise ValidationError(f"assignee must be 'me', 'none' or a teammate id, not {value!r}.")
+    return value
+
+
+def _trait(raw):
+    key, sep, value = raw.partition(":")
+    key, value = key.strip(), value.strip()
+    if not TRAIT_KEY.match(key):
+        raise ValidationError(f"Trait name {key!r} may use letters, digits, '_', '.', '-' (up to 64).")
+    if sep and not value:
+        raise ValidationError(f"Trait {key!r} needs a value after ':' (or '*' for any value).")
+    return key, (None if not sep or value == "*" else value[:200])
+
+
+def _language(value):
+    if not LANGUAGE.match(value):
+        raise ValidationError(f"Language {value!r} is not a language code like 'de' or 'pt-BR'.")
+    return value.lower().replace("_", "-")
+
+
+def _date(key, vals):
+    value = _single(key, vals)
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(f"{key} must be a date like 2026-11-24 (or 2026-11-24T09:30), "
+                              f"not {value!r}.") from None
+    return parsed.strftime("%Y-%m-%dT%H:%M") if len(value) > 10 else parsed.date().isoformat()
+
+
+def to_query(flt: Filter) -> str:
+    """The canonical query string: the same filter always encodes the same way."""
+    pairs = [("status", ",".join(flt.status)), ("assignee", flt.assignee),
+             ("channel", ",".join(flt.channel)), ("priority", flt.priority)]
+    pairs += [("trait", f"{k}:{v if v is not None else '*'}") for k, v in flt.trait]
+    pairs += [("lang", ",".join(flt.lang))]
+    pairs += [(k, getattr(flt, k)) for k in DATE_KEYS] + [("q", flt.q)]
+    return urlencode([(k, v) for k, v in pairs if v])
+
+
+def filter_condition(flt: Filter, user_id: int):
+    """One SQL condition on Ticket that holds exactly for the tickets the filter keeps."""
+    parts = []
+    if flt.status:
+        parts.append(Ticket.status.in_(flt.status))
+    if flt.assignee == "me":
+        parts.append(Ticket.assignee_id == user_id)
+    elif flt.assignee == "none":
+        parts.append(Ticket.assignee_id.is_(None))
+    elif flt.assignee:
+        parts.append(Ticket.assignee_id == int(flt.assignee))
+    if flt.channel:
+        parts.append(Ticket.channel.in_(flt.channel))
+    if flt.priority:
+        parts.append((Ticket.status == "priority") if flt.priority == "yes"
+                     else (Ticket.status != "priority"))
+    customer = _customer_condition(flt)
+    if customer is not None:
+        # IN (subquery), not a join: the inbox query already eager-joins the customer.
+        parts.append(Ticket.customer_id.in_(select(Customer.id).where(customer)))
+    parts += _date_conditions(flt)
+    if flt.q:
+        from halo.services.inbox.search import ticket_match_condition
+        parts.append(ticket_match_condition(flt.q))
+    return and_(*parts) if parts else true()
+
+
+def _customer_condition(flt: Filter):
+    parts = []
+    for key, value in flt.trait:
+        # CAST to text so numbers and strings compare alike: json_extract on SQLite, ->> on PostgreSQL.
+        found = cast(Customer.traits[key].as_string(), String)
+        parts.append(found.is_not(None) if value is None else func.lower(found) == value.lower())
+    if flt.lang:
+        parts.append(func.lower(Customer.language).in_(flt.lang))
+    return and_(*parts) if parts else None
+
+
+def _date_conditions(flt: Filter):
+    out = []
+    for key, column in (("created", Ticket.created_at), ("updated", Ticket.last_activity_at)):
+        start, end = getattr(flt, f"{key}_from"), getattr(flt, f"{key}_to")
+        if start:
+            out.append(column >= datetime.fromisoformat(start))
+        if end:
+            # A bare date means "through the end of that day".
+            until = datetime.fromisoformat(end)
+            out.append(column < until + timedelta(days=1) if len(end) == 10 else column <= until)
+    return out
+
+
+def describe(flt: Filter, user_names: dict[int, str] | None = None) -> list[tuple[str, str]]:
+    """The active filters as (label, query string without that filter), for removable chips."""
+    def drop(**change):
+        return to_query(replace(flt, **change))
+    chips = []
+    if flt.status:
+        chips.append(("Status: " + ", ".join(STATUS_LABELS.get(s, s) for s in flt.status), drop(status=())))
+    if flt.assignee:
+        who = {"me": "me", "none": "nobody"}.get(flt.assignee) or (user_names or {}).get(
+            int(flt.assignee), f"#{flt.assignee}")
+        chips.append((f"Assigned to {who}", drop(assignee=None)))
+    if flt.channel:
+        chips.append(("Channel: " + ", ".join(flt.channel), drop(channel=())))
+    if flt.priority:
+        chips.append(("Priority" if flt.priority == "yes" else "Not priority", drop(priority=None)))
+    for pair in flt.trait:
+        label = f"{pair[0]} = {pair[1]}" if pair[1] is not None else f"has {pair[0]}"
+        chips.append((label, drop(trait=tuple(t for t in flt.trait if t != pair))))
+    if flt.lang:
+        chips.append(("Language: " + ", ".join(flt.lang), drop(lang=())))
+    for key in DATE_KEYS:
+        if getattr(flt, key):
+            chips.append((f"{key.replace('_', ' ')} {getattr(flt, key)}", drop(**{key: None})))
+    if flt.q:
+        chips.append((f"Text: {flt.q}", drop(q="")))
+    return chips

@@ -1,0 +1,198 @@
+"""Change stamps, and the rendered pieces kept until they change.
+
+A busy inbox is read far more often than it is written, and rendering its rows or a long
+thread is most of a page's cost. So a page keeps what it rendered in a per-process cache,
+keyed by numbers that move on with every write to what the piece shows:
+
+- scope stamps (the change_stamp table): "inbox" moves on with any write to tickets,
+  customers, messages, mentions or teammates; "team" with teammates, aliases and
+  settings; "segments" with saved segments. The sidebar statement reads them with the counts, so a
+  page learns them without another query.
+- Ticket.thread_rev moves on with any write to that ticket, a line of its thread or its
+  HaloPilot conversation.
+
+Both move in the same transaction as the write, so a reader that sees the data sees the
+stamp, in every process: the cache needs no messages between processes. A before_flush
+hook notes what each flush wrote; the scope rows are moved just before the commit, so the
+one row every write touches is held for an instant, and always last (on PostgreSQL, rows
+taken in different orders by two transactions are how deadlocks start). The stamp is read
+before the data, so a copy is never filed under a newer stamp than what it shows. Writes
+that bypass the ORM call bump() themselves. Every key also carries the minute, so relative
+times stay right and a write that forgot to bump shows within a minute.
+"""
+import secrets
+import threading
+from collections import OrderedDict
+from datetime import datetime
+
+from flask import g, has_request_context
+from sqlalchemy import event, inspect, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from halo.models import (
+    AliasUser,
+    ChangeStamp,
+    Customer,
+    EmailAttachment,
+    Mention,
+    Message,
+    Segment,
+    Setting,
+    Ticket,
+    User,
+)
+from halo.models.ai import PilotMessage
+
+SCOPES = ("inbox", "team", "segments")
+_PENDING = "halo_stamp_scopes"  # in Session.info: scopes written since the last commit
+# Which scopes a write to each model moves on.
+_SCOPES = {
+    Ticket: ("inbox",), Customer: ("inbox",), Message: ("inbox",), Mention: ("inbox",),
+    EmailAttachment: (), PilotMessage: (), User: ("inbox", "team"), AliasUser: ("team",),
+    Setting: ("team",), Segment: ("segments",),
+}
+
+
+@event.listens_for(Session, "before_flush")
+def _track_changes(session, _ctx, _instances):
+    scopes, threads, via_messages = set(), set(), set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        watched = _SCOPES.get(type(obj))
+        if watched is None or (obj in session.dirty and not session.is_modified(obj)):
+            continue
+        scopes.update(watched)
+        if isinstance(obj, Ticket):
+            if obj not in session.new:
+                threads.add(obj.id)
+        elif isinstance(obj, Message):
+            threads.update(_thread_ids(obj))
+        elif isinstance(obj, PilotMessage):
+            threads.add(obj.ticket_id)
+        elif isinstance(obj, EmailAttachment):
+            message = obj.__dict__.get("message")
+            if message is not None:
+                threads.add(message.ticket_id)
+            else:
+                via_messages.add(obj.message_id)
+    threads.discard(None)
+    via_messages.discard(None)
+    session.info.setdefault(_PENDING, set()).update(scopes)
+    # One statement for every ticket touched, loaded or not; the loaded copies' value is
+    # stale until the commit expires them, which no reader of a page meets.
+    if threads:
+        _bump_threads(session, Ticket.id.in_(sorted(threads)))
+    if via_messages:
+        _bump_threads(session, Ticket.id.in_(
+            select(Message.ticket_id).where(Message.id.in_(sorted(via_messages)))))
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_scopes(session):
+    session.flush()  # the commit's own flush comes after this hook: note its scopes now
+    for scope in sorted(session.info.pop(_PENDING, ())):
+        session.execute(_bump_statement(session, scope))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_scopes(session):
+    session.info.pop(_PENDING, None)
+
+
+def _bump_threads(session, condition) -> None:
+    session.execute(update(Ticket).where(condition).values(thread_rev=Ticket.thread_rev + 1)
+                    .execution_options(synchronize_session=False))
+
+
+def _thread_ids(message: Message) -> set:
+    """The ticket(s) a message's write touches: a move (merge, split) touches both."""
+    history = inspect(message).attrs.ticket_id.history
+    return {message.ticket_id, *(history.deleted or ())}
+
+
+def _bump_statement(session, scope: str):
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    # A new scope starts at random: a cache that outlives an emptied table never meets
+    # a number it has seen before.
+    stmt = insert(ChangeStamp).values(scope=scope, n=secrets.randbits(52))
+    return stmt.on_conflict_do_update(index_elements=["scope"], set_={"n": ChangeStamp.n + 1})
+
+
+def bump(session, *scopes: str) -> None:
+    """Move scopes on, at the commit, for a write that bypasses the ORM (an UPDATE statement)."""
+    session.info.setdefault(_PENDING, set()).update(scopes)
+
+
+class PieceCache:
+    """Pieces by key, least recently used dropped first once they hold more than `budget`
+    characters (strings count their length, anything else `unit`); safe across threads."""
+
+    def __init__(self, budget: int = 16_000_000, unit: int = 200):
+        self.budget, self.unit, self.held = budget, unit, 0
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _size(self, value) -> int:
+        return len(value) if isinstance(value, str) else self.unit
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.held -= self._size(old)
+            self._items[key] = value
+            self.held += self._size(value)
+            while self.held > self.budget and len(self._items) > 1:
+                _, dropped = self._items.popitem(last=False)
+                self.held -= self._size(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.held = 0
+
+
+# ~16 M characters: a 100-message thread is ~100 k, an inbox page of rows ~15 k, so this
+# keeps the pages a small team has open, in ~32-64 MB per process at most.
+pieces = PieceCache()
+
+
+def minute(now: datetime) -> datetime:
+    """The part of a key that ages pieces showing relative times ("5m")."""
+    return now.replace(second=0, microsecond=0)
+
+
+def remember(scope_stamps: dict) -> None:
+    """Keep the stamps the request's sidebar statement read, for pieces rendered later."""
+    if has_request_context():
+        g._halo_stamps = scope_stamps
+
+
+# What seen() answers for a stamp this request has not read: a key holding it is not cached.
+UNKNOWN = object()
+
+
+def seen(scope: str):
+    """The stamp of a scope as this request read it, else UNKNOWN."""
+    known = g.get("_halo_stamps", {}) if has_request_context() else {}
+    return known.get(scope, UNKNOWN)
+
+
+def cached(key: tuple, render):
+    """The piece filed under key, or render() filed there (not when key holds UNKNOWN)."""
+    if any(part is UNKNOWN for part in key):
+        return render()
+    value = pieces.get(key)
+    if value is None:
+        value = render()
+        pieces.put(key, value)
+    return value

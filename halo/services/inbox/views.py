@@ -1,0 +1,264 @@
+"""Inbox views: which tickets each view lists, keyset-paginated, and the sidebar counts."""
+from collections import Counter
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import String, and_, bindparam, func, literal_column, or_, select, tuple_, union_all
+from sqlalchemy.orm import aliased
+
+from halo.extensions import db
+from halo.models import (
+    STATUS_LABELS,
+    ChangeStamp,
+    Customer,
+    Mention,
+    Message,
+    Notification,
+    Ticket,
+    TicketCounter,
+    User,
+)
+from halo.services.inbox.stamps import remember as remember_stamps
+
+VIEWS = {
+    "open": "Open", "mine": "Mine", "unassigned": "Unassigned", "priority": "Priority",
+    "snoozed": "Snoozed", "resolved": "Resolved", "spam": "Spam", "all": "All",
+    "mentions": "Mentions",
+}
+OPEN_STATUSES = ("open", "priority", "in_progress")
+# Views that also show snoozed tickets whose time has passed (judged at query time).
+WAKING_VIEWS = {"open", "mine", "unassigned"}
+
+
+def encode_cursor(ticket: Ticket) -> str:
+    """An opaque position after which the next page starts."""
+    return f"{ticket.last_activity_at.isoformat()}_{ticket.id}"
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    """Parse a cursor; a malformed one means the first page."""
+    if not cursor:
+        return None
+    try:
+        at, _, ident = cursor.rpartition("_")
+        return datetime.fromisoformat(at), int(ident)
+    except ValueError:
+        return None
+
+
+def list_tickets(view: str, user_id: int, now: datetime, cursor: str | None = None,
+                 limit: int = 25, where=None) -> tuple[list[Ticket], str | None]:
+    """One page of a view (narrowed by an optional filter condition), newest first, and the next cursor."""
+    if view not in VIEWS:
+        raise KeyError(view)
+    after = decode_cursor(cursor)
+    narrow = (lambda c: and_(c, where)) if where is not None else (lambda c: c)
+    rows = _page(narrow(_view_filter(view, user_id, now)), after, limit + 1)
+    if view in WAKING_VIEWS:
+        woken = narrow(_woken_filter(view, user_id, now))
+        if len(rows) > limit:
+            # Only woken tickets newer than the last row fetched can reach this page; the
+            # bound turns a sort of every expired snooze into a short index range.
+            last = rows[-1]
+            woken = and_(woken, Ticket.last_activity_at >= last.last_activity_at,
+                         tuple_(Ticket.last_activity_at, Ticket.id) > (last.last_activity_at, last.id))
+        rows = sorted(rows + _page(woken, after, limit + 1),
+                      key=lambda t: (t.last_activity_at, t.id), reverse=True)
+    page = rows[:limit]
+    next_cursor = encode_cursor(page[-1]) if len(rows) > limit else None
+    return page, next_cursor
+
+
+class InboxRow:
+    """A ticket as the list shows it, read as plain columns: a fraction of the cost of
+    loading Ticket, Customer and User objects for every row. Anything else a template
+    asks of a row comes from the Ticket itself, loaded on first use."""
+    __slots__ = ("id", "subject", "preview", "channel", "status", "snoozed_until",
+                 "last_activity_at", "customer", "assignee")
+    status_label = Ticket.status_label
+    snooze_expired = Ticket.snooze_expired
+
+    def __init__(self, row):
+        (self.id, self.subject, self.preview, self.channel, self.status, self.snoozed_until,
+         self.last_activity_at, customer_id, name, email, assignee_id, assignee_name) = row
+        self.customer = _RowCustomer(customer_id, name, email)
+        self.assignee = _RowAssignee(assignee_id, assignee_name) if assignee_id else None
+
+    def __getattr__(self, attr):
+        return getattr(db.session.get(Ticket, self.id), attr)
+
+
+class _RowCustomer:
+    __slots__ = ("id", "name", "email")
+    display_name = Customer.display_name
+
+    def __init__(self, ident, name, email):
+        self.id, self.name, self.email = ident, name, email
+
+    def __getattr__(self, attr):
+        return getattr(db.session.get(Customer, self.id), attr)
+
+
+class _RowAssignee:
+    __slots__ = ("id", "name")
+
+    def __init__(self, ident, name):
+        self.id, self.name = ident, name
+
+    def __getattr__(self, attr):
+        return getattr(db.session.get(User, self.id), attr)
+
+
+# Aliases, so that a filter's own subquery on customer is never correlated with the join;
+# made once, so the statement's compiled form is cached.
+_customer, _assignee = aliased(Customer, name="row_customer"), aliased(User, name="row_assignee")
+_ROW_COLUMNS = select(Ticket.id, Ticket.subject, Ticket.preview, Ticket.channel, Ticket.status,
+                      Ticket.snoozed_until, Ticket.last_activity_at, _customer.id, _customer.name,
+                      _customer.email, Ticket.assignee_id, _assignee.name)     .join(_customer, _customer.id == Ticket.customer_id)     .outerjoin(_assignee, _assignee.id == Ticket.assignee_id)
+
+
+def _page(condition, after, limit) -> list[InboxRow]:
+    query = _ROW_COLUMNS.where(condition)
+    if after:
+        query = query.where(tuple_(Ticket.last_activity_at, Ticket.id) < tuple_(*after))
+    query = query.order_by(Ticket.last_activity_at.desc(), Ticket.id.desc()).limit(limit)
+    return [InboxRow(row) for row in db.session.execute(query)]
+
+
+def _view_filter(view: str, user_id: int, now: datetime):
+    if view == "open":
+        return Ticket.bucket == "open"
+    if view == "mine":
+        return and_(Ticket.assignee_id == user_id, Ticket.bucket == "open")
+    if view == "unassigned":
+        return and_(Ticket.assignee_id.is_(None), Ticket.bucket == "open")
+    if view == "snoozed":
+        return and_(Ticket.status == "snoozed", Ticket.snoozed_until > now)
+    if view == "all":
+        # A merged ticket lives on inside its target; it is reached from there, or by search.
+        return Ticket.bucket != "merged"
+    if view == "mentions":
+        unread = select(Mention.ticket_id).where(
+            Mention.user_id == user_id, Mention.read_at.is_(None))
+        return Ticket.id.in_(unread)
+    return Ticket.status == view
+
+
+def _woken_filter(view: str, user_id: int, now: datetime):
+    woken = and_(Ticket.status == "snoozed", Ticket.snoozed_until <= now)
+    if view == "mine":
+        return and_(woken, Ticket.assignee_id == user_id)
+    if view == "unassigned":
+        return and_(woken, Ticket.assignee_id.is_(None))
+    return woken
+
+
+# The sidebar's figures in one statement (built once): the counter rows, the snoozes that
+# have ended (still counted as snoozed until something wakes them), the user's unread
+# mentions and notifications. Four small queries were four round trips through the ORM.
+_SIDEBAR = union_all(
+    select(TicketCounter.status, TicketCounter.assignee_key, TicketCounter.n),
+    select(literal_column("'~woken'"), func.coalesce(Ticket.assignee_id, 0), func.count())
+    .where(Ticket.status == "snoozed", Ticket.snoozed_until <= bindparam("now"))
+    .group_by(Ticket.assignee_id),
+    select(literal_column("'~mentions'"), literal_column("0"), func.count(func.distinct(Mention.ticket_id)))
+    .where(Mention.user_id == bindparam("user_id"), Mention.read_at.is_(None)),
+    select(literal_column("'~mentions_here'"), literal_column("0"), func.count())
+    .where(Mention.user_id == bindparam("user_id"), Mention.read_at.is_(None),
+           Mention.ticket_id == bindparam("ticket_id")),
+    select(literal_column("'~notifications'"), literal_column("0"), func.count())
+    .select_from(Notification)
+    .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None)),
+    # The change stamps (services/stamps.py), so cached pieces are checked without a query.
+    select(literal_column("'#'", String) + ChangeStamp.scope, literal_column("0"), ChangeStamp.n),
+)
+
+
+class SidebarCounts(dict):
+    """The views' counts; .notifications is the user's unread notifications (the nav badge),
+    .mentions_here their unread mentions on the ticket asked about, .stamps the change
+    stamps by scope, .woken the ended snoozes still stored as snoozed."""
+    notifications: int = 0
+    mentions_here: int = 0
+    stamps: dict
+    woken: int = 0
+
+
+def view_counts(user_id: int, now: datetime, ticket_id: int | None = None) -> dict[str, int]:
+    """Sidebar counts from the counter table: a few dozen rows, not every ticket.
+
+    The result also carries what the same statement read for the page (see SidebarCounts).
+    """
+    by_status, mine, unassigned, woken, extra, stamps = Counter(), Counter(), Counter(), {}, {}, {}
+    params = {"now": now, "user_id": user_id, "ticket_id": ticket_id or 0}
+    for status, assignee_key, n in db.session.execute(_SIDEBAR, params):
+        if status == "~woken":
+            woken[assignee_key] = n
+            continue
+        if status[0] == "~":
+            extra[status[1:]] = n or 0
+            continue
+        if status[0] == "#":
+            stamps[status[1:]] = n
+            continue
+        by_status[status] += n
+        if assignee_key == user_id:
+            mine[status] += n
+        elif assignee_key == 0:
+            unassigned[status] += n
+    woken_total = sum(woken.values())
+    counts = SidebarCounts({
+        "open": sum(by_status[s] for s in OPEN_STATUSES) + woken_total,
+        "mine": sum(mine[s] for s in OPEN_STATUSES) + woken.get(user_id, 0),
+        "unassigned": sum(unassigned[s] for s in OPEN_STATUSES) + woken.get(0, 0),
+        "priority": by_status["priority"],
+        "snoozed": by_status["snoozed"] - woken_total,
+        "resolved": by_status["resolved"],
+        "spam": by_status["spam"],
+        "all": sum(by_status.values()) - by_status["merged"],
+        "mentions": extra.get("mentions", 0),
+    })
+    counts.notifications = extra.get("notifications", 0)
+    counts.mentions_here = extra.get("mentions_here", 0)
+    counts.stamps, counts.woken = stamps, woken_total
+    remember_stamps(stamps)
+    return counts
+
+
+class OtherTicket(NamedTuple):
+    id: int
+    subject: str
+    status: str
+    status_label: str
+
+
+def other_ticket_rows(customer_id: int, exclude_id: int, limit: int = 10) -> tuple[OtherTicket, ...]:
+    """The customer's other tickets for the profile sidebar, as plain rows (kept by pages)."""
+    return tuple(OtherTicket(*row, STATUS_LABELS[row.status]) for row in db.session.execute(
+        select(Ticket.id, Ticket.subject, Ticket.status)
+        .where(Ticket.customer_id == customer_id, Ticket.id != exclude_id)
+        .order_by(Ticket.last_activity_at.desc()).limit(limit)))
+
+
+def thread(ticket_id: int) -> list:
+    """The ticket's timeline, oldest first."""
+    return db.session.scalars(
+        select(Message).where(Message.ticket_id == ticket_id)
+        .order_by(Message.created_at, Message.id)).unique().all()
+
+
+def ticket_in_view(ticket_id: int, view: str, user_id: int, now: datetime) -> bool:
+    """Whether a view lists the ticket now (live updates add or drop its row)."""
+    if view not in VIEWS:
+        return False
+    condition = _view_filter(view, user_id, now)
+    if view in WAKING_VIEWS:
+        condition = or_(condition, _woken_filter(view, user_id, now))
+    return db.session.scalar(
+        select(Ticket.id).where(Ticket.id == ticket_id, condition)) is not None
+
+
+def view_condition(view: str, user_id: int, now: datetime):
+    """Everything a view lists, woken snoozes included, as one condition (filtered counts use it)."""
+    condition = _view_filter(view, user_id, now)
+    return or_(condition, _woken_filter(view, user_id, now)) if view in WAKING_VIEWS else condition

@@ -1,0 +1,2 @@
+"""What the team teaches: durable AI directives and saved replies.
+"""

@@ -1,0 +1,63 @@
+"""Inbox training: durable directives for the AI, scoped from the ticket they came from."""
+from datetime import datetime
+
+from halo import clock
+from halo.extensions import db
+from halo.models import Directive, Ticket
+from halo.services.errors import NotFound, ValidationError
+
+# Customer traits that describe the situation well enough to scope a directive.
+SCOPING_TRAITS = ("plan",)
+
+
+def scope_for(ticket: Ticket) -> dict:
+    """The situation a directive written on this ticket applies to."""
+    scope = {"channel": ticket.channel}
+    traits = ticket.customer.traits or {}
+    for trait in SCOPING_TRAITS:
+        if traits.get(trait):
+            scope[trait] = str(traits[trait])
+    if ticket.customer.language:
+        scope["language"] = ticket.customer.language
+    return scope
+
+
+def create_directive(body: str, author_id: int, ticket: Ticket,
+                     now: datetime | None = None) -> Directive:
+    """Save a directive from a ticket (flushed, not committed)."""
+    now = now or clock.now()
+    directive = Directive(body=body, scope=scope_for(ticket), source_ticket_id=ticket.id,
+                          author_id=author_id, created_at=now, updated_at=now)
+    db.session.add(directive)
+    db.session.flush()
+    return directive
+
+
+def list_directives() -> list[Directive]:
+    """All directives, newest first."""
+    return db.session.scalars(db.select(Directive).order_by(Directive.id.desc())).all()
+
+
+def get_directive(directive_id: int) -> Directive:
+    """The directive, or NotFound."""
+    directive = db.session.get(Directive, directive_id)
+    if directive is None:
+        raise NotFound("That directive does not exist.")
+    return directive
+
+
+def update_directive(directive_id: int, body: str, enabled: bool) -> Directive:
+    """Edit a directive's text and whether the AI may use it."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError("A directive cannot be empty.")
+    directive = get_directive(directive_id)
+    directive.body, directive.enabled, directive.updated_at = body, enabled, clock.now()
+    db.session.commit()
+    return directive
+
+
+def delete_directive(directive_id: int) -> None:
+    """Remove a directive for good."""
+    db.session.delete(get_directive(directive_id))
+    db.session.commit()

@@ -1,0 +1,65 @@
+"""Assignment: a teammate or Unassigned, with an event for every change."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from halo import clock
+from halo.extensions import db
+from halo.models import Message, Ticket, User
+from halo.services import events
+from halo.services.errors import ValidationError
+from halo.services.inbox import stamps
+from halo.services.tickets.status import get_ticket
+
+
+@dataclass(frozen=True, slots=True)
+class Teammate:
+    """A teammate as pages show them: a plain copy, safe to keep between requests."""
+    id: int
+    name: str
+    handle: str
+    email: str
+    role: str
+    active: bool
+    initials: str
+
+
+def team() -> tuple[Teammate, ...]:
+    """Every teammate (deactivated ones too, for their history), by name; kept per process
+    until the "team" stamp moves on."""
+    def load():
+        users = db.session.scalars(db.select(User).order_by(User.name, User.id)).all()
+        return tuple(Teammate(u.id, u.name, u.handle, u.email, u.role, u.active, u.initials)
+                     for u in users)
+    return stamps.cached(("team", stamps.seen("team")), load)
+
+
+def active_teammates() -> list[User]:
+    """Teammates who can be assigned or mentioned, by name."""
+    return db.session.scalars(
+        db.select(User).where(User.active.is_(True)).order_by(User.name)).all()
+
+
+def assign_ticket(ticket_id: int, assignee_id: int | None, actor_id: int | None,
+                  now: datetime | None = None) -> Message | None:
+    """Assign to an active teammate (None unassigns); returns the event, or None if unchanged."""
+    ticket = get_ticket(ticket_id)
+    event = _assign(ticket, assignee_id, actor_id, now or clock.now())
+    db.session.commit()
+    events.published_message(event)
+    return event
+
+
+def _assign(ticket: Ticket, assignee_id, actor_id, now) -> Message | None:
+    """Set the assignee and write the event line (no commit)."""
+    if assignee_id is not None:
+        user = db.session.get(User, assignee_id)
+        if user is None or not user.active:
+            raise ValidationError("That teammate does not exist or is deactivated.")
+    if ticket.assignee_id == assignee_id:
+        return None
+    data = {"from": ticket.assignee_id, "to": assignee_id}
+    ticket.assignee_id = assignee_id
+    event = Message(ticket_id=ticket.id, kind="event", event_type="assignment",
+                    event_data=data, author_id=actor_id, created_at=now)
+    db.session.add(event)
+    return event

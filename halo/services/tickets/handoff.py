@@ -1,0 +1,92 @@
+"""Who answers a chat: the AI or a teammate (Take over / Pass to AI) and the live list."""
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from halo import clock
+from halo.extensions import db
+from halo.models import Message, Ticket, Visitor
+from halo.services import events
+from halo.services.tickets.assignment import _assign
+from halo.services.tickets.status import _apply, check_transition, get_ticket
+
+# A conversation counts as "in progress" while its visitor is online or wrote recently.
+LIVE_WINDOW = timedelta(hours=1)
+
+
+def take_over(ticket_id: int, user_id: int, now: datetime | None = None) -> Ticket:
+    """Assign to user_id, set In Progress and stop the AI answering."""
+    ticket, _ = _hand(ticket_id, user_id, user_id, "in_progress", True,
+                      "took over from the AI", now)
+    return ticket
+
+
+def pass_to_ai(ticket_id: int, actor_id: int, now: datetime | None = None) -> Ticket:
+    """Clear the assignment, set Open and hand the conversation back to the AI."""
+    ticket, handed = _hand(ticket_id, None, actor_id, "open", False,
+                           "passed this conversation to the AI", now)
+    if ticket.channel == "email":  # chat: the AI answers the visitor's next message
+        from halo.services.ai.pipeline import offer_passed_ticket  # (it imports the status services too)
+        offer_passed_ticket(ticket.id, handed.id)
+    return ticket
+
+
+def _hand(ticket_id, assignee_id, actor_id, status, ai_paused, text, now):
+    """Who handles the conversation: assignee, status, the AI's pause and an event line,
+    in one commit; returns (ticket, the event line)."""
+    now = now or clock.now()
+    ticket = get_ticket(ticket_id)
+    if ticket.status != status:
+        check_transition(ticket.status, status)
+    written = [_assign(ticket, assignee_id, actor_id, now)]
+    if ticket.status != status:
+        written.append(_apply(ticket, status, actor_id, None, now, reason=None))
+    ticket.ai_paused = ai_paused
+    handed = _handler_event(ticket, actor_id, text, now)
+    written.append(handed)
+    db.session.commit()
+    _announce(ticket, written)
+    return ticket, handed
+
+
+def _handler_event(ticket, actor_id, text, now) -> Message:
+    event = Message(ticket_id=ticket.id, kind="event", event_type="handler",
+                    event_data={"ai_paused": ticket.ai_paused, "text": text},
+                    author_id=actor_id, created_at=now)
+    db.session.add(event)
+    return event
+
+
+def _announce(ticket, written) -> None:
+    for event in written:
+        if event is not None:
+            events.published_message(event)
+    events.ticket_changed(ticket.id, "handler", chat=True)
+
+
+def handler_label(ticket: Ticket) -> str:
+    """'AI', the teammate who owns the chat, or that it waits for one."""
+    if ticket.assignee_id:
+        return ticket.assignee.name if ticket.assignee else "A teammate"
+    if ticket.ai_paused or not ai_answers_chats():
+        # Without a configured model the AI never answers a visitor: say who must.
+        return "Waiting for a teammate"
+    return "AI"
+
+
+def ai_answers_chats() -> bool:
+    """Whether the AI answers widget visitors (AI chat on and a provider configured)."""
+    from halo.services.ai import provider as ai_provider
+    from halo.services.ai import settings as ai_settings
+    return bool(ai_settings.get("ai_chat_enabled")) and ai_provider.configured()
+
+
+def live_sessions(now: datetime | None = None, limit: int = 100) -> list[tuple[Ticket, Visitor]]:
+    """Chat conversations in progress: visitor online, or active within the window."""
+    now = now or clock.now()
+    rows = db.session.execute(
+        select(Ticket, Visitor).join(Visitor, Visitor.ticket_id == Ticket.id)
+        .where(Ticket.channel == "chat", Ticket.bucket == "open",
+               (Visitor.connections > 0) | (Ticket.last_activity_at >= now - LIVE_WINDOW))
+        .order_by(Ticket.last_activity_at.desc()).limit(limit)).unique().all()
+    return [(t, v) for t, v in rows]

@@ -1,0 +1,51 @@
+"""@mentions in internal notes: who is mentioned, and their unread Mentions view."""
+import re
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from halo.extensions import db
+from halo.models import Mention, Message, User
+from halo.services.inbox import stamps
+
+MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9][A-Za-z0-9_.-]{0,59})")
+
+
+def mentioned_users(body: str) -> list[User]:
+    """Active teammates whose @handle appears in body, each once."""
+    handles = {m.rstrip(".").lower() for m in MENTION.findall(body)}
+    if not handles:
+        return []
+    return db.session.scalars(
+        db.select(User).where(func.lower(User.handle).in_(handles), User.active.is_(True))
+        .order_by(User.id)).all()
+
+
+def record_mentions(note: Message, author_id: int | None) -> list[User]:
+    """Create an unread mention for each teammate named in the note (no commit)."""
+    users = [u for u in mentioned_users(note.body_text) if u.id != author_id]
+    for user in users:
+        db.session.add(Mention(user_id=user.id, ticket_id=note.ticket_id, message=note,
+                               created_at=note.created_at))
+    return users
+
+
+def mark_mentions_read(ticket_id: int, user_id: int, now: datetime) -> int:
+    """The user has seen the ticket: clear their unread mentions there; returns how many."""
+    unread = (Mention.ticket_id == ticket_id, Mention.user_id == user_id, Mention.read_at.is_(None))
+    # Nearly every view has nothing to clear. An UPDATE takes SQLite's one write lock even
+    # when it matches no row, so concurrent ticket views queued behind each other; a read
+    # through ix_mention_user_unread decides first, and the page's objects stay loaded.
+    if db.session.scalar(select(Mention.id).where(*unread).limit(1)) is None:
+        return 0
+    result = db.session.execute(update(Mention).where(*unread).values(read_at=now))
+    stamps.bump(db.session, "inbox")  # the Mentions view's rows (an UPDATE skips the hook)
+    db.session.commit()
+    return result.rowcount
+
+
+def unread_mention_count(user_id: int) -> int:
+    """Tickets with an unread mention of the user (the sidebar badge)."""
+    return db.session.scalar(
+        db.select(func.count(func.distinct(Mention.ticket_id)))
+        .where(Mention.user_id == user_id, Mention.read_at.is_(None))) or 0

@@ -1,0 +1,38 @@
+"""Teammates' notifications (a snooze ended on their ticket) and the sidebar badge count."""
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from halo import clock
+from halo.extensions import db
+from halo.models import Notification
+
+
+def notify(user_id: int, ticket_id: int | None, kind: str, text: str,
+           now: datetime | None = None) -> Notification:
+    """Add a notification (no commit: it belongs to the caller's change)."""
+    note = Notification(user_id=user_id, ticket_id=ticket_id, kind=kind, text=text[:300],
+                        created_at=now or clock.now())
+    db.session.add(note)
+    return note
+
+
+def unread_count(user_id: int) -> int:
+    """The sidebar badge."""
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+
+
+def recent(user_id: int, limit: int = 50) -> list[Notification]:
+    """The newest notifications, unread first."""
+    return list(db.session.scalars(
+        select(Notification).where(Notification.user_id == user_id)
+        .order_by(Notification.read_at.is_not(None), Notification.created_at.desc()).limit(limit)))
+
+
+def mark_all_read(user_id: int, now: datetime | None = None) -> None:
+    """Clear the badge."""
+    db.session.execute(update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)).values(read_at=now or clock.now()))
+    db.session.commit()
+

@@ -1,0 +1,123 @@
+"""The one place a reply, note or inbox-training directive is written on a ticket."""
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from halo import clock
+from halo.extensions import db
+from halo.models import Message, Ticket
+from halo.services import events
+from halo.services.errors import ValidationError
+from halo.services.knowledge import directives
+from halo.services.settings import get_setting
+from halo.services.tickets.assignment import _assign
+from halo.services.tickets.mentions import record_mentions
+from halo.services.tickets.status import get_ticket
+
+MODES = ("chat", "email", "note", "training")
+MAX_BODY = 100_000
+# A composer form's send key and what it said are kept as its message's client_id, in a
+# namespace of its own beside the chat widget's client ids (same column, same unique index
+# per ticket): "composer:KEY:DIGEST".
+KEY_PREFIX = "composer:"
+DIGEST = 12
+MAX_KEY = 64 - len(KEY_PREFIX) - 1 - DIGEST
+
+# channel -> function(message_id) that schedules real delivery; the email and chat
+# channels register theirs. Without one, a reply stays visibly "queued".
+DELIVERY_HANDLERS: dict[str, Callable[[int], None]] = {}
+
+
+def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
+               now: datetime | None = None, alias_id: int | None = None,
+               translation: tuple[str, str] | None = None, send_key: str | None = None) -> Message:
+    """Write what an agent composed: an outbound reply, an internal note or a directive.
+
+    send_key (the composer form's, new with every form) makes it happen once: the same form
+    sent again with the same text (a double click without JavaScript, a page resubmitted
+    after a dropped connection) returns what the first one wrote, and sends nothing twice.
+    Other text from the same form (restored from history and edited) is a new reply."""
+    now = now or clock.now()
+    body = (body or "").strip()
+    if mode not in MODES:
+        raise ValidationError(f"Unknown composer mode {mode!r}.")
+    if not body:
+        raise ValidationError("Write something before sending.")
+    if len(body) > MAX_BODY:
+        raise ValidationError("That message is too long.")
+    if send_key is not None and not 0 < len(send_key) <= MAX_KEY:
+        raise ValidationError("This form is out of date: reload the page and send it again.")
+    key = None
+    if send_key:
+        said = f"{mode}\n{body}\n{translation[0] if translation else ''}"
+        digest = hashlib.sha256(said.encode()).hexdigest()[:DIGEST]
+        key = f"{KEY_PREFIX}{send_key}:{digest}"
+    ticket = get_ticket(ticket_id)
+    if key and (sent := _sent_with(ticket.id, key)) is not None:
+        return sent
+    if mode == "note":
+        message = _note(ticket, author_id, body, now)
+    elif mode == "training":
+        message = _training(ticket, author_id, body, now)
+    else:
+        message = _outbound(ticket, author_id, body, mode, now)
+        if translation:  # (text, language): the customer receives text; body stays beside it
+            message.original_text, message.language = body, translation[1]
+            message.body_text = translation[0].strip() or body
+        message.alias_id = alias_id if mode == "chat" else None
+    message.client_id = key
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if key and (sent := _sent_with(ticket_id, key)) is not None:
+            return sent  # the same form raced in on another request: that one wrote it
+        raise
+    events.published_message(message)
+    handler = DELIVERY_HANDLERS.get(message.channel) if message.delivery else None
+    if handler:
+        handler(message.id)
+    return message
+
+
+def _sent_with(ticket_id: int, key: str) -> Message | None:
+    return db.session.scalar(select(Message).where(Message.ticket_id == ticket_id,
+                                                   Message.client_id == key))
+
+
+def _note(ticket: Ticket, author_id: int, body: str, now: datetime) -> Message:
+    note = Message(ticket_id=ticket.id, kind="note", author_id=author_id,
+                   body_text=body, created_at=now)
+    db.session.add(note)
+    record_mentions(note, author_id)
+    return note
+
+
+def _training(ticket: Ticket, author_id: int, body: str, now: datetime) -> Message:
+    directive = directives.create_directive(body, author_id, ticket, now)
+    event = Message(ticket_id=ticket.id, kind="event", event_type="training",
+                    event_data={"directive_id": directive.id, "scope": directive.scope},
+                    author_id=author_id, created_at=now)
+    db.session.add(event)
+    return event
+
+
+def _outbound(ticket: Ticket, author_id: int, body: str, channel: str,
+              now: datetime) -> Message:
+    if ticket.assignee_id is None and get_setting("auto_assign_on_reply"):
+        _assign(ticket, author_id, author_id, now)
+    message = Message(ticket_id=ticket.id, kind="agent", channel=channel,
+                      author_id=author_id, body_text=body, delivery="queued",
+                      created_at=now)
+    db.session.add(message)
+    touch(ticket, body, now)
+    return message
+
+
+def touch(ticket: Ticket, text: str, now: datetime) -> None:
+    """Record activity: the inbox orders by it and shows the preview."""
+    ticket.last_activity_at = now
+    ticket.preview = " ".join(text.split())[:200]

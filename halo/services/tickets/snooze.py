@@ -1,0 +1,112 @@
+"""Snooze presets in the agent's time zone, waking snoozed tickets on time, and who to tell.
+
+A sweeper job runs every minute with the worker (RQ's scheduler, or the embedded
+server's job thread) and wakes what is due; the inbox views already list a due snooze
+as open at query time, so a ticket is never hidden past its time, even between sweeps.
+"""
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+
+from halo import clock, queue
+from halo.extensions import db
+from halo.models import Message, Ticket
+from halo.services.errors import ValidationError
+from halo.services.tickets import notifications, status
+
+PRESETS = {"later_today": "Later today", "tomorrow": "Tomorrow morning", "next_week": "Next week"}
+MORNING = time(9, 0)
+SWEEP_SECONDS = 60
+NEVER_AUTO_RESOLVE = ("snoozed", "merged", "resolved", "spam")
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """The agent's time zone; UTC when unset or unknown."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def preset_until(preset: str, tz_name: str | None, now: datetime | None = None) -> datetime:
+    """When a preset ends, as naive UTC: +3 hours, tomorrow 09:00, or next Monday 09:00 local."""
+    now = now or clock.now()
+    tz = zone(tz_name)
+    local = now.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz)
+    if preset == "later_today":
+        end = (local + timedelta(hours=3)).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    elif preset == "tomorrow":
+        end = datetime.combine(local.date() + timedelta(days=1), MORNING, tz)
+    elif preset == "next_week":
+        end = datetime.combine(local.date() + timedelta(days=7 - local.weekday()), MORNING, tz)
+    else:
+        raise ValidationError("Choose when the snooze should end.")
+    return end.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def set_timezone(user_id: int, name: str) -> str:
+    """Save a teammate's IANA time zone (snooze presets and times use it)."""
+    from zoneinfo import available_timezones
+
+    from halo.models import User
+    from halo.services.errors import NotFound, ValidationError
+    name = (name or "").strip()
+    if name != "UTC" and name not in available_timezones():
+        raise ValidationError(f"“{name}” is not a known time zone (e.g. Europe/Paris).")
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("That teammate does not exist.")
+    user.timezone = name
+    db.session.commit()
+    return name
+
+
+def local_time(value: datetime | None, tz_name: str | None) -> str:
+    """A naive-UTC time shown in the agent's zone: 'Tue Nov 24, 14:00 (Europe/Paris)'."""
+    if value is None:
+        return ""
+    tz = zone(tz_name)
+    return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz).strftime("%a %b %d, %H:%M") + f" ({tz.key})"
+
+
+def wake_due(now: datetime | None = None) -> list[int]:
+    """Reopen every snooze that has ended and notify its assignee (or whoever snoozed it)."""
+    now = now or clock.now()
+    due = db.session.execute(
+        select(Ticket.id, Ticket.assignee_id, Ticket.snoozed_by_id, Ticket.subject)
+        .where(Ticket.status == "snoozed", Ticket.snoozed_until <= now)).all()
+    woken = set(status.wake_expired_snoozes(now))
+    for ticket_id, assignee_id, snoozed_by_id, subject in due:
+        who = assignee_id or snoozed_by_id
+        if ticket_id in woken and who:
+            notifications.notify(who, ticket_id, "snooze_ended",
+                                 f"Snooze ended: #{ticket_id} {subject or ''}".strip(), now)
+    db.session.commit()
+    return sorted(woken)
+
+
+def sweep() -> None:
+    """Wake what is due, then come back in a minute (one chain: the job id names the minute)."""
+    try:
+        wake_due()
+    finally:
+        start_sweeper()
+
+
+def start_sweeper() -> None:
+    """Schedule the next sweep; called when a worker or the embedded server starts."""
+    due = int(clock.now().timestamp() // SWEEP_SECONDS + 1) * SWEEP_SECONDS
+    queue.enqueue("halo.jobs.snooze.sweep", job_id=f"snooze-sweep-{due}",
+                  delay=max(1.0, due - clock.now().timestamp()), retry_intervals=())
+
+
+def auto_resolve(ticket_id: int, reason: str, now: datetime | None = None) -> Message | None:
+    """Resolve after an automatic answer, but never a snoozed (or merged, closed) ticket."""
+    now = now or clock.now()
+    ticket = status.get_ticket(ticket_id)
+    if ticket.status in NEVER_AUTO_RESOLVE:
+        return None
+    event = status._apply(ticket, "resolved", None, None, now, reason=reason)
+    db.session.commit()
+    return event

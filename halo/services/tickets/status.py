@@ -1,0 +1,113 @@
+"""Status rules: which changes are allowed, and the event each one writes.
+
+DESIGN.md names the statuses: Open, Priority, In Progress, Snoozed, Resolved, Spam;
+Reopen returns to Open. The table below (also in the README) adds two rules: a Spam
+ticket is reopened ("not spam") before anything else, and a Resolved ticket is reopened
+before it is snoozed (a snooze brings a ticket back, and a resolved one is not waiting).
+Setting the status a ticket already has changes nothing (a double click must not write
+two events); snoozing a snoozed ticket again moves its time.
+"""
+from datetime import datetime
+
+from halo import clock
+from halo.extensions import db
+from halo.models import STATUS_LABELS, Message, Ticket
+from halo.services import events
+from halo.services.errors import InvalidTransition, NotFound, ValidationError
+
+# target status -> statuses it may be reached from
+ALLOWED_FROM = {
+    "open": {"priority", "in_progress", "snoozed", "resolved", "spam"},
+    "priority": {"open", "in_progress", "snoozed", "resolved"},
+    "in_progress": {"open", "priority", "snoozed", "resolved"},
+    "snoozed": {"open", "priority", "in_progress"},
+    "resolved": {"open", "priority", "in_progress", "snoozed"},
+    "spam": {"open", "priority", "in_progress", "snoozed", "resolved"},
+}
+
+
+# The status dropdown's order (a snooze is set with its time, through its own form).
+MENU = ("open", "priority", "in_progress", "resolved", "spam")
+
+
+def choices(current: str) -> list[str]:
+    """What the status dropdown offers a ticket: its own status and what may follow it."""
+    return [s for s in MENU if s == current or current in ALLOWED_FROM[s]]
+
+
+def get_ticket(ticket_id: int) -> Ticket:
+    """The ticket, or NotFound."""
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound(f"Ticket #{ticket_id} does not exist.")
+    return ticket
+
+
+def check_transition(current: str, target: str) -> None:
+    """Raise InvalidTransition when target cannot follow current."""
+    if target not in ALLOWED_FROM:
+        raise ValidationError(f"Unknown status {target!r}.")
+    if current not in ALLOWED_FROM[target]:
+        raise InvalidTransition(
+            f"A {STATUS_LABELS[current]} ticket cannot be set to {STATUS_LABELS[target]}"
+            + (" (reopen it first)." if current in ("resolved", "spam") else "."))
+
+
+def change_status(ticket_id: int, target: str, actor_id: int | None,
+                  until: datetime | None = None, now: datetime | None = None) -> Message | None:
+    """Move a ticket to target; returns the event written, or None if nothing changed."""
+    now = now or clock.now()
+    ticket = get_ticket(ticket_id)
+    if target == "snoozed":
+        if until is None:
+            raise ValidationError("Choose when the snooze should end.")
+        if until <= now:
+            raise ValidationError("The snooze time must be in the future.")
+    if ticket.status == target and target != "snoozed":
+        return None
+    if ticket.status != target:
+        check_transition(ticket.status, target)
+    event = _apply(ticket, target, actor_id, until, now, reason=None)
+    db.session.commit()
+    events.published_message(event)
+    return event
+
+
+def _apply(ticket: Ticket, target: str, actor_id, until, now, reason) -> Message:
+    """Set the status and write the event line (no commit)."""
+    data = {"from": ticket.status, "to": target}
+    if target == "snoozed":
+        ticket.snoozed_until, ticket.snoozed_by_id = until, actor_id
+        data["until"] = until.isoformat()
+    else:
+        ticket.snoozed_until = ticket.snoozed_by_id = None
+    if reason:
+        data["reason"] = reason
+    ticket.status = target
+    event = Message(ticket_id=ticket.id, kind="event", event_type="status",
+                    event_data=data, author_id=actor_id, created_at=now)
+    db.session.add(event)
+    return event
+
+
+def on_customer_activity(ticket: Ticket, now: datetime) -> Message | None:
+    """New customer activity unsnoozes a snoozed ticket and reopens a resolved one (no commit)."""
+    if ticket.status == "snoozed":
+        return _apply(ticket, "open", None, None, now, reason="customer replied")
+    if ticket.status == "resolved":
+        return _apply(ticket, "open", None, None, now, reason="customer replied")
+    return None
+
+
+def wake_expired_snoozes(now: datetime | None = None) -> list[int]:
+    """Return snoozed tickets whose time has passed to Open; returns their ids."""
+    now = now or clock.now()
+    due = db.session.scalars(
+        db.select(Ticket).where(Ticket.status == "snoozed", Ticket.snoozed_until <= now)
+        .limit(500)).all()
+    for ticket in due:
+        _apply(ticket, "open", None, None, now, reason="snooze ended")
+    db.session.commit()
+    for ticket in due:
+        events.ticket_changed(ticket.id, "status")
+    return [t.id for t in due]

@@ -1,0 +1,150 @@
+"""Translation on tickets: the customer's language, reply previews, customer-message translations."""
+from flask import current_app
+from sqlalchemy import select
+
+from halo import queue
+from halo.extensions import db
+from halo.models import Message, Ticket
+from halo.services import events
+from halo.services.db_writer import sqlite_writer
+from halo.services.errors import NotFound, ValidationError
+from halo.services.tickets.status import get_ticket
+from halo.services.translate import engine as translation
+
+MAX_PREVIEW = 5000
+
+
+def team_language() -> str:
+    """The language the team writes in (HALO_TEAM_LANGUAGE, default English)."""
+    return current_app.config.get("HALO_TEAM_LANGUAGE") or "en"
+
+
+def stated_language(customer) -> str | None:
+    """The customer's `language` trait, else Customer.language (no detection: cheap)."""
+    trait = (customer.traits or {}).get("language")
+    if trait:
+        return str(trait).strip().lower().split("-")[0]
+    if customer.language:
+        return customer.language.lower().split("-")[0]
+    return None
+
+
+def message_language(text: str) -> str | None:
+    """Detected once when a customer message is stored (Message.language), never at render."""
+    return translation.detect_language(text)
+
+
+def customer_language(ticket: Ticket) -> str | None:
+    """The `language` trait, else Customer.language, else detected from their latest messages."""
+    stated = stated_language(ticket.customer)
+    if stated:
+        return stated
+    texts = db.session.scalars(
+        select(Message.body_text).where(Message.ticket_id == ticket.id, Message.kind == "customer")
+        .order_by(Message.created_at.desc()).limit(3)).all()
+    return translation.detect_language("\n".join(texts))
+
+
+def preview_reply(ticket_id: int, body: str, use_ai: bool = False) -> dict:
+    """The reply as the customer will read it: {text, lang, engine}; raises NoTranslation."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError("Write the reply first, then translate it.")
+    if len(body) > MAX_PREVIEW:
+        raise ValidationError(f"Translate at most {MAX_PREVIEW} characters at a time.")
+    ticket = get_ticket(ticket_id)
+    target = customer_language(ticket)
+    if not target:
+        raise ValidationError("This customer's language is unknown (no language trait, and "
+                              "their messages are too short to tell).")
+    if target == team_language():
+        raise ValidationError(f"This customer writes in {translation.language_name(target)}, "
+                              "like the team: nothing to translate.")
+    text, engine = translation.translate_text(body, team_language(), target, use_ai=use_ai)
+    return {"text": text, "lang": target, "engine": engine}
+
+
+def request_message_translation(message_id: int) -> None:
+    """Translate a customer's message for the team in the background (RQ or the embedded worker)."""
+    message = db.session.get(Message, message_id)
+    if message is None or message.kind != "customer":
+        raise NotFound("That customer message does not exist.")
+    queue.enqueue("halo.jobs.translate.translate_message", message_id,
+                  job_id=f"translate-message-{message_id}", retry_intervals=(10, 60))
+
+
+def translate_message(message_id: int, use_ai: bool = False) -> Message:
+    """Store the team-language translation of a customer's message beside the original."""
+    message = db.session.get(Message, message_id)
+    if message is None:
+        raise NotFound("That message does not exist.")
+    source = message.language or translation.detect_language(message.body_text)
+    if not source:
+        raise ValidationError("The message is too short to tell its language.")
+    text, _ = translation.translate_text(message.body_text, source, team_language(),
+                                         use_ai=use_ai or translation.ai_available())
+    message.language, message.translation, message.translation_lang = source, text, team_language()
+    db.session.commit()
+    events.ticket_changed(message.ticket_id, "message", message.id)
+    return message
+
+
+def customer_message_arrived(message_ids: list[int]) -> None:
+    """After a customer message is stored: its language, then a translation if a pack allows.
+
+    Runs as a job (never in the ingest path: detection costs ~10 ms of CPU per message).
+    The AI provider is never used here unasked; agents choose it from the composer.
+    """
+    todo = []
+    for message_id in message_ids:
+        message = db.session.get(Message, message_id)
+        if message is None or message.kind != "customer":
+            continue
+        customer = db.session.get(Ticket, message.ticket_id).customer
+        stated = stated_language(customer)
+        detected = None
+        if not message.language and not stated:  # a stated language spares the detector
+            detected = translation.detect_language(message.body_text)
+        todo.append((message, customer, detected, stated))
+    with sqlite_writer():  # one write turn for the batch, in line with the ingest
+        for message, customer, detected, _ in todo:
+            # The customer's language answers for their later messages (no detector, no
+            # write); a message is marked only when it differs from what is now on file.
+            if detected and not stated_language(customer):
+                customer.language = detected
+            elif detected and detected != stated_language(customer):
+                message.language = detected
+        db.session.commit()
+    for message, customer, detected, _ in todo:
+        language = message.language or stated_language(customer)
+        if _auto_translatable(message, language):
+            translate_message(message.id)  # which tells open pages when it is done
+        elif detected and language != team_language():
+            # Now known to need a translation: pages showing the line get its Translate
+            # button without a reload (they replace the line they have).
+            events.ticket_changed(message.ticket_id, "message", message.id)
+
+
+def _auto_translatable(message: Message, language: str | None) -> bool:
+    team = team_language()
+    return (bool(language) and language != team and not message.translation
+            and translation.available() and translation.has_pair(language, team))
+
+
+def schedule_ticket_language(ticket_id: int, customer) -> None:
+    """When an agent opens a ticket whose customer's language is not on file, settle it.
+
+    In a job, not in the ingest path (detection costs up to ~10 ms a message and would
+    halve inbound throughput) and not in the page render.
+    """
+    if stated_language(customer) is None:
+        queue.enqueue("halo.jobs.translate.ticket_opened", ticket_id,
+                      job_id=f"ticket-language-{ticket_id}", retry_intervals=())
+
+
+def settle_ticket_language(ticket_id: int) -> None:
+    """Detect and record the customer's language from this ticket; translate where a pack allows."""
+    ids = db.session.scalars(select(Message.id).where(
+        Message.ticket_id == ticket_id, Message.kind == "customer", Message.translation.is_(None))
+        .order_by(Message.id.desc()).limit(20)).all()
+    customer_message_arrived(sorted(ids))
