@@ -34,10 +34,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     from halo.cli import halo_cli
     from halo.queue import init_queue
     from halo.realtime import init_realtime
+    from halo.services import chat, events, session_hooks
     from halo.services.email import outbound as email_outbound
-    from halo.services.inbox import counters, stamps
+    from halo.services.inbox import counters, segment_counts, stamps
+    from halo.services.tickets import conversation
     from halo.web import register_web
 
+    # What runs on every flush and commit: change stamps, sidebar counters, segment
+    # counts, then the events published once the commit succeeds.
+    for hooks in (stamps.HOOKS, counters.HOOKS, segment_counts.HOOKS, events.HOOKS):
+        session_hooks.install(hooks)
+    # Channels: how each delivers the team's replies. A new channel is a module and a line here.
+    for channel in (email_outbound.CHANNEL, chat.CHANNEL):
+        conversation.register_channel(channel)
     init_queue(app)
     init_realtime(app)
     register_web(app)

@@ -52,8 +52,8 @@ def write_draft(draft_id: int) -> AiDraft | None:
     if draft.offline:
         return _finish(draft, ai_offline.draft(ctx, draft.mode), ctx)
     draft.state = "streaming"
-    db.session.commit()
     events.draft_changed(draft)
+    db.session.commit()
     try:
         text = _stream_into(draft, draft_messages(ctx, draft.mode))
     except ai_provider.ProviderError as exc:
@@ -70,8 +70,8 @@ def _stream_into(draft: AiDraft, messages: list[dict]) -> str:
         text += piece
         if time.monotonic() - flushed > FLUSH_SECONDS:
             draft.text, draft.updated_at = text, clock.now()
-            db.session.commit()
             events.draft_changed(draft)
+            db.session.commit()
             flushed = time.monotonic()
     return text
 
@@ -80,14 +80,14 @@ def _finish(draft: AiDraft, text: str, ctx) -> AiDraft:
     draft.text, draft.state, draft.updated_at = text.strip(), "done", clock.now()
     draft.sources = sources(ctx)
     record_directive_uses(ctx, "draft")
-    db.session.commit()
     events.draft_changed(draft)
+    db.session.commit()
     return draft
 
 
 def _fail(draft: AiDraft, error: str) -> AiDraft:
     db.session.rollback()
     draft.state, draft.error, draft.text, draft.updated_at = "failed", error, "", clock.now()
-    db.session.commit()
     events.draft_changed(draft)
+    db.session.commit()
     return draft

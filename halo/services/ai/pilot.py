@@ -68,8 +68,8 @@ def answer(answer_id: int) -> PilotMessage | None:
     except ai_provider.ProviderError as exc:
         db.session.rollback()
         row.state, row.body = "failed", str(exc)
-        db.session.commit()
         events.pilot_answered(row)
+        db.session.commit()
         return row
     problems = check_output(body + "\n" + "\n".join(options), ctx)
     if problems:
@@ -78,8 +78,8 @@ def answer(answer_id: int) -> PilotMessage | None:
         row.state, row.body, row.options = "done", body, options
         row.sources = _sources(ctx, body, used)
         record_directive_uses(ctx, "pilot")
-    db.session.commit()
     events.pilot_answered(row)
+    db.session.commit()
     return row
 
 

@@ -6,10 +6,9 @@ transaction. Bulk loaders that bypass the ORM call rebuild_counters() afterwards
 """
 from collections import Counter
 
-from sqlalchemy import delete, event, func, inspect, select
+from sqlalchemy import delete, func, inspect, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
 
 from halo.extensions import db
 from halo.models import Ticket, TicketCounter
@@ -34,7 +33,6 @@ def _old_value(session, state, attr):
     return getattr(state.object, attr)
 
 
-@event.listens_for(Session, "before_flush")
 def _track_ticket_counts(session, _ctx, _instances):
     deltas = Counter()
     for obj in session.new:
@@ -85,3 +83,7 @@ def counter_rows() -> list[tuple[str, int, int]]:
     """All (status, assignee_key, n) rows: a few dozen at most."""
     return db.session.execute(
         select(TicketCounter.status, TicketCounter.assignee_key, TicketCounter.n)).all()
+
+
+# Installed by create_app (services/session_hooks.py).
+HOOKS = (("before_flush", _track_ticket_counts),)

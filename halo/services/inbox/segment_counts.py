@@ -11,8 +11,7 @@ import threading
 import time
 from urllib.parse import parse_qs
 
-from sqlalchemy import and_, event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, select
 
 from halo.extensions import db
 from halo.models import Customer, Message, Ticket
@@ -33,13 +32,11 @@ def _bump() -> None:
         _generation += 1
 
 
-@event.listens_for(Session, "after_flush")
 def _after_flush(session, _ctx):
     if any(isinstance(o, _WATCHED) for o in (*session.new, *session.dirty, *session.deleted)):
         _bump()
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _after_bulk(state):
     # Bulk UPDATE/DELETE (and Core statements run through the session) skip flush events.
     if state.is_update or state.is_delete or state.is_insert:
@@ -71,3 +68,7 @@ def count_tickets(view: str, query: str, user_id: int, now, clock=time.monotonic
     with _lock:
         _cache[key] = (n, at, generation)
     return n
+
+
+# Installed by create_app (services/session_hooks.py).
+HOOKS = (("after_flush", _after_flush), ("do_orm_execute", _after_bulk))

@@ -26,10 +26,9 @@ from collections import OrderedDict
 from datetime import datetime
 
 from flask import g, has_request_context
-from sqlalchemy import event, inspect, select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
 
 from halo.models import (
     AliasUser,
@@ -55,7 +54,6 @@ _SCOPES = {
 }
 
 
-@event.listens_for(Session, "before_flush")
 def _track_changes(session, _ctx, _instances):
     scopes, threads, via_messages = set(), set(), set()
     for obj in (*session.new, *session.dirty, *session.deleted):
@@ -88,14 +86,12 @@ def _track_changes(session, _ctx, _instances):
             select(Message.ticket_id).where(Message.id.in_(sorted(via_messages)))))
 
 
-@event.listens_for(Session, "before_commit")
 def _bump_scopes(session):
     session.flush()  # the commit's own flush comes after this hook: note its scopes now
     for scope in sorted(session.info.pop(_PENDING, ())):
         session.execute(_bump_statement(session, scope))
 
 
-@event.listens_for(Session, "after_rollback")
 def _forget_scopes(session):
     session.info.pop(_PENDING, None)
 
@@ -196,3 +192,7 @@ def cached(key: tuple, render):
         value = render()
         pieces.put(key, value)
     return value
+
+
+# Installed by create_app (services/session_hooks.py).
+HOOKS = (("before_flush", _track_changes), ("before_commit", _bump_scopes), ("after_rollback", _forget_scopes))

@@ -5,7 +5,6 @@ from datetime import datetime
 from halo import clock
 from halo.extensions import db
 from halo.models import Message, Ticket, User
-from halo.services import events
 from halo.services.errors import ValidationError
 from halo.services.inbox import stamps
 from halo.services.tickets.status import get_ticket
@@ -45,7 +44,6 @@ def assign_ticket(ticket_id: int, assignee_id: int | None, actor_id: int | None,
     ticket = get_ticket(ticket_id)
     event = _assign(ticket, assignee_id, actor_id, now or clock.now())
     db.session.commit()
-    events.published_message(event)
     return event
 
 

@@ -44,8 +44,8 @@ def _hand(ticket_id, assignee_id, actor_id, status, ai_paused, text, now):
     ticket.ai_paused = ai_paused
     handed = _handler_event(ticket, actor_id, text, now)
     written.append(handed)
+    events.ticket_changed(ticket.id, "handler", chat=True)
     db.session.commit()
-    _announce(ticket, written)
     return ticket, handed
 
 
@@ -55,13 +55,6 @@ def _handler_event(ticket, actor_id, text, now) -> Message:
                     author_id=actor_id, created_at=now)
     db.session.add(event)
     return event
-
-
-def _announce(ticket, written) -> None:
-    for event in written:
-        if event is not None:
-            events.published_message(event)
-    events.ticket_changed(ticket.id, "handler", chat=True)
 
 
 def handler_label(ticket: Ticket) -> str:

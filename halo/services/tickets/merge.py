@@ -86,10 +86,9 @@ def merge_tickets(target_id: int, source_ids, actor_id: int | None,
     event = Message(ticket_id=target.id, kind="event", event_type="merge", author_id=actor_id,
                     event_data=record, created_at=now)
     db.session.add(event)
-    db.session.commit()
-    events.published_message(event)
     for source in sources:
         events.ticket_changed(source.id, "status")
+    db.session.commit()
     return event
 
 
@@ -141,10 +140,9 @@ def undo_merge(event_id: int, actor_id: int | None, now: datetime | None = None)
                    created_at=now, event_data={"merge_event_id": event.id,
                                                "source_ids": [s.id for s in sources]})
     db.session.add(undo)
-    db.session.commit()
-    events.published_message(undo)
     for source in sources:
         events.ticket_changed(source.id, "status")
+    db.session.commit()
     return undo
 
 
@@ -198,6 +196,4 @@ def split_message(message_id: int, actor_id: int | None, now: datetime | None = 
         db.session.add(Message(ticket_id=ticket_id, kind="event", event_type=kind, author_id=actor_id,
                                created_at=now, event_data={"ticket_id": other, "message_id": message.id}))
     db.session.commit()
-    events.ticket_changed(source.id, "message")
-    events.ticket_changed(ticket.id, "message")
     return ticket

@@ -12,7 +12,6 @@ from datetime import datetime
 from halo import clock
 from halo.extensions import db
 from halo.models import STATUS_LABELS, Message, Ticket
-from halo.services import events
 from halo.services.errors import InvalidTransition, NotFound, ValidationError
 
 # target status -> statuses it may be reached from
@@ -69,7 +68,6 @@ def change_status(ticket_id: int, target: str, actor_id: int | None,
         check_transition(ticket.status, target)
     event = _apply(ticket, target, actor_id, until, now, reason=None)
     db.session.commit()
-    events.published_message(event)
     return event
 
 
@@ -108,6 +106,4 @@ def wake_expired_snoozes(now: datetime | None = None) -> list[int]:
     for ticket in due:
         _apply(ticket, "open", None, None, now, reason="snooze ended")
     db.session.commit()
-    for ticket in due:
-        events.ticket_changed(ticket.id, "status")
     return [t.id for t in due]

@@ -84,8 +84,8 @@ def translate_message(message_id: int, use_ai: bool = False) -> Message:
     text, _ = translation.translate_text(message.body_text, source, team_language(),
                                          use_ai=use_ai or translation.ai_available())
     message.language, message.translation, message.translation_lang = source, text, team_language()
-    db.session.commit()
     events.ticket_changed(message.ticket_id, "message", message.id)
+    db.session.commit()
     return message
 
 
@@ -123,6 +123,7 @@ def customer_message_arrived(message_ids: list[int]) -> None:
             # Now known to need a translation: pages showing the line get its Translate
             # button without a reload (they replace the line they have).
             events.ticket_changed(message.ticket_id, "message", message.id)
+    db.session.commit()  # publishes those events (nothing else is written here)
 
 
 def _auto_translatable(message: Message, language: str | None) -> bool:
