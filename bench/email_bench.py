@@ -79,7 +79,7 @@ def bench_outbound(app, n):
     from halo.models import Ticket
     from halo.queue import SyncQueue
     from halo.services.email import outbound as email_outbound
-    from halo.services.tickets import replies
+    from halo.services.tickets import conversation, replies
     from tests.factories import make_user
     sink = Controller(Captured(), hostname="127.0.0.1", port=free_port())
     sink.start()
@@ -89,9 +89,9 @@ def bench_outbound(app, n):
         app.extensions["halo_queue"] = SyncQueue(app)
         agent = make_user()
         tickets = db.session.scalars(db.select(Ticket.id).limit(n)).all()
-        email_outbound.DELIVERY_HANDLERS.pop("email")  # write replies first, then time the sends
+        conversation.CHANNELS.pop("email")  # write replies first, then time the sends
         ids = [replies.post_reply(tickets[i % len(tickets)], agent.id, f"Reply {i}", "email").id for i in range(n)]
-        email_outbound.DELIVERY_HANDLERS["email"] = email_outbound.schedule_send
+        conversation.register_channel(email_outbound.CHANNEL)
         t0 = time.perf_counter()
         for message_id in ids:
             email_outbound.schedule_send(message_id)

@@ -25,6 +25,7 @@ from halo import clock
 from halo.extensions import db
 from halo.models import Customer, Directive, Mention, Message, Notification, Ticket, User
 from halo.services.accounts.users import find_by_email, unique_handle
+from halo.services.tickets import conversation
 
 PASSWORD = "demo-password"
 TEAM = [("Sara Lindqvist", "sara@demo.halo", "agent"), ("Tom Becker", "tom@demo.halo", "agent"),
@@ -189,14 +190,26 @@ class _Thread:
         return row
 
     def customer(self, text: str) -> Message:
-        return self.add(Message(ticket_id=self.ticket.id, kind="customer", channel=self.ticket.channel,
-                                body_text=text, language="en", created_at=self.at))
+        """The customer writes, through the one way in: a resolved or snoozed ticket reopens."""
+        first = not self.rows
+        return self._through(lambda: conversation.add_customer_message(
+            self.ticket, self.ticket.channel, text, self.at, new_ticket=first, language="en"))
 
     def answer(self, author: User | None, text: str) -> Message:
-        """A teammate's reply, or the AI's when author is None."""
-        return self.add(Message(ticket_id=self.ticket.id, kind="ai" if author is None else "agent",
-                                channel=self.ticket.channel, author_id=author and author.id,
-                                body_text=text, delivery="sent", created_at=self.at))
+        """A teammate's reply, or the AI's when author is None, long since delivered."""
+        message = self._through(lambda: conversation.add_agent_message(
+            self.ticket, self.ticket.channel, text, self.at, author_id=author and author.id))
+        message.delivery = "sent" if self.ticket.channel == "email" else "delivered"
+        return message
+
+    def _through(self, write) -> Message:
+        """Write with a service; keep every row it wrote (a reopen's status line, an
+        auto-assignment) in the timeline, so place() moves them too."""
+        before = set(db.session.new)
+        message = write()
+        self.rows.append(message)
+        self.rows += [row for row in db.session.new if row not in before and row is not message]
+        return message
 
     def note(self, author: User | None, text: str, mentioned: User | None = None, **data) -> None:
         note = self.add(Message(ticket_id=self.ticket.id, kind="note", author_id=author and author.id,
@@ -284,9 +297,7 @@ def _open(thread, agent) -> int:
         thread.wait((1, 10))
         thread.status("resolved", agent)
     thread.wait((30, 2 * DAY), (2, 20))
-    thread.customer(rng.choice(STILL))
-    if kind == "reopened":  # status.on_customer_activity, right after the message
-        thread.status("open", None, reason="customer replied")
+    thread.customer(rng.choice(STILL))  # reopens the resolved one (status.on_customer_activity)
     return rng.randint(2, DAY)
 
 

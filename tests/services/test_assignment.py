@@ -5,7 +5,7 @@ from halo.extensions import db
 from halo.models import Directive, Message
 from halo.services.errors import NotFound, ValidationError
 from halo.services.settings import set_setting
-from halo.services.tickets import replies
+from halo.services.tickets import conversation, replies
 from halo.services.tickets.assignment import active_teammates, assign_ticket
 from halo.services.tickets.replies import post_reply
 from tests.factories import make_ticket, make_user
@@ -102,7 +102,7 @@ def test_a_composer_form_sent_twice_writes_once(mode, monkeypatch):
     ada = make_user(name="Ada")
     ticket = make_ticket()
     delivered = []
-    monkeypatch.setitem(replies.DELIVERY_HANDLERS, mode, delivered.append)
+    monkeypatch.setitem(conversation.CHANNELS, mode, conversation.Channel(mode, delivered.append))
     first = post_reply(ticket.id, ada.id, "We are on it", mode, send_key="k1")
     again = post_reply(ticket.id, ada.id, "We are on it", mode, send_key="k1")  # the double click
     assert again.id == first.id and first.client_id.startswith("composer:k1:")
@@ -121,12 +121,12 @@ def test_the_same_form_racing_in_on_two_requests_writes_once(monkeypatch):
     ticket = make_ticket()
     first = post_reply(ticket.id, ada.id, "Hello", "note", send_key="k1")
     # The second request looked before the first had committed: the unique index decides.
-    real, looks = replies._sent_with, []
+    real, looks = conversation.by_key, []
 
     def late_look(*args):  # the first look finds nothing yet, the second what won
         looks.append(args)
         return real(*args) if len(looks) > 1 else None
-    monkeypatch.setattr(replies, "_sent_with", late_look)
+    monkeypatch.setattr(conversation, "by_key", late_look)
     again = post_reply(ticket.id, ada.id, "Hello", "note", send_key="k1")
     assert again.id == first.id and len(looks) == 2
     assert db.session.scalar(db.select(db.func.count(Message.id)).where(Message.kind == "note")) == 1

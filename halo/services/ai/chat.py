@@ -21,7 +21,7 @@ from halo.services.ai import settings as ai_settings
 from halo.services.ai.context import build_context, record_directive_uses
 from halo.services.ai.guard import check_output
 from halo.services.ai.prompts import chat_messages, parse_json
-from halo.services.tickets.replies import DELIVERY_HANDLERS, touch
+from halo.services.tickets import conversation
 from halo.services.tickets.status import _apply
 
 JOB = "halo.jobs.ai.answer_chat"
@@ -97,15 +97,9 @@ def hand_over(ticket: Ticket, reason: str, now: datetime | None = None) -> str:
 
 
 def _say(ticket: Ticket, text: str, now: datetime, written: list) -> str:
-    reply = Message(ticket_id=ticket.id, kind="ai", channel="chat", body_text=text,
-                    delivery="queued", created_at=now)
-    db.session.add_all([reply] + written)
-    touch(ticket, text, now)
-    db.session.commit()
-    for message in [reply] + written:
-        events.published_message(message)
+    reply = conversation.add_agent_message(ticket, "chat", text, now)
+    db.session.add_all(written)
     events.ticket_changed(ticket.id, "handler", chat=True)
-    handler = DELIVERY_HANDLERS.get("chat")
-    if handler:
-        handler(reply.id)
+    db.session.commit()
+    conversation.deliver(reply)
     return "handed_over" if written else "answered"

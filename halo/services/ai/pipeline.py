@@ -17,14 +17,13 @@ from halo import clock
 from halo.extensions import db
 from halo.models import Message, Ticket
 from halo.queue import enqueue
-from halo.services import events
 from halo.services.ai import provider as ai_provider
 from halo.services.ai import settings as ai_settings
 from halo.services.ai.context import Context, build_context, record_directive_uses
 from halo.services.ai.guard import check_output
 from halo.services.ai.prompts import email_decision_messages, parse_json
 from halo.services.tickets.assignment import _assign
-from halo.services.tickets.replies import DELIVERY_HANDLERS, touch
+from halo.services.tickets import conversation
 from halo.services.tickets.status import _apply
 
 JOB = "halo.jobs.ai.offer_ticket"
@@ -126,16 +125,12 @@ def send_answer(ctx: Context, answer: str, now: datetime | None = None) -> str:
     """Send the AI's answer as a threaded email and resolve the ticket."""
     now = now or clock.now()
     ticket = ctx.ticket
-    reply = Message(ticket_id=ticket.id, kind="ai", channel="email", body_text=answer,
-                    delivery="queued", created_at=now)
-    db.session.add(reply)
-    touch(ticket, answer, now)
-    written = [reply, _apply(ticket, "resolved", None, None, now, reason="answered by the AI"),
-               _event(ticket.id, "answered", "answered from the knowledge base", now)]
+    reply = conversation.add_agent_message(ticket, "email", answer, now)
+    _apply(ticket, "resolved", None, None, now, reason="answered by the AI")
+    _event(ticket.id, "answered", "answered from the knowledge base", now)
     record_directive_uses(ctx, "email")
     db.session.commit()
-    _publish(written)
-    DELIVERY_HANDLERS["email"](reply.id)
+    conversation.deliver(reply)
     return "answered"
 
 
@@ -151,7 +146,6 @@ def escalate(ctx: Context, reason: str, now: datetime | None = None) -> str:
     written.append(_event(ticket.id, "escalated", reason, now))
     db.session.add_all([m for m in written if m is not None])
     db.session.commit()
-    _publish(written)
     return "escalated"
 
 
@@ -161,7 +155,6 @@ def _unavailable(ticket_id: int, error: str, now: datetime | None) -> str:
     event = _event(ticket_id, "unavailable", f"{error} The ticket was left for the team", now or clock.now())
     db.session.add(event)
     db.session.commit()
-    _publish([event])
     return "unavailable"
 
 
@@ -170,9 +163,3 @@ def _event(ticket_id: int, outcome: str, text: str, now: datetime) -> Message:
                     event_data={"outcome": outcome, "text": text}, created_at=now)
     db.session.add(event)
     return event
-
-
-def _publish(written) -> None:
-    for message in written:
-        if message is not None:
-            events.published_message(message)

@@ -22,7 +22,7 @@ from halo import clock
 from halo.extensions import db
 from halo.mail.headers import first_id
 from halo.mail.parse import EmailParseError, parse_email
-from halo.models import InboundEmail, Message, OutboundEmail
+from halo.models import InboundEmail, OutboundEmail
 from halo.queue import enqueue
 from halo.services.ai import pipeline as ai_pipeline
 from halo.services.ai import settings as ai_settings
@@ -30,8 +30,7 @@ from halo.services.db_writer import sqlite_writer as _writing
 from halo.services.email import attachments as email_attachments
 from halo.services.email import route as email_route
 from halo.services.errors import NotFound, ValidationError
-from halo.services.tickets.replies import touch
-from halo.services.tickets.status import on_customer_activity
+from halo.services.tickets import conversation
 
 log = logging.getLogger(__name__)
 JOB = "halo.jobs.email.process_inbound"
@@ -198,19 +197,15 @@ def _route(inbound: InboundEmail, parsed, now: datetime, touched: list | None = 
         raise EmailParseError("no sender address (From is missing or unreadable)")
     ticket, reason, spam = email_route.thread(inbound, parsed, sender, now)
     text = parsed.reply_text.strip() or parsed.text.strip() or "(no text)"
-    message = Message(ticket_id=ticket.id, kind="customer", channel="email", body_text=text,
-                      body_html=parsed.html or None, email_message_id=parsed.message_id,
-                      email_from=sender, thread_reason=reason, inbound_id=inbound.id,
-                      created_at=now)
-    db.session.add(message)
+    message = conversation.add_customer_message(
+        ticket, "email", text, now, new_ticket=reason.startswith("new"),
+        body_html=parsed.html or None, email_message_id=parsed.message_id, email_from=sender,
+        thread_reason=reason, inbound_id=inbound.id)
     if parsed.attachments:  # their rows need the message id; otherwise the next flush writes it
         db.session.flush()
         notes = email_attachments.store_attachments(inbound.id, message.id, parsed.attachments)
         if notes:
             message.body_text += "\n\n[" + " ".join(notes) + "]"
-    if not reason.startswith("new"):
-        on_customer_activity(ticket, now)
-    touch(ticket, text, now)
     inbound.ticket_id = ticket.id
     if touched is not None:
         touched.append(ticket)

@@ -18,7 +18,7 @@ from halo.models import Message, OutboundEmail, Ticket
 from halo.queue import enqueue
 from halo.services.email import compose as email_compose
 from halo.services.errors import NotFound, ValidationError
-from halo.services.tickets.replies import DELIVERY_HANDLERS
+from halo.services.tickets import conversation
 
 log = logging.getLogger(__name__)
 JOB = "halo.jobs.email.send_email"
@@ -36,7 +36,7 @@ class Undelivered(Exception):
 
 
 def schedule_send(message_id: int) -> None:
-    """DELIVERY_HANDLER for email: fix the headers, then queue the send job."""
+    """The email channel's delivery: fix the headers, then queue the send job."""
     message = db.session.get(Message, message_id)
     ticket = db.session.get(Ticket, message.ticket_id)
     if not ticket.customer.email:
@@ -52,7 +52,7 @@ def schedule_send(message_id: int) -> None:
     enqueue(JOB, message_id, job_id=f"send-{message_id}-{out.attempts}", retry_intervals=())
 
 
-DELIVERY_HANDLERS["email"] = schedule_send
+CHANNEL = conversation.Channel("email", deliver=schedule_send)
 
 
 def deliver(message_id: int, now: datetime | None = None) -> str:

@@ -3,11 +3,11 @@ from datetime import datetime
 
 from flask import current_app
 
-from halo.extensions import db
 from halo.models import Ticket
 from halo.services.email import outbound as email_outbound
 from halo.services.email import spam as email_spam
 from halo.services.email import threads as email_threading
+from halo.services.tickets import conversation
 from halo.services.tickets.merge import resolve_ticket
 from halo.services.tickets.status import _apply
 
@@ -48,11 +48,8 @@ def thread(inbound, parsed, sender: str, now: datetime) -> tuple[Ticket, str, bo
 
 def _new_ticket(parsed, sender: str, now: datetime, reason: str) -> tuple[Ticket, str, bool]:
     customer = email_threading.find_or_create_customer(sender, parsed.from_name)
-    # Through the relationship: a new customer and its ticket are written by one flush.
-    ticket = Ticket(customer=customer, subject=(parsed.subject or "(no subject)")[:300],
-                    channel="email", status="open", created_at=now, last_activity_at=now)
-    db.session.add(ticket)
-    db.session.flush()
+    ticket = conversation.start_ticket(customer, "email", "", now,
+                                       subject=parsed.subject or "(no subject)")
     why = email_spam.spam_reason(parsed)
     if why:
         event = _apply(ticket, "spam", None, None, now, reason=f"spam detection: {why}")

@@ -1,19 +1,15 @@
-"""The one place a reply, note or inbox-training directive is written on a ticket."""
+"""What an agent composes: a reply (through the conversation service), a note or a directive."""
 import hashlib
-from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from halo import clock
 from halo.extensions import db
 from halo.models import Message, Ticket
-from halo.services import events
 from halo.services.errors import ValidationError
 from halo.services.knowledge import directives
-from halo.services.settings import get_setting
-from halo.services.tickets.assignment import _assign
+from halo.services.tickets import conversation
 from halo.services.tickets.mentions import record_mentions
 from halo.services.tickets.status import get_ticket
 
@@ -25,10 +21,6 @@ MAX_BODY = 100_000
 KEY_PREFIX = "composer:"
 DIGEST = 12
 MAX_KEY = 64 - len(KEY_PREFIX) - 1 - DIGEST
-
-# channel -> function(message_id) that schedules real delivery; the email and chat
-# channels register theirs. Without one, a reply stays visibly "queued".
-DELIVERY_HANDLERS: dict[str, Callable[[int], None]] = {}
 
 
 def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
@@ -56,14 +48,14 @@ def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
         digest = hashlib.sha256(said.encode()).hexdigest()[:DIGEST]
         key = f"{KEY_PREFIX}{send_key}:{digest}"
     ticket = get_ticket(ticket_id)
-    if key and (sent := _sent_with(ticket.id, key)) is not None:
+    if key and (sent := conversation.by_key(ticket.id, key)) is not None:
         return sent
     if mode == "note":
         message = _note(ticket, author_id, body, now)
     elif mode == "training":
         message = _training(ticket, author_id, body, now)
     else:
-        message = _outbound(ticket, author_id, body, mode, now)
+        message = conversation.add_agent_message(ticket, mode, body, now, author_id=author_id)
         if translation:  # (text, language): the customer receives text; body stays beside it
             message.original_text, message.language = body, translation[1]
             message.body_text = translation[0].strip() or body
@@ -73,19 +65,11 @@ def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        if key and (sent := _sent_with(ticket_id, key)) is not None:
+        if key and (sent := conversation.by_key(ticket_id, key)) is not None:
             return sent  # the same form raced in on another request: that one wrote it
         raise
-    events.published_message(message)
-    handler = DELIVERY_HANDLERS.get(message.channel) if message.delivery else None
-    if handler:
-        handler(message.id)
+    conversation.deliver(message)
     return message
-
-
-def _sent_with(ticket_id: int, key: str) -> Message | None:
-    return db.session.scalar(select(Message).where(Message.ticket_id == ticket_id,
-                                                   Message.client_id == key))
 
 
 def _note(ticket: Ticket, author_id: int, body: str, now: datetime) -> Message:
@@ -104,20 +88,3 @@ def _training(ticket: Ticket, author_id: int, body: str, now: datetime) -> Messa
     db.session.add(event)
     return event
 
-
-def _outbound(ticket: Ticket, author_id: int, body: str, channel: str,
-              now: datetime) -> Message:
-    if ticket.assignee_id is None and get_setting("auto_assign_on_reply"):
-        _assign(ticket, author_id, author_id, now)
-    message = Message(ticket_id=ticket.id, kind="agent", channel=channel,
-                      author_id=author_id, body_text=body, delivery="queued",
-                      created_at=now)
-    db.session.add(message)
-    touch(ticket, body, now)
-    return message
-
-
-def touch(ticket: Ticket, text: str, now: datetime) -> None:
-    """Record activity: the inbox orders by it and shows the preview."""
-    ticket.last_activity_at = now
-    ticket.preview = " ".join(text.split())[:200]
