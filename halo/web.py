@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from halo import clock
 from halo.extensions import htmx, login_manager
-from halo.models import STATUS_LABELS, User
+from halo.models import DELIVERY_LABELS, STATUS_LABELS, User
 from halo.services.accounts import users as accounts
 from halo.services.errors import HaloError
 from halo.services.inbox import stamps
@@ -183,6 +183,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["reltime"] = relative_time
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
+    app.jinja_env.globals["DELIVERY_LABELS"] = DELIVERY_LABELS
     app.jinja_env.globals["status_choices"] = status.choices
     app.jinja_env.globals["csrf_token"] = csrf_token_once  # replaces Flask-WTF's (re-signs per call)
     app.jinja_env.globals["id_url"] = id_url

@@ -20,6 +20,7 @@ from halo.models.settings import Setting
 from halo.models.tickets import (
     BUCKETS,
     CHANNELS,
+    DELIVERY_LABELS,
     STATUS_LABELS,
     STATUSES,
     ChangeStamp,
@@ -33,7 +34,7 @@ from halo.models.tools import Notification, SavedReply
 from halo.models.users import LoginSession, User
 
 __all__ = [
-    "AliasUser", "Visitor", "BUCKETS", "CHANNELS", "STATUS_LABELS", "STATUSES", "Customer", "Directive", "Mention", "Message",
+    "AliasUser", "Visitor", "BUCKETS", "CHANNELS", "DELIVERY_LABELS", "STATUS_LABELS", "STATUSES", "Customer", "Directive", "Mention", "Message",
     "Segment", "Setting", "Ticket", "TicketCounter", "ChangeStamp", "LoginSession", "User",
     "EmailAttachment", "InboundEmail", "Mailbox", "OutboundEmail", "SenderAddress", "TrustedSender",
 ]

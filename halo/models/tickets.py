@@ -19,6 +19,11 @@ STATUS_LABELS = {"open": "Open", "priority": "Priority", "in_progress": "In Prog
                  "merged": "Merged"}
 
 
+DELIVERY_LABELS = {"queued": "Queued", "sending": "Sending", "sent": "Sent", "failed": "Failed",
+                   "uncertain": "Uncertain", "waiting": "Waiting for the visitor",
+                   "delivered": "Delivered"}
+
+
 def _random_start() -> int:
     return secrets.randbits(52)
 
@@ -99,7 +104,8 @@ class Message(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     body_text: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str | None] = mapped_column(Text)
-    # Outbound delivery: queued | sent | failed (None for inbound, notes and events)
+    # Outbound delivery (None for inbound, notes and events): email queued | sending | sent
+    # | failed | uncertain; chat queued | waiting (no widget has it yet) | delivered | failed.
     delivery: Mapped[str | None] = mapped_column(String(10))
     delivery_error: Mapped[str | None] = mapped_column(Text)
     event_type: Mapped[str | None] = mapped_column(String(40))

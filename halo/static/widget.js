@@ -125,6 +125,16 @@
     send({ type: "send", client_id: m.client_id, body: body });
   }
   function sendSeen() { if (state.lastId) send({ type: "seen", id: state.lastId }); }
+  // "received": the team's replies reached this browser (agents see Delivered). One frame
+  // after a burst (a catch-up sends many messages at once), not one per message.
+  var receivedTimer = null;
+  function sendReceived() {
+    if (receivedTimer) return;
+    receivedTimer = setTimeout(function () {
+      receivedTimer = null;
+      if (state.lastId) send({ type: state.open ? "seen" : "received", id: state.lastId });
+    }, 0);
+  }
 
   function onMessage(m) {
     var known = state.messages.some(function (x) { return x.id === m.id; });
@@ -144,7 +154,7 @@
       identifyQueue.forEach(function (args) { send(identifyFrame(args)); });
       identifyQueue = [];
     },
-    message: function (f) { onMessage(f); if (state.open) sendSeen(); },
+    message: function (f) { onMessage(f); if (f.from !== "visitor") sendReceived(); },
     ack: function () { /* the echoed message event carries the server id; nothing else to do */ },
     typing: function (f) {
       typingEl.hidden = f.active === false;

@@ -9,7 +9,7 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
-from halo.services.chat import visitors as chat
+from halo.services import chat
 from halo.services.tickets.assignment import assign_ticket
 from halo.services.tickets.handoff import pass_to_ai, take_over
 from halo.services.tickets.replies import post_reply

@@ -55,7 +55,11 @@ def test_reply_missed_while_away_arrives_once_on_reconnect(server):
     later = back.roundtrip()
     assert not [f for f in later if f.get("type") == "message"], "delivered twice or a note leaked"
     db.session.expire_all()
-    assert db.session.get(Message, reply.id).delivery == "sent"
+    assert db.session.get(Message, reply.id).delivery == "waiting"  # pushed, not yet confirmed
+    back.send({"type": "received", "id": reply.id})
+    back.roundtrip()
+    db.session.expire_all()
+    assert db.session.get(Message, reply.id).delivery == "delivered"
     back.close()
 
 

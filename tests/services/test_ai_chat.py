@@ -6,7 +6,7 @@ from halo.models import Message, Ticket
 from halo.services.ai import chat as ai_chat
 from halo.services.ai import knowledge as ai_knowledge
 from halo.services.ai import settings as ai_settings
-from halo.services.chat import visitors as chat
+from halo.services import chat
 from halo.services.tickets import handoff
 from tests.ai_support import ai_queue, ai_server  # noqa: F401
 from tests.factories import make_user

@@ -9,7 +9,7 @@ from halo.services.ai import pilot as ai_pilot
 from halo.services.ai import pipeline as ai_pipeline
 from halo.services.ai import settings as ai_settings
 from halo.services.ai.guard import fence
-from halo.services.chat import visitors as chat
+from halo.services import chat
 from halo.services.tickets import replies
 from tests.ai_support import ai_queue, ai_server  # noqa: F401
 from tests.factories import make_customer, make_ticket, make_user

@@ -1,6 +1,6 @@
 """Take over / Pass to AI, and what a visitor may see."""
 from halo.extensions import db
-from halo.services.chat import visitors as chat
+from halo.services import chat
 from halo.services.tickets import handoff, replies
 from tests.factories import make_user
 
@@ -33,7 +33,7 @@ def test_widget_sees_its_conversation_but_never_notes():
     reply = replies.post_reply(ticket_id, agent.id, "Hi there", "chat")
     seen = chat.messages_after(visitor.id, 0)
     assert [m.body_text for m in seen] == ["Hello?", "Hi there"]
-    assert db.session.get(type(reply), reply.id).delivery == "sent"
+    assert db.session.get(type(reply), reply.id).delivery == "waiting"  # until a widget confirms it
     other, _ = chat.open_visitor(None)
     assert chat.messages_after(other.id, 0) == []
 

@@ -9,7 +9,7 @@ from halo.blueprints import public
 from halo.blueprints.widget import bp
 from halo.blueprints.wsutil import CLIENT, Sender, bind, drain, origin, own_origin, parse
 from halo.extensions import db, sock
-from halo.services.chat import visitors as chat
+from halo.services import chat
 from halo.services.errors import HaloError
 from halo.services.settings import get_setting
 from halo.services.tickets import presence
@@ -101,14 +101,20 @@ class Conversation:
                 return
 
     def catch_up(self):
-        """Send everything after last_id: the same path serves connect, reconnect and pushes."""
-        for message in chat.messages_after(self.visitor_id, self.last_id):
-            self.out.json(chat.widget_json(message, _avatar_url))
-            self.last_id = message.id
+        """Send everything after last_id, page by page: the same path serves connect,
+        reconnect, pushes and a bus that reconnected after missing events."""
+        while True:
+            page = chat.messages_after(self.visitor_id, self.last_id)
+            for message in page:
+                self.out.json(chat.widget_json(message, _avatar_url))
+                self.last_id = message.id
+            if len(page) < chat.PAGE:
+                return
 
     def on_event(self, _topic, payload):
         kind = payload.get("type")
-        if kind == "message" and (payload.get("message_id") or 0) > self.last_id:
+        if kind == "message" and (payload.get("message_id") or 0) > self.last_id \
+                or kind == realtime.RESYNC:
             self.catch_up()
             db.session.remove()
         elif kind == "typing":
@@ -156,6 +162,7 @@ class Conversation:
             presence.announce(self.ticket_id, "visitor_typing", active=bool(data.get("active", True)))
 
     def on_seen(self, data):
+        """The widget holds every message up to id ("received"), or the visitor saw them."""
         chat.mark_delivered(self.visitor_id, _int(data.get("id")))
 
     def on_ping(self, _data):
@@ -164,6 +171,7 @@ class Conversation:
 
 FRAME_HANDLERS = {"send": Conversation.on_send, "identify": Conversation.on_identify,
                   "typing": Conversation.on_typing, "seen": Conversation.on_seen,
+                  "received": Conversation.on_seen,
                   "ping": Conversation.on_ping}
 
 
