@@ -8,14 +8,20 @@ details, so a lost event costs latency, never data (the (re)connect catch-up cov
 """
 import json
 import logging
+import os
 import queue
 import threading
-import time
 
 from flask import Flask, current_app
+from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 log = logging.getLogger(__name__)
 CHANNEL_PREFIX = "halo:"
+# Put to every subscription when the bus comes back after losing Redis: events published
+# meanwhile are gone, so each connection re-reads what it shows from the database.
+RESYNC = "resync"
 
 
 class Subscription:
@@ -85,6 +91,13 @@ class Bus:
         for sub in subs:
             sub.queue.put((topic, payload))
 
+    def resync(self) -> None:
+        """Tell every subscription it may have missed events (see RESYNC)."""
+        with self._lock:
+            subs = {s for subs in self._subs.values() for s in subs}
+        for sub in subs:
+            sub.queue.put(("*", {"type": RESYNC}))
+
     def subscriber_count(self) -> int:
         with self._lock:
             return len({s for subs in self._subs.values() for s in subs})
@@ -95,10 +108,16 @@ class RedisBus(Bus):
 
     def __init__(self, url: str):
         super().__init__()
-        from redis import Redis
         self.redis = Redis.from_url(url)
+        # The listener's own client never retries quietly: redis-py would reconnect and
+        # resubscribe by itself, and the outage (with the events it swallowed) would go
+        # unnoticed. Failing loudly is what makes the listener resync every subscriber.
+        self._listener = Redis.from_url(url, retry=Retry(NoBackoff(), 0))
         self._ready = threading.Event()
-        threading.Thread(target=self._listen, name="halo-bus", daemon=True).start()
+        self._stopped = threading.Event()
+        self._pubsub = None
+        self._thread = threading.Thread(target=self._listen, name="halo-bus", daemon=True)
+        self._thread.start()
 
     def publish(self, topic: str, payload: dict) -> None:
         self.redis.publish(CHANNEL_PREFIX + topic, json.dumps(payload))
@@ -107,25 +126,55 @@ class RedisBus(Bus):
         """True once the listener is subscribed (tests and benchmarks wait for it)."""
         return self._ready.wait(timeout)
 
-    def _listen(self):
-        delay = 0.5
-        while True:
+    def stop(self, timeout: float = 5) -> None:
+        """End the listener thread (tests, and a process shutting down cleanly)."""
+        self._stopped.set()
+        pubsub = self._pubsub
+        if pubsub is not None:
             try:
-                pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+                pubsub.close()  # wakes the blocked listen() with an error
+            except Exception:
+                pass
+        self._thread.join(timeout)
+
+    def _listen(self):
+        delay, lost = 0.5, False
+        while not self._stopped.is_set():
+            try:
+                self._pubsub = pubsub = self._listener.pubsub(ignore_subscribe_messages=True)
                 pubsub.psubscribe(CHANNEL_PREFIX + "*")
                 self._ready.set()
-                delay = 0.5
+                if lost:  # back after an outage: what was published meanwhile is gone
+                    self.resync()
+                delay, lost = 0.5, False
                 for msg in pubsub.listen():
                     if msg["type"] == "pmessage":
                         topic = msg["channel"].decode()[len(CHANNEL_PREFIX):]
                         self._dispatch(topic, json.loads(msg["data"]))
             except Exception:
                 # Redis restarted or the network blipped: events in between are lost,
-                # which the clients' catch-up on reconnect makes good.
-                log.exception("event bus listener lost Redis; retrying in %.1fs", delay)
+                # which the resync once Redis is back makes good.
                 self._ready.clear()
-                time.sleep(delay)
+                if self._stopped.is_set():
+                    return
+                log.warning("event bus listener lost Redis; retrying in %.1fs", delay, exc_info=True)
+                lost = True
+                self._stopped.wait(delay)
                 delay = min(delay * 2, 10)
+
+
+class WakeEvent(threading.Event):
+    """simple-websocket's input event, also waking the connection's Subscription.
+
+    Installed through SOCK_SERVER_OPTIONS["event_class"] so one handler thread can wait
+    on a single queue for both bus events and client frames, instead of polling.
+    """
+    on_set = None
+
+    def set(self):
+        super().set()
+        if self.on_set is not None:
+            self.on_set()
 
 
 # Live chat socket settings: name -> default; the environment may override each (README).
@@ -135,15 +184,12 @@ SOCKET_SETTINGS = {"HALO_WIDGET_MAX_FRAME": 16384, "HALO_WIDGET_RATE": 5, "HALO_
 
 def init_realtime(app: Flask) -> None:
     """Pick the bus and set the WebSocket server options from configuration."""
-    import os
-
-    from halo.blueprints.wsutil import WakeEvent
     for key, default in SOCKET_SETTINGS.items():
         app.config.setdefault(key, int(os.environ.get(key, default)))
     opts = dict(app.config.get("SOCK_SERVER_OPTIONS") or {})
     opts.setdefault("ping_interval", app.config["HALO_WS_PING_INTERVAL"])
     opts.setdefault("max_message_size", app.config["HALO_WIDGET_MAX_FRAME"])
-    opts["event_class"] = WakeEvent  # the socket handlers rely on it (see wsutil)
+    opts["event_class"] = WakeEvent  # the socket handlers rely on it (blueprints/wsutil.bind)
     app.config["SOCK_SERVER_OPTIONS"] = opts
     url = app.config.get("REDIS_URL")
     app.extensions["halo_bus"] = RedisBus(url) if url else Bus()

@@ -8,20 +8,6 @@ from flask import request
 CLIENT = object()  # queue marker: "a client frame is waiting in ws.input_buffer"
 
 
-class WakeEvent(threading.Event):
-    """simple-websocket's input event, also waking the connection's Subscription.
-
-    Installed through SOCK_SERVER_OPTIONS["event_class"] so one handler thread can wait
-    on a single queue for both bus events and client frames, instead of polling.
-    """
-    on_set = None
-
-    def set(self):
-        super().set()
-        if self.on_set is not None:
-            self.on_set()
-
-
 def bind(ws, sub) -> None:
     """Route the socket's 'frame arrived' signal into sub's queue."""
     ws.event.on_set = lambda: sub.put(CLIENT)

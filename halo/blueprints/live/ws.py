@@ -114,7 +114,10 @@ class AgentPage:
 
     def on_event(self, topic, payload):
         kind = payload.get("type")
-        if topic == "inbox":
+        if kind == realtime.RESYNC:  # the bus was away: events may be lost; redraw it all
+            self.reconnect = True
+            self.start()
+        elif topic == "inbox":
             ticket_id = payload.get("ticket_id") if self.view else None  # no list: counts only
             self.out.text(fragments.inbox_update(ticket_id, self.view, self.user_id))
         elif topic == "live":
