@@ -36,10 +36,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from halo.realtime import init_realtime
     from halo.services.email import outbound as email_outbound
     from halo.services.inbox import counters, stamps
+    from halo.services.tickets.presence import init_presence
     from halo.web import register_web
 
     init_queue(app)
     init_realtime(app)
+    init_presence(app)
     register_web(app)
     register_blueprints(app)
     app.cli.add_command(halo_cli)
