@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from redis import Redis
 from rq import Queue, SimpleWorker
 
+from halo import schedule
 from halo.queue import LANE_NAMES, rq_queues
 
 LEGACY_QUEUE = "halo"  # the one queue before lanes; a default worker drains what is left in it
@@ -82,8 +83,10 @@ def wake_snoozes_command():
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--queues", default="", metavar="LANE,...",
               help=f"Lanes to take jobs from, first ones first; all by default ({','.join(LANE_NAMES)}).")
-def worker_command(burst, queues):
-    """Run an RQ worker on every lane or those named (scaled-out mode, needs REDIS_URL)."""
+@click.option("--schedule/--no-schedule", "run_schedule", default=True, show_default=True,
+              help="Also run the periodic jobs while this worker holds the schedule's lease.")
+def worker_command(burst, queues, run_schedule):
+    """Run an RQ worker (scaled-out mode, needs REDIS_URL), and the schedule, one runner at a time."""
     url = current_app.config.get("REDIS_URL")
     if not url:
         raise click.ClickException("REDIS_URL is not set: the embedded server runs jobs in-process.")
@@ -98,11 +101,14 @@ def worker_command(burst, queues):
     # SimpleWorker runs jobs in this process, inside this app context (no fork, no shared
     # database connections between parent and child).
     worker = SimpleWorker(listen, connection=connection)
-    if not burst:  # the minute sweep that wakes ended snoozes runs on the workers
-        from halo.services.tickets.snooze import start_sweeper
-        start_sweeper()
-    click.echo(f"Worker on {', '.join(q.name for q in listen)}")
-    worker.work(burst=burst, with_scheduler=True)
+    runner = schedule.Runner(current_app._get_current_object()).start() if run_schedule and not burst else None
+    click.echo(f"Worker on {', '.join(q.name for q in listen)}"
+               + ("; runs the schedule when it holds the lease" if runner else ""))
+    try:
+        worker.work(burst=burst, with_scheduler=True)
+    finally:
+        if runner is not None:
+            runner.stop()
 
 
 @halo_cli.command("serve")
