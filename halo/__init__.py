@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from halo.services.email import outbound as email_outbound
     from halo.services.inbox import counters, segment_counts, stamps
     from halo.services.tickets import conversation
+    from halo.services.tickets.presence import init_presence
     from halo.web import register_web
 
     # What runs on every flush and commit: change stamps, sidebar counters, segment
@@ -49,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         conversation.register_channel(channel)
     init_queue(app)
     init_realtime(app)
+    init_presence(app)
     register_web(app)
     register_blueprints(app)
     app.cli.add_command(halo_cli)

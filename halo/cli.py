@@ -5,6 +5,13 @@ import sys
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from redis import Redis
+from rq import Queue, SimpleWorker
+
+from halo import schedule
+from halo.queue import LANE_NAMES, rq_queues
+
+LEGACY_QUEUE = "halo"  # the one queue before lanes; a default worker drains what is left in it
 
 halo_cli = AppGroup("halo", help="Halo administration.")
 
@@ -73,22 +80,35 @@ def wake_snoozes_command():
 
 
 @halo_cli.command("worker")
-@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
-def worker_command(burst):
-    """Run an RQ worker for the halo queue (scaled-out mode, needs REDIS_URL)."""
-    from redis import Redis
-    from rq import Queue, SimpleWorker
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--queues", default="", metavar="LANE,...",
+              help=f"Lanes to take jobs from, first ones first; all by default ({','.join(LANE_NAMES)}).")
+@click.option("--schedule/--no-schedule", "run_schedule", default=True, show_default=True,
+              help="Also run the periodic jobs while this worker holds the schedule's lease.")
+def worker_command(burst, queues, run_schedule):
+    """Run an RQ worker (scaled-out mode, needs REDIS_URL), and the schedule, one runner at a time."""
     url = current_app.config.get("REDIS_URL")
     if not url:
         raise click.ClickException("REDIS_URL is not set: the embedded server runs jobs in-process.")
+    lanes = [lane.strip().removeprefix("halo-") for lane in queues.split(",") if lane.strip()]
+    unknown = sorted(set(lanes) - set(LANE_NAMES))
+    if unknown:
+        raise click.ClickException(f"Unknown lane {', '.join(unknown)}: choose from {', '.join(LANE_NAMES)}.")
     connection = Redis.from_url(url)
+    listen = list(rq_queues(connection, lanes or LANE_NAMES).values())
+    if not lanes:  # jobs queued before lanes existed still run
+        listen.append(Queue(LEGACY_QUEUE, connection=connection))
     # SimpleWorker runs jobs in this process, inside this app context (no fork, no shared
     # database connections between parent and child).
-    worker = SimpleWorker([Queue("halo", connection=connection)], connection=connection)
-    if not burst:  # the minute sweep that wakes ended snoozes runs on the workers
-        from halo.services.tickets.snooze import start_sweeper
-        start_sweeper()
-    worker.work(burst=burst, with_scheduler=True)
+    worker = SimpleWorker(listen, connection=connection)
+    runner = schedule.Runner(current_app._get_current_object()).start() if run_schedule and not burst else None
+    click.echo(f"Worker on {', '.join(q.name for q in listen)}"
+               + ("; runs the schedule when it holds the lease" if runner else ""))
+    try:
+        worker.work(burst=burst, with_scheduler=True)
+    finally:
+        if runner is not None:
+            runner.stop()
 
 
 @halo_cli.command("serve")

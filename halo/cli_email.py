@@ -25,15 +25,16 @@ def parse_email_command(files):
 @click.option("--host", default=None, help="Bind address (default HALO_SMTP_HOST).")
 @click.option("--port", default=None, type=int, help="Port (default HALO_SMTP_PORT).")
 @click.option("--background/--no-background", default=True,
-              help="Also poll IMAP mailboxes and sweep due sends in this process.")
+              help="Embedded (no REDIS_URL): also run the schedule (IMAP poll, send retries, ...) "
+                   "when no other process holds its lease.")
 def smtpd_command(host, port, background):
     """Run the SMTP receiver on its own (point your MX or relay at it)."""
-    from halo.smtp_receiver import make_controller, start_background
+    from halo import schedule
+    from halo.smtp_receiver import make_controller
     app = current_app._get_current_object()
     controller = make_controller(app, host, port)
     controller.start()
-    if background:
-        start_background(app)
+    runner = schedule.start_embedded(app) if background else None
     click.echo(f"Halo SMTP receiver on {controller.hostname}:{controller.port}")
     try:
         while True:
@@ -42,6 +43,8 @@ def smtpd_command(host, port, background):
         pass
     finally:
         controller.stop()
+        if runner is not None:
+            runner.stop()
 
 
 @halo_cli.command("poll-imap")

@@ -8,8 +8,19 @@ control_socket_disable = True
 
 
 def post_worker_init(worker):
-    """Embedded mode (`halo serve`): the worker also runs the SMTP receiver, once."""
+    """Embedded mode (`halo serve`): the worker also runs the SMTP receiver and the schedule."""
     import os
+
+    from halo import schedule
+    from halo.smtp_receiver import start_embedded
     if os.environ.get("HALO_EMBEDDED_MAIL") == "1":
-        from halo.smtp_receiver import start_embedded
         start_embedded(worker.wsgi)
+    # Every worker process starts a runner; the schedule's lease lets one of them work.
+    worker.halo_schedule = schedule.start_embedded(worker.wsgi)
+
+
+def worker_exit(server, worker):
+    """Give the schedule's lease up on the way out: another worker takes over at once."""
+    runner = getattr(worker, "halo_schedule", None)
+    if runner is not None:
+        runner.stop()

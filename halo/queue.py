@@ -1,8 +1,11 @@
 """Background jobs: RQ on Redis when REDIS_URL is set, an in-process worker otherwise.
 
 Jobs are named by dotted path ("halo.jobs.email.send_email") and take ids, never ORM
-objects. Both backends retry a failing job with the same backoff, and both run it
-inside an app context. HALO_QUEUE="sync" (tests) runs a job at once, in the caller.
+objects. Every job runs in a lane (LANES) so that one slow party, an AI provider that
+answers after a minute or a mail server that hangs, stalls only the jobs waiting on it:
+each lane is a named RQ queue ("halo-ai") or, in-process, a worker thread of its own.
+Both backends retry a failing job with the same backoff, and both run it inside an app
+context. HALO_QUEUE="sync" (tests) runs a job at once, in the caller.
 """
 import heapq
 import importlib
@@ -10,12 +13,28 @@ import itertools
 import logging
 import threading
 import time
+from datetime import timedelta
 
 from flask import Flask, current_app
+from redis import Redis
+from rq import Queue, Retry
 
 log = logging.getLogger(__name__)
 
 DEFAULT_RETRY_INTERVALS = (10, 30, 120, 600, 1800)
+# The lane of a job: its dotted path, else its module, else "default". Jobs that wait on
+# the same outside party share a lane. Quick housekeeping (snooze wake-up, presence
+# expiry) and translation (a local model, bounded by the message's size) run in "default".
+LANES = {
+    "halo.jobs.email.process_inbound": "ingest",
+    "halo.jobs.email.process_inbound_batch": "ingest",
+    "halo.jobs.email.requeue_inbound": "ingest",
+    "halo.jobs.email": "mail",  # the rest talks to mail servers: sends, IMAP polls, the retry sweep
+    "halo.jobs.ai": "ai",
+    "halo.jobs.webhooks": "webhooks",  # to come: a customer's slow endpoint waits alone
+}
+# Every lane; an RQ worker listening to several takes jobs from the first non-empty one.
+LANE_NAMES = ("ingest", "mail", "default", "webhooks", "ai")
 # Jobs of one argument the in-process worker may run several at a time when a backlog is
 # due: path -> (path of a job taking the list of those arguments, most per batch). The
 # batch job must isolate each item's failure itself; if it raises, every job of the batch
@@ -25,6 +44,16 @@ BATCHES = {"halo.jobs.email.process_inbound": ("halo.jobs.email.process_inbound_
 # after it: under load the worker runs a few large batches instead of many single jobs that
 # each pay for a transaction and fight the SMTP receiver for the GIL and the write lock.
 BATCH_LINGER = 0.05
+
+
+def lane_of(path: str) -> str:
+    """The lane a job runs in, from the LANES table."""
+    return LANES.get(path) or LANES.get(path.rpartition(".")[0]) or "default"
+
+
+def queue_name(lane: str) -> str:
+    """The RQ queue of a lane: halo-ingest, halo-mail, halo-default, halo-webhooks, halo-ai."""
+    return f"halo-{lane}"
 
 
 def resolve(path: str):
@@ -52,17 +81,27 @@ class SyncQueue:
         resolve(path)(*args)
 
 
+class _Lane:
+    """One lane of the in-process queue: its jobs ordered by due time, and its thread."""
+
+    def __init__(self, name: str, lock: threading.Lock):
+        self.name = name
+        self.heap: list = []
+        self.ready = threading.Condition(lock)  # the lane's thread waits here for a due job
+        self.thread: threading.Thread | None = None
+        self.running = False
+
+
 class ThreadQueue:
-    """One worker thread with a time-ordered heap: the embedded default, no server needed."""
+    """A worker thread per lane, each with a time-ordered heap: the embedded default, no server needed."""
 
     def __init__(self, app: Flask):
         self.app = app
-        self._heap: list = []
+        lock = threading.Lock()  # one lock for every lane: idle() and job ids span them all
+        self._cv = threading.Condition(lock)  # idle() waits here
+        self._lanes = {name: _Lane(name, lock) for name in LANE_NAMES}
         self._pending: set[str] = set()
         self._seq = itertools.count()
-        self._cv = threading.Condition()
-        self._thread: threading.Thread | None = None
-        self._running = False
 
     def enqueue(self, path, args, job_id=None, delay=0, retry_intervals=DEFAULT_RETRY_INTERVALS):
         with self._cv:
@@ -72,19 +111,27 @@ class ThreadQueue:
                 self._pending.add(job_id)
             if path in BATCHES:
                 delay = max(delay, BATCH_LINGER)
-            self._push(time.monotonic() + delay, (path, args, job_id, tuple(retry_intervals), 0))
-            self._ensure_thread()
+            lane = self._push(time.monotonic() + delay, (path, args, job_id, tuple(retry_intervals), 0))
+            self._ensure_thread(lane)
 
-    def _push(self, when, job):
-        heapq.heappush(self._heap, (when, next(self._seq), job))
-        self._cv.notify_all()  # the job thread, and anyone waiting in idle()
+    def _push(self, when, job) -> _Lane:
+        lane = self._lanes[lane_of(job[0])]
+        heapq.heappush(lane.heap, (when, next(self._seq), job))
+        lane.ready.notify()
+        self._cv.notify_all()  # anyone waiting in idle()
+        return lane
 
-    def idle(self, timeout: float = 10.0) -> bool:
-        """Wait until no job is running or due (later retries do not count); False if the
-        timeout passed first. Tests call it before emptying the database under the thread."""
+    def _busy(self, lanes) -> bool:
+        horizon = time.monotonic() + BATCH_LINGER  # a job lingering for its batch is as good as due
+        return any(lane.running or (lane.heap and lane.heap[0][0] <= horizon)
+                   for name, lane in self._lanes.items() if lanes is None or name in lanes)
+
+    def idle(self, timeout: float = 10.0, lanes=None) -> bool:
+        """Wait until no job is running or due in any lane, or in those named (later retries do
+        not count); False if the timeout passed first. Tests call it before emptying the database."""
         deadline = time.monotonic() + timeout
         with self._cv:
-            while self._running or (self._heap and self._heap[0][0] <= time.monotonic()):
+            while self._busy(lanes):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -96,22 +143,24 @@ class ThreadQueue:
         Tests call it after idle(): a retry left from one test must not run in the next,
         against rows that reuse its ids."""
         with self._cv:
-            self._heap.clear()
+            for lane in self._lanes.values():
+                lane.heap.clear()
             self._pending.clear()
 
-    def _ensure_thread(self):
-        if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(target=self._loop, name="halo-jobs", daemon=True)
-            self._thread.start()
+    def _ensure_thread(self, lane: _Lane):
+        if lane.thread is None or not lane.thread.is_alive():
+            lane.thread = threading.Thread(target=self._loop, args=(lane,), name=f"halo-jobs-{lane.name}",
+                                           daemon=True)
+            lane.thread.start()
 
-    def _loop(self):
+    def _loop(self, lane: _Lane):
         while True:
             with self._cv:
-                while not self._heap or self._heap[0][0] > time.monotonic():
-                    self._cv.wait(None if not self._heap else self._heap[0][0] - time.monotonic())
-                _, _, job = heapq.heappop(self._heap)
+                while not lane.heap or lane.heap[0][0] > time.monotonic():
+                    lane.ready.wait(None if not lane.heap else lane.heap[0][0] - time.monotonic())
+                _, _, job = heapq.heappop(lane.heap)
                 batch = self._take_batch(job)
-                self._running = True
+                lane.running = True
             try:
                 if len(batch) > 1:
                     self._run_batch(batch)
@@ -119,7 +168,7 @@ class ThreadQueue:
                     self._run(job)
             finally:
                 with self._cv:
-                    self._running = False
+                    lane.running = False
                     self._cv.notify_all()
 
     def _take_batch(self, job) -> list:
@@ -127,16 +176,17 @@ class ThreadQueue:
         path, _, _, _, attempt = job
         if path not in BATCHES or attempt:
             return [job]
+        heap = self._lanes[lane_of(path)].heap
         batch, limit, horizon = [job], BATCHES[path][1], time.monotonic() + BATCH_LINGER
         others = []  # other jobs due meanwhile keep their place, but do not split the batch
-        while len(batch) < limit and self._heap and self._heap[0][0] <= horizon:
-            item = heapq.heappop(self._heap)
+        while len(batch) < limit and heap and heap[0][0] <= horizon:
+            item = heapq.heappop(heap)
             if item[2][0] == path and not item[2][4]:
                 batch.append(item[2])
             else:
                 others.append(item)
         for item in others:
-            heapq.heappush(self._heap, item)
+            heapq.heappush(heap, item)
         return batch
 
     def _run_batch(self, batch):
@@ -175,7 +225,8 @@ class ThreadQueue:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             with self._cv:
-                if not any(when <= time.monotonic() + BATCH_LINGER for when, _, _ in self._heap):
+                horizon = time.monotonic() + BATCH_LINGER
+                if not any(when <= horizon for lane in self._lanes.values() for when, _, _ in lane.heap):
                     return True
             time.sleep(0.01)
         return False
@@ -185,26 +236,27 @@ class RQQueue:
     """RQ on Redis: jobs survive a restart and any number of `halo worker` processes run them."""
 
     def __init__(self, app: Flask):
-        from redis import Redis
-        from rq import Queue
         self.app = app
         self.redis = Redis.from_url(app.config["REDIS_URL"])
-        self.queue = Queue("halo", connection=self.redis)
+        self.queues = rq_queues(self.redis)
 
     def enqueue(self, path, args, job_id=None, delay=0, retry_intervals=DEFAULT_RETRY_INTERVALS):
-        from datetime import timedelta
-
-        from rq import Retry
+        queue = self.queues[lane_of(path)]
         retry = Retry(max=len(retry_intervals), interval=list(retry_intervals)) if retry_intervals else None
         if job_id:
-            existing = self.queue.fetch_job(job_id)
+            existing = queue.fetch_job(job_id)
             if existing is not None and existing.get_status(refresh=True) in ("queued", "scheduled", "started", "deferred"):
                 return
         kwargs = {"job_id": job_id, "retry": retry, "result_ttl": 3600, "failure_ttl": 7 * 86400}
         if delay:
-            self.queue.enqueue_in(timedelta(seconds=delay), path, *args, **kwargs)
+            queue.enqueue_in(timedelta(seconds=delay), path, *args, **kwargs)
         else:
-            self.queue.enqueue(path, *args, **kwargs)
+            queue.enqueue(path, *args, **kwargs)
+
+
+def rq_queues(connection: Redis, lanes=LANE_NAMES) -> dict[str, Queue]:
+    """The RQ queue of each lane, in the order a worker should take their jobs."""
+    return {lane: Queue(queue_name(lane), connection=connection) for lane in lanes}
 
 
 def init_queue(app: Flask) -> None:

@@ -52,7 +52,7 @@ def make_controller(app: Flask, host: str | None = None, port: int | None = None
 
 
 def start_embedded(app: Flask) -> bool:
-    """Start the receiver, the backlog recovery and the IMAP poller once per process."""
+    """Start the receiver once per process (the schedule polls IMAP and requeues the backlog)."""
     with _embedded_lock:
         if _embedded:
             return False
@@ -64,32 +64,4 @@ def start_embedded(app: Flask) -> bool:
             return False
         _embedded["controller"] = controller
     log.info("SMTP receiver listening on %s:%s", controller.hostname, controller.port)
-    start_background(app)
     return True
-
-
-def start_background(app: Flask) -> threading.Thread:
-    """A daemon thread: requeue the backlog once, then poll IMAP and sweep due sends."""
-    stop = threading.Event()
-    thread = threading.Thread(target=_background, args=(app, stop), name="halo-mail", daemon=True)
-    thread.start()
-    return thread
-
-
-def _background(app: Flask, stop: threading.Event) -> None:
-    from halo.services.email import imap as imap_poll
-    from halo.services.email import ingest as email_ingest
-    from halo.services.email import outbound as email_outbound
-    with app.app_context():
-        email_ingest.requeue_pending()
-    while not stop.is_set():
-        with app.app_context():
-            for step in (email_outbound.send_due, imap_poll.poll_all):
-                try:
-                    step()
-                except Exception:
-                    log.exception("background mail step %s failed", step.__name__)
-                finally:
-                    from halo.extensions import db
-                    db.session.remove()
-        stop.wait(app.config["HALO_IMAP_POLL_SECONDS"])

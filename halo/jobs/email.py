@@ -1,31 +1,42 @@
 """Email jobs: ids in, one service call (the queue provides the app context)."""
+from datetime import timedelta
+
+from halo.services.email import imap as email_imap
+from halo.services.email import ingest as email_ingest
+from halo.services.email import notify as email_notify
+from halo.services.email import outbound as email_outbound
 
 
 def process_inbound(inbound_id: int) -> None:
     """Parse and route one stored inbound email."""
-    from halo.services.email.ingest import process_inbound as run
-    run(inbound_id)
+    email_ingest.process_inbound(inbound_id)
 
 
 def process_inbound_batch(inbound_ids: list[int]) -> None:
     """Several stored inbound emails in one transaction (the in-process queue's backlog)."""
-    from halo.services.email.ingest import process_inbound_batch as run
-    run(inbound_ids)
+    email_ingest.process_inbound_batch(inbound_ids)
+
+
+def requeue_inbound(older_than_seconds: int) -> None:
+    """Queue stored emails no job has processed for that long (the schedule runs it)."""
+    email_ingest.requeue_pending(older_than=timedelta(seconds=older_than_seconds))
 
 
 def send_email(message_id: int) -> None:
     """One send attempt of an agent's email reply."""
-    from halo.services.email.outbound import deliver
-    deliver(message_id)
+    email_outbound.deliver(message_id)
+
+
+def send_due() -> None:
+    """Attempt due retries and flag stale sends as uncertain (the schedule runs it)."""
+    email_outbound.send_due()
 
 
 def send_verification(sender_id: int, base_url: str) -> None:
     """Mail a sender address its confirmation link."""
-    from halo.services.email.notify import send_verification as run
-    run(sender_id, base_url)
+    email_notify.send_verification(sender_id, base_url)
 
 
 def poll_mailboxes() -> None:
     """Poll every enabled IMAP mailbox once."""
-    from halo.services.email.imap import poll_all
-    poll_all()
+    email_imap.poll_all()

@@ -2,6 +2,6 @@
 from halo.services.tickets import snooze
 
 
-def sweep() -> None:
-    """The minute sweeper that runs with the worker."""
-    snooze.sweep()
+def wake_due() -> None:
+    """Reopen every ended snooze (the schedule runs it every minute)."""
+    snooze.wake_due()

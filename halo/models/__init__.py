@@ -15,6 +15,7 @@ from halo.models.email import (
     TrustedSender,
 )
 from halo.models.knowledge import Directive
+from halo.models.lease import Lease
 from halo.models.segments import Segment
 from halo.models.settings import Setting
 from halo.models.tickets import (
@@ -34,8 +35,9 @@ from halo.models.tools import Notification, SavedReply
 from halo.models.users import LoginSession, User
 
 __all__ = [
-    "AliasUser", "Visitor", "BUCKETS", "CHANNELS", "DELIVERY_LABELS", "STATUS_LABELS", "STATUSES", "Customer", "Directive", "Mention", "Message",
-    "Segment", "Setting", "Ticket", "TicketCounter", "ChangeStamp", "LoginSession", "User",
+    "AliasUser", "Visitor", "BUCKETS", "CHANNELS", "DELIVERY_LABELS", "STATUS_LABELS", "STATUSES", "Customer",
+    "Directive", "Mention", "Message", "Lease", "Segment", "Setting", "Ticket", "TicketCounter", "ChangeStamp",
+    "LoginSession", "User",
     "EmailAttachment", "InboundEmail", "Mailbox", "OutboundEmail", "SenderAddress", "TrustedSender",
 ]
 

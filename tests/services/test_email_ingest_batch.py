@@ -79,15 +79,16 @@ def test_the_thread_queue_batches_due_first_attempts_of_one_path(app):
         with queue._cv:
             queue._push(now, (JOB, (i,), f"inbound-{i}", (10,), 0))
     with queue._cv:
-        queue._push(now, ("halo.jobs.email.send_email", (9,), None, (10,), 0))
+        queue._push(now, ("halo.jobs.email.requeue_inbound", (9,), None, (10,), 0))
     with queue._cv:
         queue._push(now, (JOB, (7,), "inbound-7", (10,), 0))
     import heapq
-    first = heapq.heappop(queue._heap)[2]
+    heap = queue._lanes["ingest"].heap
+    first = heapq.heappop(heap)[2]
     batch = queue._take_batch(first)
-    # Another path's job does not split the batch; it keeps its place for the next turn.
+    # Another path's job in the lane does not split the batch; it keeps its place for the next turn.
     assert [job[1] for job in batch] == [(0,), (1,), (2,), (7,)]
-    assert [item[2][1] for item in queue._heap] == [(9,)]
+    assert [item[2][1] for item in heap] == [(9,)]
     assert JOB in BATCHES
     retry = (JOB, (5,), None, (10,), 1)
     assert queue._take_batch(retry) == [retry]  # a retry runs on its own
@@ -99,7 +100,7 @@ def test_a_failing_batch_is_retried_job_by_job(app, monkeypatch):
     batch = [(JOB, (i,), f"inbound-{i}", (10,), 0) for i in range(2)]
     queue._pending.update({"inbound-0", "inbound-1"})
     queue._run_batch(batch)
-    assert sorted(job for _, _, job in queue._heap) == [(JOB, (0,), "inbound-0", (10,), 1),
+    assert sorted(job for _, _, job in queue._lanes["ingest"].heap) == [(JOB, (0,), "inbound-0", (10,), 1),
                                                        (JOB, (1,), "inbound-1", (10,), 1)]
     assert queue._pending == {"inbound-0", "inbound-1"}  # still owed
 

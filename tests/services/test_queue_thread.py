@@ -34,4 +34,4 @@ def test_clear_drops_later_jobs_and_their_ids(app):
     queue.clear()
     queue.enqueue("tests.services.test_queue_thread.blocking_job", (9,), job_id="same")
     assert started.wait(10) and queue.idle() and done == [9]
-    assert not queue._heap  # the hour-away job is gone, so it cannot run in a later test
+    assert not queue._lanes["default"].heap  # the hour-away job is gone, so it cannot run in a later test

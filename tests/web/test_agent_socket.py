@@ -1,14 +1,16 @@
 """The agent socket's page object, driven directly: what it sends first on an inbox page
 (the rows too, when the list changed between the render and the subscription), presence
-that forgets a viewer whose process died without saying "left", AI drafts sent to the
+that forgets a viewer whose process died without saying "left" (the expiry job says it), AI drafts sent to the
 agent who asked only, and finished HaloPilot answers. The real socket, bus and browser are exercised by
 tests/browser/test_live_agent.py and tests/browser/test_ai_assistant.py."""
 import json
+from datetime import timedelta
 
+from halo import realtime
 from halo.blueprints.live.ws import AgentPage
 from halo.extensions import db
 from halo.models import AiDraft, PilotMessage
-from halo.services.tickets import status
+from halo.services.tickets import presence, status
 from tests.conftest import Browser
 from tests.factories import make_ticket, make_user
 
@@ -76,17 +78,23 @@ def _ticket_page(app, agent, ticket_id, monkeypatch):
     return page, ws, clock, said
 
 
-def test_a_viewer_who_goes_silent_is_dropped(app, agent, monkeypatch):
+def test_a_viewer_whose_process_died_is_dropped_when_the_expiry_job_finds_it(app, agent, frozen):
     ticket = make_ticket()
-    with app.test_request_context("/ws/agent"):
-        page, ws, clock, said = _ticket_page(app, agent, ticket.id, monkeypatch)
-        page.on_presence("viewing", {"user_id": 99, "conn": "b", "name": "Ben Crashed"})
-        page.on_presence("viewing", {"user_id": 98, "conn": "c", "name": "Cleo Alive"})
-        assert "Ben Crashed" in ws.sent[-1]
-        clock.t += 40
-        page.on_presence("here", {"user_id": 98, "conn": "c", "name": "Cleo Alive"})  # her beat
-        clock.t += 21  # Ben: 61 s of silence (his process died: no "left" ever comes)
-        page.keep_presence()
+    with app.test_request_context("/ws/agent"), realtime.subscribe([f"ticket:{ticket.id}"]) as bus:
+        presence.heartbeat(ticket.id, 99, "Ben Crashed", "b", "viewing")
+        presence.heartbeat(ticket.id, 98, "Cleo Alive", "c", "viewing")
+        ws = FakeSocket()
+        page = AgentPage(ws, agent.id, agent.name, {"type": "hello", "ticket": ticket.id})
+        page.start()  # who is here comes from the store: nobody has to answer
+        shown = [frame for frame in ws.sent if f"ticket-{ticket.id}-presence" in frame][-1]
+        assert "Ben Crashed" in shown and "Cleo Alive" in shown
+        frozen(frozen.start + timedelta(seconds=40))
+        presence.heartbeat(ticket.id, 98, "Cleo Alive", "c")  # her beat; Ben's process died
+        page.beat()
+        frozen(frozen.start + timedelta(seconds=61))
+        assert presence.expire() == 1
+        while (item := bus.get(0)) is not None:  # what the page's subscription hears
+            page.on_event(*item)
         assert "Ben Crashed" not in ws.sent[-1] and "Cleo Alive" in ws.sent[-1]
         assert page.viewers == {"c": (98, "Cleo Alive")}
 

@@ -13,10 +13,6 @@ from halo.extensions import db, sock
 from halo.services.tickets import presence
 
 TYPING_SHOWN = 6.0  # seconds a "typing" signal stays visible without a new one
-# Each ticket page says "here" this often; a viewer not heard from for PRESENCE_GONE seconds
-# is dropped (a crashed process, or a network that died without a close, never says "left").
-PRESENCE_BEAT = 20.0
-PRESENCE_GONE = 3 * PRESENCE_BEAT
 
 
 @bp.before_request
@@ -39,7 +35,7 @@ def socket(ws):
             page.loop(sub)
         finally:
             if page.ticket_id:
-                presence.announce(page.ticket_id, "left", user_id=page.user_id, conn=page.conn)
+                presence.leave(page.ticket_id, page.user_id, page.conn)
             db.session.remove()
 
 
@@ -65,11 +61,10 @@ class AgentPage:
         # this subscription would otherwise be missed until the next reconnect.
         self.stamp = str(hello.get("stamp") or "")
         self.viewers: dict[str, tuple[int, str]] = {}  # other pages on this ticket: conn -> (user, name)
-        self.heard: dict[str, float] = {}  # conn -> when it last said anything
         self.typers: dict[int, float] = {}
         self.visitor_typing_until = 0.0
         self.clock = time.monotonic  # tests move it
-        self.next_beat = self.clock() + PRESENCE_BEAT
+        self.next_beat = self.clock() + presence.BEAT
 
     def topics(self) -> list[str]:
         # Every agent page has the sidebar counts, so every page hears "inbox".
@@ -83,8 +78,13 @@ class AgentPage:
             # swap the status or assignee select under an agent's first click. A change
             # made since the render writes an event line, which brings the header anyway.
             self.push_ticket(header_when_quiet=self.reconnect)
-            self.push_presence()  # after a reconnect, forget who was here; they answer "here" again
-            self.announce("viewing")
+            # Who is here comes from the store (a page that opens later says "viewing" on
+            # the bus, which this page already hears): after a reconnect, it replaces what
+            # this page knew.
+            self.viewers = {conn: who for conn, who in presence.viewers(self.ticket_id).items()
+                            if who[0] != self.user_id}
+            self.push_presence()
+            self.beat("viewing")
         if self.view and (self.reconnect or self.stamp != fragments.inbox_stamp()):
             self.out.text(fragments.inbox_page(self.view, self.user_id,
                                                current_app.config["HALO_PAGE_SIZE"]))
@@ -144,26 +144,25 @@ class AgentPage:
         elif uid == self.user_id:
             return
         elif kind in ("viewing", "here"):
-            known = conn in self.viewers
-            self.viewers[conn], self.heard[conn] = (uid, name), self.clock()
-            if kind == "viewing":  # a newcomer: tell them we are here too
-                self.announce("here")
-            elif known:  # a heartbeat: nothing to redraw
+            if self.viewers.get(conn) == (uid, name):  # a heartbeat: nothing to redraw
                 return
-        elif kind == "left":
+            self.viewers[conn] = (uid, name)
+        elif kind == "left":  # the page closed, or the presence-expiry job found it silent
             self.viewers.pop(conn, None)
-            self.heard.pop(conn, None)
             if all(v[0] != uid for v in self.viewers.values()):
                 self.typers.pop(uid, None)
         elif kind == "typing":
             self.viewers.setdefault(conn, (uid, name))
-            self.heard[conn] = self.clock()
             self.typers[uid] = self.clock() + TYPING_SHOWN if payload.get("active", True) else 0
         self.push_presence()
 
     def announce(self, kind, **data):
         presence.announce(self.ticket_id, kind, user_id=self.user_id, name=self.name,
                           conn=self.conn, **data)
+
+    def beat(self, kind="here"):
+        """Renew this page's viewing in the presence store (and say so on the bus)."""
+        presence.heartbeat(self.ticket_id, self.user_id, self.name, self.conn, kind)
 
     def push_presence(self):
         now = self.clock()
@@ -173,21 +172,13 @@ class AgentPage:
                                          self.visitor_typing_until > now))
 
     def keep_presence(self):
-        """Say "here" every PRESENCE_BEAT; drop viewers silent for PRESENCE_GONE."""
+        """Renew this page's viewing every presence.BEAT (the expiry job drops silent pages)."""
         if not self.ticket_id:
             return
         now = self.clock()
         if now >= self.next_beat:
-            self.next_beat = now + PRESENCE_BEAT
-            self.announce("here")
-        gone = [conn for conn, at in self.heard.items() if now - at > PRESENCE_GONE]
-        for conn in gone:
-            uid = self.viewers.pop(conn, (None, ""))[0]
-            self.heard.pop(conn)
-            if all(v[0] != uid for v in self.viewers.values()):
-                self.typers.pop(uid, None)
-        if gone:
-            self.push_presence()
+            self.next_beat = now + presence.BEAT
+            self.beat()
 
     def expire_typing(self):
         now = self.clock()

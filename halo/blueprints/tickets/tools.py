@@ -1,5 +1,5 @@
 """Ticket tools: merge, undo a merge, split a message off, translate."""
-from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from halo.blueprints.tickets import bp
@@ -125,17 +125,6 @@ def snooze_until(form):
     """A snooze preset's end in the agent's time zone (None: the form has a custom time)."""
     preset = form.get("preset")
     return snooze.preset_until(preset, current_user.timezone) if preset else None
-
-
-@bp.before_app_request
-def _start_embedded_sweeper():
-    """Embedded mode: the in-process job thread runs the snooze sweep (RQ workers start their own)."""
-    app = current_app._get_current_object()
-    if app.extensions.get("halo_snooze_sweeper") or app.testing:
-        return
-    app.extensions["halo_snooze_sweeper"] = True
-    if type(app.extensions.get("halo_queue")).__name__ == "ThreadQueue":
-        snooze.start_sweeper()
 
 
 @bp.app_template_filter("agent_time")

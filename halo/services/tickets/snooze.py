@@ -1,15 +1,15 @@
 """Snooze presets in the agent's time zone, waking snoozed tickets on time, and who to tell.
 
-A sweeper job runs every minute with the worker (RQ's scheduler, or the embedded
-server's job thread) and wakes what is due; the inbox views already list a due snooze
-as open at query time, so a ticket is never hidden past its time, even between sweeps.
+The schedule (halo/schedule.py) wakes what is due every minute, all of it in one pass;
+the inbox views already list a due snooze as open at query time, so a ticket is never
+hidden past its time, even between passes.
 """
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
-from halo import clock, queue
+from halo import clock
 from halo.extensions import db
 from halo.models import Message, Ticket
 from halo.services.errors import ValidationError
@@ -17,7 +17,7 @@ from halo.services.tickets import notifications, status
 
 PRESETS = {"later_today": "Later today", "tomorrow": "Tomorrow morning", "next_week": "Next week"}
 MORNING = time(9, 0)
-SWEEP_SECONDS = 60
+WAKE_BATCH = 500  # tickets woken per transaction; a pass takes batches until none is due
 NEVER_AUTO_RESOLVE = ("snoozed", "merged", "resolved", "spam")
 
 
@@ -71,34 +71,32 @@ def local_time(value: datetime | None, tz_name: str | None) -> str:
 
 
 def wake_due(now: datetime | None = None) -> list[int]:
-    """Reopen every snooze that has ended and notify its assignee (or whoever snoozed it)."""
+    """Reopen every snooze that has ended, WAKE_BATCH at a time until none is left, and notify."""
     now = now or clock.now()
+    woken: list[int] = []
+    while True:
+        batch, full = _wake_batch(now)
+        woken += batch
+        if not full:
+            return sorted(woken)
+
+
+def _wake_batch(now: datetime) -> tuple[list[int], bool]:
+    """Wake up to WAKE_BATCH due snoozes and notify; returns their ids, and whether it was full."""
     due = db.session.execute(
         select(Ticket.id, Ticket.assignee_id, Ticket.snoozed_by_id, Ticket.subject)
-        .where(Ticket.status == "snoozed", Ticket.snoozed_until <= now)).all()
-    woken = set(status.wake_expired_snoozes(now))
+        .where(Ticket.status == "snoozed", Ticket.snoozed_until <= now)
+        .order_by(Ticket.id).limit(WAKE_BATCH)).all()
+    if not due:
+        return [], False
+    woken = status.wake_expired_snoozes(now, ids=[row.id for row in due])
     for ticket_id, assignee_id, snoozed_by_id, subject in due:
         who = assignee_id or snoozed_by_id
         if ticket_id in woken and who:
             notifications.notify(who, ticket_id, "snooze_ended",
                                  f"Snooze ended: #{ticket_id} {subject or ''}".strip(), now)
     db.session.commit()
-    return sorted(woken)
-
-
-def sweep() -> None:
-    """Wake what is due, then come back in a minute (one chain: the job id names the minute)."""
-    try:
-        wake_due()
-    finally:
-        start_sweeper()
-
-
-def start_sweeper() -> None:
-    """Schedule the next sweep; called when a worker or the embedded server starts."""
-    due = int(clock.now().timestamp() // SWEEP_SECONDS + 1) * SWEEP_SECONDS
-    queue.enqueue("halo.jobs.snooze.sweep", job_id=f"snooze-sweep-{due}",
-                  delay=max(1.0, due - clock.now().timestamp()), retry_intervals=())
+    return woken, len(due) == WAKE_BATCH
 
 
 def auto_resolve(ticket_id: int, reason: str, now: datetime | None = None) -> Message | None:

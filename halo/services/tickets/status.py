@@ -97,12 +97,13 @@ def on_customer_activity(ticket: Ticket, now: datetime) -> Message | None:
     return None
 
 
-def wake_expired_snoozes(now: datetime | None = None) -> list[int]:
-    """Return snoozed tickets whose time has passed to Open; returns their ids."""
+def wake_expired_snoozes(now: datetime | None = None, ids: list[int] | None = None) -> list[int]:
+    """Return snoozed tickets whose time has passed (of ids, when given) to Open; returns their ids."""
     now = now or clock.now()
-    due = db.session.scalars(
-        db.select(Ticket).where(Ticket.status == "snoozed", Ticket.snoozed_until <= now)
-        .limit(500)).all()
+    query = db.select(Ticket).where(Ticket.status == "snoozed", Ticket.snoozed_until <= now)
+    if ids is not None:
+        query = query.where(Ticket.id.in_(ids))
+    due = db.session.scalars(query.order_by(Ticket.id).limit(500)).all()
     for ticket in due:
         _apply(ticket, "open", None, None, now, reason="snooze ended")
     db.session.commit()
