@@ -10,6 +10,8 @@ import threading
 from aiosmtpd.controller import Controller
 from flask import Flask
 
+from halo.services.email.ingest import TooLarge, store_email
+
 log = logging.getLogger(__name__)
 _embedded_lock = threading.Lock()
 _embedded: dict = {}
@@ -26,7 +28,6 @@ class IngestHandler:
         try:
             await loop.run_in_executor(None, self._store, envelope)
         except Exception as exc:
-            from halo.services.email.ingest import TooLarge
             if isinstance(exc, TooLarge):
                 return "552 5.3.4 Message too big for this server"
             log.exception("could not store an inbound message")
@@ -35,7 +36,6 @@ class IngestHandler:
         return "250 2.0.0 Message accepted for delivery"
 
     def _store(self, envelope) -> None:
-        from halo.services.email.ingest import store_email
         raw = envelope.original_content or envelope.content
         with self.app.app_context():
             store_email(raw, "smtp", envelope.mail_from, list(envelope.rcpt_tos))

@@ -15,6 +15,7 @@ from halo.models import DELIVERY_LABELS, STATUS_LABELS, User
 from halo.services.accounts import users as accounts
 from halo.services.errors import HaloError
 from halo.services.inbox import stamps
+from halo.services.inbox.views import view_counts
 from halo.services.tickets import status
 
 login_manager.login_view = "auth.login"
@@ -220,7 +221,6 @@ def register_web(app: Flask) -> None:
 
 
 def _sidebar_counts() -> dict:
-    from halo.services.inbox.views import view_counts
     return view_counts(current_user.id, clock.now())
 
 

@@ -1,7 +1,13 @@
 """Auto-reply, bounce and spam signals from headers and report parts."""
 import re
 
-from halo.mail.headers import first_id, header_text, parse_addresses, raw_header, raw_headers
+from halo.mail.headers import (
+    first_id,
+    header_text,
+    parse_addresses,
+    raw_header,
+    raw_headers,
+)
 from halo.mail.parts import attached_message
 
 _AUTO_FLAGS = ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Auto-Reply")

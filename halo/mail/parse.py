@@ -9,7 +9,14 @@ from email.parser import BytesParser
 from email.policy import EmailPolicy
 
 from halo.mail import classify
-from halo.mail.headers import first_id, header_text, parse_addresses, parse_date, parse_ids, raw_header
+from halo.mail.headers import (
+    first_id,
+    header_text,
+    parse_addresses,
+    parse_date,
+    parse_ids,
+    raw_header,
+)
 from halo.mail.htmltext import html_to_text
 from halo.mail.parts import Attachment, walk
 from halo.mail.reply import split_reply

@@ -37,7 +37,8 @@ from halo.models.users import LoginSession, User
 __all__ = [
     "AliasUser", "Visitor", "BUCKETS", "CHANNELS", "DELIVERY_LABELS", "STATUS_LABELS", "STATUSES", "Customer",
     "Directive", "Mention", "Message", "Lease", "Segment", "Setting", "Ticket", "TicketCounter", "ChangeStamp",
-    "LoginSession", "User",
+    "LoginSession", "User", "AiDraft", "Article", "DirectiveUse", "PilotMessage", "Notification",
+    "SavedReply",
     "EmailAttachment", "InboundEmail", "Mailbox", "OutboundEmail", "SenderAddress", "TrustedSender",
 ]
 

@@ -23,7 +23,15 @@ from sqlalchemy.exc import IntegrityError
 
 from halo import clock
 from halo.extensions import db
-from halo.models import Customer, Directive, Mention, Message, Notification, Ticket, User
+from halo.models import (
+    Customer,
+    Directive,
+    Mention,
+    Message,
+    Notification,
+    Ticket,
+    User,
+)
 from halo.services.accounts.users import find_by_email, unique_handle
 from halo.services.tickets import conversation
 

@@ -147,7 +147,7 @@ def _anonymous_requests(rule, form):
 
 def test_public_list_is_what_the_app_marks_public(app):
     marked = {name for name, view in app.view_functions.items() if getattr(view, "halo_public", False)}
-    assert marked | {"static"} == set(PUBLIC)  # _require_login lets "static" through by name
+    assert marked | {"static"} == set(PUBLIC)  # access.require_login lets "static" through by name
     assert set(CSRF_EXEMPT) <= set(PUBLIC)
 
 

@@ -1,7 +1,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from halo.blueprints import public
+from halo.blueprints.access import public
 from halo.blueprints.auth import bp
 from halo.services.accounts.users import authenticate, close_session, open_session
 from halo.web import local_path

@@ -1,15 +1,14 @@
 """Agent-facing email views: attachments, inline images, the original message, Retry."""
-from flask import Response, render_template, request, send_file
+from flask import Response, redirect, render_template, request, send_file, url_for
 
 from halo.blueprints.emails import bp
-from halo.extensions import db
 from halo.mail.parse import parse_email
 from halo.mail.sanitize import allow_remote_images, has_remote_images
-from halo.models import Message
 from halo.services.email import attachments as email_attachments
 from halo.services.email import ingest as email_ingest
 from halo.services.email import outbound as email_outbound
 from halo.services.errors import ValidationError
+from halo.services.tickets import assignment, conversation
 from halo.services.tickets.status import get_ticket
 from halo.web import is_fragment_request
 
@@ -59,7 +58,7 @@ def original(inbound_id: int):
         "emails/original.html", inbound=inbound, parsed=parsed, error=error,
         html=allow_remote_images(html) if images else html, images=images,
         blocked=has_remote_images(html) and not images,
-        message=db.session.scalar(db.select(Message).where(Message.inbound_id == inbound.id)),
+        message=email_ingest.message_of(inbound.id),
         ticket=get_ticket(inbound.ticket_id) if inbound.ticket_id else None))
     # Remote images load only after the agent asked; nothing else may load or run.
     response.headers["Content-Security-Policy"] = (
@@ -74,11 +73,9 @@ def retry(message_id: int):
         email_outbound.retry_send(message_id)
     except ValidationError as exc:
         return str(exc), 400
-    message = db.session.get(Message, message_id)
+    message = conversation.get_message(message_id)
     if not is_fragment_request():
-        from flask import redirect, url_for
         return redirect(url_for("tickets.show", ticket_id=message.ticket_id) + f"#msg-{message.id}")
-    from halo.models import User
-    users = {u.id: u for u in db.session.scalars(db.select(User))}
+    users = {u.id: u for u in assignment.team()}
     return render_template("tickets/_thread_item.html", m=message, ticket=get_ticket(message.ticket_id),
                            users_by_id=users)

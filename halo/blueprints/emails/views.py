@@ -1,7 +1,7 @@
 """Settings > Emails: email settings, trusted senders, inbound mailboxes, could not process."""
 from flask import flash, redirect, render_template, request, url_for
 
-from halo.blueprints import admin_required, public
+from halo.blueprints.access import admin_required, public
 from halo.blueprints.emails import bp
 from halo.services.email import imap as imap_poll
 from halo.services.email import ingest as email_ingest

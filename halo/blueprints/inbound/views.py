@@ -3,7 +3,7 @@ import hmac
 
 from flask import abort, current_app, jsonify, request
 
-from halo.blueprints import public
+from halo.blueprints.access import public
 from halo.blueprints.inbound import bp
 from halo.extensions import csrf
 from halo.services.email.ingest import TooLarge, receive_email

@@ -1,11 +1,24 @@
-from flask import abort, current_app, make_response, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from halo import clock
 from halo.blueprints.inbox import bp
 from halo.services.inbox import stamps
 from halo.services.inbox import views as inbox
-from halo.services.inbox.filters import describe, filter_condition, parse_filters, to_query
+from halo.services.inbox.filters import (
+    describe,
+    filter_condition,
+    parse_filters,
+    to_query,
+)
 from halo.services.inbox.segment_counts import count_tickets
 from halo.services.tickets.assignment import team
 from halo.web import is_fragment_request, kept

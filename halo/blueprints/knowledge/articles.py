@@ -2,7 +2,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from halo.blueprints import admin_required
+from halo.blueprints.access import admin_required
 from halo.blueprints.knowledge import bp
 from halo.services.ai import knowledge as ai_knowledge
 from halo.services.errors import ValidationError

@@ -1,6 +1,6 @@
 from flask import flash, redirect, render_template, request, url_for
 
-from halo.blueprints import admin_required
+from halo.blueprints.access import admin_required
 from halo.blueprints.knowledge import bp
 from halo.services.errors import ValidationError
 from halo.services.knowledge import directives

@@ -1,7 +1,7 @@
 """Settings > AI: the email pipeline, AI chat and the priority filters."""
 from flask import flash, redirect, render_template, request, url_for
 
-from halo.blueprints import admin_required
+from halo.blueprints.access import admin_required
 from halo.blueprints.settings import bp
 from halo.services.ai import provider as ai_provider
 from halo.services.ai import settings as ai_settings

@@ -1,7 +1,7 @@
 """Settings > Alias Users and Settings > Chat widget."""
 from flask import flash, redirect, render_template, request, url_for
 
-from halo.blueprints import admin_required
+from halo.blueprints.access import admin_required
 from halo.blueprints.settings import bp
 from halo.services.accounts import aliases as alias_service
 from halo.services.chat import settings as widget_settings

@@ -1,7 +1,7 @@
 """Settings > Translation: which language packs are installed, and how to add one."""
 from flask import render_template
 
-from halo.blueprints import admin_required
+from halo.blueprints.access import admin_required
 from halo.blueprints.settings import bp
 from halo.services.translate import engine as translation
 from halo.services.translate import tickets as translate_tickets

@@ -3,7 +3,7 @@ import os
 
 from flask import abort, current_app, send_from_directory
 
-from halo.blueprints import public
+from halo.blueprints.access import public
 from halo.blueprints.widget import bp
 from halo.services.accounts.aliases import AVATAR_NAME, avatar_dir
 

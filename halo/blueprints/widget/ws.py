@@ -5,7 +5,7 @@ from flask import current_app, url_for
 from simple_websocket import ConnectionClosed
 
 from halo import realtime
-from halo.blueprints import public
+from halo.blueprints.access import public
 from halo.blueprints.widget import bp
 from halo.blueprints.wsutil import CLIENT, Sender, bind, drain, origin, own_origin, parse
 from halo.extensions import db, sock

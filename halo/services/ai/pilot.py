@@ -7,9 +7,20 @@ from halo.queue import enqueue
 from halo.services import events
 from halo.services.ai import offline as ai_offline
 from halo.services.ai import provider as ai_provider
-from halo.services.ai.context import Context, build_context, record_directive_uses, sources
+from halo.services.ai.context import (
+    Context,
+    build_context,
+    record_directive_uses,
+    sources,
+)
 from halo.services.ai.guard import check_output
-from halo.services.ai.prompts import cited, draft_messages, pilot_messages, split_variants, variants_messages
+from halo.services.ai.prompts import (
+    cited,
+    draft_messages,
+    pilot_messages,
+    split_variants,
+    variants_messages,
+)
 from halo.services.errors import NotFound, ValidationError
 from halo.services.tickets.status import get_ticket
 

@@ -22,8 +22,8 @@ from halo.services.ai import settings as ai_settings
 from halo.services.ai.context import Context, build_context, record_directive_uses
 from halo.services.ai.guard import check_output
 from halo.services.ai.prompts import email_decision_messages, parse_json
-from halo.services.tickets.assignment import _assign
 from halo.services.tickets import conversation
+from halo.services.tickets.assignment import _assign
 from halo.services.tickets.status import _apply
 
 JOB = "halo.jobs.ai.offer_ticket"

@@ -21,7 +21,6 @@ from halo.services.errors import Forbidden, ValidationError
 from halo.services.settings import get_setting
 
 
-
 def _signer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="halo-visitor")
 

@@ -1,6 +1,7 @@
 """Files that come with inbound email: stored outside the web root under random names."""
 import os
 import secrets
+from urllib.parse import quote
 
 from flask import current_app
 from sqlalchemy import select
@@ -67,5 +68,4 @@ def inline_image(inbound_id: int, content_id: str) -> tuple[EmailAttachment, str
 
 def cid_path(inbound_id: int, content_id: str) -> str:
     """The app-relative URL an inline cid: image is served from."""
-    from urllib.parse import quote
     return f"/email/inbound/{inbound_id}/cid/{quote(content_id, safe='')}"

@@ -8,7 +8,14 @@ from flask_mail import Message as MailMessage
 from sqlalchemy import select
 
 from halo.extensions import db
-from halo.models import InboundEmail, Message, OutboundEmail, SenderAddress, Ticket, User
+from halo.models import (
+    InboundEmail,
+    Message,
+    OutboundEmail,
+    SenderAddress,
+    Ticket,
+    User,
+)
 from halo.services.email.threads import reply_address
 from halo.services.settings import DEFAULTS, get_setting
 

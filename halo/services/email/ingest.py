@@ -22,7 +22,7 @@ from halo import clock
 from halo.extensions import db
 from halo.mail.headers import first_id
 from halo.mail.parse import EmailParseError, parse_email
-from halo.models import InboundEmail, OutboundEmail
+from halo.models import InboundEmail, Message
 from halo.queue import enqueue
 from halo.services.ai import pipeline as ai_pipeline
 from halo.services.ai import settings as ai_settings
@@ -249,8 +249,6 @@ def get_inbound(inbound_id: int) -> InboundEmail:
     return inbound
 
 
-def own_message_ids(ids: list[str]) -> bool:
-    """True when any id is the Message-ID of an email Halo sent."""
-    ids = [i for i in ids if i]
-    return bool(ids) and db.session.scalar(
-        select(OutboundEmail.id).where(OutboundEmail.rfc_message_id.in_(ids)).limit(1)) is not None
+def message_of(inbound_id: int) -> Message | None:
+    """The thread message a stored email became, if it became one."""
+    return db.session.scalar(select(Message).where(Message.inbound_id == inbound_id))

@@ -188,3 +188,10 @@ def mark_bounced(rfc_message_id: str, detail: str, now: datetime) -> bool:
     message = db.session.get(Message, out.message_id)
     message.delivery, message.delivery_error = "failed", error
     return True
+
+
+def own_message_ids(ids: list[str]) -> bool:
+    """True when any id is the Message-ID of an email Halo sent."""
+    ids = [i for i in ids if i]
+    return bool(ids) and db.session.scalar(
+        select(OutboundEmail.id).where(OutboundEmail.rfc_message_id.in_(ids)).limit(1)) is not None

@@ -20,8 +20,7 @@ def noise(inbound, parsed, now: datetime) -> str | None:
     loop = (parsed.loop or "").lower()  # read by the one parse; no second header parse
     if loop and loop == current_app.config["HALO_DOMAIN"].lower():
         return "own"
-    from halo.services.email.ingest import own_message_ids
-    if own_message_ids([parsed.message_id]):
+    if email_outbound.own_message_ids([parsed.message_id]):
         return "own"
     if parsed.is_bounce:
         if parsed.bounced_message_id:

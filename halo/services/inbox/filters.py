@@ -12,6 +12,7 @@ from sqlalchemy import String, and_, cast, func, select, true
 
 from halo.models import CHANNELS, STATUS_LABELS, STATUSES, Customer, Ticket
 from halo.services.errors import ValidationError
+from halo.services.inbox import search
 
 TRAIT_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 LANGUAGE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$")
@@ -146,8 +147,7 @@ def filter_condition(flt: Filter, user_id: int):
         parts.append(Ticket.customer_id.in_(select(Customer.id).where(customer)))
     parts += _date_conditions(flt)
     if flt.q:
-        from halo.services.inbox.search import ticket_match_condition
-        parts.append(ticket_match_condition(flt.q))
+        parts.append(search.ticket_match_condition(flt.q))
     return and_(*parts) if parts else true()
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from halo.extensions import db
 from halo.models import STATUS_LABELS, Ticket
 from halo.services.errors import HaloError, ValidationError
+from halo.services.tickets import merge
 from halo.services.tickets.assignment import assign_ticket
 from halo.services.tickets.status import change_status
 
@@ -88,7 +89,6 @@ def _reason(ticket_id: int, exc: HaloError) -> str:
 
 def _merge(ids: list[int], actor_id: int) -> BulkResult:
     """Merge every eligible ticket into the oldest selected one (the merge service decides)."""
-    from halo.services.tickets import merge
     result = BulkResult()
     if len(ids) < 2:
         raise ValidationError("Select at least two tickets to merge.")

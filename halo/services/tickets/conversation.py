@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from halo.extensions import db
 from halo.models import Customer, Message, Ticket
+from halo.services.errors import NotFound
 from halo.services.settings import get_setting
 from halo.services.tickets.assignment import _assign
 from halo.services.tickets.status import on_customer_activity
@@ -64,6 +65,14 @@ def start_ticket(customer: Customer, channel: str, text: str, now: datetime,
     db.session.add(ticket)
     db.session.flush()
     return ticket
+
+
+def get_message(message_id: int) -> Message:
+    """One thread message, or NotFound."""
+    message = db.session.get(Message, message_id)
+    if message is None:
+        raise NotFound("That message does not exist.")
+    return message
 
 
 def by_key(ticket_id: int, key: str) -> Message | None:

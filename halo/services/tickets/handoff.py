@@ -7,6 +7,9 @@ from halo import clock
 from halo.extensions import db
 from halo.models import Message, Ticket, Visitor
 from halo.services import events
+from halo.services.ai import pipeline as ai_pipeline
+from halo.services.ai import provider as ai_provider
+from halo.services.ai import settings as ai_settings
 from halo.services.tickets.assignment import _assign
 from halo.services.tickets.status import _apply, check_transition, get_ticket
 
@@ -26,8 +29,7 @@ def pass_to_ai(ticket_id: int, actor_id: int, now: datetime | None = None) -> Ti
     ticket, handed = _hand(ticket_id, None, actor_id, "open", False,
                            "passed this conversation to the AI", now)
     if ticket.channel == "email":  # chat: the AI answers the visitor's next message
-        from halo.services.ai.pipeline import offer_passed_ticket  # (it imports the status services too)
-        offer_passed_ticket(ticket.id, handed.id)
+        ai_pipeline.offer_passed_ticket(ticket.id, handed.id)
     return ticket
 
 
@@ -69,8 +71,6 @@ def handler_label(ticket: Ticket) -> str:
 
 def ai_answers_chats() -> bool:
     """Whether the AI answers widget visitors (AI chat on and a provider configured)."""
-    from halo.services.ai import provider as ai_provider
-    from halo.services.ai import settings as ai_settings
     return bool(ai_settings.get("ai_chat_enabled")) and ai_provider.configured()
 
 

@@ -5,14 +5,14 @@ the inbox views already list a due snooze as open at query time, so a ticket is 
 hidden past its time, even between passes.
 """
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import select
 
 from halo import clock
 from halo.extensions import db
-from halo.models import Message, Ticket
-from halo.services.errors import ValidationError
+from halo.models import Message, Ticket, User
+from halo.services.errors import NotFound, ValidationError
 from halo.services.tickets import notifications, status
 
 PRESETS = {"later_today": "Later today", "tomorrow": "Tomorrow morning", "next_week": "Next week"}
@@ -47,10 +47,6 @@ def preset_until(preset: str, tz_name: str | None, now: datetime | None = None) 
 
 def set_timezone(user_id: int, name: str) -> str:
     """Save a teammate's IANA time zone (snooze presets and times use it)."""
-    from zoneinfo import available_timezones
-
-    from halo.models import User
-    from halo.services.errors import NotFound, ValidationError
     name = (name or "").strip()
     if name != "UTC" and name not in available_timezones():
         raise ValidationError(f"“{name}” is not a known time zone (e.g. Europe/Paris).")

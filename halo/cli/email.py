@@ -5,14 +5,18 @@ import time
 import click
 from flask import current_app
 
-from halo.cli import halo_cli
+from halo import schedule
+from halo.mail.parse import parse_email_files
+from halo.services.email.imap import poll_all
+from halo.services.email.ingest import requeue_pending
+from halo.services.email.outbound import send_due
+from halo.smtp_receiver import make_controller
 
 
-@halo_cli.command("parse-email")
+@click.command("parse-email")
 @click.argument("files", nargs=-1, required=True)
 def parse_email_command(files):
     """Print what the ingest parser reads from each FILE, one JSON object per line."""
-    from halo.mail.parse import parse_email_files
     failed = False
     for result in parse_email_files(files):
         failed = failed or "error" in result
@@ -21,7 +25,7 @@ def parse_email_command(files):
         raise SystemExit(1)
 
 
-@halo_cli.command("smtpd")
+@click.command("smtpd")
 @click.option("--host", default=None, help="Bind address (default HALO_SMTP_HOST).")
 @click.option("--port", default=None, type=int, help="Port (default HALO_SMTP_PORT).")
 @click.option("--background/--no-background", default=True,
@@ -29,8 +33,6 @@ def parse_email_command(files):
                    "when no other process holds its lease.")
 def smtpd_command(host, port, background):
     """Run the SMTP receiver on its own (point your MX or relay at it)."""
-    from halo import schedule
-    from halo.smtp_receiver import make_controller
     app = current_app._get_current_object()
     controller = make_controller(app, host, port)
     controller.start()
@@ -47,23 +49,24 @@ def smtpd_command(host, port, background):
             runner.stop()
 
 
-@halo_cli.command("poll-imap")
+@click.command("poll-imap")
 def poll_imap_command():
     """Poll every enabled IMAP mailbox once."""
-    from halo.services.email.imap import poll_all
     for mailbox_id, stored in poll_all().items():
         click.echo(f"mailbox {mailbox_id}: {stored} new")
 
 
-@halo_cli.command("send-due")
+@click.command("send-due")
 def send_due_command():
     """Send queued emails whose retry time has come; flag stale sends as uncertain."""
-    from halo.services.email.outbound import send_due
     click.echo(json.dumps(send_due()))
 
 
-@halo_cli.command("requeue-inbound")
+@click.command("requeue-inbound")
 def requeue_inbound_command():
     """Queue stored inbound emails that no job has processed yet."""
-    from halo.services.email.ingest import requeue_pending
     click.echo(f"Queued {requeue_pending()} stored emails.")
+
+
+COMMANDS = (parse_email_command, smtpd_command, poll_imap_command, send_due_command,
+            requeue_inbound_command)

@@ -1,10 +1,9 @@
-"""`flask --app wsgi halo ...`: commands that call services."""
+"""`flask --app wsgi halo serve | worker`: the web server, and the RQ worker that scales out."""
 import os
 import sys
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from redis import Redis
 from rq import Queue, SimpleWorker
 
@@ -13,73 +12,8 @@ from halo.queue import LANE_NAMES, rq_queues
 
 LEGACY_QUEUE = "halo"  # the one queue before lanes; a default worker drains what is left in it
 
-halo_cli = AppGroup("halo", help="Halo administration.")
 
-
-@halo_cli.command("ensure-admin")
-def ensure_admin_command():
-    """Create the first admin from HALO_ADMIN_EMAIL / HALO_ADMIN_PASSWORD (or generate one)."""
-    from halo.services.accounts.users import ensure_admin
-    from halo.services.errors import ValidationError
-    try:
-        user, generated = ensure_admin(current_app.config.get("HALO_ADMIN_EMAIL"),
-                                       current_app.config.get("HALO_ADMIN_PASSWORD"))
-    except ValidationError as exc:
-        raise click.ClickException(
-            f"Cannot create the first admin from HALO_ADMIN_EMAIL / HALO_ADMIN_PASSWORD: {exc}") from None
-    if generated:
-        click.echo(f"Created the first admin: {user.email} / password: {generated}")
-        click.echo("Change it in Settings > Team after signing in.")
-    else:
-        click.echo(f"Admin: {user.email}")
-
-
-@halo_cli.command("create-user")
-@click.option("--email", required=True)
-@click.option("--name", required=True)
-@click.option("--password", required=True)
-@click.option("--role", type=click.Choice(["admin", "agent"]), default="agent")
-def create_user_command(email, name, password, role):
-    """Add a teammate."""
-    from halo.services.accounts.users import create_user
-    from halo.services.errors import ValidationError
-    try:
-        user = create_user(email, name, password, role)
-    except ValidationError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"Created {user.role} {user.email} (@{user.handle})")
-
-
-@halo_cli.command("demo")
-@click.option("--seed", default=7, help="Random seed, for a repeatable workspace.")
-def demo_command(seed):
-    """Load a believable demo workspace (customers, tickets, threads, teammates)."""
-    from halo.services.demo import load_demo
-    summary = load_demo(seed=seed)
-    if summary.get("already_loaded"):
-        click.echo(f"The demo workspace is already loaded: {summary['tickets']} tickets. Nothing was "
-                   "changed; teammates sign in with password 'demo-password' (e.g. sara@demo.halo).")
-        return
-    click.echo("Demo workspace loaded: " + ", ".join(f"{v} {k}" for k, v in summary.items()))
-    click.echo("Teammates sign in with password 'demo-password' (e.g. sara@demo.halo).")
-
-
-@halo_cli.command("recount")
-def recount_command():
-    """Rebuild the sidebar counters from the ticket table; move the change stamps on."""
-    from halo.services.inbox.counters import rebuild_counters
-    rebuild_counters()
-    click.echo("Counters rebuilt; change stamps moved on.")
-
-
-@halo_cli.command("wake-snoozes")
-def wake_snoozes_command():
-    """Return tickets whose snooze has ended to Open and notify their assignees."""
-    from halo.services.tickets.snooze import wake_due
-    click.echo(f"Woke {len(wake_due())} tickets.")
-
-
-@halo_cli.command("worker")
+@click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--queues", default="", metavar="LANE,...",
               help=f"Lanes to take jobs from, first ones first; all by default ({','.join(LANE_NAMES)}).")
@@ -111,7 +45,7 @@ def worker_command(burst, queues, run_schedule):
             runner.stop()
 
 
-@halo_cli.command("serve")
+@click.command("serve")
 @click.option("--workers", default=1, show_default=True, help="gunicorn worker processes.")
 @click.option("--threads", default=32, show_default=True, help="Threads per worker.")
 @click.option("--smtp/--no-smtp", default=True, show_default=True,
@@ -130,7 +64,4 @@ def serve_command(workers, threads, smtp):
     os.execv(gunicorn, args)
 
 
-from halo import (
-    cli_email,  # noqa: E402,F401  (registers the email commands)
-    cli_tools,  # noqa: E402,F401  (registers the translation commands)
-)
+COMMANDS = (worker_command, serve_command)

@@ -1,10 +1,11 @@
 """`flask --app wsgi halo translate ...`: language packs for offline translation."""
 import click
 
-from halo.cli import halo_cli
+from halo.services.errors import ValidationError
+from halo.services.translate import engine as translation
 
 
-@halo_cli.group("translate")
+@click.group("translate")
 def translate_cli():
     """Offline translation language packs (needs requirements-translate.txt)."""
 
@@ -15,8 +16,6 @@ def translate_cli():
               help="Download the pack for a pair (e.g. en es) from the Argos index (needs internet).")
 def install_command(pack, pair):
     """Install PACK.argosmodel from a file, or --from-index FROM TO."""
-    from halo.services.errors import ValidationError
-    from halo.services.translate import engine as translation
     if not pack and not pair:
         raise click.UsageError("Give a .argosmodel file, or --from-index FROM TO.")
     try:
@@ -30,7 +29,6 @@ def install_command(pack, pair):
 @translate_cli.command("list")
 def list_command():
     """List the installed language packs."""
-    from halo.services.translate import engine as translation
     if not translation.available():
         raise click.ClickException(translation.INSTALL_HINT)
     packs = translation.installed_packs()
@@ -38,3 +36,6 @@ def list_command():
         click.echo(f"{p['from_code']} -> {p['to_code']}  {p['from_name']} → {p['to_name']}  v{p['version']}")
     if not packs:
         click.echo(f"No language packs installed in {translation.packs_dir()}.")
+
+
+COMMANDS = (translate_cli,)
