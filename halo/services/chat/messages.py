@@ -41,7 +41,8 @@ def receive_visitor_message(visitor_id: int, client_id: str, body: str,
                             now: datetime | None = None) -> tuple[Message, bool]:
     """Store a visitor's message once per client id; returns (message, created)."""
     now = now or clock.now()
-    body, client_id = (body or "").strip(), client_id if isinstance(client_id, str) else ""
+    body = body.strip() if isinstance(body, str) else ""
+    client_id = client_id if isinstance(client_id, str) else ""
     if not CLIENT_ID.fullmatch(client_id):
         raise ValidationError("Each message needs a client id of 1 to 64 letters, digits, "
                               "'-', '_', '.' or '~'.")

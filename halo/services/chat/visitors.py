@@ -31,15 +31,17 @@ def visitor_token(visitor: Visitor) -> str:
 
 
 def open_visitor(token: str | None, now: datetime | None = None) -> tuple[Visitor, str]:
-    """The token's visitor, or a new anonymous one when the token is missing or forged."""
+    """The token's visitor, or a new anonymous one when the token is missing, forged or not
+    a token at all (a hello's token is whatever JSON the client sent)."""
     now = now or clock.now()
     visitor = None
-    if token:
+    if token and isinstance(token, str):
         try:
             key = _signer().loads(token).get("v")
-            visitor = db.session.scalar(select(Visitor).where(Visitor.key == key))
         except (BadSignature, AttributeError):
-            visitor = None
+            key = None
+        if isinstance(key, str):
+            visitor = db.session.scalar(select(Visitor).where(Visitor.key == key))
     if visitor is None:
         customer = Customer(name="", traits={}, created_at=now)
         visitor = Visitor(key=secrets.token_urlsafe(32), customer=customer, created_at=now,
