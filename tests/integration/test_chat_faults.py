@@ -12,7 +12,10 @@ from simple_websocket import ConnectionClosed
 
 from halo.extensions import db
 from halo.models import Customer, Message, Ticket, Visitor
+from halo.services import chat
 from halo.services.settings import set_setting
+from halo.services.tickets import replies
+from tests.factories import make_user
 
 from .chat_helpers import Widget
 
@@ -120,3 +123,18 @@ def test_a_server_killed_mid_burst_loses_and_doubles_nothing(server_process):
     assert {c: i for c, i in stored if c != "m-0"} == ids
     assert _count(Ticket) == 1 and visitor.ticket_id is not None
     assert _count(Customer) == 1
+
+
+def test_a_catch_up_after_many_missed_replies_sends_them_all(server):
+    agent = make_user()
+    w = Widget(server)
+    w.send({"type": "send", "client_id": "c-1", "body": "Anyone?"})
+    mine = w.until("ack")["id"]
+    w.close()
+    ticket_id = db.session.get(Message, mine).ticket_id
+    missed = [replies.post_reply(ticket_id, agent.id, f"Reply {n}", "chat").id
+              for n in range(chat.PAGE + 50)]
+    back = Widget(server, token=w.token, last_id=mine)
+    got = [f["id"] for f in back.roundtrip() if f["type"] == "message"]
+    back.close()
+    assert got == missed  # every page, in order, once
