@@ -23,8 +23,8 @@ from halo.extensions import db
 from halo.models import Message
 
 PENDING = "halo_events_pending"  # [(what, object)] waiting for the flush that gives ids
-READY = "halo_events_ready"
-DELIVERY = ("delivery", "delivery_error")  # a retry says why in delivery_error only      # [(topic, payload)] resolved, to publish on commit
+READY = "halo_events_ready"  # {key: (topic, payload)}, resolved, in order, to publish on commit
+DELIVERY = ("delivery", "delivery_error")  # a retry says why in delivery_error only
 
 
 def ticket_changed(ticket_id: int, what: str, message_id: int | None = None,
@@ -66,10 +66,10 @@ def _later(session, what, obj) -> None:
 
 
 def _record(session, items) -> None:
-    ready = _session(session).info.setdefault(READY, [])
-    for item in items:
-        if item not in ready:
-            ready.append(item)
+    """Add (topic, payload) items once each (a status event and its message line, say)."""
+    ready = _session(session).info.setdefault(READY, {})
+    for topic, payload in items:
+        ready.setdefault((topic, *payload.items()), (topic, payload))
 
 
 def _ticket_topics(ticket_id, what, message_id=None, chat=False) -> list:
@@ -122,7 +122,7 @@ def _payloads(what, obj) -> list:
 def _publish(session) -> None:
     ready = session.info.pop(READY, None)
     session.info.pop(PENDING, None)
-    for topic, payload in ready or ():
+    for topic, payload in (ready or {}).values():
         realtime.publish(topic, payload)
 
 
