@@ -232,7 +232,7 @@ class _Thread:
                                 event_data=data, author_id=actor and actor.id, created_at=self.at))
 
     def status(self, target: str, actor: User | None, reason: str | None = None, until_in: int = 0) -> None:
-        """The status line status._apply writes; until_in minutes for a snooze."""
+        """The status line status.apply_status writes; until_in minutes for a snooze."""
         data = {"from": self.ticket.status, "to": target} | ({"reason": reason} if reason else {})
         event = self.event("status", actor, **data)
         self.ticket.status = target

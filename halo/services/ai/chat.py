@@ -22,7 +22,7 @@ from halo.services.ai.context import build_context, record_directive_uses
 from halo.services.ai.guard import check_output
 from halo.services.ai.prompts import chat_messages, parse_json
 from halo.services.tickets import conversation
-from halo.services.tickets.status import _apply
+from halo.services.tickets.status import apply_status
 
 JOB = "halo.jobs.ai.answer_chat"
 ASKS_FOR_HUMAN = re.compile(
@@ -89,7 +89,7 @@ def hand_over(ticket: Ticket, reason: str, now: datetime | None = None) -> str:
     """Tell the visitor a person is coming, pause the AI and flag the chat for the team."""
     now = now or clock.now()
     ticket.ai_paused = True
-    written = [_apply(ticket, "priority", None, None, now, reason=None)] if ticket.status == "open" else []
+    written = [apply_status(ticket, "priority", None, None, now, reason=None)] if ticket.status == "open" else []
     written.append(Message(ticket_id=ticket.id, kind="event", event_type="handler",
                            event_data={"ai_paused": True, "text": f"AI handed this conversation to the team ({reason})"},
                            created_at=now))

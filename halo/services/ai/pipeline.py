@@ -23,8 +23,8 @@ from halo.services.ai.context import Context, build_context, record_directive_us
 from halo.services.ai.guard import check_output
 from halo.services.ai.prompts import email_decision_messages, parse_json
 from halo.services.tickets import conversation
-from halo.services.tickets.assignment import _assign
-from halo.services.tickets.status import _apply
+from halo.services.tickets.assignment import apply_assignee
+from halo.services.tickets.status import apply_status
 
 JOB = "halo.jobs.ai.offer_ticket"
 UPSET = -0.5  # VADER's compound score at or below which a customer message sounds upset
@@ -126,7 +126,7 @@ def send_answer(ctx: Context, answer: str, now: datetime | None = None) -> str:
     now = now or clock.now()
     ticket = ctx.ticket
     reply = conversation.add_agent_message(ticket, "email", answer, now)
-    _apply(ticket, "resolved", None, None, now, reason="answered by the AI")
+    apply_status(ticket, "resolved", None, None, now, reason="answered by the AI")
     _event(ticket.id, "answered", "answered from the knowledge base", now)
     record_directive_uses(ctx, "email")
     db.session.commit()
@@ -138,9 +138,9 @@ def escalate(ctx: Context, reason: str, now: datetime | None = None) -> str:
     """Priority, unassigned, and an internal note saying why."""
     now = now or clock.now()
     ticket = ctx.ticket
-    written = [_assign(ticket, None, None, now)]
+    written = [apply_assignee(ticket, None, None, now)]
     if ticket.status != "priority":
-        written.append(_apply(ticket, "priority", None, None, now, reason=None))
+        written.append(apply_status(ticket, "priority", None, None, now, reason=None))
     written.append(Message(ticket_id=ticket.id, kind="note", body_text=f"Halo AI escalated this ticket: {reason}.",
                            event_data={"by": "ai"}, created_at=now))
     written.append(_event(ticket.id, "escalated", reason, now))

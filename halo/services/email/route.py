@@ -9,7 +9,7 @@ from halo.services.email import spam as email_spam
 from halo.services.email import threads as email_threading
 from halo.services.tickets import conversation
 from halo.services.tickets.merge import resolve_ticket
-from halo.services.tickets.status import _apply
+from halo.services.tickets.status import apply_status
 
 IGNORED = {"auto_reply", "bounce", "own"}
 LOOP_HEADER = "X-Halo-Loop"
@@ -51,6 +51,6 @@ def _new_ticket(parsed, sender: str, now: datetime, reason: str) -> tuple[Ticket
                                        subject=parsed.subject or "(no subject)")
     why = email_spam.spam_reason(parsed)
     if why:
-        event = _apply(ticket, "spam", None, None, now, reason=f"spam detection: {why}")
+        event = apply_status(ticket, "spam", None, None, now, reason=f"spam detection: {why}")
         event.created_at = now
     return ticket, reason, bool(why)

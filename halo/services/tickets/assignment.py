@@ -42,13 +42,13 @@ def assign_ticket(ticket_id: int, assignee_id: int | None, actor_id: int | None,
                   now: datetime | None = None) -> Message | None:
     """Assign to an active teammate (None unassigns); returns the event, or None if unchanged."""
     ticket = get_ticket(ticket_id)
-    event = _assign(ticket, assignee_id, actor_id, now or clock.now())
+    event = apply_assignee(ticket, assignee_id, actor_id, now or clock.now())
     db.session.commit()
     return event
 
 
-def _assign(ticket: Ticket, assignee_id, actor_id, now) -> Message | None:
-    """Set the assignee and write the event line (no commit)."""
+def apply_assignee(ticket: Ticket, assignee_id, actor_id, now) -> Message | None:
+    """Set the assignee and write the event line, within a caller's transaction (no commit)."""
     if assignee_id is not None:
         user = db.session.get(User, assignee_id)
         if user is None or not user.active:

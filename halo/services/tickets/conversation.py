@@ -27,7 +27,7 @@ from halo.extensions import db
 from halo.models import Customer, Message, Ticket
 from halo.services.errors import NotFound
 from halo.services.settings import get_setting
-from halo.services.tickets.assignment import _assign
+from halo.services.tickets.assignment import apply_assignee
 from halo.services.tickets.status import on_customer_activity
 
 SUBJECT_CHARS = 80
@@ -105,7 +105,7 @@ def add_agent_message(ticket: Ticket, channel: str, text: str, now: datetime, *,
     author_id None is the AI. A teammate's first reply assigns them when the workspace
     auto-assigns on reply. Call deliver(message) after the commit."""
     if author_id is not None and ticket.assignee_id is None and get_setting("auto_assign_on_reply"):
-        _assign(ticket, author_id, author_id, now)
+        apply_assignee(ticket, author_id, author_id, now)
     message = Message(ticket_id=ticket.id, kind="agent" if author_id else "ai", channel=channel,
                       author_id=author_id, body_text=text, delivery="queued", client_id=key,
                       created_at=now, **columns)

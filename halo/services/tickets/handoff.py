@@ -10,8 +10,8 @@ from halo.services import events
 from halo.services.ai import pipeline as ai_pipeline
 from halo.services.ai import provider as ai_provider
 from halo.services.ai import settings as ai_settings
-from halo.services.tickets.assignment import _assign
-from halo.services.tickets.status import _apply, check_transition, get_ticket
+from halo.services.tickets.assignment import apply_assignee
+from halo.services.tickets.status import apply_status, check_transition, get_ticket
 
 # A conversation counts as "in progress" while its visitor is online or wrote recently.
 LIVE_WINDOW = timedelta(hours=1)
@@ -40,9 +40,9 @@ def _hand(ticket_id, assignee_id, actor_id, status, ai_paused, text, now):
     ticket = get_ticket(ticket_id)
     if ticket.status != status:
         check_transition(ticket.status, status)
-    written = [_assign(ticket, assignee_id, actor_id, now)]
+    written = [apply_assignee(ticket, assignee_id, actor_id, now)]
     if ticket.status != status:
-        written.append(_apply(ticket, status, actor_id, None, now, reason=None))
+        written.append(apply_status(ticket, status, actor_id, None, now, reason=None))
     ticket.ai_paused = ai_paused
     handed = _handler_event(ticket, actor_id, text, now)
     written.append(handed)

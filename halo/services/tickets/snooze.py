@@ -101,6 +101,6 @@ def auto_resolve(ticket_id: int, reason: str, now: datetime | None = None) -> Me
     ticket = status.get_ticket(ticket_id)
     if ticket.status in NEVER_AUTO_RESOLVE:
         return None
-    event = status._apply(ticket, "resolved", None, None, now, reason=reason)
+    event = status.apply_status(ticket, "resolved", None, None, now, reason=reason)
     db.session.commit()
     return event

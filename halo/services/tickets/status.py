@@ -66,13 +66,14 @@ def change_status(ticket_id: int, target: str, actor_id: int | None,
         return None
     if ticket.status != target:
         check_transition(ticket.status, target)
-    event = _apply(ticket, target, actor_id, until, now, reason=None)
+    event = apply_status(ticket, target, actor_id, until, now, reason=None)
     db.session.commit()
     return event
 
 
-def _apply(ticket: Ticket, target: str, actor_id, until, now, reason) -> Message:
-    """Set the status and write the event line (no commit)."""
+def apply_status(ticket: Ticket, target: str, actor_id, until, now, reason) -> Message:
+    """Set the status and write the event line, within a caller's transaction (no commit,
+    no transition check: the caller applies its own rule, as the AI and ingest do)."""
     data = {"from": ticket.status, "to": target}
     if target == "snoozed":
         ticket.snoozed_until, ticket.snoozed_by_id = until, actor_id
@@ -91,9 +92,9 @@ def _apply(ticket: Ticket, target: str, actor_id, until, now, reason) -> Message
 def on_customer_activity(ticket: Ticket, now: datetime) -> Message | None:
     """New customer activity unsnoozes a snoozed ticket and reopens a resolved one (no commit)."""
     if ticket.status == "snoozed":
-        return _apply(ticket, "open", None, None, now, reason="customer replied")
+        return apply_status(ticket, "open", None, None, now, reason="customer replied")
     if ticket.status == "resolved":
-        return _apply(ticket, "open", None, None, now, reason="customer replied")
+        return apply_status(ticket, "open", None, None, now, reason="customer replied")
     return None
 
 
@@ -105,6 +106,6 @@ def wake_expired_snoozes(now: datetime | None = None, ids: list[int] | None = No
         query = query.where(Ticket.id.in_(ids))
     due = db.session.scalars(query.order_by(Ticket.id).limit(500)).all()
     for ticket in due:
-        _apply(ticket, "open", None, None, now, reason="snooze ended")
+        apply_status(ticket, "open", None, None, now, reason="snooze ended")
     db.session.commit()
     return [t.id for t in due]
