@@ -4,7 +4,7 @@ from sqlalchemy import text
 
 from halo.extensions import db
 from halo.models import Message
-from halo.services.inbox import search
+from halo.services.inbox import marks, search
 from tests.factories import make_customer, make_ticket
 
 
@@ -48,7 +48,7 @@ def test_highlight_escapes_everything_but_its_own_marks():
     assert hit.ticket.id == ticket.id
     assert str(hit.subject) == "&lt;script&gt;alert(1)&lt;/script&gt; <mark>refund</mark>"
     assert str(hit.snippet) == "<mark>Refunds</mark> &amp; &#34;returns&#34; &lt;b&gt;now&lt;/b&gt;"
-    assert str(search.highlight("<mark>x</mark>", ["mark"])) == "&lt;<mark>mark</mark>&gt;x&lt;/<mark>mark</mark>&gt;"
+    assert str(marks.highlight("<mark>x</mark>", ["mark"])) == "&lt;<mark>mark</mark>&gt;x&lt;/<mark>mark</mark>&gt;"
 
 
 @pytest.mark.parametrize("hostile", [

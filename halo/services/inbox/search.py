@@ -22,11 +22,12 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import Integer, bindparam, column, or_, select, text
 
 from halo.extensions import db
 from halo.models import Customer, Message, Ticket
+from halo.services.inbox.marks import highlight, snippet
 
 WORD = re.compile(r"[^\W_]+")
 MAX_TERMS = 8
@@ -424,41 +425,6 @@ def _fields(ranked, best_body, terms):
         body = best_body.get(tid) or row.preview
         customer = row.name + (f" <{row.email}>" if row.email else "")
         yield tid, row.subject or "(no subject)", snippet(body, terms), customer
-
-
-def _term_pattern(terms: list[str]) -> re.Pattern:
-    return _pattern(tuple(terms))
-
-
-@lru_cache(maxsize=64)
-def _pattern(terms: tuple[str, ...]) -> re.Pattern:
-    alternatives = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
-    return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*", re.IGNORECASE)
-
-
-def highlight(value: str, terms: list[str]) -> Markup:
-    """Escape value and wrap each word that starts with a search term in <mark>."""
-    if not terms:
-        return escape(value)
-    out, at = [], 0
-    for match in _term_pattern(terms).finditer(value):
-        out.append(escape(value[at:match.start()]))
-        out.append(Markup("<mark>%s</mark>") % match.group(0))
-        at = match.end()
-    out.append(escape(value[at:]))
-    return Markup("").join(out)
-
-
-def snippet(body: str, terms: list[str], width: int = 180) -> str:
-    """The stretch of body around its first match, on word boundaries."""
-    body = " ".join((body or "").split())
-    match = _term_pattern(terms).search(body) if terms else None
-    if match is None or len(body) <= width:
-        return body[:width] + ("…" if len(body) > width else "")
-    start = max(0, match.start() - width // 3)
-    start = body.rfind(" ", 0, start) + 1 if start else 0
-    end = min(len(body), start + width)
-    return ("…" if start else "") + body[start:end] + ("…" if end < len(body) else "")
 
 
 def ticket_match_condition(query: str):
