@@ -92,3 +92,17 @@ def live_rows() -> str:
     """The Live Conversations table body."""
     return render_template("live/_rows.html", sessions=handoff.live_sessions(), oob=True,
                            handler_label=handoff.handler_label, now=clock.now())
+
+
+def live_row(ticket_id: int) -> str:
+    """One chat's row of the Live table, moved to the top, or removed when the table no
+    longer lists it; the whole table when it lists one chat or none, so the "No chats in
+    progress" line comes and goes with the last chat."""
+    now = clock.now()
+    sessions = handoff.live_sessions(now)
+    if len(sessions) < 2:
+        return render_template("live/_rows.html", sessions=sessions, oob=True, now=now,
+                               handler_label=handoff.handler_label)
+    session = next((s for s in sessions if s[0].id == ticket_id), None)
+    return render_template("live/_row_update.html", session=session, ticket_id=ticket_id,
+                           handler_label=handoff.handler_label, now=now)
