@@ -6,11 +6,13 @@ tests/browser/test_live_agent.py and tests/browser/test_ai_assistant.py."""
 import json
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from halo import realtime
 from halo.blueprints.live import fragments
 from halo.blueprints.live.ws import AgentPage
 from halo.extensions import db
-from halo.models import AiDraft, PilotMessage
+from halo.models import AiDraft, PilotMessage, Visitor
 from halo.services import chat
 from halo.services.tickets import presence, replies, status
 from tests.conftest import Browser
@@ -207,7 +209,20 @@ def test_a_live_and_inbox_page_gets_the_changed_chat_row_only(app, agent):
     assert 'id="live-rows" hx-swap-oob="true"' not in sent and 'id="ticket-rows"' not in sent
     # One frame each for the row and the Live row; the reply's delivery state (Waiting for
     # the visitor) that followed shows on its ticket page, not here.
-    assert len(ws.sent) == 2
+    assert len(ws.sent) == 2 and 'hx-swap-oob="afterbegin:#live-rows"' in ws.sent[1]
+
+
+def test_a_chat_listed_lower_is_redrawn_where_it_is(app, agent):
+    older, newer = _chat(1), _chat(2)
+    with app.test_request_context("/ws/agent"):
+        ws = FakeSocket()
+        page = AgentPage(ws, agent.id, agent.name, {"type": "hello", "live": True})
+        leaving = db.session.scalar(select(Visitor.id).where(Visitor.ticket_id == older))
+        chat.visitor_connected(leaving, -1)  # the older chat's visitor closes the widget
+        page.on_event("live", {"type": "presence", "ticket_id": older, "message_id": None})
+        [frame] = ws.sent
+        assert frame.startswith(f'<tr id="live-{older}" hx-swap-oob="true"') and "Away" in frame
+        assert f"live-{newer}" not in frame
 
 
 def test_a_delivery_move_or_a_visitor_coming_sends_a_list_page_no_rows(app, agent):
