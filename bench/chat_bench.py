@@ -1,7 +1,13 @@
-"""Chat benchmark: idle widget sockets one gunicorn process holds, and agent-to-widget
-delivery latency (p50/p99) with N widgets connected, beside a bare flask-sock echo.
+"""Chat benchmark, beside a bare flask-sock echo on the same gunicorn settings:
 
-    .venv/bin/python bench/chat_bench.py --widgets 1000 --samples 200
+- server CPU per stored visitor message (the gunicorn worker's utime + stime over N sends);
+- agent-to-widget delivery p50/p99 with N widgets open, quiet and under a steady load
+  (each widget sends one message every --interval s, an agent page with Live and the
+  Open view connected), at each level of --widgets;
+- the bytes an agent socket with Live and the Open view receives while replies flow
+  in another ticket.
+
+    .venv/bin/python bench/chat_bench.py --widgets 200,500,1000 --seconds 30
 """
 import argparse
 import http.cookiejar
@@ -9,6 +15,7 @@ import json
 import os
 import re
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -20,8 +27,13 @@ import urllib.request
 
 from simple_websocket import Client
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from chat_load import (AgentPage, Widget, agent_bytes, cpu_per_message, cpu_seconds,  # noqa: E402
+                       steady_delivery, timed_reply, worker_pid)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+STAMP = re.compile(r'data-stamp="([^"]*)"')
 ECHO_APP = """
 from flask import Flask
 from flask_sock import Sock
@@ -73,36 +85,39 @@ def prepare_db(db_url):
         create_user("agent@bench.example", "Bench Agent", "password123", "agent")
 
 
-def connect_widgets(base, n):
+def connect_widgets(base, first, n):
     widgets = []
-    for i in range(n):
+    for i in range(first, first + n):
         ws = Client.connect(base.replace("http", "ws", 1) + "/ws/widget",
                             headers={"Origin": "http://bench.example"})
         ws.send(json.dumps({"type": "hello", "token": None, "last_id": 0}))
         json.loads(ws.receive(timeout=10))
-        widgets.append(ws)
+        widgets.append(Widget(ws, i))
     return widgets
 
 
-def open_conversation(ws, i):
-    ws.send(json.dumps({"type": "send", "client_id": f"b{i}", "body": f"hello {i}"}))
-    ticket = None
-    while ticket is None:
-        frame = json.loads(ws.receive(timeout=10))
-        if frame["type"] == "ack":
-            ticket = frame["id"]
-    while ws.receive(timeout=0.05) is not None:  # the echo of our own message
-        pass
-    return ticket
+def open_conversations(widgets, db_path):
+    """Each widget's first message starts its ticket; read the tickets off the database."""
+    ids = {w.n: w.send_and_ack(f"Hello, I need help with order {w.n}") for w in widgets}
+    con = sqlite3.connect(db_path)
+    for w in widgets:
+        w.ticket = con.execute("select ticket_id from message where id=?", (ids[w.n],)).fetchone()[0]
+    con.close()
 
 
 def agent(base):
+    """Sign in through the form: (opener, base, csrf token), the cookie header, the inbox stamp."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     token = TOKEN.search(opener.open(base + "/login").read().decode()).group(1)
     opener.open(base + "/login", urllib.parse.urlencode(
         {"email": "agent@bench.example", "password": "password123", "csrf_token": token}).encode())
-    return opener, token
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    return (opener, base, token), cookie
+
+
+def inbox_stamp(opener, base):
+    return STAMP.search(opener.open(base + "/inbox/open").read().decode()).group(1)
 
 
 def pct(values, p):
@@ -110,53 +125,66 @@ def pct(values, p):
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] * 1000
 
 
+def spread(latencies):
+    return (f"p50 {pct(latencies, 50):.1f} ms, p99 {pct(latencies, 99):.1f} ms "
+            f"(mean {statistics.mean(latencies) * 1000:.1f} ms, n={len(latencies)})")
+
+
+def level(args, pid, base, widgets, session):
+    """Every measure with len(widgets) widgets open."""
+    n = len(widgets)
+    ms, rate = cpu_per_message(pid, widgets[:200], args.messages)
+    print(f"[{n} widgets] CPU per stored visitor message {ms:.2f} ms "
+          f"(n={args.messages}, sent one at a time: {rate:.0f} msgs/s)", flush=True)
+    page = AgentPage(base, session[1], inbox_stamp(session[0][0], base))
+    ms, rate = cpu_per_message(pid, widgets[:200], args.messages)
+    page.close()
+    print(f"[{n} widgets] ... with an agent page (Live + Open view) open: {ms:.2f} ms "
+          f"({rate:.0f} msgs/s; it received {page.bytes / 1e3:.0f} kB)", flush=True)
+    quiet = [timed_reply(session[0], widgets[k % n], k) for k in range(args.samples)]
+    print(f"[{n} widgets] quiet: agent->widget delivery {spread(quiet)}", flush=True)
+    sent_bytes, frames, replies = agent_bytes(base, session[1], inbox_stamp(session[0][0], base),
+                                              session[0], widgets[0].ticket)
+    print(f"[{n} widgets] agent page (Live + Open view): {sent_bytes / 1e3:.1f} kB in {frames} "
+          f"frames over 3 s while {replies} replies flowed in another ticket", flush=True)
+    page = AgentPage(base, session[1], inbox_stamp(session[0][0], base))
+    latencies, sent, share = steady_delivery(pid, session[0], widgets, args.seconds, args.interval)
+    page.close()
+    print(f"[{n} widgets] steady load ({sent} visitor messages in {args.seconds:.0f}s, one per widget "
+          f"per {args.interval:.0f}s, an agent page with Live + Open open; worker CPU "
+          f"{share * 100:.0f}% of a core): agent->widget delivery {spread(latencies)}", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--widgets", type=int, default=1000)
-    ap.add_argument("--samples", type=int, default=200)
+    ap.add_argument("--widgets", default="200,500,1000", help="levels, comma-separated")
+    ap.add_argument("--samples", type=int, default=50, help="quiet delivery samples per level")
+    ap.add_argument("--messages", type=int, default=200, help="visitor messages timed for CPU")
+    ap.add_argument("--seconds", type=float, default=30, help="steady load per level")
+    ap.add_argument("--interval", type=float, default=50, help="seconds between a widget's messages")
     args = ap.parse_args()
+    levels = [int(n) for n in args.widgets.split(",")]
     tmp = tempfile.mkdtemp()
     db_url = f"sqlite:///{tmp}/bench.db"
     prepare_db(db_url)
     env = dict(os.environ, DATABASE_URL=db_url, SECRET_KEY="bench", PYTHONPATH=ROOT)
-    threads = args.widgets + 64
-    server, base = gunicorn("wsgi:app", env, threads, ROOT)
+    server, base = gunicorn("wsgi:app", env, max(levels) + 64, ROOT)
     try:
-        t0 = time.monotonic()
-        widgets = connect_widgets(base, args.widgets)
-        connect_s = time.monotonic() - t0
-        ids = {}
-        from halo import create_app  # noqa: F401  (ticket ids come from the acks)
-        opener, token = agent(base)
-        latencies = []
-        for k in range(args.samples):
-            i = k % len(widgets)
-            if i not in ids:
-                ids[i] = ticket_of(widgets[i], i, base, db_url)
-            start = time.perf_counter()
-            opener.open(f"{base}/tickets/{ids[i]}/messages", urllib.parse.urlencode(
-                {"mode": "chat", "body": f"reply {k}", "csrf_token": token}).encode()).read()
-            while True:
-                frame = json.loads(widgets[i].receive(timeout=10))
-                if frame.get("type") == "message" and frame["body"] == f"reply {k}":
-                    break
-            latencies.append(time.perf_counter() - start)
-        print(f"chat: {len(widgets)} widgets connected in {connect_s:.1f}s; "
-              f"agent->widget delivery p50 {pct(latencies, 50):.1f} ms, p99 {pct(latencies, 99):.1f} ms "
-              f"(mean {statistics.mean(latencies) * 1000:.1f} ms, n={len(latencies)})")
+        pid = worker_pid(server.pid)
+        session = agent(base)
+        widgets = []
+        for n in levels:
+            t0 = time.monotonic()
+            more = connect_widgets(base, len(widgets), n - len(widgets))
+            open_conversations(more, db_url[len("sqlite:///"):])
+            widgets += more
+            print(f"[{n} widgets] connected and conversations opened in "
+                  f"{time.monotonic() - t0:.1f}s", flush=True)
+            level(args, pid, base, widgets, session)
     finally:
         server.terminate()
         server.wait()
-    echo_reference(args.widgets, args.samples, env, tmp)
-
-
-def ticket_of(ws, i, base, db_url):
-    message_id = open_conversation(ws, i)
-    import sqlite3
-    con = sqlite3.connect(db_url[len("sqlite:///"):])
-    ticket = con.execute("select ticket_id from message where id=?", (message_id,)).fetchone()[0]
-    con.close()
-    return ticket
+    echo_reference(max(levels), 1000, env, tmp)
 
 
 def echo_reference(n, samples, env, tmp):
@@ -168,14 +196,17 @@ def echo_reference(n, samples, env, tmp):
         url = base.replace("http", "ws", 1) + "/ws/echo"
         idle = [Client.connect(url) for _ in range(n)]
         probe = idle[0]
-        latencies = []
+        pid = worker_pid(server.pid)
+        latencies, cpu = [], cpu_seconds(pid)
         for k in range(samples):
             start = time.perf_counter()
             probe.send(str(k))
             probe.receive(timeout=10)
             latencies.append(time.perf_counter() - start)
+        cpu_ms = (cpu_seconds(pid) - cpu) * 1000 / samples
         print(f"reference (bare flask-sock echo, {n} sockets): round trip p50 "
-              f"{pct(latencies, 50):.2f} ms, p99 {pct(latencies, 99):.2f} ms")
+              f"{pct(latencies, 50):.2f} ms, p99 {pct(latencies, 99):.2f} ms; "
+              f"worker CPU per round trip {cpu_ms:.2f} ms (n={samples})")
     finally:
         server.terminate()
         server.wait()

@@ -6,7 +6,8 @@ import pytest
 from halo import realtime
 from halo.blueprints.live import fragments
 from halo.extensions import db
-from halo.models import Message
+from halo.models import Message, Ticket
+from halo.services import chat
 from halo.services.errors import ValidationError
 from halo.services.translate import engine as translation
 from halo.services.translate import tickets as translate_tickets
@@ -177,3 +178,19 @@ def test_opening_a_ticket_settles_an_unknown_language(app):
         assert [path for path, _ in ran] == ["halo.jobs.translate.ticket_opened"]
     finally:
         app.extensions["halo_queue"] = backend
+
+
+def test_a_visitors_first_chat_message_settles_their_language_for_the_rest(monkeypatch):
+    detected = []
+    detect = translation.detect_language
+    monkeypatch.setattr(translation, "detect_language", lambda text: detected.append(text) or detect(text))
+    visitor, _ = chat.open_visitor(None)
+    first, _ = chat.receive_visitor_message(visitor.id, "c1", "Hola, mi pedido no ha llegado todavía y necesito ayuda, por favor.")
+    later, _ = chat.receive_visitor_message(visitor.id, "c2", "¿Pueden decirme dónde está, por favor?")
+    db.session.expire_all()
+    assert first.language == "es" and later.language is None  # the customer's language answers
+    assert db.session.get(Ticket, first.ticket_id).customer.language == "es" and len(detected) == 1
+    stated, _ = chat.open_visitor(None)
+    chat.identify_visitor(stated.id, "ana@example.com", traits={"language": "pt"})
+    message, _ = chat.receive_visitor_message(stated.id, "c1", "Olá, o meu pedido ainda não chegou.")
+    assert message.language is None and len(detected) == 1  # a stated language spares the detector

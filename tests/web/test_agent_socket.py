@@ -6,11 +6,15 @@ tests/browser/test_live_agent.py and tests/browser/test_ai_assistant.py."""
 import json
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from halo import realtime
+from halo.blueprints.live import fragments
 from halo.blueprints.live.ws import AgentPage
 from halo.extensions import db
-from halo.models import AiDraft, PilotMessage
-from halo.services.tickets import presence, status
+from halo.models import AiDraft, PilotMessage, Visitor
+from halo.services import chat
+from halo.services.tickets import presence, replies, status
 from tests.conftest import Browser
 from tests.factories import make_ticket, make_user
 
@@ -172,3 +176,100 @@ def test_a_finished_halopilot_answer_replaces_its_thinking_line(app, agent, monk
         page, ws, _, _ = _ticket_page(app, agent, other.id, monkeypatch)  # another ticket's page
         page.on_event(f"ticket:{other.id}", {"type": "pilot", "answer_id": done.id})
         assert ws.sent == []
+
+
+def _chat(n):
+    """A visitor online with a conversation; its ticket id."""
+    visitor, _ = chat.open_visitor(None)
+    chat.visitor_connected(visitor.id, +1)
+    message, _ = chat.receive_visitor_message(visitor.id, f"c{n}", f"Hello from visitor {n}")
+    return message.ticket_id
+
+
+def _hear(bus, *pages):
+    """Hand what the subscription heard to each page, as their sockets' loops do."""
+    while (item := bus.get(0)) is not None:
+        for page in pages:
+            page.on_event(*item)
+
+
+def test_a_live_and_inbox_page_gets_the_changed_chat_row_only(app, agent):
+    first, second, third = _chat(1), _chat(2), _chat(3)
+    with app.test_request_context("/ws/agent"), realtime.subscribe(["inbox", "live"]) as bus:
+        ws = FakeSocket()
+        page = AgentPage(ws, agent.id, agent.name, {"type": "hello", "view": "open", "live": True})
+        page.start()
+        assert all(f'id="live-{t}"' in ws.sent[-1] for t in (first, second, third))  # the whole table
+        ws.sent.clear()
+        replies.post_reply(second, agent.id, "On it!", "chat")
+        _hear(bus, page)
+    sent = "".join(ws.sent)
+    assert f'id="live-{second}"' in sent and f'id="ticket-row-{second}"' in sent and "On it!" in sent
+    assert f'live-{first}"' not in sent and f'ticket-row-{first}"' not in sent
+    assert 'id="live-rows" hx-swap-oob="true"' not in sent and 'id="ticket-rows"' not in sent
+    # One frame each for the row and the Live row; the reply's delivery state (Waiting for
+    # the visitor) that followed shows on its ticket page, not here.
+    assert len(ws.sent) == 2 and 'hx-swap-oob="afterbegin:#live-rows"' in ws.sent[1]
+
+
+def test_a_chat_listed_lower_is_redrawn_where_it_is(app, agent):
+    older, newer = _chat(1), _chat(2)
+    with app.test_request_context("/ws/agent"):
+        ws = FakeSocket()
+        page = AgentPage(ws, agent.id, agent.name, {"type": "hello", "live": True})
+        leaving = db.session.scalar(select(Visitor.id).where(Visitor.ticket_id == older))
+        chat.visitor_connected(leaving, -1)  # the older chat's visitor closes the widget
+        page.on_event("live", {"type": "presence", "ticket_id": older, "message_id": None})
+        [frame] = ws.sent
+        assert frame.startswith(f'<tr id="live-{older}" hx-swap-oob="true"') and "Away" in frame
+        assert f"live-{newer}" not in frame
+
+
+def test_a_delivery_move_or_a_visitor_coming_sends_a_list_page_no_rows(app, agent):
+    ticket_id = _chat(1)
+    with app.test_request_context("/ws/agent"):
+        ws = FakeSocket()
+        page = AgentPage(ws, agent.id, agent.name, {"type": "hello", "view": "open", "live": True})
+        for kind in ("delivery", "presence"):
+            page.on_event("inbox", {"type": kind, "ticket_id": ticket_id, "message_id": None})
+        page.on_event("live", {"type": "delivery", "ticket_id": ticket_id, "message_id": None})
+        assert ws.sent == []
+        page.on_event("live", {"type": "presence", "ticket_id": ticket_id, "message_id": None})
+        [frame] = ws.sent
+        assert f'id="live-{ticket_id}"' in frame and "Online" in frame
+
+
+def test_a_chat_leaving_the_live_table_is_removed_and_the_last_one_redraws_it(app, agent):
+    staying, leaving, last = _chat(1), _chat(2), _chat(3)
+    with app.test_request_context("/ws/agent"):
+        ws = FakeSocket()
+        page = AgentPage(ws, agent.id, agent.name, {"type": "hello", "live": True})
+        status.change_status(leaving, "resolved", None)
+        page.on_event("live", {"type": "message", "ticket_id": leaving, "message_id": None})
+        assert f'<tr id="live-{leaving}" hx-swap-oob="delete">' in ws.sent[-1]
+        assert f"live-{staying}" not in ws.sent[-1]
+        status.change_status(staying, "resolved", None)  # one chat left: the whole table
+        page.on_event("live", {"type": "message", "ticket_id": staying, "message_id": None})
+        assert 'id="live-rows" hx-swap-oob="true"' in ws.sent[-1] and f'id="live-{last}"' in ws.sent[-1]
+        status.change_status(last, "resolved", None)
+        page.on_event("live", {"type": "message", "ticket_id": last, "message_id": None})
+        assert 'id="live-rows" hx-swap-oob="true"' in ws.sent[-1] and "No chats in progress." in ws.sent[-1]
+
+
+def test_pages_showing_the_same_thing_share_one_render_per_event(app, agent, monkeypatch):
+    ticket_id = _chat(1)
+    renders = []
+    inbox_update = fragments.inbox_update
+    monkeypatch.setattr(fragments, "inbox_update",
+                        lambda *args: renders.append(args) or inbox_update(*args))
+    ben = make_user(name="Ben Stone")
+    with app.test_request_context("/ws/agent"), realtime.subscribe(["inbox"]) as bus:
+        sockets = [FakeSocket() for _ in range(3)]
+        pages = [AgentPage(ws, who.id, who.name, {"type": "hello", "view": "open"})
+                 for ws, who in zip(sockets, (agent, agent, ben))]
+        status.change_status(ticket_id, "priority", None)
+        _hear(bus, *pages)
+    # One render for Ada's two tabs, one for Ben (the counts are each agent's own).
+    assert sorted(r[2] for r in renders) == sorted([agent.id, ben.id])
+    assert sockets[0].sent == sockets[1].sent and sockets[0].sent
+    assert f'id="ticket-row-{ticket_id}"' in sockets[2].sent[0]

@@ -92,3 +92,21 @@ def live_rows() -> str:
     """The Live Conversations table body."""
     return render_template("live/_rows.html", sessions=handoff.live_sessions(), oob=True,
                            handler_label=handoff.handler_label, now=clock.now())
+
+
+def live_row(ticket_id: int) -> str:
+    """One chat's row of the Live table: moved to the top when its chat is the newest,
+    redrawn in place when it is listed lower, removed when it is not listed; the whole
+    table when it lists one chat or none (so "No chats in progress" comes and goes)."""
+    now = clock.now()
+    # A new message puts its chat first: the two newest say so without loading the table.
+    sessions = handoff.live_sessions(now, limit=2)
+    if len(sessions) < 2:
+        return render_template("live/_rows.html", sessions=sessions, oob=True, now=now,
+                               handler_label=handoff.handler_label)
+    place = "top" if sessions[0][0].id == ticket_id else "here"
+    if place == "here":
+        sessions = handoff.live_sessions(now)
+    session = next((s for s in sessions if s[0].id == ticket_id), None)
+    return render_template("live/_row_update.html", session=session, ticket_id=ticket_id,
+                           place=place, handler_label=handoff.handler_label, now=now)

@@ -8,11 +8,16 @@ from flask_login import current_user
 
 from halo import realtime
 from halo.blueprints.live import bp, fragments
+from halo.blueprints.live.shared import memo
 from halo.blueprints.wsutil import CLIENT, Sender, bind, drain, origin, parse
 from halo.extensions import db, sock
 from halo.services.tickets import presence
 
 TYPING_SHOWN = 6.0  # seconds a "typing" signal stays visible without a new one
+# Events that change nothing an inbox row or count shows (a reply's delivery state, a
+# visitor coming or going), and nothing the Live table shows (delivery).
+INBOX_QUIET = ("delivery", "presence")
+LIVE_QUIET = ("delivery",)
 
 
 @bp.before_request
@@ -107,9 +112,14 @@ class AgentPage:
             self.expire_typing()
             self.keep_presence()
 
-    def push_ticket(self, also=None, header_when_quiet=True):
-        html, self.last_id = fragments.thread_items(self.ticket_id, self.user_id, self.last_id, also,
-                                                    header_when_quiet)
+    def push_ticket(self, also=None, header_when_quiet=True, event=None):
+        """The thread lines after last_id (rendered once per event for pages alike)."""
+        args = (self.ticket_id, self.user_id, self.last_id, also, header_when_quiet)
+        if event is None:
+            html, self.last_id = fragments.thread_items(*args)
+        else:
+            html, self.last_id = memo.once(event, ("thread",) + args,
+                                           lambda: fragments.thread_items(*args))
         self.out.text(html)
 
     def on_event(self, topic, payload):
@@ -118,10 +128,11 @@ class AgentPage:
             self.reconnect = True
             self.start()
         elif topic == "inbox":
-            ticket_id = payload.get("ticket_id") if self.view else None  # no list: counts only
-            self.out.text(fragments.inbox_update(ticket_id, self.view, self.user_id))
+            if kind not in INBOX_QUIET:
+                self.on_inbox(payload)
         elif topic == "live":
-            self.out.text(fragments.live_rows())
+            if kind not in LIVE_QUIET:
+                self.on_live(payload)
         elif kind in ("viewing", "here", "left", "typing", "visitor_typing"):
             self.on_presence(kind, payload)
         elif kind == "draft":
@@ -134,7 +145,21 @@ class AgentPage:
             if html:
                 self.out.text(html)
         else:
-            self.push_ticket(also=payload.get("message_id"))
+            self.push_ticket(also=payload.get("message_id"), event=payload)
+
+    def on_inbox(self, payload):
+        """The changed ticket's row where this page lists the view, and the counts."""
+        ticket_id = payload.get("ticket_id") if self.view else None  # no list: counts only
+        key = ("inbox", ticket_id, self.view, self.user_id)  # the counts are the agent's own
+        self.out.text(memo.once(payload, key, lambda: fragments.inbox_update(
+            ticket_id, self.view, self.user_id)))
+
+    def on_live(self, payload):
+        """The changed chat's row of the Live table (the same for every agent)."""
+        ticket_id = payload.get("ticket_id")
+        if not isinstance(ticket_id, int):
+            return self.out.text(fragments.live_rows())
+        self.out.text(memo.once(payload, ("live", ticket_id), lambda: fragments.live_row(ticket_id)))
 
     def on_presence(self, kind, payload):
         uid, conn = payload.get("user_id"), payload.get("conn") or str(payload.get("user_id"))

@@ -51,7 +51,9 @@ def receive_visitor_message(visitor_id: int, client_id: str, body: str,
     if len(body) > MAX_CHAT_BODY:
         raise ValidationError("That message is too long.")
     key = client_id
-    language = translate_tickets.message_language(body)  # before any write: no lock held
+    visitor = get_visitor(visitor_id)
+    # Before any write, so no lock is held while a first message's language is detected.
+    language = translate_tickets.message_language(body, (visitor.ticket or visitor).customer)
     for _ in range(CLAIM_ATTEMPTS):
         visitor = get_visitor(visitor_id)
         if visitor.ticket_id and (existing := conversation.by_key(visitor.ticket_id, key)):
