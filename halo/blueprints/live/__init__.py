@@ -1,11 +1,14 @@
 from flask import Blueprint
 
+from halo.services.ai import settings as ai_settings
+from halo.services.inbox import stamps
+from halo.services.tickets.handoff import handler_label
+
 bp = Blueprint("live", __name__)
 
 
 @bp.app_template_global("handler_label")
 def _handler_label(ticket):
-    from halo.services.tickets.handoff import handler_label
     return handler_label(ticket)
 
 
@@ -13,8 +16,6 @@ def _handler_label(ticket):
 def _ai_takes_email() -> bool:
     """Whether the AI email pipeline is on (the email ticket's "Pass to AI" button);
     kept until the "team" stamp (teammates, aliases and settings) moves on."""
-    from halo.services.ai import settings as ai_settings
-    from halo.services.inbox import stamps
     return stamps.cached(("ai-email-enabled", stamps.seen("team")),
                          lambda: bool(ai_settings.get("ai_email_enabled")))
 

@@ -4,19 +4,19 @@ The body's hx-headers already carries the CSRF token for every htmx request, so 
 broadcast versions of the forms leave the hidden field out (`broadcast=True`).
 """
 from flask import render_template
-from sqlalchemy import select
 
 from halo import clock
 from halo.blueprints.tickets.ai_views import draft_json
-from halo.extensions import db
-from halo.models import AiDraft, ChangeStamp, Message, PilotMessage, User
+from halo.services.ai import drafts, pilot
+from halo.services.errors import NotFound
+from halo.services.inbox import stamps
 from halo.services.inbox import views as inbox
-from halo.services.tickets import handoff
+from halo.services.tickets import assignment, conversation, handoff
 from halo.services.tickets.status import get_ticket
 
 
 def _ctx(ticket_id: int, viewer_id: int) -> dict:
-    users = db.session.scalars(select(User)).all()
+    users = assignment.team()
     return {"ticket": get_ticket(ticket_id), "users_by_id": {u.id: u for u in users},
             "teammates": [u for u in users if u.active], "now": clock.now(), "broadcast": True,
             "viewer_id": viewer_id, "oob": True, "error": None, "error_for": None,
@@ -27,11 +27,7 @@ def thread_items(ticket_id: int, viewer_id: int, after_id: int, also: int | None
                  header_when_quiet: bool = True):
     """Thread lines after after_id (plus one changed line) and the ticket header; (html, last id)."""
     ctx = _ctx(ticket_id, viewer_id)
-    query = select(Message).where(Message.ticket_id == ticket_id)
-    cond = Message.id > after_id
-    if also:
-        cond = cond | (Message.id == also)
-    items = db.session.scalars(query.where(cond).order_by(Message.id)).unique().all()
+    items = conversation.lines_after(ticket_id, after_id, also)
     # A reply or customer line alone changes no control: re-sending them would close an
     # agent's open Snooze menu or assignee list mid-choice. Changes write an event line.
     header = (not items and header_when_quiet) or any(m.kind == "event" for m in items)
@@ -43,16 +39,20 @@ def thread_items(ticket_id: int, viewer_id: int, after_id: int, also: int | None
 def ai_draft(draft_id, ticket_id: int | None) -> str:
     """An AI draft as the composer's script reads it (the JSON its polling gets), or '' when
     it is not a draft of this page's ticket."""
-    draft = db.session.get(AiDraft, draft_id) if isinstance(draft_id, int) else None
-    if draft is None or draft.ticket_id != ticket_id:
+    try:
+        draft = drafts.get_draft(ticket_id, draft_id)
+    except NotFound:
         return ""
     return render_template("tickets/_ai_draft_feed.html", draft=draft_json(draft), oob=True)
 
 
 def pilot_answer(answer_id, ticket_id: int | None) -> str:
     """A finished HaloPilot answer, out of band for the "Thinking…" line it replaces."""
-    answer = db.session.get(PilotMessage, answer_id) if isinstance(answer_id, int) else None
-    if answer is None or answer.ticket_id != ticket_id or answer.state == "pending":
+    try:
+        answer = pilot.get_answer(ticket_id, answer_id)
+    except NotFound:
+        return ""
+    if answer.state == "pending":
         return ""
     return render_template("tickets/_pilot_turn.html", m=answer, ticket_id=ticket_id, oob=True)
 
@@ -76,7 +76,7 @@ def inbox_update(ticket_id: int | None, view: str, viewer_id: int) -> str:
 
 def inbox_stamp() -> str:
     """The "inbox" change stamp now, as pages carry it ('' before the first write)."""
-    n = db.session.scalar(select(ChangeStamp.n).where(ChangeStamp.scope == "inbox"))
+    n = stamps.current("inbox")
     return "" if n is None else str(n)
 
 
@@ -91,7 +91,7 @@ def inbox_page(view: str, viewer_id: int, limit: int) -> str:
 def live_rows() -> str:
     """The Live Conversations table body."""
     return render_template("live/_rows.html", sessions=handoff.live_sessions(), oob=True,
-                           handler_label=handoff.handler_label, now=clock.now())
+                           handler_label=handoff.handler_labeler(), now=clock.now())
 
 
 def live_row(ticket_id: int) -> str:
@@ -103,10 +103,10 @@ def live_row(ticket_id: int) -> str:
     sessions = handoff.live_sessions(now, limit=2)
     if len(sessions) < 2:
         return render_template("live/_rows.html", sessions=sessions, oob=True, now=now,
-                               handler_label=handoff.handler_label)
+                               handler_label=handoff.handler_labeler())
     place = "top" if sessions[0][0].id == ticket_id else "here"
     if place == "here":
         sessions = handoff.live_sessions(now)
     session = next((s for s in sessions if s[0].id == ticket_id), None)
     return render_template("live/_row_update.html", session=session, ticket_id=ticket_id,
-                           place=place, handler_label=handoff.handler_label, now=now)
+                           place=place, handler_label=handoff.handler_labeler(), now=now)

@@ -13,7 +13,7 @@ from halo.web import is_fragment_request, local_path
 @bp.get("/live")
 def index():
     return render_template("live/index.html", sessions=handoff.live_sessions(),
-                           handler_label=handoff.handler_label, now=clock.now())
+                           handler_label=handoff.handler_labeler(), now=clock.now())
 
 
 @bp.post("/tickets/<int:ticket_id>/take-over")

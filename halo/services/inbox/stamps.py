@@ -30,6 +30,7 @@ from sqlalchemy import inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from halo.extensions import db
 from halo.models import (
     AliasUser,
     ChangeStamp,
@@ -160,6 +161,11 @@ class PieceCache:
 # ~16 M characters: a 100-message thread is ~100 k, an inbox page of rows ~15 k, so this
 # keeps the pages a small team has open, in ~32-64 MB per process at most.
 pieces = PieceCache()
+
+
+def current(scope: str) -> int | None:
+    """A scope's stamp as stored now (None before the first write that moves it)."""
+    return db.session.scalar(select(ChangeStamp.n).where(ChangeStamp.scope == scope))
 
 
 def minute(now: datetime) -> datetime:

@@ -75,6 +75,16 @@ def get_message(message_id: int) -> Message:
     return message
 
 
+def lines_after(ticket_id: int, after_id: int, also: int | None = None) -> list[Message]:
+    """A thread's lines (messages, notes, events) after after_id, plus line also (one that
+    changed), oldest first: what an open ticket page has not shown yet."""
+    cond = Message.id > after_id
+    if also:
+        cond = cond | (Message.id == also)
+    return list(db.session.scalars(select(Message).where(Message.ticket_id == ticket_id, cond)
+                                   .order_by(Message.id)).unique())
+
+
 def by_key(ticket_id: int, key: str) -> Message | None:
     """The message of ticket stored under a channel's key, if any."""
     return db.session.scalar(select(Message).where(Message.ticket_id == ticket_id,

@@ -59,14 +59,21 @@ def _handler_event(ticket, actor_id, text, now) -> Message:
     return event
 
 
-def handler_label(ticket: Ticket) -> str:
-    """'AI', the teammate who owns the chat, or that it waits for one."""
+def handler_label(ticket: Ticket, ai_on: bool | None = None) -> str:
+    """'AI', the teammate who owns the chat, or that it waits for one (ai_on: whether the
+    AI answers chats, when the caller has read it already)."""
     if ticket.assignee_id:
         return ticket.assignee.name if ticket.assignee else "A teammate"
-    if ticket.ai_paused or not ai_answers_chats():
+    if ticket.ai_paused or not (ai_answers_chats() if ai_on is None else ai_on):
         # Without a configured model the AI never answers a visitor: say who must.
         return "Waiting for a teammate"
     return "AI"
+
+
+def handler_labeler():
+    """handler_label for a table of chats: the AI switch is read once, not once a row."""
+    ai_on = ai_answers_chats()
+    return lambda ticket: handler_label(ticket, ai_on)
 
 
 def ai_answers_chats() -> bool:
