@@ -1,6 +1,7 @@
 """Snooze presets in the agent's zone, wake-up with an injected clock, notifications, auto-resolve."""
 from datetime import datetime, timedelta
 
+from halo import clock
 from halo.extensions import db
 from halo.models import Ticket
 from halo.services.inbox import views as inbox
@@ -49,3 +50,25 @@ def test_auto_resolve_never_touches_a_snoozed_ticket(frozen, agent):
     assert db.session.get(Ticket, ticket.id).status == "snoozed"
     other = make_ticket()
     assert snooze.auto_resolve(other.id, "AI answered").event_data["to"] == "resolved"
+
+
+def test_a_snooze_ends_at_exactly_its_time_not_a_second_later(frozen, agent):
+    ticket = make_ticket(assignee_id=agent.id)
+    until = frozen.start + timedelta(hours=1)
+    status.change_status(ticket.id, "snoozed", agent.id, until=until)
+    frozen(until - timedelta(seconds=1))
+    stored = db.session.get(Ticket, ticket.id)
+    assert not stored.snooze_expired(clock.now())
+    assert [t.id for t in inbox.list_tickets("snoozed", agent.id, clock.now())[0]] == [ticket.id]
+    assert inbox.list_tickets("open", agent.id, clock.now())[0] == []
+    assert inbox.view_counts(agent.id, clock.now())["open"] == 0
+    assert snooze.wake_due() == [] and notifications.unread_count(agent.id) == 0
+
+    frozen(until)
+    assert stored.snooze_expired(clock.now())
+    assert inbox.list_tickets("snoozed", agent.id, clock.now())[0] == []
+    assert [t.id for t in inbox.list_tickets("open", agent.id, clock.now())[0]] == [ticket.id]
+    assert inbox.view_counts(agent.id, clock.now())["open"] == 1
+    assert snooze.wake_due() == [ticket.id]
+    assert db.session.get(Ticket, ticket.id).status == "open"
+    assert notifications.unread_count(agent.id) == 1
