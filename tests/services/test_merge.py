@@ -5,6 +5,8 @@ import pytest
 
 from halo.extensions import db
 from halo.models import Message, Ticket
+from halo.services.email import route, threads
+from halo.services.email.threads import reply_address
 from halo.services.errors import ValidationError
 from halo.services.inbox import views as inbox
 from halo.services.inbox.counters import counter_rows
@@ -47,6 +49,28 @@ def test_server_refuses_other_customer_and_closed_tickets(pair, agent):
     with pytest.raises(ValidationError):
         merge.merge_tickets(older.id, [older.id], agent.id)
     assert db.session.get(Ticket, stranger.id).merged_into_id is None
+
+
+@pytest.mark.parametrize("closed", ["resolved", "spam", "snoozed", "in_progress"])
+def test_nothing_merges_into_a_ticket_that_is_not_open_or_priority(pair, agent, closed):
+    older, newer = pair
+    db.session.get(Ticket, older.id).status = closed
+    db.session.commit()
+    with pytest.raises(ValidationError, match="only Open or Priority"):
+        merge.merge_tickets(older.id, [newer.id], agent.id)
+    db.session.expire_all()
+    assert db.session.get(Ticket, newer.id).status == "open"
+    assert db.session.get(Ticket, newer.id).merged_into_id is None
+    assert [m.body_text for m in _conversation(older.id)] == ["My order is late"]
+    assert merge.merge_candidates(older.id) == []
+
+
+def test_a_priority_ticket_takes_a_merge(pair, agent):
+    older, newer = pair
+    db.session.get(Ticket, older.id).status = "priority"
+    db.session.commit()
+    merge.merge_tickets(older.id, [newer.id], agent.id)
+    assert db.session.get(Ticket, newer.id).merged_into_id == older.id
 
 
 def test_merge_joins_threads_in_time_order_marks_origin_and_counts(pair, agent):
@@ -109,8 +133,6 @@ def test_split_moves_a_message_into_a_new_ticket_for_the_same_customer(pair, age
 def test_reply_token_of_a_merged_ticket_threads_into_the_target(pair, agent):
     older, newer = pair
     merge.merge_tickets(older.id, [newer.id], agent.id)
-    route = pytest.importorskip("halo.services.email.route")
-    from halo.services.email.threads import reply_address
 
     class Parsed:
         to = [{"address": reply_address(newer.id)}]
@@ -128,6 +150,5 @@ def test_message_id_of_a_merged_ticket_threads_into_the_target(pair, agent):
     first.email_message_id = "late-order@mail.example.org"
     db.session.commit()
     merge.merge_tickets(older.id, [newer.id], agent.id)
-    threading = pytest.importorskip("halo.services.email.threads")
-    ticket, why = threading.ticket_from_headers(["late-order@mail.example.org"], "ana@example.org")
+    ticket, why = threads.ticket_from_headers(["late-order@mail.example.org"], "ana@example.org")
     assert (ticket.id, why) == (older.id, "headers")
