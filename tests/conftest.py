@@ -3,8 +3,10 @@
 HALO_TEST_DATABASE_URL points the suite at PostgreSQL (CI runs it twice); the
 default is a SQLite file in a temporary folder.
 """
+import concurrent.futures.thread
 import os
 import re
+import threading
 
 import pytest
 from flask.testing import FlaskClient
@@ -54,6 +56,26 @@ def _clean(app):
     clock.set_now(None)
     stamps.pieces.clear()  # random stamp starts would do; clearing keeps tests independent
     ctx.pop()
+
+
+# Executor pool threads (Playwright's event loop keeps some for the session) are told to
+# stop and joined at interpreter exit, so they cannot hang the run.
+_pool_worker = concurrent.futures.thread._worker
+
+
+@pytest.fixture(autouse=True)
+def _no_thread_left_behind():
+    """A test may start threads, but must not leave a non-daemon one running: it would keep
+    the run alive after the last test, a hang instead of a failure. Each gets 5 s to end."""
+    before = set(threading.enumerate())
+    yield
+    left = [t for t in threading.enumerate()
+            if t not in before and not t.daemon and t is not threading.main_thread()
+            and getattr(t, "_target", None) is not _pool_worker]
+    for thread in left:
+        thread.join(5)
+    alive = [t.name for t in left if t.is_alive()]
+    assert not alive, f"threads still running after the test: {alive}"
 
 
 class FreshContextClient(FlaskClient):
@@ -183,6 +205,7 @@ def live_server(app):
     db.session.commit()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+    server.server_close()
     thread.join(5)
 
 
