@@ -42,8 +42,9 @@ demo: migrate
 	$(FLASK) halo ensure-admin
 	$(FLASK) halo demo
 
+# -rs: every skip says why (a missing Redis, Chromium, dovecot or translation extra).
 test: install-dev $(EXTRAS)
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -rs $(PYTEST_ARGS)
 
 bench: install-dev
 	$(BIN)/python bench/run.py

@@ -1,7 +1,9 @@
 """Shared fixtures: an app migrated once per run, emptied after every test.
 
 HALO_TEST_DATABASE_URL points the suite at PostgreSQL (CI runs it twice); the
-default is a SQLite file in a temporary folder.
+default is a SQLite file in a temporary folder. HALO_TEST_REQUIRE_PEERS=1 (set by
+.ci/run) turns every skip into a failure: the suite's skips all mean a real peer
+(Redis, Chromium, dovecot, the translation extra) is missing, and CI installs them all.
 """
 import concurrent.futures.thread
 import os
@@ -21,6 +23,18 @@ from halo.services.inbox import stamps
 from . import factories
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+REQUIRE_PEERS = os.environ.get("HALO_TEST_REQUIRE_PEERS", "") not in ("", "0")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under HALO_TEST_REQUIRE_PEERS, a skipped test fails, saying which peer was missing."""
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_PEERS and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped, but HALO_TEST_REQUIRE_PEERS is set (CI has every peer): {reason}"
 
 
 @pytest.fixture(scope="session")
