@@ -72,6 +72,16 @@ def _clean(app):
     ctx.pop()
 
 
+@pytest.fixture(autouse=True)
+def _config_restored(app):
+    """Whatever a test sets in app.config is put back after it, pass or fail: a page size of 1
+    left behind by a failed assertion would change what every later test sees."""
+    saved = dict(app.config)
+    yield
+    app.config.clear()
+    app.config.update(saved)
+
+
 # Executor pool threads (Playwright's event loop keeps some for the session) are told to
 # stop and joined at interpreter exit, so they cannot hang the run.
 _pool_worker = concurrent.futures.thread._worker
