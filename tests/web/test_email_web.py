@@ -2,6 +2,7 @@
 from halo.extensions import db
 from halo.models import EmailAttachment, InboundEmail, Message, SenderAddress, TrustedSender
 from halo.services.email import ingest as email_ingest
+from halo.services.email import settings as email_settings
 from tests.email_support import attachment_dir, make_raw, sink, sync_queue  # noqa: F401
 
 
@@ -72,14 +73,23 @@ def test_trusted_senders_and_preferences(as_admin):
     assert as_admin.post("/settings/emails/trusted", {"pattern": "not a domain"}).status_code == 400
     assert [t.pattern for t in db.session.scalars(db.select(TrustedSender))] == ["partner.test"]
     assert as_admin.post("/settings/emails", {"reply_from": "teammate", "signature": "Cheers"}).status_code == 302
+    stored = email_settings.email_settings()
+    assert (stored["reply_from"], stored["signature"]) == ("teammate", "Cheers")
     assert as_admin.post("/settings/emails", {"reply_from": "nonsense"}).status_code == 200
+    stored = email_settings.email_settings()
+    assert (stored["reply_from"], stored["signature"]) == ("teammate", "Cheers")
 
 
 def test_failed_list_and_reprocess(as_admin, sync_queue, attachment_dir):
     bad, _ = email_ingest.receive_email(b"\x00garbage", "webhook")
     page = as_admin.get("/settings/emails/failed").get_data(as_text=True)
     assert f"inbound-{bad.id}" in page
+    assert (bad.state, bad.attempts) == ("failed", 1)
     assert as_admin.post(f"/settings/emails/failed/{bad.id}/reprocess").status_code == 302
+    # Queued and run again (the queue runs it at once here): still garbage, one more attempt.
+    assert [path for path, _ in sync_queue.ran] == ["halo.jobs.email.process_inbound"] * 2
+    bad = db.session.get(InboundEmail, bad.id)
+    assert (bad.state, bad.attempts) == ("failed", 2)
 
 
 def _email_with_files(svg=False):

@@ -100,6 +100,7 @@ def test_agent_cannot_change_someone_elses_team_segment(as_agent, admin):
     db.session.add(s)
     db.session.commit()
     assert as_agent.post(f"/segments/{s.id}/delete").status_code == 403
+    assert db.session.get(Segment, s.id).name == "Theirs"
     assert as_agent.post("/segments/424242/delete").status_code == 404
 
 
