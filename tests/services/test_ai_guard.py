@@ -10,7 +10,7 @@ from halo.models import AiDraft
 from halo.services.ai import drafts as ai_drafts
 from halo.services.ai import knowledge as ai_knowledge
 from halo.services.ai.context import build_context
-from halo.services.ai.guard import LEAK_PHRASES, check_output, quotes
+from halo.services.ai.guard import LEAK_PHRASES, check_output, fence, quotes
 from halo.services.tickets import replies
 from tests.ai_support import ai_queue, ai_server  # noqa: F401
 from tests.factories import make_customer, make_ticket, make_user
@@ -93,22 +93,30 @@ def test_all_reasons_are_listed_in_order(ctx):
     assert check_output(out, ctx) == [PHRASE_LEAK, DIRECTIVE_LEAK, NOTE_LEAK, ADDRESS_LEAK]
 
 
+def test_the_fence_of_nothing_is_empty():
+    assert fence("") == fence(None) == "<customer_message>\n\n</customer_message>"
+
+
 def test_quotes_needs_six_words_in_a_row():
     secret = "one two three four five six seven"
     assert quotes("x two three four five six seven y", secret)
     assert not quotes("one two three four five and six seven", secret)
     assert quotes("ONE, two; three four: five six!", secret)  # punctuation and case are not a disguise
+    assert not quotes("x y three four five six seven", secret)  # its last five words only
     assert not quotes("anything", "") and not quotes("anything", None)
 
 
 def test_quotes_of_short_secrets():
-    # Three to five words: all of them, in order.
+    # Three to five words: all of them, in order, however short.
     assert quotes("the code is red fox jumps today", "red fox jumps")
     assert not quotes("red fox and jumps", "red fox jumps")
+    assert quotes("the big red fox ran", "big red fox")  # 11 characters
     # One or two words: the whole secret, and only when it is long enough to mean something.
     assert quotes("it is supercalifragilistic now", "supercalifragilistic")
     assert not quotes("it is blue now", "blue")
     assert not quotes("open sesame now", "open sesame")  # 11 characters: too common to judge
+    assert not quotes("say goodnight ok", "goodnight ok")  # 12: still too common
+    assert quotes("x goodnight moo", "goodnight moo")  # 13: enough
     assert quotes("say goodnight moonlight", "goodnight moonlight")  # 19 characters
     assert not quotes("goodnight", "goodnight moonlight")
 
