@@ -4,14 +4,14 @@ from datetime import timedelta
 import pytest
 
 from halo.extensions import db
-from halo.models import Message, Ticket
+from halo.models import Mention, Message, Ticket
 from halo.services.email import route, threads
 from halo.services.email.threads import reply_address
-from halo.services.errors import ValidationError
+from halo.services.errors import NotFound, ValidationError
 from halo.services.inbox import views as inbox
 from halo.services.inbox.counters import counter_rows
-from halo.services.tickets import merge
-from tests.factories import make_customer, make_ticket
+from halo.services.tickets import merge, replies
+from tests.factories import make_customer, make_ticket, make_user
 
 
 def _conversation(ticket_id):
@@ -152,3 +152,128 @@ def test_message_id_of_a_merged_ticket_threads_into_the_target(pair, agent):
     merge.merge_tickets(older.id, [newer.id], agent.id)
     ticket, why = threads.ticket_from_headers(["late-order@mail.example.org"], "ana@example.org")
     assert (ticket.id, why) == (older.id, "headers")
+
+
+def _events(*types):
+    rows = db.session.scalars(db.select(Message).where(Message.event_type.in_(types)).order_by(Message.id))
+    return [(m.ticket_id, m.event_type, m.author_id, m.event_data) for m in rows]
+
+
+def test_split_records_where_the_message_went_on_both_tickets(pair, agent, frozen):
+    older, newer = pair
+    merge.merge_tickets(older.id, [newer.id], agent.id)
+    moved = _conversation(older.id)[1]
+    split = merge.split_message(moved.id, agent.id)
+    assert (split.subject, split.preview, split.channel) == ("Any news on my order?",) * 2 + ("email",)
+    assert split.created_at == split.last_activity_at == frozen.start + timedelta(hours=3)
+    message = db.session.get(Message, moved.id)
+    assert (message.ticket_id, message.origin_ticket_id) == (split.id, older.id)
+    assert _events("split_to", "split_from") == [
+        (older.id, "split_to", agent.id, {"ticket_id": split.id, "message_id": moved.id}),
+        (split.id, "split_from", agent.id, {"ticket_id": older.id, "message_id": moved.id})]
+
+
+def test_split_ticket_subject_and_preview_come_from_the_message(agent):
+    body = "Second   question:\n\nthe lid " + "is cracked " * 30
+    ticket = make_ticket(channel="chat", subject="Kettle")
+    message = Message(ticket_id=ticket.id, kind="customer", channel="email", body_text=body)
+    empty = Message(ticket_id=ticket.id, kind="customer", channel=None, body_text="")
+    db.session.add_all([message, empty])
+    db.session.commit()
+    text = " ".join(body.split())
+    split = merge.split_message(message.id, agent.id)
+    assert (split.subject, split.preview, split.channel) == (text[:80], text[:200], "email")
+    assert split.customer_id == ticket.customer_id and split.status == "open"
+    blank = merge.split_message(empty.id, agent.id)  # an attachment only: the old subject
+    assert (blank.subject, blank.preview, blank.channel) == ("Kettle", "", "chat")
+
+
+def test_split_refusals_say_why(pair, agent):
+    older, newer = pair
+    with pytest.raises(NotFound, match="does not exist"):
+        merge.split_message(999999, agent.id)
+    note = replies.post_reply(older.id, agent.id, "A note", "note")
+    with pytest.raises(ValidationError, match="Only a customer's or a teammate's"):
+        merge.split_message(note.id, agent.id)
+    with pytest.raises(ValidationError, match="only message"):
+        merge.split_message(_conversation(newer.id)[0].id, agent.id)
+    extra = Message(ticket_id=newer.id, kind="customer", channel="email", body_text="More")
+    db.session.add(extra)
+    db.session.get(Ticket, newer.id).status = "merged"
+    db.session.commit()
+    with pytest.raises(ValidationError, match="was merged"):
+        merge.split_message(extra.id, agent.id)
+    assert db.session.get(Message, extra.id).ticket_id == newer.id
+
+
+def test_undo_records_who_and_when_on_both_sides(pair, agent, frozen):
+    older, newer = pair
+    event = merge.merge_tickets(older.id, [newer.id], agent.id)
+    frozen(frozen.start + timedelta(hours=4))
+    undo = merge.undo_merge(event.id, agent.id)
+    assert (undo.ticket_id, undo.event_type, undo.author_id) == (older.id, "unmerge", agent.id)
+    assert undo.event_data == {"merge_event_id": event.id, "source_ids": [newer.id]}
+    data = db.session.get(Message, event.id).event_data
+    assert (data["undone_at"], data["undone_by"]) == ((frozen.start + timedelta(hours=4)).isoformat(), agent.id)
+    assert _events("unmerged") == [(newer.id, "unmerged", agent.id, {"target_id": older.id})]
+    source = db.session.get(Ticket, newer.id)
+    assert (source.merged_into_id, source.merged_at) == (None, None)
+    target = db.session.get(Ticket, older.id)
+    assert (target.last_activity_at, target.preview) == (frozen.start, "My order is late")
+
+
+def test_undo_puts_back_origins_from_an_earlier_merge_and_mentions(pair, agent):
+    older, newer = pair
+    third = make_ticket(older.customer, body="Third try")
+    merge.merge_tickets(newer.id, [third.id], agent.id)  # "Third try" now on newer, from third
+    maria = make_user(name="Maria Ek")
+    note = replies.post_reply(newer.id, agent.id, f"@{maria.handle} can you look?", "note")
+    event = merge.merge_tickets(older.id, [newer.id], agent.id)
+    assert db.session.get(Mention, db.session.scalar(db.select(Mention.id))).ticket_id == older.id
+    merge.undo_merge(event.id, agent.id)
+    back = {m.body_text: m.origin_ticket_id for m in _conversation(newer.id)}
+    assert back == {"Any news on my order?": None, "Third try": third.id, note.body_text: None}
+    assert db.session.scalar(db.select(Mention.ticket_id)) == newer.id
+
+
+def test_undo_keeps_the_targets_newer_activity(pair, agent, frozen):
+    older, newer = pair
+    event = merge.merge_tickets(older.id, [newer.id], agent.id)
+    later = frozen.start + timedelta(hours=5)
+    db.session.add(Message(ticket_id=older.id, kind="customer", channel="email", body_text="Thanks!",
+                           created_at=later))
+    target = db.session.get(Ticket, older.id)
+    target.last_activity_at, target.preview = later, "Thanks!"
+    db.session.commit()
+    merge.undo_merge(event.id, agent.id)
+    target = db.session.get(Ticket, older.id)
+    assert (target.last_activity_at, target.preview) == (later, "Thanks!")
+
+
+def test_undo_refusals_say_why(pair, agent):
+    older, newer = pair
+    with pytest.raises(NotFound):
+        merge.undo_merge(999999, agent.id)
+    with pytest.raises(NotFound):
+        merge.undo_merge(_conversation(older.id)[0].id, agent.id)  # a message, not a merge
+    event = merge.merge_tickets(older.id, [newer.id], agent.id)
+    outer = make_ticket(older.customer, body="Newest")
+    merge.merge_tickets(outer.id, [older.id], agent.id)
+    with pytest.raises(ValidationError, match=f"was itself merged into #{outer.id}: undo that merge first"):
+        merge.undo_merge(event.id, agent.id)
+    assert db.session.get(Ticket, newer.id).merged_into_id == older.id
+    db.session.get(Ticket, older.id).merged_into_id = None
+    db.session.get(Ticket, newer.id).merged_into_id = None
+    db.session.commit()
+    with pytest.raises(ValidationError, match="changed since the merge"):
+        merge.undo_merge(event.id, agent.id)
+
+
+def test_resolve_ticket_follows_the_chain(pair, agent):
+    older, newer = pair
+    outer = make_ticket(older.customer, body="Newest")
+    merge.merge_tickets(older.id, [newer.id], agent.id)
+    merge.merge_tickets(outer.id, [older.id], agent.id)
+    assert merge.resolve_ticket(newer.id).id == outer.id
+    assert merge.resolve_ticket(outer.id).id == outer.id
+    assert merge.resolve_ticket(None) is None and merge.resolve_ticket(999999) is None
