@@ -6,7 +6,7 @@ test Redis, as in the scaled-out deployment; nothing runs until it does.
 import os
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from rq.job import Job
@@ -16,7 +16,7 @@ from halo.extensions import db
 from halo.models import InboundEmail, Message, Ticket
 from halo.queue import RQQueue
 from halo.services.email import ingest as email_ingest
-from halo.services.tickets import replies
+from halo.services.tickets import replies, snooze
 from tests.email_support import Sink, attachment_dir, make_raw  # noqa: F401
 from tests.factories import make_ticket, make_user
 
@@ -107,3 +107,17 @@ def test_the_snooze_sweep_runs_on_the_worker_and_schedules_the_next(rq, app):
     assert db.session.get(Ticket, ticket.id).status == "open"
     assert db.session.get(Ticket, later.id).status == "snoozed"
     assert [j for j in rq.queue.scheduled_job_registry.get_job_ids() if j.startswith("snooze-sweep-")]
+
+
+def test_the_sweeper_is_scheduled_once_a_minute_on_the_minute(rq, app, frozen):
+    frozen(datetime(2026, 11, 24, 9, 0, 20))
+    snooze.start_sweeper()
+    snooze.start_sweeper()  # the same minute: the same job, not a second one
+    minute = int(datetime(2026, 11, 24, 9, 1).timestamp())
+    registry = rq.queue.scheduled_job_registry
+    assert registry.get_job_ids() == [f"snooze-sweep-{minute}"]
+    job = Job.fetch(f"snooze-sweep-{minute}", connection=rq.queue.connection)
+    assert job.func_name == "halo.jobs.snooze.sweep" and job.retries_left is None
+    # Due 40 s after it was scheduled: the rest of the frozen minute, by RQ's own clock.
+    # (RQ keeps the due time in whole seconds.)
+    assert 35 <= registry.get_scheduled_time(job).timestamp() - job.created_at.timestamp() <= 41

@@ -1,9 +1,12 @@
 """Snooze presets in the agent's zone, wake-up with an injected clock, notifications, auto-resolve."""
 from datetime import datetime, timedelta
 
+import pytest
+
 from halo import clock
 from halo.extensions import db
-from halo.models import Ticket
+from halo.models import Ticket, User
+from halo.services.errors import NotFound, ValidationError
 from halo.services.inbox import views as inbox
 from halo.services.tickets import notifications, snooze, status
 from tests.factories import make_ticket
@@ -72,3 +75,44 @@ def test_a_snooze_ends_at_exactly_its_time_not_a_second_later(frozen, agent):
     assert snooze.wake_due() == [ticket.id]
     assert db.session.get(Ticket, ticket.id).status == "open"
     assert notifications.unread_count(agent.id) == 1
+
+
+def test_set_timezone_checks_the_name_and_the_teammate(agent):
+    assert snooze.set_timezone(agent.id, "  Europe/Paris ") == "Europe/Paris"
+    assert db.session.get(User, agent.id).timezone == "Europe/Paris"
+    assert snooze.set_timezone(agent.id, "UTC") == "UTC"
+    with pytest.raises(ValidationError, match="“Mars/Olympus” is not a known time zone"):
+        snooze.set_timezone(agent.id, "Mars/Olympus")
+    with pytest.raises(NotFound):
+        snooze.set_timezone(999999, "UTC")
+    assert db.session.get(User, agent.id).timezone == "UTC"
+
+
+def test_local_time_is_shown_in_the_agents_zone():
+    assert snooze.local_time(datetime(2026, 11, 24, 13, 0), "Europe/Paris") == "Tue Nov 24, 14:00 (Europe/Paris)"
+    assert snooze.local_time(datetime(2026, 11, 24, 13, 0), None) == "Tue Nov 24, 13:00 (UTC)"
+    assert snooze.local_time(None, "Europe/Paris") == ""
+
+
+def test_auto_resolve_writes_its_reason_and_time_and_skips_closed_tickets(frozen):
+    ticket = make_ticket()
+    event = snooze.auto_resolve(ticket.id, "AI answered")
+    assert event.event_data == {"from": "open", "to": "resolved", "reason": "AI answered"}
+    assert (event.created_at, event.author_id) == (frozen.start, None)
+    assert db.session.get(Ticket, ticket.id).status == "resolved"
+    for closed in ("merged", "resolved", "spam"):
+        other = make_ticket(status=closed)
+        assert snooze.auto_resolve(other.id, "AI answered") is None
+        assert db.session.get(Ticket, other.id).status == closed
+
+
+def test_customer_activity_reopens_a_snoozed_or_resolved_ticket(frozen):
+    from halo.services.tickets.status import on_customer_activity
+    for before in ("snoozed", "resolved"):
+        ticket = make_ticket(status=before)
+        event = on_customer_activity(ticket, frozen.start)
+        assert event.event_data == {"from": before, "to": "open", "reason": "customer replied"}
+        assert ticket.status == "open" and ticket.snoozed_until is None
+    for stays in ("open", "priority", "in_progress", "spam"):
+        ticket = make_ticket(status=stays)
+        assert on_customer_activity(ticket, frozen.start) is None and ticket.status == stays
