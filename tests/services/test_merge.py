@@ -277,3 +277,33 @@ def test_resolve_ticket_follows_the_chain(pair, agent):
     assert merge.resolve_ticket(newer.id).id == outer.id
     assert merge.resolve_ticket(outer.id).id == outer.id
     assert merge.resolve_ticket(None) is None and merge.resolve_ticket(999999) is None
+
+
+def test_merge_moves_the_conversation_not_the_events_and_notes_do_not_count_as_activity(pair, agent, frozen):
+    older, newer = pair
+    from halo.services.tickets.status import change_status
+    change_status(newer.id, "priority", agent.id)
+    body = "Still   waiting\n" + "x" * 300
+    late = Message(ticket_id=newer.id, kind="customer", channel="email", body_text=body,
+                   created_at=frozen.start + timedelta(minutes=150))
+    db.session.add(late)
+    db.session.commit()
+    maria = make_user(name="Maria Ek")
+    note = replies.post_reply(newer.id, agent.id, f"@{maria.handle} check stock",
+                              "note", now=frozen.start + timedelta(minutes=170))
+    merge.merge_tickets(older.id, [newer.id], agent.id)
+    target = db.session.get(Ticket, older.id)
+    assert target.last_activity_at == frozen.start + timedelta(minutes=150)  # not the later note
+    assert target.preview == ("Still waiting " + "x" * 300)[:200]
+    assert {m.id: m.origin_ticket_id for m in _conversation(older.id)}[note.id] == newer.id
+    assert [m.event_type for m in inbox.thread(newer.id)] == ["status", "merged_into"]
+    assert db.session.scalar(db.select(Mention.ticket_id)) == older.id
+    assert _events("merged_into") == [(newer.id, "merged_into", agent.id, {"target_id": older.id})]
+    merged_into = db.session.scalar(db.select(Message).where(Message.event_type == "merged_into"))
+    assert merged_into.created_at == db.session.get(Ticket, newer.id).merged_at == frozen.start + timedelta(hours=3)
+
+
+def test_candidates_come_newest_first(pair):
+    older, newer = pair
+    newest = make_ticket(older.customer, body="Again")
+    assert [t.id for t in merge.merge_candidates(older.id)] == [newest.id, newer.id]
