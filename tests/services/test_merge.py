@@ -307,3 +307,29 @@ def test_candidates_come_newest_first(pair):
     older, newer = pair
     newest = make_ticket(older.customer, body="Again")
     assert [t.id for t in merge.merge_candidates(older.id)] == [newest.id, newer.id]
+
+
+def test_merge_refusals_say_why(pair, agent):
+    older, newer = pair
+    for ids, reason in ((None, "Choose at least one other ticket"), ([older.id], "Choose at least one other ticket"),
+                        (range(10_000, 10_051), "Merge at most 50 tickets at once")):
+        with pytest.raises(ValidationError, match=reason):
+            merge.merge_tickets(older.id, ids, agent.id)
+    with pytest.raises(NotFound):  # fifty is allowed: the count passes, the ids do not exist
+        merge.merge_tickets(older.id, range(10_000, 10_050), agent.id)
+    resolved = make_ticket(older.customer, status="resolved")
+    with pytest.raises(ValidationError, match=f"Ticket #{resolved.id} is Resolved: only Open or Priority"):
+        merge.merge_tickets(older.id, [resolved.id], agent.id)
+    with pytest.raises(ValidationError, match="A ticket cannot be merged into itself"):
+        merge.check_mergeable(older, [older])
+    nameless = make_ticket(make_customer(email=None))
+    with pytest.raises(ValidationError, match="no email address"):
+        merge.merge_tickets(nameless.id, [newer.id], agent.id)
+    assert merge.merge_candidates(nameless.id) == []
+
+
+def test_the_merge_event_records_who_and_what(pair, agent):
+    older, newer = pair
+    event = merge.merge_tickets(older.id, [newer.id], agent.id)
+    assert (event.author_id, event.event_data["sources"][0]["id"]) == (agent.id, newer.id)
+    assert event.event_data["sources"][0]["status"] == "open"

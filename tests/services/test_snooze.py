@@ -5,7 +5,7 @@ import pytest
 
 from halo import clock
 from halo.extensions import db
-from halo.models import Ticket, User
+from halo.models import Notification, Ticket, User
 from halo.services.errors import NotFound, ValidationError
 from halo.services.inbox import views as inbox
 from halo.services.tickets import notifications, snooze, status
@@ -116,3 +116,38 @@ def test_customer_activity_reopens_a_snoozed_or_resolved_ticket(frozen):
     for stays in ("open", "priority", "in_progress", "spam"):
         ticket = make_ticket(status=stays)
         assert on_customer_activity(ticket, frozen.start) is None and ticket.status == stays
+
+
+def test_wake_due_at_a_given_time_writes_the_notification_then(frozen, agent):
+    ticket = make_ticket(assignee_id=agent.id, subject="Broken lid")
+    blank = make_ticket(assignee_id=agent.id, subject="")
+    nobody = make_ticket()  # snoozed by the system, unassigned: nobody to tell
+    until = frozen.start + timedelta(hours=1)
+    for t, actor in ((ticket, agent.id), (blank, agent.id), (nobody, None)):
+        status.change_status(t.id, "snoozed", actor, until=until)
+    assert snooze.wake_due(now=until) == sorted([ticket.id, blank.id, nobody.id])  # the clock is still at start
+    notes = db.session.scalars(db.select(Notification).order_by(Notification.id)).all()
+    assert [(n.user_id, n.ticket_id, n.kind, n.text, n.created_at) for n in notes] == [
+        (agent.id, ticket.id, "snooze_ended", f"Snooze ended: #{ticket.id} Broken lid", until),
+        (agent.id, blank.id, "snooze_ended", f"Snooze ended: #{blank.id}", until)]
+
+
+def test_later_today_is_the_next_whole_hour_three_hours_on(frozen):
+    frozen(datetime(2026, 11, 24, 9, 17, 42, 500000))
+    assert snooze.preset_until("later_today", "UTC") == datetime(2026, 11, 24, 13, 0)
+    assert snooze.preset_until("later_today", "Asia/Kolkata") == datetime(2026, 11, 24, 12, 30)  # 18:00 there
+    with pytest.raises(ValidationError, match="Choose when the snooze should end"):
+        snooze.preset_until("someday", "UTC")
+
+
+def test_presets_do_not_depend_on_the_servers_time_zone(frozen, monkeypatch):
+    import time
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        assert snooze.preset_until("tomorrow", "Europe/Paris") == datetime(2026, 11, 25, 8, 0)
+        assert snooze.preset_until("later_today", "UTC") == datetime(2026, 11, 24, 13, 0)
+        assert snooze.zone(None).key == snooze.zone("").key == snooze.zone("Not/AZone").key == "UTC"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
