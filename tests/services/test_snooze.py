@@ -5,7 +5,7 @@ import pytest
 
 from halo import clock
 from halo.extensions import db
-from halo.models import Notification, Ticket, User
+from halo.models import Message, Notification, Ticket, User
 from halo.services.errors import NotFound, ValidationError
 from halo.services.inbox import views as inbox
 from halo.services.tickets import notifications, snooze, status
@@ -108,10 +108,12 @@ def test_auto_resolve_writes_its_reason_and_time_and_skips_closed_tickets(frozen
 
 def test_customer_activity_reopens_a_snoozed_or_resolved_ticket(frozen):
     from halo.services.tickets.status import on_customer_activity
+    later = frozen.start + timedelta(minutes=5)
     for before in ("snoozed", "resolved"):
         ticket = make_ticket(status=before)
-        event = on_customer_activity(ticket, frozen.start)
+        event = on_customer_activity(ticket, later)
         assert event.event_data == {"from": before, "to": "open", "reason": "customer replied"}
+        assert event.created_at == later
         assert ticket.status == "open" and ticket.snoozed_until is None
     for stays in ("open", "priority", "in_progress", "spam"):
         ticket = make_ticket(status=stays)
@@ -126,6 +128,10 @@ def test_wake_due_at_a_given_time_writes_the_notification_then(frozen, agent):
     for t, actor in ((ticket, agent.id), (blank, agent.id), (nobody, None)):
         status.change_status(t.id, "snoozed", actor, until=until)
     assert snooze.wake_due(now=until) == sorted([ticket.id, blank.id, nobody.id])  # the clock is still at start
+    woke = db.session.scalars(db.select(Message).where(Message.event_type == "status",
+                                                       Message.ticket_id == ticket.id).order_by(Message.id)).all()
+    assert (woke[-1].event_data, woke[-1].created_at) == ({"from": "snoozed", "to": "open",
+                                                           "reason": "snooze ended"}, until)
     notes = db.session.scalars(db.select(Notification).order_by(Notification.id)).all()
     assert [(n.user_id, n.ticket_id, n.kind, n.text, n.created_at) for n in notes] == [
         (agent.id, ticket.id, "snooze_ended", f"Snooze ended: #{ticket.id} Broken lid", until),
