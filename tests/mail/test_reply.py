@@ -135,3 +135,36 @@ def test_pathological_input_is_read_whole():
     # meet the per-test timeout. Quotes at the very top with no header are the message.
     text = ("> " * 50 + "x\n") * 2000 + "On " * 5000 + "\n" + ("a" * 200_000)
     assert split_reply(text) == (text, "")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Hi\r\nthere\r\n\r\n-- \r\nSig", ("Hi\nthere", "-- \nSig")),  # CRLF
+    ("Hi\rthere\r\r-- \rSig", ("Hi\nthere", "-- \nSig")),  # bare CR
+    ("  Hi there\n", ("  Hi there", "")),  # only newlines are trimmed
+    ("Hi\n-- ", ("Hi", "-- ")),
+    ("Xbox is broken\n\n-- \nXavier", ("Xbox is broken", "-- \nXavier")),
+    ("Reply\n  > old text", ("Reply", "  > old text")),  # an indented quote is a quote
+    ("Reply\n> q\n-- \nSig", ("Reply", "> q\n-- \nSig")),  # the signature hid a quote
+])
+def test_split_reply_edges(text, expected):
+    assert split_reply(text) == expected
+
+
+def test_a_quote_header_at_the_very_top_keeps_everything():
+    text = "On Mon, 1 Jan 2024, Ann <ann@example.com> wrote:\nHello there"
+    assert split_reply(text) == (text, "")
+
+
+def test_the_history_starts_at_a_header_even_after_an_inline_quote():
+    text = ("Answer\n> a quoted question\nMore\n\n"
+            "On Mon, 1 Jan 2024 at 10:00, Ann <ann@example.com> wrote:\n> old")
+    assert visible_reply(text) == "Answer\n> a quoted question\nMore"
+
+
+def test_a_valediction_ends_the_message_only_before_a_short_name_card():
+    long_line = "This line of the actual message goes on well past eighty characters, as real ones do."
+    assert visible_reply(long_line + "\nRegards,\nAnn") == long_line
+    card = "\n".join(f"Line {i}" for i in range(7))
+    text = "Hi\nRegards,\n" + card
+    assert visible_reply(text) == text  # seven lines after "Regards," are more message
+    assert visible_reply("Hi\nRegards,\n" + "\n".join(f"Line {i}" for i in range(6))) == "Hi"

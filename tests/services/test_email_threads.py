@@ -78,6 +78,7 @@ def test_anyone_who_wrote_on_the_ticket_by_email_takes_part():
     assert not threads.is_participant(ticket, "") and not threads.is_participant(ticket, None)
     nameless = make_ticket(make_customer(email=None))
     assert not threads.is_participant(nameless, "")
+    assert not threads.is_participant(nameless, "boss@example.org")  # wrote on another ticket only
 
 
 def test_customers_are_found_by_address_in_any_case_or_created():
@@ -86,6 +87,14 @@ def test_customers_are_found_by_address_in_any_case_or_created():
     assert found.id == known.id and found.name == "Ana Lopez"
     assert threads.find_or_create_customer("ana@example.org", "Someone Else").name == "Ana Lopez"
     new = threads.find_or_create_customer(" New@Example.org", "  " + "N" * 250)
+    unnamed = threads.find_or_create_customer("anon@example.org", None)
     db.session.flush()
     assert (new.email, new.name, new.traits) == ("new@example.org", "N" * 200, {})
-    assert db.session.scalar(db.select(db.func.count(Customer.id))) == 2
+    assert unnamed.name == ""
+    assert threads.find_or_create_customer("anon@example.org", "M" * 250).name == "M" * 200
+    assert db.session.scalar(db.select(db.func.count(Customer.id))) == 3
+
+
+def test_the_reply_token_of_a_known_ticket_and_secret_does_not_change():
+    # Addresses already in customers' mailboxes must keep working after an upgrade.
+    assert threads.reply_address(42) == "t42.k3keatdrlom2nmud6vz5gobwd4744rfb6uy676azhxeyxyanyona@halo.localhost"
