@@ -210,11 +210,18 @@ def two_servers(app):
     procs = [subprocess.Popen([sys.executable, "-m", "tests.integration.chat_server"], env=env,
                               stdout=subprocess.PIPE, text=True) for _ in range(2)]
     try:
-        yield [p.stdout.readline().strip() for p in procs]
+        urls = [p.stdout.readline().strip() for p in procs]
+        assert all(urls), "a server process exited before serving"
+        yield urls
     finally:
         for p in procs:
             p.terminate()
-            p.wait(10)
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+            p.stdout.close()
 
 
 @pytest.fixture
