@@ -163,9 +163,12 @@ def test_split_records_where_the_message_went_on_both_tickets(pair, agent, froze
     older, newer = pair
     merge.merge_tickets(older.id, [newer.id], agent.id)
     moved = _conversation(older.id)[1]
-    split = merge.split_message(moved.id, agent.id)
+    at = frozen.start + timedelta(hours=4)  # given, not the clock's
+    split = merge.split_message(moved.id, agent.id, now=at)
     assert (split.subject, split.preview, split.channel) == ("Any news on my order?",) * 2 + ("email",)
-    assert split.created_at == split.last_activity_at == frozen.start + timedelta(hours=3)
+    assert split.created_at == split.last_activity_at == at
+    assert {m.created_at for m in db.session.scalars(
+        db.select(Message).where(Message.event_type.in_(("split_to", "split_from"))))} == {at}
     message = db.session.get(Message, moved.id)
     assert (message.ticket_id, message.origin_ticket_id) == (split.id, older.id)
     assert _events("split_to", "split_from") == [
@@ -208,14 +211,22 @@ def test_split_refusals_say_why(pair, agent):
 
 def test_undo_records_who_and_when_on_both_sides(pair, agent, frozen):
     older, newer = pair
-    event = merge.merge_tickets(older.id, [newer.id], agent.id)
-    frozen(frozen.start + timedelta(hours=4))
-    undo = merge.undo_merge(event.id, agent.id)
+    merged_at = frozen.start + timedelta(minutes=200)  # given, not the clock's
+    event = merge.merge_tickets(older.id, [newer.id], agent.id, now=merged_at)
+    assert event.created_at == merged_at and db.session.get(Ticket, newer.id).merged_at == merged_at
+    assert {m.created_at for m in db.session.scalars(
+        db.select(Message).where(Message.event_type == "merged_into"))} == {merged_at}
+    undo = merge.undo_merge(event.id, agent.id, now=frozen.start + timedelta(hours=4))  # the clock says 3
+    assert undo.created_at == frozen.start + timedelta(hours=4)
+    with pytest.raises(ValidationError, match="already undone"):
+        merge.undo_merge(event.id, agent.id)
     assert (undo.ticket_id, undo.event_type, undo.author_id) == (older.id, "unmerge", agent.id)
     assert undo.event_data == {"merge_event_id": event.id, "source_ids": [newer.id]}
     data = db.session.get(Message, event.id).event_data
     assert (data["undone_at"], data["undone_by"]) == ((frozen.start + timedelta(hours=4)).isoformat(), agent.id)
     assert _events("unmerged") == [(newer.id, "unmerged", agent.id, {"target_id": older.id})]
+    assert db.session.scalar(db.select(Message.created_at).where(Message.event_type == "unmerged")) \
+        == frozen.start + timedelta(hours=4)
     source = db.session.get(Ticket, newer.id)
     assert (source.merged_into_id, source.merged_at) == (None, None)
     target = db.session.get(Ticket, older.id)
@@ -236,11 +247,12 @@ def test_undo_puts_back_origins_from_an_earlier_merge_and_mentions(pair, agent):
     assert db.session.scalar(db.select(Mention.ticket_id)) == newer.id
 
 
-def test_undo_keeps_the_targets_newer_activity(pair, agent, frozen):
+@pytest.mark.parametrize("kind", ["customer", "agent", "ai"])
+def test_undo_keeps_the_targets_newer_activity(pair, agent, frozen, kind):
     older, newer = pair
     event = merge.merge_tickets(older.id, [newer.id], agent.id)
     later = frozen.start + timedelta(hours=5)
-    db.session.add(Message(ticket_id=older.id, kind="customer", channel="email", body_text="Thanks!",
+    db.session.add(Message(ticket_id=older.id, kind=kind, channel="email", body_text="Thanks!",
                            created_at=later))
     target = db.session.get(Ticket, older.id)
     target.last_activity_at, target.preview = later, "Thanks!"
@@ -256,6 +268,10 @@ def test_undo_refusals_say_why(pair, agent):
         merge.undo_merge(999999, agent.id)
     with pytest.raises(NotFound):
         merge.undo_merge(_conversation(older.id)[0].id, agent.id)  # a message, not a merge
+    from halo.services.tickets.status import change_status
+    status_event = change_status(newer.id, "priority", agent.id)
+    with pytest.raises(NotFound, match="That merge does not exist"):
+        merge.undo_merge(status_event.id, agent.id)  # an event, but not a merge
     event = merge.merge_tickets(older.id, [newer.id], agent.id)
     outer = make_ticket(older.customer, body="Newest")
     merge.merge_tickets(outer.id, [older.id], agent.id)
@@ -333,3 +349,19 @@ def test_the_merge_event_records_who_and_what(pair, agent):
     event = merge.merge_tickets(older.id, [newer.id], agent.id)
     assert (event.author_id, event.event_data["sources"][0]["id"]) == (agent.id, newer.id)
     assert event.event_data["sources"][0]["status"] == "open"
+
+
+@pytest.mark.parametrize("kind", ["agent", "ai"])
+def test_a_teammates_or_the_ais_message_can_be_split_off_too(pair, agent, kind):
+    older, _ = pair
+    message = Message(ticket_id=older.id, kind=kind, channel="email", body_text="We will refund it")
+    db.session.add(message)
+    db.session.commit()
+    assert merge.split_message(message.id, agent.id).subject == "We will refund it"
+
+
+def test_a_source_message_at_the_same_moment_does_not_take_the_preview(pair, agent):
+    older, _ = pair
+    tie = make_ticket(older.customer, body="Same second", now=older.last_activity_at)
+    merge.merge_tickets(older.id, [tie.id], agent.id)
+    assert db.session.get(Ticket, older.id).preview == "My order is late"

@@ -96,9 +96,10 @@ def test_local_time_is_shown_in_the_agents_zone():
 
 def test_auto_resolve_writes_its_reason_and_time_and_skips_closed_tickets(frozen):
     ticket = make_ticket()
-    event = snooze.auto_resolve(ticket.id, "AI answered")
+    at = frozen.start + timedelta(minutes=5)  # given, not the clock's
+    event = snooze.auto_resolve(ticket.id, "AI answered", now=at)
     assert event.event_data == {"from": "open", "to": "resolved", "reason": "AI answered"}
-    assert (event.created_at, event.author_id) == (frozen.start, None)
+    assert (event.created_at, event.author_id) == (at, None)
     assert db.session.get(Ticket, ticket.id).status == "resolved"
     for closed in ("merged", "resolved", "spam"):
         other = make_ticket(status=closed)
@@ -154,6 +155,7 @@ def test_presets_do_not_depend_on_the_servers_time_zone(frozen, monkeypatch):
         assert snooze.preset_until("tomorrow", "Europe/Paris") == datetime(2026, 11, 25, 8, 0)
         assert snooze.preset_until("later_today", "UTC") == datetime(2026, 11, 24, 13, 0)
         assert snooze.zone(None).key == snooze.zone("").key == snooze.zone("Not/AZone").key == "UTC"
+        assert snooze.local_time(datetime(2026, 11, 24, 13, 0), "UTC") == "Tue Nov 24, 13:00 (UTC)"
     finally:
         monkeypatch.undo()
         time.tzset()
