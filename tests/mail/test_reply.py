@@ -168,3 +168,24 @@ def test_a_valediction_ends_the_message_only_before_a_short_name_card():
     text = "Hi\nRegards,\n" + card
     assert visible_reply(text) == text  # seven lines after "Regards," are more message
     assert visible_reply("Hi\nRegards,\n" + "\n".join(f"Line {i}" for i in range(6))) == "Hi"
+
+
+ANN = "On Mon, 1 Jan 2024 at 10:00, Ann <ann@example.com> wrote:"
+
+
+@pytest.mark.parametrize("text, expected", [
+    # Answers written between the quoted lines: all of it is the message.
+    ("Thanks, see below.\n\n" + ANN + "\n> Is it shipped?\nYes, yesterday.\n> And the invoice?\nAttached.",
+     ("Thanks, see below.\n\n" + ANN + "\n> Is it shipped?\nYes, yesterday.\n> And the invoice?\nAttached.", "")),
+    # Only a signature after the quote: history, not an inline answer.
+    ("Thanks!\n\n" + ANN + "\n> Is it shipped?\n\n-- \nAnn",
+     ("Thanks!", ANN + "\n> Is it shipped?\n\n-- \nAnn")),
+    # A bare "X wrote:" is an attribution when X has an address or a date in it, not otherwise.
+    ("Sure thing.\n\nann@example.com wrote:\n> old text", ("Sure thing.", "ann@example.com wrote:\n> old text")),
+    ("Sure thing.\n\n2024-01-01 Ann wrote:\n> old text", ("Sure thing.", "2024-01-01 Ann wrote:\n> old text")),
+    ("Sure thing.\n\nAnn wrote:\n> old text", ("Sure thing.\n\nAnn wrote:", "> old text")),
+    # Outlook's header block, with one header line after From: or several.
+    ("Hello\n\nFrom: Ann <ann@example.com>\nSubject: x\n\nold", ("Hello", "From: Ann <ann@example.com>\nSubject: x\n\nold")),
+])
+def test_where_the_history_starts(text, expected):
+    assert split_reply(text) == expected
