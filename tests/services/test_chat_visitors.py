@@ -51,7 +51,7 @@ def test_user_hash_is_an_hmac_of_the_email():
 
 def test_identify_refuses_bad_emails_and_bad_hashes():
     visitor, _ = chat.open_visitor(None)
-    for email in ("", "no-at-sign", "a@" + "b" * 253):
+    for email in ("", "no-at-sign", "a@" + "b" * 253):  # 255 characters
         with pytest.raises(ValidationError, match="valid email"):
             chat.identify_visitor(visitor.id, email)
     with pytest.raises(Forbidden):  # a hash that does not match is refused even when not enforced
@@ -75,7 +75,7 @@ def test_an_unverified_claim_to_a_known_email_keeps_the_visitors_own_profile():
 
 def test_a_verified_identify_moves_the_visitor_and_its_conversation_to_the_customer():
     set_setting("widget_identity_secret", "s3cret")
-    known = make_customer(email="ann@example.com", name="Ann", traits={"plan": "free"})
+    known = make_customer(email="ann@example.com", name="Ann", traits={"plan": "free", "company": "Acme"})
     visitor, _ = chat.open_visitor(None)
     message, _ = chat.receive_visitor_message(visitor.id, "c-1", "Hello")
     good = hmac.new(b"s3cret", b"ann@example.com", hashlib.sha256).hexdigest()
@@ -85,7 +85,8 @@ def test_a_verified_identify_moves_the_visitor_and_its_conversation_to_the_custo
     assert identified.customer_id == known.id and identified.identified is True
     assert db.session.get(Ticket, message.ticket_id).customer_id == known.id
     ann = db.session.get(Customer, known.id)
-    assert (ann.name, ann.language, ann.traits) == ("Ann B", "de", {"plan": "pro", "k" * 60: True})
+    assert (ann.name, ann.language) == ("Ann B", "de")
+    assert ann.traits == {"plan": "pro", "company": "Acme", "k" * 60: True}
 
 
 def test_a_new_email_becomes_the_visitors_own():
@@ -93,6 +94,13 @@ def test_a_new_email_becomes_the_visitors_own():
     chat.identify_visitor(visitor.id, "new@example.com", name="N" * 300)
     own = db.session.get(Customer, visitor.customer_id)
     assert (own.email, own.name) == ("new@example.com", "N" * 200)
+    longest = "a@" + "b" * 252  # 254 characters: the most an address may have
+    other, _ = chat.open_visitor(None)
+    chat.identify_visitor(other.id, longest, traits=["not", "a", "dict"])
+    theirs = db.session.get(Customer, other.customer_id)
+    assert (theirs.email, theirs.name, theirs.traits) == (longest, "", {})  # no name given: none invented
+    chat.identify_visitor(other.id, longest, traits={"language": "pt-BR-x-" + "y" * 20, "plan": "pro"})
+    assert (theirs.language, theirs.traits) == (("pt-BR-x-" + "y" * 20)[:16], {"plan": "pro"})
 
 
 def test_a_message_needs_a_client_id_and_a_body_of_sensible_size():
@@ -131,6 +139,32 @@ def test_messages_after_gives_the_visitors_chat_in_order_from_a_point():
     assert [m.id for m in chat.messages_after(visitor.id, first.id)] == [reply.id]
     assert [m.id for m in chat.messages_after(visitor.id, 0, limit=1)] == [first.id]
     assert chat.messages_after(chat.open_visitor(None)[0].id) == []
+    assert chat.messages_after(999999) == []
+
+
+def test_client_ids_are_per_conversation():
+    a, _ = chat.open_visitor(None)
+    b, _ = chat.open_visitor(None)
+    for visitor in (a, b):
+        chat.receive_visitor_message(visitor.id, "c-1", "Hello")
+    mine, created = chat.receive_visitor_message(b.id, "c-2", "Mine")
+    theirs, also_created = chat.receive_visitor_message(a.id, "c-2", "Theirs")
+    assert created and also_created and mine.id != theirs.id
+    assert (theirs.ticket_id, theirs.body_text) == (db.session.get(Visitor, a.id).ticket_id, "Theirs")
+
+
+def test_an_alias_is_all_the_customer_sees_of_the_agent():
+    from halo.models import AliasUser
+    agent = make_user(name="Sara Lind")
+    visitor, _ = chat.open_visitor(None)
+    mine, _ = chat.receive_visitor_message(visitor.id, "c-1", "Hello?")
+    alias = AliasUser(name="Support Bot", avatar_file="bot.png")
+    db.session.add(alias)
+    db.session.commit()
+    reply = replies.post_reply(mine.ticket_id, agent.id, "Hi!", "chat", alias_id=alias.id)
+    assert chat.widget_json(reply, lambda a: f"/avatars/{a.id}")["author"] == {
+        "name": "Support Bot", "avatar": f"/avatars/{alias.id}"}
+    assert chat.widget_json(reply)["author"] == {"name": "Support Bot", "avatar": None}
 
 
 def test_widget_json_never_names_more_than_the_customer_should_see(frozen):
@@ -160,6 +194,18 @@ def test_a_chat_reply_is_sent_only_when_a_widget_can_fetch_it_and_delivered_when
     chat.mark_delivered(visitor.id, reply.id)
     db.session.expire_all()
     assert [db.session.get(Message, m.id).delivery for m in (reply, later)] == ["delivered", "sent"]
+    by_email = Message(ticket_id=mine.ticket_id, kind="agent", channel="email", body_text="e", delivery="sent")
+    failed = Message(ticket_id=mine.ticket_id, kind="agent", channel="chat", body_text="f", delivery="failed")
+    other, _ = chat.open_visitor(None)
+    theirs, _ = chat.receive_visitor_message(other.id, "c-1", "Me too")
+    their_reply = replies.post_reply(theirs.ticket_id, agent.id, "Hello other", "chat")
+    db.session.add_all([by_email, failed])
+    db.session.commit()
+    chat.mark_delivered(visitor.id, max(by_email.id, failed.id, their_reply.id))
+    db.session.expire_all()
+    assert db.session.get(Message, later.id).delivery == "delivered"
+    assert [db.session.get(Message, m.id).delivery for m in (by_email, failed, their_reply)] == [
+        "sent", "failed", "sent"]  # another channel, not sent, another visitor's
     orphan = Message(ticket_id=mine.ticket_id, kind="agent", channel="chat", body_text="x", delivery="queued")
     db.session.add(orphan)
     db.session.get(Visitor, visitor.id).ticket_id = None
