@@ -226,3 +226,32 @@ def test_connections_are_counted_and_never_below_zero(frozen):
     for _ in range(3):
         chat.visitor_connected(visitor.id, -1)
     assert visitor.connections == 0 and visitor.last_seen_at == frozen.start
+
+
+def test_a_token_issued_before_an_upgrade_still_opens_its_visitor():
+    visitor, _ = chat.open_visitor(None)
+    stored = URLSafeSerializer("test-secret", salt="halo-visitor").dumps({"v": visitor.key})
+    assert chat.open_visitor(stored)[0].id == visitor.id
+
+
+def test_times_given_are_the_times_written(frozen):
+    from datetime import timedelta
+    at = frozen.start + timedelta(minutes=7)  # given, not the clock's
+    visitor, _ = chat.open_visitor(None, now=at)
+    assert (visitor.created_at, visitor.last_seen_at, visitor.customer.created_at) == (at, at, at)
+    later = at + timedelta(minutes=1)
+    message, _ = chat.receive_visitor_message(visitor.id, "c-1", "Hallo, ich habe eine Frage zu meiner Bestellung.",
+                                              now=later)
+    ticket = db.session.get(Ticket, message.ticket_id)
+    assert (message.created_at, ticket.created_at, ticket.last_activity_at) == (later, later, later)
+    assert message.language == "de"
+
+
+def test_a_reply_already_sent_or_delivered_is_left_alone():
+    agent = make_user()
+    visitor, _ = chat.open_visitor(None)
+    mine, _ = chat.receive_visitor_message(visitor.id, "c-1", "Hello?")
+    reply = replies.post_reply(mine.ticket_id, agent.id, "Hi!", "chat")
+    chat.mark_delivered(visitor.id, reply.id)
+    chat.deliver_chat(reply.id)
+    assert db.session.get(Message, reply.id).delivery == "delivered"
