@@ -9,9 +9,11 @@ import sys
 from datetime import datetime, timedelta
 
 import pytest
+from redis import Redis
+from rq import Queue
 from rq.job import Job
 
-from halo import clock
+from halo import clock, queue
 from halo.extensions import db
 from halo.models import InboundEmail, Message, Ticket
 from halo.queue import RQQueue
@@ -27,11 +29,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 class BurstWorker:
     """Runs `flask --app wsgi halo worker --burst` on the app's database and the test Redis."""
 
-    def __init__(self, app, queue):
-        self.app, self.queue = app, queue.queue
+    def __init__(self, app):
+        self.app, self.redis = app, Redis.from_url(REDIS)
 
     def work(self, **env):
-        """Run every queued job; the worker exits when the queue is empty."""
+        """Run every queued job; the worker exits when the queues are empty."""
         db.session.commit()  # the worker must see what the test wrote
         run = subprocess.run(
             [sys.executable, "-m", "flask", "--app", "wsgi", "halo", "worker", "--burst"],
@@ -41,9 +43,20 @@ class BurstWorker:
         assert run.returncode == 0, run.stderr
         db.session.expire_all()
 
+    def queued(self) -> int:
+        """Jobs waiting in any of Halo's RQ queues."""
+        return sum(q.count for q in Queue.all(connection=self.redis))
+
+    def scheduled(self) -> list[str]:
+        """Ids of the jobs RQ holds for later, in any queue."""
+        return [i for q in Queue.all(connection=self.redis) for i in q.scheduled_job_registry.get_job_ids()]
+
+    def job(self, job_id) -> Job:
+        return Job.fetch(job_id, connection=self.redis)
+
     def status(self, job_id):
         """What RQ recorded for a job: finished, failed, scheduled..."""
-        return Job.fetch(job_id, connection=self.queue.connection).get_status()
+        return self.job(job_id).get_status()
 
 
 @pytest.fixture
@@ -53,13 +66,14 @@ def rq(app):
         pytest.skip("HALO_TEST_REDIS_URL is not set (needs a real Redis)")
     saved_queue, saved_url = app.extensions["halo_queue"], app.config["REDIS_URL"]
     app.config["REDIS_URL"] = REDIS
-    queue = RQQueue(app)
+    backend = RQQueue(app)
     app.config["REDIS_URL"] = saved_url
-    _forget_jobs(queue.redis)  # the two-process tests leave jobs no worker ran
-    app.extensions["halo_queue"] = queue
-    yield BurstWorker(app, queue)
+    worker = BurstWorker(app)
+    _forget_jobs(worker.redis)  # the two-process tests leave jobs no worker ran
+    app.extensions["halo_queue"] = backend
+    yield worker
     app.extensions["halo_queue"] = saved_queue
-    _forget_jobs(queue.redis)
+    _forget_jobs(worker.redis)
 
 
 def _forget_jobs(redis):
@@ -70,10 +84,10 @@ def _forget_jobs(redis):
 def test_inbound_email_is_threaded_by_the_worker(rq, app, attachment_dir):
     inbound, new = email_ingest.receive_email(make_raw(subject="Where is order 77?"), "smtp")
     inbound_id = inbound.id
-    assert new and rq.queue.count == 1
+    assert new and rq.queued() == 1
     assert db.session.scalar(db.select(db.func.count(Ticket.id))) == 0  # stored, not yet processed
     rq.work(HALO_ATTACHMENT_DIR=str(attachment_dir))
-    assert rq.queue.count == 0 and rq.status(f"inbound-{inbound_id}") == "finished"
+    assert rq.queued() == 0 and rq.status(f"inbound-{inbound_id}") == "finished"
     inbound = db.session.get(InboundEmail, inbound_id)
     ticket = db.session.get(Ticket, inbound.ticket_id)
     assert inbound.state == "done" and ticket.subject == "Where is order 77?"
@@ -101,12 +115,12 @@ def test_an_email_reply_is_sent_by_the_worker_over_smtp(rq, app):
 def test_the_snooze_sweep_runs_on_the_worker_and_schedules_the_next(rq, app):
     ticket = make_ticket(status="snoozed", snoozed_until=clock.now() - timedelta(minutes=1))
     later = make_ticket(status="snoozed", snoozed_until=clock.now() + timedelta(days=1))
-    rq.queue.enqueue("halo.jobs.snooze.sweep", job_id="first-sweep")
+    queue.enqueue("halo.jobs.snooze.sweep", job_id="first-sweep", retry_intervals=())
     rq.work()
     assert rq.status("first-sweep") == "finished"
     assert db.session.get(Ticket, ticket.id).status == "open"
     assert db.session.get(Ticket, later.id).status == "snoozed"
-    assert [j for j in rq.queue.scheduled_job_registry.get_job_ids() if j.startswith("snooze-sweep-")]
+    assert [j for j in rq.scheduled() if j.startswith("snooze-sweep-")]
 
 
 def test_the_sweeper_is_scheduled_once_a_minute_on_the_minute(rq, app, frozen):
@@ -114,10 +128,10 @@ def test_the_sweeper_is_scheduled_once_a_minute_on_the_minute(rq, app, frozen):
     snooze.start_sweeper()
     snooze.start_sweeper()  # the same minute: the same job, not a second one
     minute = int(datetime(2026, 11, 24, 9, 1).timestamp())
-    registry = rq.queue.scheduled_job_registry
-    assert registry.get_job_ids() == [f"snooze-sweep-{minute}"]
-    job = Job.fetch(f"snooze-sweep-{minute}", connection=rq.queue.connection)
+    assert rq.scheduled() == [f"snooze-sweep-{minute}"]
+    job = rq.job(f"snooze-sweep-{minute}")
     assert job.func_name == "halo.jobs.snooze.sweep" and job.retries_left is None
     # Due 40 s after it was scheduled: the rest of the frozen minute, by RQ's own clock.
     # (RQ keeps the due time in whole seconds.)
+    registry = Queue(job.origin, connection=rq.redis).scheduled_job_registry
     assert 35 <= registry.get_scheduled_time(job).timestamp() - job.created_at.timestamp() <= 41
