@@ -123,3 +123,10 @@ def test_a_token_issued_before_an_upgrade_still_opens_its_visitor():
     stored = URLSafeSerializer("test-secret", salt="halo-visitor").dumps({"v": visitor.key})
     assert chat.open_visitor(stored)[0].id == visitor.id
 
+
+
+def test_a_new_visitor_is_stamped_with_the_time_given(frozen):
+    from datetime import timedelta
+    at = frozen.start + timedelta(minutes=7)  # given, not the clock's
+    visitor, _ = chat.open_visitor(None, now=at)
+    assert (visitor.created_at, visitor.last_seen_at, visitor.customer.created_at) == (at, at, at)
