@@ -8,7 +8,7 @@ export FLASK_APP := wsgi
 TRANSLATE ?=
 EXTRAS := $(if $(TRANSLATE),install-translate)
 
-.PHONY: run test demo install install-dev install-translate migrate bench clean
+.PHONY: run test mutate demo install install-dev install-translate migrate bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,8 +42,20 @@ demo: migrate
 	$(FLASK) halo ensure-admin
 	$(FLASK) halo demo
 
+# -rs: every skip says why (a missing Redis, Chromium, dovecot or translation extra).
 test: install-dev $(EXTRAS)
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -rs $(PYTEST_ARGS)
+
+# Mutation run over the core rules, outside the normal suite (tens of minutes; see
+# tests/README.md). MUTATE_GROUPS=guard (or tickets, threading, chat) runs one group.
+MUTATE_VENV := test-artifacts/mutate/venv
+$(MUTATE_VENV)/.installed: requirements.txt requirements-mutate.txt
+	test -x $(MUTATE_VENV)/bin/python || $(PYTHON) -m venv $(MUTATE_VENV)
+	$(MUTATE_VENV)/bin/pip install -q -r requirements-mutate.txt
+	touch $@
+
+mutate: $(MUTATE_VENV)/.installed
+	$(MUTATE_VENV)/bin/python tests/mutate.py $(MUTATE_GROUPS)
 
 bench: install-dev
 	$(BIN)/python bench/run.py

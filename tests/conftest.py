@@ -1,10 +1,14 @@
 """Shared fixtures: an app migrated once per run, emptied after every test.
 
 HALO_TEST_DATABASE_URL points the suite at PostgreSQL (CI runs it twice); the
-default is a SQLite file in a temporary folder.
+default is a SQLite file in a temporary folder. HALO_TEST_REQUIRE_PEERS=1 (set by
+.ci/run) turns every skip into a failure: the suite's skips all mean a real peer
+(Redis, Chromium, dovecot, the translation extra) is missing, and CI installs them all.
 """
+import concurrent.futures.thread
 import os
 import re
+import threading
 
 import pytest
 from flask.testing import FlaskClient
@@ -19,6 +23,18 @@ from halo.services.inbox import stamps
 from . import factories
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+REQUIRE_PEERS = os.environ.get("HALO_TEST_REQUIRE_PEERS", "") not in ("", "0")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under HALO_TEST_REQUIRE_PEERS, a skipped test fails, saying which peer was missing."""
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_PEERS and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped, but HALO_TEST_REQUIRE_PEERS is set (CI has every peer): {reason}"
 
 
 @pytest.fixture(scope="session")
@@ -54,6 +70,36 @@ def _clean(app):
     clock.set_now(None)
     stamps.pieces.clear()  # random stamp starts would do; clearing keeps tests independent
     ctx.pop()
+
+
+@pytest.fixture(autouse=True)
+def _config_restored(app):
+    """Whatever a test sets in app.config is put back after it, pass or fail: a page size of 1
+    left behind by a failed assertion would change what every later test sees."""
+    saved = dict(app.config)
+    yield
+    app.config.clear()
+    app.config.update(saved)
+
+
+# Executor pool threads (Playwright's event loop keeps some for the session) are told to
+# stop and joined at interpreter exit, so they cannot hang the run.
+_pool_worker = concurrent.futures.thread._worker
+
+
+@pytest.fixture(autouse=True)
+def _no_thread_left_behind():
+    """A test may start threads, but must not leave a non-daemon one running: it would keep
+    the run alive after the last test, a hang instead of a failure. Each gets 5 s to end."""
+    before = set(threading.enumerate())
+    yield
+    left = [t for t in threading.enumerate()
+            if t not in before and not t.daemon and t is not threading.main_thread()
+            and getattr(t, "_target", None) is not _pool_worker]
+    for thread in left:
+        thread.join(5)
+    alive = [t.name for t in left if t.is_alive()]
+    assert not alive, f"threads still running after the test: {alive}"
 
 
 class FreshContextClient(FlaskClient):
@@ -164,11 +210,18 @@ def two_servers(app):
     procs = [subprocess.Popen([sys.executable, "-m", "tests.integration.chat_server"], env=env,
                               stdout=subprocess.PIPE, text=True) for _ in range(2)]
     try:
-        yield [p.stdout.readline().strip() for p in procs]
+        urls = [p.stdout.readline().strip() for p in procs]
+        assert all(urls), "a server process exited before serving"
+        yield urls
     finally:
         for p in procs:
             p.terminate()
-            p.wait(10)
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+            p.stdout.close()
 
 
 @pytest.fixture
@@ -183,6 +236,7 @@ def live_server(app):
     db.session.commit()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+    server.server_close()
     thread.join(5)
 
 

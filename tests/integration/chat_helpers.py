@@ -1,24 +1,21 @@
-"""A live Halo server in a thread and a real WebSocket widget client for the chat tests."""
+"""A real WebSocket widget client for the chat tests (the live server is conftest.live_server)."""
 import json
 import threading
 import time
 
 from simple_websocket import Client, ConnectionClosed
-from werkzeug.serving import make_server
 
 
-class LiveServer:
-    """The test app on a real socket (werkzeug, threaded): flask-sock runs as in production."""
+class _DaemonThread(threading.Thread):
+    """The client's reader thread: one left running must not keep the test run alive."""
 
-    def __init__(self, app):
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.port = self.server.server_port
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, daemon=True, **kwargs)
 
-    def stop(self):
-        self.server.shutdown()
+
+# Every widget connected and not yet closed; the autouse fixture in conftest.py closes them
+# after each test, passed or failed (a failed assertion skips the test's own close()).
+OPEN: list["Widget"] = []
 
 
 class Widget:
@@ -26,7 +23,9 @@ class Widget:
 
     def __init__(self, base_url, origin=None, token=None, last_id=0, workspace=None):
         ws_url = base_url.replace("http", "ws", 1) + "/ws/widget"
-        self.ws = Client.connect(ws_url, headers={"Origin": origin or base_url})
+        self.ws = Client.connect(ws_url, headers={"Origin": origin or base_url},
+                                 thread_class=_DaemonThread)
+        OPEN.append(self)
         self.frames = []
         hello = {"type": "hello", "token": token, "last_id": last_id}
         if workspace:
@@ -64,7 +63,16 @@ class Widget:
         return self.frames[start:-1]
 
     def close(self):
+        if self in OPEN:
+            OPEN.remove(self)
         try:
             self.ws.close()
-        except ConnectionClosed:
+        except (ConnectionClosed, OSError):
             pass
+        self.ws.thread.join(5)
+
+
+def close_all() -> None:
+    """Close every widget a test left open."""
+    while OPEN:
+        OPEN[-1].close()

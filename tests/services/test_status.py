@@ -7,7 +7,12 @@ from halo.extensions import db
 from halo.models import Message
 from halo.services.errors import InvalidTransition, NotFound, ValidationError
 from halo.services.tickets import status
-from halo.services.tickets.status import change_status, on_customer_activity, wake_expired_snoozes
+from halo.services.tickets.status import (
+    change_status,
+    check_transition,
+    on_customer_activity,
+    wake_expired_snoozes,
+)
 from tests.factories import make_ticket, make_user
 
 ALL = ("open", "priority", "in_progress", "snoozed", "resolved", "spam")
@@ -77,7 +82,7 @@ def test_snooze_needs_a_future_time(frozen):
         change_status(ticket.id, "snoozed", user.id, until=frozen.start - timedelta(minutes=1))
     with pytest.raises(ValidationError, match="future"):
         change_status(ticket.id, "snoozed", user.id, until=frozen.start)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Choose when the snooze should end"):
         change_status(ticket.id, "snoozed", user.id, until=None)
     assert ticket.status == "open" and events(ticket.id) == []
 
@@ -145,3 +150,23 @@ def test_the_dropdown_offers_the_current_status_and_what_may_follow_it():
     assert status.choices("resolved") == ["open", "priority", "in_progress", "resolved", "spam"]
     assert status.choices("spam") == ["open", "spam"]
     assert status.choices("merged") == []
+
+
+def test_a_refused_transition_says_whether_a_reopen_would_help():
+    with pytest.raises(InvalidTransition) as refused:
+        check_transition("resolved", "snoozed")
+    assert str(refused.value) == "A Resolved ticket cannot be set to Snoozed (reopen it first)."
+    with pytest.raises(InvalidTransition) as refused:
+        check_transition("spam", "priority")
+    assert str(refused.value) == "A Spam ticket cannot be set to Priority (reopen it first)."
+    with pytest.raises(InvalidTransition) as refused:
+        check_transition("merged", "open")
+    assert str(refused.value) == "A Merged ticket cannot be set to Open."
+
+
+def test_the_status_event_carries_the_time_it_was_given(frozen):
+    user = make_user()
+    ticket = make_ticket()
+    later = frozen.start + timedelta(minutes=5)
+    event = change_status(ticket.id, "priority", user.id, now=later)
+    assert (event.event_type, event.created_at, event.author_id) == ("status", later, user.id)

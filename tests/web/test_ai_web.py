@@ -15,6 +15,7 @@ def test_articles_create_search_and_render_safely(as_agent):
     assert "Refunds" in as_agent.get("/knowledge/articles?q=refund").get_data(as_text=True)
     assert as_agent.post("/knowledge/articles/new", {"title": ""}).status_code == 400
     assert as_agent.post(f"/knowledge/articles/{article.id}/delete").status_code == 403
+    assert db.session.get(Article, article.id) is not None
 
 
 def test_ai_routes_need_login_and_csrf(client, as_agent):
@@ -46,3 +47,4 @@ def test_settings_ai_admin_only(as_admin):
     assert r.status_code == 302
     assert ai_settings.get("ai_email_enabled") and ai_settings.get("ai_priority_traits") == [["plan", "enterprise"]]
     assert as_admin.post("/settings/ai", {"traits": "nonsense"}).status_code == 400
+    assert ai_settings.get("ai_email_enabled") and ai_settings.get("ai_priority_traits") == [["plan", "enterprise"]]

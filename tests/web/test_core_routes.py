@@ -90,8 +90,8 @@ def test_profile_shows_traits_and_the_language_by_name(as_agent):
     assert "<dt>Plan</dt><dd>enterprise</dd>" in profile and "<dd>Initech</dd>" in profile
 
 
-def test_inbox_full_page_and_htmx_rows(as_agent, world, app):
-    app.config["HALO_PAGE_SIZE"] = 1
+def test_inbox_full_page_and_htmx_rows(as_agent, world, app, monkeypatch):
+    monkeypatch.setitem(app.config, "HALO_PAGE_SIZE", 1)
     for _ in range(2):
         make_ticket()
     page = as_agent.get("/inbox/open")
@@ -102,7 +102,6 @@ def test_inbox_full_page_and_htmx_rows(as_agent, world, app):
     rows = as_agent.get(f"/inbox/open?after={cursor}", hx=True)
     body = rows.get_data(as_text=True)
     assert "<html" not in body and body.count('class="ticket-row') == 1
-    app.config["HALO_PAGE_SIZE"] = 25
 
 
 def test_status_change_htmx_returns_control_event_and_counts(as_agent, world):

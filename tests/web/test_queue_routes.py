@@ -65,20 +65,17 @@ def test_bad_filter_is_a_400_with_the_reason(as_agent):
         assert response.status_code == 400 and "Unknown status" in response.get_data(as_text=True)
 
 
-def test_load_more_keeps_the_filter(as_agent, app):
-    app.config["HALO_PAGE_SIZE"] = 1
+def test_load_more_keeps_the_filter(as_agent, app, monkeypatch):
+    monkeypatch.setitem(app.config, "HALO_PAGE_SIZE", 1)
     pro = make_customer(traits={"plan": "pro"})
     make_ticket(customer=pro)
     make_ticket(customer=make_customer(traits={"plan": "free"}))
     make_ticket(customer=pro)
-    try:
-        page = as_agent.get("/inbox/open?trait=plan%3Apro").get_data(as_text=True)
-        more = re.search(r'hx-get="([^"]*after=[^"]+)"', page).group(1).replace("&amp;", "&")
-        assert "trait=plan%3Apro&after=" in more
-        rows = as_agent.get(more, hx=True).get_data(as_text=True)
-        assert rows.count('class="ticket-row') == 1 and 'id="load-more"' not in rows
-    finally:
-        app.config["HALO_PAGE_SIZE"] = 25
+    page = as_agent.get("/inbox/open?trait=plan%3Apro").get_data(as_text=True)
+    more = re.search(r'hx-get="([^"]*after=[^"]+)"', page).group(1).replace("&amp;", "&")
+    assert "trait=plan%3Apro&after=" in more
+    rows = as_agent.get(more, hx=True).get_data(as_text=True)
+    assert rows.count('class="ticket-row') == 1 and 'id="load-more"' not in rows
 
 
 def test_save_segment_then_manage_it(as_admin, admin):
@@ -103,6 +100,7 @@ def test_agent_cannot_change_someone_elses_team_segment(as_agent, admin):
     db.session.add(s)
     db.session.commit()
     assert as_agent.post(f"/segments/{s.id}/delete").status_code == 403
+    assert db.session.get(Segment, s.id).name == "Theirs"
     assert as_agent.post("/segments/424242/delete").status_code == 404
 
 

@@ -20,8 +20,10 @@ def test_preset_snooze_uses_the_agents_zone_and_header_says_who(as_agent, agent,
 
 
 def test_bad_time_zone_is_refused(as_agent, agent):
+    as_agent.post("/profile", {"timezone": "Europe/Paris"})
     assert as_agent.post("/profile", {"timezone": "Mars/Olympus"}).status_code == 400
     assert as_agent.post("/profile", {"timezone": "UTC"}, csrf=False).status_code == 400
+    assert db.session.get(User, agent.id).timezone == "Europe/Paris"
 
 
 def test_notification_badge_after_wake_up(as_agent, agent, frozen):

@@ -4,7 +4,7 @@ import pathlib
 import pytest
 
 from halo.extensions import db
-from halo.models import Message
+from halo.models import Message, SavedReply
 from halo.services.knowledge import saved_replies
 from halo.services.translate import engine as translation
 from tests.factories import make_customer, make_ticket
@@ -14,6 +14,7 @@ PACK = pathlib.Path(__file__).parents[1] / "fixtures" / "translate" / "translate
 
 def test_manage_saved_replies_in_knowledge(as_agent):
     assert as_agent.post("/knowledge/saved-replies", {"title": "Hi", "body": "x"}, csrf=False).status_code == 400
+    assert db.session.scalar(db.select(db.func.count(SavedReply.id))) == 0
     response = as_agent.post("/knowledge/saved-replies", {"title": "Greeting", "body": "Hi {customer.first_name}"})
     assert response.status_code == 303
     page = as_agent.get("/knowledge/saved-replies").get_data(as_text=True)
