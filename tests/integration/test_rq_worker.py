@@ -6,7 +6,7 @@ test Redis, as in the scaled-out deployment; nothing runs until it does.
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from redis import Redis
@@ -18,7 +18,7 @@ from halo.extensions import db
 from halo.models import InboundEmail, Message, Ticket
 from halo.queue import RQQueue
 from halo.services.email import ingest as email_ingest
-from halo.services.tickets import replies, snooze
+from halo.services.tickets import replies
 from tests.email_support import Sink, attachment_dir, make_raw  # noqa: F401
 from tests.factories import make_ticket, make_user
 
@@ -112,26 +112,12 @@ def test_an_email_reply_is_sent_by_the_worker_over_smtp(rq, app):
     assert db.session.get(Message, reply.id).delivery == "sent"
 
 
-def test_the_snooze_sweep_runs_on_the_worker_and_schedules_the_next(rq, app):
+def test_the_snooze_wake_up_runs_on_the_worker(rq, app):
+    """The schedule's snooze job (halo/schedule.py puts it on the default lane every minute)."""
     ticket = make_ticket(status="snoozed", snoozed_until=clock.now() - timedelta(minutes=1))
     later = make_ticket(status="snoozed", snoozed_until=clock.now() + timedelta(days=1))
-    queue.enqueue("halo.jobs.snooze.sweep", job_id="first-sweep", retry_intervals=())
+    queue.enqueue("halo.jobs.snooze.wake_due", job_id="schedule-snooze-wake", retry_intervals=())
     rq.work()
-    assert rq.status("first-sweep") == "finished"
+    assert rq.status("schedule-snooze-wake") == "finished"
     assert db.session.get(Ticket, ticket.id).status == "open"
     assert db.session.get(Ticket, later.id).status == "snoozed"
-    assert [j for j in rq.scheduled() if j.startswith("snooze-sweep-")]
-
-
-def test_the_sweeper_is_scheduled_once_a_minute_on_the_minute(rq, app, frozen):
-    frozen(datetime(2026, 11, 24, 9, 0, 20))
-    snooze.start_sweeper()
-    snooze.start_sweeper()  # the same minute: the same job, not a second one
-    minute = int(datetime(2026, 11, 24, 9, 1).timestamp())
-    assert rq.scheduled() == [f"snooze-sweep-{minute}"]
-    job = rq.job(f"snooze-sweep-{minute}")
-    assert job.func_name == "halo.jobs.snooze.sweep" and job.retries_left is None
-    # Due 40 s after it was scheduled: the rest of the frozen minute, by RQ's own clock.
-    # (RQ keeps the due time in whole seconds.)
-    registry = Queue(job.origin, connection=rq.redis).scheduled_job_registry
-    assert 35 <= registry.get_scheduled_time(job).timestamp() - job.created_at.timestamp() <= 41
