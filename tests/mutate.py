@@ -34,6 +34,13 @@ GROUPS = {
              ["tests/services/test_chat_visitors.py", "tests/integration/test_chat_protocol.py",
               "tests/services/test_chat_handoff.py",
               "tests/services/test_ai_chat.py"]),
+    "conversation": (["halo/services/tickets/conversation.py", "halo/services/chat/messages.py",
+                      "halo/services/events.py"],
+                     ["tests/services/test_events.py", "tests/services/test_assignment.py",
+                      "tests/services/test_chat_handoff.py", "tests/services/test_email_ingest.py",
+                      "tests/services/test_status.py", "tests/integration/test_chat_protocol.py",
+                      "tests/integration/test_chat_faults.py",
+                      "tests/integration/test_chat_flapping.py"]),
     "guard": (["halo/services/ai/guard.py"],
               ["tests/services/test_ai_guard.py", "tests/services/test_ai_injection.py"]),
 }
