@@ -50,20 +50,19 @@ def receive_visitor_message(visitor_id: int, client_id: str, body: str,
         raise ValidationError("Write something before sending.")
     if len(body) > MAX_CHAT_BODY:
         raise ValidationError("That message is too long.")
-    key = client_id
     visitor = get_visitor(visitor_id)
     # Before any write, so no lock is held while a first message's language is detected.
     language = translate_tickets.message_language(body, (visitor.ticket or visitor).customer)
     for _ in range(CLAIM_ATTEMPTS):
         visitor = get_visitor(visitor_id)
-        if visitor.ticket_id and (existing := conversation.by_key(visitor.ticket_id, key)):
+        if visitor.ticket_id and (existing := conversation.by_key(visitor.ticket_id, client_id)):
             return existing, False
         ticket = visitor.ticket or _start_conversation(visitor, body, now)
         if ticket is None:  # another socket of this visitor started it first: join it
             db.session.rollback()
             continue
         message = conversation.add_customer_message(
-            ticket, "chat", body, now, key=key, new_ticket=visitor.ticket_id is None,
+            ticket, "chat", body, now, key=client_id, new_ticket=visitor.ticket_id is None,
             language=language)
         visitor.ticket_id, visitor.last_seen_at = ticket.id, now
         try:

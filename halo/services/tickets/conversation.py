@@ -92,8 +92,7 @@ def by_key(ticket_id: int, key: str) -> Message | None:
 
 
 def add_customer_message(ticket: Ticket, channel: str, text: str, now: datetime, *,
-                         key: str | None = None, new_ticket: bool = False,
-                         preview: str | None = None, **columns) -> Message:
+                         key: str | None = None, new_ticket: bool = False, **columns) -> Message:
     """Store a customer's message on ticket (no commit): reopen, unsnooze, touch, announce.
 
     key is the channel's own identity of the message (unique per ticket in the database,
@@ -103,7 +102,7 @@ def add_customer_message(ticket: Ticket, channel: str, text: str, now: datetime,
     db.session.add(message)
     if not new_ticket:
         on_customer_activity(ticket, now)
-    touch(ticket, text if preview is None else preview, now)
+    touch(ticket, text, now)
     return message
 
 
