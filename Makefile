@@ -47,7 +47,7 @@ test: install-dev $(EXTRAS)
 	$(BIN)/python -m pytest -q -rs $(PYTEST_ARGS)
 
 # Mutation run over the core rules, outside the normal suite (tens of minutes; see
-# tests/README.md). MUTATE_GROUPS=guard (or tickets, threading, chat) runs one group.
+# tests/README.md). MUTATE_GROUPS=guard (or tickets, threading, chat, conversation) runs one group.
 MUTATE_VENV := test-artifacts/mutate/venv
 $(MUTATE_VENV)/.installed: requirements.txt requirements-mutate.txt
 	test -x $(MUTATE_VENV)/bin/python || $(PYTHON) -m venv $(MUTATE_VENV)
