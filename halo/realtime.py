@@ -133,7 +133,7 @@ class RedisBus(Bus):
         if pubsub is not None:
             try:
                 pubsub.close()  # wakes the blocked listen() with an error
-            except Exception:
+            except Exception:  # already closed by a lost connection: nothing left to wake
                 pass
         self._thread.join(timeout)
 

@@ -2,9 +2,8 @@
 every connected widget and agent page catches up from the database once the bus is back,
 without a further message. A private redis-server of the test's own, so it can be stopped."""
 import shutil
-import socket
 import subprocess
-import time
+import threading
 
 import pytest
 
@@ -29,16 +28,14 @@ class RedisServer:
         self.proc = None
 
     def start(self):
+        """Start it and return once it says it accepts connections (its own log line)."""
         self.proc = subprocess.Popen(
             [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:  # wait for the server (an event, with a deadline)
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+             "--save", "", "--appendonly", "no"], stdout=subprocess.PIPE, text=True)
+        for line in self.proc.stdout:
+            if "Ready to accept connections" in line:
+                threading.Thread(target=self.proc.stdout.read, daemon=True).start()  # keep the pipe drained
                 return
-            except OSError:
-                time.sleep(0.02)
         raise RuntimeError("redis-server did not start")
 
     def stop(self):
@@ -80,8 +77,7 @@ def test_sockets_catch_up_after_redis_restarts(live_server, redis_server, redis_
     page = AgentSocket(live_server, agent.email, {"ticket": ticket_id, "after": first})
     page.until(f'id="ticket-{ticket_id}-presence"')  # subscribed and caught up
     try:
-        redis_server.stop()
-        assert _wait(lambda: not redis_bus.wait_ready(0))  # the listener noticed
+        redis_server.stop()  # the reply's event is published into nothing and lost
         reply = replies.post_reply(ticket_id, agent.id, "Yes, it ships today.", "chat")
         redis_server.start()
         # Nobody sends anything more: the bus's return alone brings the reply to both.
@@ -91,11 +87,3 @@ def test_sockets_catch_up_after_redis_restarts(live_server, redis_server, redis_
         widget.close()
         page.close()
 
-
-def _wait(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
