@@ -57,6 +57,7 @@ def main(argv=None) -> None:
         ref.start()
         cookie = _login(halo.url)
         _check_pages(halo.url, cookie, targets)
+        wire = _wire_bytes(halo.url, cookie, targets)
         # Interleaved: the reference runs before and after every page, so each page is
         # compared with what the machine gave a bare app in the minute around it.
         rounds = []
@@ -74,7 +75,7 @@ def main(argv=None) -> None:
     finally:
         halo.stop()
         ref.stop()
-    report = _report(args, db_path, seed_note, targets, results, memory)
+    report = _report(args, db_path, seed_note, targets, results, memory) + "\n" + wire
     print(report)
     _save(args, report, {"args": vars(args), "seed": seed_note, "targets": targets,
                          "results": results, "memory_kb": memory})
@@ -93,6 +94,8 @@ def _parse(argv):
     parser.add_argument("--reseed", action="store_true", help="seed even if the file exists")
     parser.add_argument("--rounds", type=int, default=1,
                         help="repeat the whole sequence; the report gives medians")
+    parser.add_argument("--accept-encoding", default="",
+                        help='sent with every Halo request (e.g. "zstd, br, gzip", as Chrome does)')
     parser.add_argument("--writes", type=float, default=0,
                         help="internal notes posted per second while Halo is measured")
     return parser.parse_args(argv)
@@ -260,9 +263,31 @@ def _check_pages(base: str, cookie: str, targets: dict) -> None:
             sys.exit(f"{path} shows fewer than 100 messages")
 
 
+def _wire_bytes(base: str, cookie: str, targets: dict) -> str:
+    """Bytes a browser downloads for each page and its static files, plain and compressed
+    (what a Chrome sends: zstd, br, gzip)."""
+    def fetch(url, encoding):
+        headers = {"Cookie": cookie, "User-Agent": USER_AGENT, "Accept-Encoding": encoding}
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as resp:
+            return resp.read(), resp.headers.get("Content-Encoding") or "none"
+    parts = []
+    for name in (list(targets)[0], list(targets)[-1]):  # the inbox and the ticket page
+        path = targets[name]
+        plain, _ = fetch(base + path, "identity")
+        packed, how = fetch(base + path, "zstd, br, gzip")
+        statics = sorted(set(re.findall(r'(?:href|src)="(/static/[^"]+)"', plain.decode())))
+        raw = sum(len(fetch(base + s, "identity")[0]) for s in statics)
+        small = sum(len(fetch(base + s, "zstd, br, gzip")[0]) for s in statics)
+        parts.append(f"{name}: page {len(plain) / 1024:.1f} KB -> {len(packed) / 1024:.1f} KB ({how}), "
+                     f"{len(statics)} static files {raw / 1024:.1f} KB -> {small / 1024:.1f} KB")
+    return "Bytes on the wire: " + "; ".join(parts)
+
+
 def _wrk(url: str, cookie: str | None, args) -> dict:
     """Warm up, then measure one URL; figures in ms and requests per second."""
     headers = ["-H", f"User-Agent: {USER_AGENT}"] + (["-H", f"Cookie: {cookie}"] if cookie else [])
+    if cookie and args.accept_encoding:  # Halo only: the bare reference compresses nothing
+        headers += ["-H", f"Accept-Encoding: {args.accept_encoding}"]
     base = ["wrk", "-t", "2", "-c", str(args.connections), "--latency",
             "-s", os.path.join(BENCH, "wrk.lua"), *headers]
     if args.warmup:

@@ -4,12 +4,12 @@ import os
 from flask import Flask
 
 from halo import config, extensions
-from halo.extensions import csrf, db, htmx, login_manager, migrate, sock
+from halo.extensions import compress, csrf, db, htmx, login_manager, migrate, sock
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults -> instance/halo.cfg -> environment -> test_config."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)  # see assets.py
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(config.defaults(app.instance_path))
     app.config.from_pyfile("halo.cfg", silent=True)
@@ -28,8 +28,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Not imported by name: the halo.mail package would shadow it in this namespace.
     extensions.mail.init_app(app)
     sock.init_app(app)
+    compress.init_app(app)
 
     from halo import models  # noqa: F401  (register tables with the metadata)
+    from halo.assets import init_assets
     from halo.blueprints import register_blueprints
     from halo.cli import halo_cli
     from halo.queue import init_queue
@@ -51,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_queue(app)
     init_realtime(app)
     init_presence(app)
+    init_assets(app)
     register_web(app)
     register_blueprints(app)
     app.cli.add_command(halo_cli)

@@ -1,4 +1,5 @@
 """Flask extensions, created unbound; create_app() binds them (avoids import cycles)."""
+from flask_compress import Compress
 from flask_htmx import HTMX
 from flask_login import LoginManager
 from flask_mail import Mail
@@ -24,3 +25,4 @@ csrf = CSRFProtect()
 htmx = HTMX()
 mail = Mail()
 sock = Sock()
+compress = Compress()

@@ -198,7 +198,7 @@ def register_web(app: Flask) -> None:
 
     @app.after_request
     def _headers(response):
-        response.headers.add("Vary", "HX-Request")
+        response.vary.add("HX-Request")  # merged into one Vary (a second line would be lost)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
