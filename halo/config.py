@@ -12,7 +12,7 @@ ENV_KEYS = (
     "OPENAI_API_KEY", "OPENAI_BASE_URL", "HALO_AI_MODEL",
     "HALO_SMTP_HOST", "HALO_MAX_EMAIL_BYTES", "HALO_MAX_ATTACHMENT_BYTES",
     "HALO_MAX_ATTACHMENTS_BYTES", "HALO_ATTACHMENT_DIR", "HALO_IMAP_POLL_SECONDS",
-    "HALO_TRANSLATE_DIR", "HALO_TEAM_LANGUAGE",
+    "HALO_TRANSLATE_DIR", "HALO_TEAM_LANGUAGE", "HALO_OUTBOUND_ALLOW",
 )
 INT_KEYS = {"MAIL_PORT", "HALO_PORT", "HALO_SMTP_PORT", "HALO_PAGE_SIZE",
             "HALO_MAX_EMAIL_BYTES", "HALO_MAX_ATTACHMENT_BYTES", "HALO_MAX_ATTACHMENTS_BYTES",
@@ -38,6 +38,9 @@ def defaults(instance_path: str) -> dict:
         "HALO_MAX_ATTACHMENTS_BYTES": 25 * 1024 * 1024,
         "HALO_ATTACHMENT_DIR": os.path.join(instance_path, "attachments"),
         "HALO_IMAP_POLL_SECONDS": 60,
+        # Hosts and networks outbound connections (IMAP, webhooks) may reach although they
+        # are loopback, private or link-local: "mail.internal, 10.0.0.0/8" (netguard).
+        "HALO_OUTBOUND_ALLOW": "",
         "OPENAI_API_KEY": "",
         "OPENAI_BASE_URL": "",
         "HALO_AI_MODEL": "gpt-4o-mini",

@@ -7,7 +7,7 @@ from flask import current_app
 
 from halo import schedule
 from halo.mail.parse import parse_email_files
-from halo.services.email.imap import poll_all
+from halo.services.email.imap import poll_all_reported
 from halo.services.email.ingest import requeue_pending
 from halo.services.email.outbound import send_due
 from halo.smtp_receiver import make_controller
@@ -51,9 +51,16 @@ def smtpd_command(host, port, background):
 
 @click.command("poll-imap")
 def poll_imap_command():
-    """Poll every enabled IMAP mailbox once."""
-    for mailbox_id, stored in poll_all().items():
-        click.echo(f"mailbox {mailbox_id}: {stored} new")
+    """Poll every enabled IMAP mailbox once; exits 1 when any poll failed, saying why."""
+    failed = False
+    for mailbox_id, (stored, error) in poll_all_reported().items():
+        if error:
+            failed = True
+            click.echo(f"mailbox {mailbox_id}: failed: {error}", err=True)
+        else:
+            click.echo(f"mailbox {mailbox_id}: {stored} new")
+    if failed:
+        raise SystemExit(1)
 
 
 @click.command("send-due")

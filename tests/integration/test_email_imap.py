@@ -15,6 +15,7 @@ from halo.extensions import db
 from halo.models import InboundEmail, Mailbox, Message
 from halo.services.email import imap as imap_poll
 from halo.services.email import settings as email_settings
+from halo.services.errors import ValidationError
 from tests.email_support import attachment_dir, free_port, make_raw, sync_queue  # noqa: F401
 
 DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None)
@@ -82,7 +83,7 @@ def _exists(name):
 
 
 @pytest.fixture
-def dovecot():
+def dovecot(app):
     # Not under pytest's tmp_path: as root that is 0700, and dovecot's users must get in.
     d = Path(tempfile.mkdtemp(prefix="halo-dovecot-"))
     os.chmod(d, 0o755)
@@ -108,6 +109,8 @@ def dovecot():
             break
         except OSError:
             time.sleep(0.05)
+    # The test server is on loopback, which netguard refuses unless the admin allows it.
+    app.config["HALO_OUTBOUND_ALLOW"] = "127.0.0.1"
     yield port
     subprocess.run([DOVECOT, "-c", str(d / "dovecot.conf"), "stop"], stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, timeout=30)
@@ -163,5 +166,31 @@ def test_a_password_saved_before_sealing_still_logs_in_and_is_sealed(dovecot, sy
 def test_wrong_password_is_shown_not_raised(dovecot, sync_queue, attachment_dir):
     box = email_settings.add_mailbox("127.0.0.1", str(dovecot), False, "support@acme.test", "wrong", "INBOX")
     assert imap_poll.poll_mailbox(box.id) == 0
-    assert "AUTHENTICATIONFAILED" in db.session.get(Mailbox, box.id).last_error or \
-        db.session.get(Mailbox, box.id).last_error
+    assert "AUTHENTICATIONFAILED" in db.session.get(Mailbox, box.id).last_error
+
+
+def test_loopback_is_refused_unless_allowed_and_the_error_is_shown(dovecot, app, as_admin,
+                                                                    sync_queue, attachment_dir):
+    append(dovecot, make_raw(message_id="<guarded@customer.test>", subject="Guarded"))
+    app.config["HALO_OUTBOUND_ALLOW"] = ""
+    with pytest.raises(ValidationError, match="loopback"):
+        email_settings.add_mailbox("localhost", str(dovecot), False, "support@acme.test", "imap-secret", "INBOX")
+    # One saved before the guard existed (or while the host resolved elsewhere) is refused at poll time.
+    box = Mailbox(host="127.0.0.1", port=dovecot, use_ssl=False, username="support@acme.test",
+                  password="imap-secret", folder="INBOX")
+    db.session.add(box)
+    db.session.commit()
+    page = as_admin.post(f"/settings/emails/inbound/{box.id}/poll", follow_redirects=True)
+    html = page.get_data(as_text=True)
+    assert "The poll failed: Halo does not connect to 127.0.0.1: it is a loopback address" in html
+    assert "Polled:" not in html
+    result = app.test_cli_runner().invoke(args=["halo", "poll-imap"])
+    assert result.exit_code == 1 and f"mailbox {box.id}: failed:" in result.output
+    assert db.session.scalar(db.select(db.func.count(InboundEmail.id))) == 0
+
+    app.config["HALO_OUTBOUND_ALLOW"] = "127.0.0.0/8"
+    page = as_admin.post(f"/settings/emails/inbound/{box.id}/poll", follow_redirects=True)
+    assert "Polled: 1 new message(s)." in page.get_data(as_text=True)
+    result = app.test_cli_runner().invoke(args=["halo", "poll-imap"])
+    assert result.exit_code == 0 and f"mailbox {box.id}: 0 new" in result.output
+    assert as_admin.post("/settings/emails/inbound/99999/poll").status_code == 404

@@ -109,7 +109,10 @@ def inbound():
 @admin_required
 def mailbox_action(mailbox_id: int, action: str):
     if action == "poll":
-        stored = imap_poll.poll_mailbox(mailbox_id)
+        stored, error = imap_poll.poll_now(mailbox_id)
+        if error:
+            flash(f"The poll failed: {error}", "error")
+            return redirect(url_for("emails.inbound"))
         return _done(f"Polled: {stored} new message(s).", "emails.inbound")
     if action == "delete":
         email_settings.remove_mailbox(mailbox_id)

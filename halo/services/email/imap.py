@@ -2,10 +2,14 @@
 
 Progress is committed per message, so a dropped connection loses nothing: the next poll
 resumes after the last stored UID (and the ingest's dedupe absorbs any overlap).
+Connections go through netguard: the host an admin typed is resolved once and refused when
+it is loopback, private, link-local or a metadata address (HALO_OUTBOUND_ALLOW allows one),
+and TLS verifies the server's certificate.
 """
 import imaplib
 import logging
 import socket
+import ssl
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,8 +17,10 @@ from sqlalchemy import select
 from halo import clock
 from halo.extensions import db
 from halo.models import Mailbox
+from halo.services import netguard
 from halo.services.email import sealed
 from halo.services.email.ingest import receive_email
+from halo.services.errors import NotFound
 
 log = logging.getLogger(__name__)
 TIMEOUT = 30
@@ -25,6 +31,12 @@ def poll_all(now: datetime | None = None) -> dict[int, int]:
     """Poll every enabled mailbox; {mailbox id: messages stored}."""
     ids = db.session.scalars(select(Mailbox.id).where(Mailbox.enabled)).all()
     return {mailbox_id: poll_mailbox(mailbox_id, now) for mailbox_id in ids}
+
+
+def poll_all_reported(now: datetime | None = None) -> dict[int, tuple[int, str | None]]:
+    """Poll every enabled mailbox; {mailbox id: (messages stored, error or None)}."""
+    ids = db.session.scalars(select(Mailbox.id).where(Mailbox.enabled)).all()
+    return {mailbox_id: poll_now(mailbox_id, now) for mailbox_id in ids}
 
 
 def poll_mailbox(mailbox_id: int, now: datetime | None = None) -> int:
@@ -49,18 +61,62 @@ def poll_mailbox(mailbox_id: int, now: datetime | None = None) -> int:
     except (OSError, imaplib.IMAP4.error, socket.timeout, EOFError) as exc:
         db.session.rollback()
         box = db.session.get(Mailbox, mailbox_id)
-        box.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+        box.last_error = _describe(exc)[:1000]
         log.warning("IMAP poll of %s@%s failed: %s", box.username, box.host, exc)
     box.last_polled_at = now or clock.now()
     db.session.commit()
     return stored
 
 
+def poll_now(mailbox_id: int, now: datetime | None = None) -> tuple[int, str | None]:
+    """Poll one mailbox at an admin's request: (messages stored, the error if it failed)."""
+    if db.session.get(Mailbox, mailbox_id) is None:
+        raise NotFound("That mailbox does not exist.")
+    stored = poll_mailbox(mailbox_id, now)
+    return stored, db.session.get(Mailbox, mailbox_id).last_error
+
+
+class GuardedIMAP4(imaplib.IMAP4):
+    """imaplib's client, connected through netguard (the checked address, never the name
+    resolved a second time)."""
+
+    def _create_socket(self, timeout):
+        return netguard.connect(self.host, self.port, timeout or TIMEOUT)
+
+
+class GuardedIMAP4_SSL(imaplib.IMAP4_SSL):
+    """The same over TLS, verifying the certificate against the host name typed."""
+
+    def __init__(self, host, port, timeout=TIMEOUT):
+        super().__init__(host, port, ssl_context=netguard.tls_context(), timeout=timeout)
+
+    def _create_socket(self, timeout):
+        sock = netguard.connect(self.host, self.port, timeout or TIMEOUT)
+        return netguard.wrap_tls(sock, self.host, self.ssl_context)
+
+
 def _connect(box: Mailbox, password: str):
-    cls = imaplib.IMAP4_SSL if box.use_ssl else imaplib.IMAP4
+    cls = GuardedIMAP4_SSL if box.use_ssl else GuardedIMAP4
     imap = cls(box.host, box.port, timeout=TIMEOUT)
-    imap.login(box.username, password)
+    try:
+        imap.login(box.username, password)
+    except BaseException:
+        imap.shutdown()
+        raise
     return imap
+
+
+def _describe(exc: BaseException) -> str:
+    """The error an admin reads on the mailbox."""
+    if isinstance(exc, netguard.OutboundError):
+        return str(exc)
+    if isinstance(exc, imaplib.IMAP4.error):
+        return f"The server said: {exc}"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"The server's certificate is not trusted: {exc.verify_message}."
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return "The server did not answer in time."
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _new_uids(imap, box: Mailbox) -> list[int]:

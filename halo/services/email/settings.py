@@ -11,6 +11,7 @@ from halo import clock
 from halo.extensions import db
 from halo.models import Mailbox, SenderAddress, TrustedSender
 from halo.queue import enqueue
+from halo.services import netguard
 from halo.services.email import sealed
 from halo.services.errors import NotFound, ValidationError
 from halo.services.settings import get_setting, set_setting
@@ -171,6 +172,10 @@ def add_mailbox(host: str, port: str, use_ssl: bool, username: str, password: st
         raise ValidationError("The port must be a number.") from None
     if not 0 < port_n < 65536:
         raise ValidationError("The port must be between 1 and 65535.")
+    try:
+        netguard.check_host(host, port_n)
+    except netguard.Refused as exc:
+        raise ValidationError(str(exc)) from None
     box = Mailbox(host=host[:255], port=port_n, use_ssl=use_ssl, username=username[:254],
                   password=sealed.seal(password), folder=folder[:200] or "INBOX")
     db.session.add(box)
