@@ -37,15 +37,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     from halo.queue import init_queue
     from halo.realtime import init_realtime
     from halo.services import chat, events, session_hooks
+    from halo.services.access import inboxes as access_inboxes
+    from halo.services.access import scope as access_scope
     from halo.services.email import outbound as email_outbound
     from halo.services.inbox import counters, segment_counts, stamps
     from halo.services.tickets import conversation
     from halo.services.tickets.presence import init_presence
     from halo.web import register_web
 
-    # What runs on every flush and commit: change stamps, sidebar counters, segment
-    # counts, then the events published once the commit succeeds.
-    for hooks in (stamps.HOOKS, counters.HOOKS, segment_counts.HOOKS, events.HOOKS):
+    # What runs on every flush and commit: a new ticket's inbox, change stamps, sidebar
+    # counters, segment counts, then the events published once the commit succeeds; and
+    # on every ORM read, the open access scope (a teammate sees their teams' inboxes).
+    for hooks in (access_inboxes.HOOKS, stamps.HOOKS, counters.HOOKS, segment_counts.HOOKS,
+                  events.HOOKS, access_scope.HOOKS):
         session_hooks.install(hooks)
     # Channels: how each delivers the team's replies. A new channel is a module and a line here.
     for channel in (email_outbound.CHANNEL, chat.CHANNEL):

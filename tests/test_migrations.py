@@ -27,10 +27,19 @@ def _sqlite_inline_reference(diff) -> bool:
     return diff[1].parent.name == "message" and [c.name for c in diff[1].columns] == ["inbound_id"]
 
 
+def _sqlite_nullable_inbox(diff) -> bool:
+    """ticket.inbox_id was added by ADD COLUMN with its REFERENCES clause (0011), which SQLite
+    allows only for a nullable column while foreign keys are on; the flush hook fills it."""
+    if not isinstance(diff, list) or diff[0][0] != "modify_nullable":
+        return False
+    return diff[0][2:4] == ("ticket", "inbox_id")
+
+
 def test_the_migrated_schema_is_the_models_schema(app):
     with db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diffs = compare_metadata(context, db.metadata)
         sqlite = conn.dialect.name == "sqlite"
-    left = [d for d in diffs if not _made_by_hand(d) and not (sqlite and _sqlite_inline_reference(d))]
+    left = [d for d in diffs if not _made_by_hand(d)
+            and not (sqlite and (_sqlite_inline_reference(d) or _sqlite_nullable_inbox(d)))]
     assert left == []

@@ -1,7 +1,7 @@
 """Blueprints: parse the request, call one service, render."""
 from flask import Flask
 
-from halo.blueprints.access import require_login
+from halo.blueprints.access import close_scope, require_login
 from halo.blueprints.auth import bp as auth
 from halo.blueprints.emails import bp as emails
 from halo.blueprints.inbound import bp as inbound
@@ -16,5 +16,6 @@ from halo.blueprints.widget import bp as widget
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint; every endpoint not marked public requires a session."""
     app.before_request(require_login)
+    app.teardown_request(close_scope)
     for bp in (emails, inbound, auth, inbox, tickets, settings, knowledge, widget, live):
         app.register_blueprint(bp)

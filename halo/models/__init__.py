@@ -4,6 +4,7 @@ import sqlite3
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from halo.models.access import Inbox, InboxAddress, Team, team_inbox, team_member
 from halo.models.ai import AiDraft, Article, DirectiveUse, PilotMessage
 from halo.models.chat import AliasUser, Visitor
 from halo.models.email import (
@@ -35,6 +36,7 @@ from halo.models.tools import Notification, SavedReply
 from halo.models.users import LoginSession, User
 
 __all__ = [
+    "Inbox", "InboxAddress", "Team", "team_inbox", "team_member",
     "AliasUser", "Visitor", "BUCKETS", "CHANNELS", "DELIVERY_LABELS", "STATUS_LABELS", "STATUSES", "Customer",
     "Directive", "Mention", "Message", "Lease", "Segment", "Setting", "Ticket", "TicketCounter", "ChangeStamp",
     "LoginSession", "User", "AiDraft", "Article", "DirectiveUse", "PilotMessage", "Notification",

@@ -121,4 +121,6 @@ class Mailbox(db.Model):
     last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
     last_polled_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The inbox its new mail starts tickets in (None: by address, else the default inbox).
+    inbox_id: Mapped[int | None] = mapped_column(ForeignKey("inbox.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -1,7 +1,7 @@
 """Knowledge: durable directives the team teaches the AI (Inbox training)."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Text
+from sqlalchemy import JSON, ForeignKey, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from halo import clock
@@ -17,6 +17,9 @@ class Directive(db.Model):
         ForeignKey("ticket.id", ondelete="SET NULL"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     enabled: Mapped[bool] = mapped_column(default=True)
+    # The autonomous email and chat answers use published directives only; one written by
+    # an agent without the publish permission waits as a draft until an admin publishes it.
+    published: Mapped[bool] = mapped_column(default=True, server_default=true())
     use_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -54,6 +54,9 @@ class Ticket(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     subject: Mapped[str] = mapped_column(String(300), default="")
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    # Who may see it (services/access): set from the channel it came in by, or moved by an
+    # agent; a ticket flushed without one lands in the default inbox.
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inbox.id"))
     channel: Mapped[str] = mapped_column(String(10), default="email")
     status: Mapped[str] = mapped_column(String(12), default="open")
     bucket: Mapped[str] = mapped_column(String(10), default="open")
@@ -78,6 +81,12 @@ class Ticket(db.Model):
 
     __table_args__ = (
         Index("ix_ticket_bucket_activity", "bucket", "last_activity_at", "id"),
+        # The views of an agent who sees some inboxes only: one index range per inbox.
+        Index("ix_ticket_inbox_bucket_activity", "inbox_id", "bucket", "last_activity_at", "id"),
+        Index("ix_ticket_inbox_assignee_bucket_activity",
+              "inbox_id", "assignee_id", "bucket", "last_activity_at", "id"),
+        Index("ix_ticket_inbox_status_activity", "inbox_id", "status", "last_activity_at", "id"),
+        Index("ix_ticket_inbox_activity", "inbox_id", "last_activity_at", "id"),
         Index("ix_ticket_assignee_bucket_activity",
               "assignee_id", "bucket", "last_activity_at", "id"),
         Index("ix_ticket_status_activity", "status", "last_activity_at", "id"),
@@ -163,10 +172,12 @@ class Mention(db.Model):
 
 
 class TicketCounter(db.Model):
-    """How many tickets sit in each (status, assignee); kept in step on every flush."""
+    """How many tickets sit in each (status, assignee, inbox); kept in step on every flush.
+    An agent's sidebar sums the rows of the inboxes they see."""
     status: Mapped[str] = mapped_column(String(12), primary_key=True)
     # 0 stands for unassigned: NULL cannot take part in a primary key.
     assignee_key: Mapped[int] = mapped_column(primary_key=True)
+    inbox_id: Mapped[int] = mapped_column(primary_key=True, default=0, server_default="0")
     n: Mapped[int] = mapped_column(default=0)
 
 

@@ -2,14 +2,17 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from halo import clock
 from halo.extensions import db
 
-ROLES = ("admin", "agent")
+# admin: everything, every inbox; agent: works the tickets of their teams' inboxes;
+# readonly: reads those tickets and writes internal notes, never a word to a customer.
+ROLES = ("admin", "agent", "readonly")
+ROLE_LABELS = {"admin": "Admin", "agent": "Agent", "readonly": "Read-only"}
 
 
 class User(UserMixin, db.Model):
@@ -20,6 +23,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(10), default="agent")
     active: Mapped[bool] = mapped_column(default=True)
+    # Granted by an admin: may publish articles and directives the autonomous AI answers use.
+    can_publish: Mapped[bool] = mapped_column(default=False, server_default=false())
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
@@ -30,6 +35,14 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_readonly(self) -> bool:
+        return self.role == "readonly"
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
 
     @property
     def initials(self) -> str:

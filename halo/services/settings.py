@@ -12,6 +12,8 @@ DEFAULTS = {
     "widget_allowed_origins": [],
     "widget_identity_secret": "",
     "widget_identity_enforce": False,
+    # The inbox the chat widget starts conversations in (None: the default inbox).
+    "chat_inbox_id": None,
 }
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from halo import clock
 from halo.extensions import db
 from halo.models import Message, Visitor
+from halo.services.access import inboxes
 from halo.services.ai import chat as ai_chat
 from halo.services.chat.visitors import get_visitor
 from halo.services.errors import ValidationError
@@ -77,7 +78,8 @@ def receive_visitor_message(visitor_id: int, client_id: str, body: str,
 
 def _start_conversation(visitor: Visitor, body: str, now: datetime):
     """A new ticket claimed for the visitor, or None when another writer claimed one first."""
-    ticket = conversation.start_ticket(visitor.customer, "chat", body, now)
+    ticket = conversation.start_ticket(visitor.customer, "chat", body, now,
+                                       inbox_id=inboxes.inbox_for_chat())
     claimed = db.session.execute(
         update(Visitor).where(Visitor.id == visitor.id, Visitor.ticket_id.is_(None))
         .values(ticket_id=ticket.id).execution_options(synchronize_session=False)).rowcount

@@ -4,6 +4,7 @@ from datetime import datetime
 from flask import current_app
 
 from halo.models import Ticket
+from halo.services.access import inboxes
 from halo.services.email import outbound as email_outbound
 from halo.services.email import spam as email_spam
 from halo.services.email import threads as email_threading
@@ -42,13 +43,16 @@ def thread(inbound, parsed, sender: str, now: datetime) -> tuple[Ticket, str, bo
     ticket, why = email_threading.ticket_from_headers(ids, sender)
     if ticket is not None:
         return ticket, why, False
-    return _new_ticket(parsed, sender, now, "new" if why is None else "new_not_participant")
+    return _new_ticket(parsed, sender, now, "new" if why is None else "new_not_participant",
+                       addresses)
 
 
-def _new_ticket(parsed, sender: str, now: datetime, reason: str) -> tuple[Ticket, str, bool]:
+def _new_ticket(parsed, sender: str, now: datetime, reason: str,
+                addresses=()) -> tuple[Ticket, str, bool]:
     customer = email_threading.find_or_create_customer(sender, parsed.from_name)
     ticket = conversation.start_ticket(customer, "email", "", now,
-                                       subject=parsed.subject or "(no subject)")
+                                       subject=parsed.subject or "(no subject)",
+                                       inbox_id=inboxes.inbox_for_email(addresses))
     why = email_spam.spam_reason(parsed)
     if why:
         event = apply_status(ticket, "spam", None, None, now, reason=f"spam detection: {why}")

@@ -1,4 +1,4 @@
-"""Ticket counts per (status, assignee), kept in step with every flush.
+"""Ticket counts per (status, assignee, inbox), kept in step with every flush.
 
 Counting 100,000 tickets on each page load is too slow for the sidebar, so every
 insert, update or delete of a ticket adjusts a tiny counter table in the same
@@ -15,8 +15,12 @@ from halo.models import Ticket, TicketCounter
 from halo.services.inbox import stamps
 
 
-def _key(status, assignee_id):
-    return (status or "open", assignee_id or 0)
+def _key(status, assignee_id, inbox_id):
+    return (status or "open", assignee_id or 0, inbox_id or 0)
+
+
+def _old_key(session, state):
+    return _key(*(_old_value(session, state, attr) for attr in ("status", "assignee_id", "inbox_id")))
 
 
 def _old_value(session, state, attr):
@@ -37,32 +41,31 @@ def _track_ticket_counts(session, _ctx, _instances):
     deltas = Counter()
     for obj in session.new:
         if isinstance(obj, Ticket):
-            deltas[_key(obj.status, obj.assignee_id)] += 1
+            deltas[_key(obj.status, obj.assignee_id, obj.inbox_id)] += 1
     for obj in session.dirty:
         if not isinstance(obj, Ticket):
             continue
         state = inspect(obj)
-        old = _key(_old_value(session, state, "status"), _old_value(session, state, "assignee_id"))
-        new = _key(obj.status, obj.assignee_id)
+        old = _old_key(session, state)
+        new = _key(obj.status, obj.assignee_id, obj.inbox_id)
         if old != new:
             deltas[old] -= 1
             deltas[new] += 1
     for obj in session.deleted:
         if isinstance(obj, Ticket):
             state = inspect(obj)
-            deltas[_key(_old_value(session, state, "status"),
-                        _old_value(session, state, "assignee_id"))] -= 1
-    for (status, assignee_key), n in deltas.items():
+            deltas[_old_key(session, state)] -= 1
+    for (status, assignee_key, inbox_id), n in deltas.items():
         if n:
-            session.execute(_upsert(session, status, assignee_key, n))
+            session.execute(_upsert(session, status, assignee_key, inbox_id, n))
 
 
-def _upsert(session, status, assignee_key, n):
+def _upsert(session, status, assignee_key, inbox_id, n):
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(TicketCounter).values(status=status, assignee_key=assignee_key, n=n)
+    stmt = insert(TicketCounter).values(status=status, assignee_key=assignee_key, inbox_id=inbox_id, n=n)
     return stmt.on_conflict_do_update(
-        index_elements=["status", "assignee_key"],
+        index_elements=["status", "assignee_key", "inbox_id"],
         set_={"n": TicketCounter.n + stmt.excluded.n})
 
 
@@ -70,19 +73,22 @@ def rebuild_counters() -> None:
     """Recount from the ticket table (after bulk loads, or to repair drift); the change
     stamps move on too, as bulk loads bypass their hook as well."""
     rows = db.session.execute(
-        select(Ticket.status, func.coalesce(Ticket.assignee_id, 0), func.count())
-        .group_by(Ticket.status, Ticket.assignee_id)).all()
+        select(Ticket.status, func.coalesce(Ticket.assignee_id, 0), func.coalesce(Ticket.inbox_id, 0), func.count())
+        .group_by(Ticket.status, Ticket.assignee_id, Ticket.inbox_id)
+        .execution_options(halo_unscoped=True)).all()
     db.session.execute(delete(TicketCounter))
-    for status, assignee_key, n in rows:
-        db.session.add(TicketCounter(status=status, assignee_key=assignee_key, n=n))
+    for status, assignee_key, inbox_id, n in rows:
+        db.session.add(TicketCounter(status=status, assignee_key=assignee_key, inbox_id=inbox_id, n=n))
     stamps.bump(db.session, *stamps.SCOPES)
     db.session.commit()
 
 
 def counter_rows() -> list[tuple[str, int, int]]:
-    """All (status, assignee_key, n) rows: a few dozen at most."""
+    """(status, assignee_key, n) summed over inboxes: a few dozen rows at most."""
     return db.session.execute(
-        select(TicketCounter.status, TicketCounter.assignee_key, TicketCounter.n)).all()
+        select(TicketCounter.status, TicketCounter.assignee_key, func.sum(TicketCounter.n))
+        .group_by(TicketCounter.status, TicketCounter.assignee_key)
+        .having(func.sum(TicketCounter.n) != 0)).all()
 
 
 # Installed by create_app (services/session_hooks.py).

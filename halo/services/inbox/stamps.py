@@ -36,10 +36,13 @@ from halo.models import (
     ChangeStamp,
     Customer,
     EmailAttachment,
+    Inbox,
+    InboxAddress,
     Mention,
     Message,
     Segment,
     Setting,
+    Team,
     Ticket,
     User,
 )
@@ -52,6 +55,8 @@ _SCOPES = {
     Ticket: ("inbox",), Customer: ("inbox",), Message: ("inbox",), Mention: ("inbox",),
     EmailAttachment: (), PilotMessage: (), User: ("inbox", "team"), AliasUser: ("team",),
     Setting: ("team",), Segment: ("segments",),
+    # Who sees which inbox: rows, counts and segment counts change with it.
+    Inbox: ("inbox", "team", "segments"), InboxAddress: ("team",), Team: ("inbox", "team", "segments"),
 }
 
 

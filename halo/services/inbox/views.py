@@ -7,10 +7,12 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    exists,
     func,
     literal_column,
     or_,
     select,
+    true,
     tuple_,
     union_all,
 )
@@ -28,6 +30,7 @@ from halo.models import (
     TicketCounter,
     User,
 )
+from halo.services.access import scope as access_scope
 from halo.services.inbox.stamps import remember as remember_stamps
 
 VIEWS = {
@@ -166,22 +169,40 @@ def _woken_filter(view: str, user_id: int, now: datetime):
 # The sidebar's figures in one statement (built once): the counter rows, the snoozes that
 # have ended (still counted as snoozed until something wakes them), the user's unread
 # mentions and notifications. Four small queries were four round trips through the ORM.
-_SIDEBAR = union_all(
-    select(TicketCounter.status, TicketCounter.assignee_key, TicketCounter.n),
-    select(literal_column("'~woken'"), func.coalesce(Ticket.assignee_id, 0), func.count())
-    .where(Ticket.status == "snoozed", Ticket.snoozed_until <= bindparam("now"))
-    .group_by(Ticket.assignee_id),
-    select(literal_column("'~mentions'"), literal_column("0"), func.count(func.distinct(Mention.ticket_id)))
-    .where(Mention.user_id == bindparam("user_id"), Mention.read_at.is_(None)),
-    select(literal_column("'~mentions_here'"), literal_column("0"), func.count())
-    .where(Mention.user_id == bindparam("user_id"), Mention.read_at.is_(None),
-           Mention.ticket_id == bindparam("ticket_id")),
-    select(literal_column("'~notifications'"), literal_column("0"), func.count())
-    .select_from(Notification)
-    .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None)),
-    # The change stamps (services/stamps.py), so cached pieces are checked without a query.
-    select(literal_column("'#'", String) + ChangeStamp.scope, literal_column("0"), ChangeStamp.n),
-)
+def _sidebar(scoped: bool):
+    """The statement for a teammate who sees every inbox, or (scoped) some: then the
+    counter rows of those inboxes are summed, and mentions, notifications and woken
+    snoozes of tickets elsewhere are not counted."""
+    def seen(column):
+        return column.in_(bindparam("inbox_ids", expanding=True)) if scoped else true()
+
+    def on_seen_ticket(ticket_id):
+        return exists().where(Ticket.id == ticket_id, seen(Ticket.inbox_id)) if scoped else true()
+    counters = select(TicketCounter.status, TicketCounter.assignee_key, func.sum(TicketCounter.n)) \
+        .where(seen(TicketCounter.inbox_id)).group_by(TicketCounter.status, TicketCounter.assignee_key)
+    return union_all(
+        counters,
+        select(literal_column("'~woken'"), func.coalesce(Ticket.assignee_id, 0), func.count())
+        .where(Ticket.status == "snoozed", Ticket.snoozed_until <= bindparam("now"), seen(Ticket.inbox_id))
+        .group_by(Ticket.assignee_id),
+        select(literal_column("'~mentions'"), literal_column("0"), func.count(func.distinct(Mention.ticket_id)))
+        .where(Mention.user_id == bindparam("user_id"), Mention.read_at.is_(None),
+               on_seen_ticket(Mention.ticket_id)),
+        select(literal_column("'~mentions_here'"), literal_column("0"), func.count())
+        .where(Mention.user_id == bindparam("user_id"), Mention.read_at.is_(None),
+               Mention.ticket_id == bindparam("ticket_id")),
+        select(literal_column("'~notifications'"), literal_column("0"), func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None),
+               or_(Notification.ticket_id.is_(None), on_seen_ticket(Notification.ticket_id))
+               if scoped else true()),
+        # The change stamps (services/stamps.py), so cached pieces are checked without a query.
+        select(literal_column("'#'", String) + ChangeStamp.scope, literal_column("0"), ChangeStamp.n),
+    ).execution_options(halo_unscoped=True)  # narrowed here, by the counters' inbox
+
+
+# Built once each: building the statement costs more than running it.
+_SIDEBAR, _SIDEBAR_SCOPED = _sidebar(False), _sidebar(True)
 
 
 class SidebarCounts(dict):
@@ -195,13 +216,18 @@ class SidebarCounts(dict):
 
 
 def view_counts(user_id: int, now: datetime, ticket_id: int | None = None) -> dict[str, int]:
-    """Sidebar counts from the counter table: a few dozen rows, not every ticket.
+    """Sidebar counts from the counter table: a few dozen rows, not every ticket; for a
+    teammate who sees some inboxes only (the open access scope), their inboxes' rows.
 
     The result also carries what the same statement read for the page (see SidebarCounts).
     """
     by_status, mine, unassigned, woken, extra, stamps = Counter(), Counter(), Counter(), {}, {}, {}
     params = {"now": now, "user_id": user_id, "ticket_id": ticket_id or 0}
-    for status, assignee_key, n in db.session.execute(_SIDEBAR, params):
+    inbox_ids = access_scope.inbox_ids()
+    statement = _SIDEBAR
+    if inbox_ids is not None:
+        statement, params["inbox_ids"] = _SIDEBAR_SCOPED, sorted(inbox_ids)
+    for status, assignee_key, n in db.session.execute(statement, params):
         if status == "~woken":
             woken[assignee_key] = n
             continue

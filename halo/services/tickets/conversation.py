@@ -57,11 +57,12 @@ def deliver(message: Message) -> None:
 
 
 def start_ticket(customer: Customer, channel: str, text: str, now: datetime,
-                 subject: str | None = None) -> Ticket:
-    """Open a new conversation (flushed with a new customer, so both have ids; no commit)."""
+                 subject: str | None = None, inbox_id: int | None = None) -> Ticket:
+    """Open a new conversation in an inbox (the channel's, services/access/inboxes.py; None:
+    the default), flushed with a new customer, so both have ids; no commit."""
     subject = subject if subject is not None else " ".join(text.split())[:SUBJECT_CHARS]
     ticket = Ticket(customer=customer, channel=channel, status="open", subject=subject[:300],
-                    created_at=now, last_activity_at=now)
+                    created_at=now, last_activity_at=now, inbox_id=inbox_id)
     db.session.add(ticket)
     db.session.flush()
     return ticket

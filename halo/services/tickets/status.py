@@ -12,6 +12,7 @@ from datetime import datetime
 from halo import clock
 from halo.extensions import db
 from halo.models import STATUS_LABELS, Message, Ticket
+from halo.services.access import scope as access_scope
 from halo.services.errors import InvalidTransition, NotFound, ValidationError
 
 # target status -> statuses it may be reached from
@@ -35,9 +36,9 @@ def choices(current: str) -> list[str]:
 
 
 def get_ticket(ticket_id: int) -> Ticket:
-    """The ticket, or NotFound."""
+    """The ticket, or NotFound (also when the open access scope does not see it)."""
     ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None:
+    if ticket is None or not access_scope.sees_ticket(ticket):
         raise NotFound(f"Ticket #{ticket_id} does not exist.")
     return ticket
 

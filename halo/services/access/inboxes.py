@@ -1,0 +1,220 @@
+"""Inboxes: the channels that feed each, the inbox a new ticket starts in, moving a ticket.
+
+A new email ticket starts in the inbox of the address it was written to (To, Cc, then
+the envelope), else the inbox of the IMAP mailbox it was polled from, else the default
+inbox; a chat starts in the inbox the widget feeds (Settings › Inboxes), else the
+default. The default inbox is the oldest one; a workspace always has one (a ticket
+flushed without an inbox gets it, and it is made when missing).
+"""
+from datetime import datetime
+
+from sqlalchemy import func, insert, select
+
+from halo import clock
+from halo.extensions import db
+from halo.models import (
+    Inbox,
+    InboxAddress,
+    Mailbox,
+    Message,
+    SenderAddress,
+    Team,
+    Ticket,
+)
+from halo.services import events
+from halo.services.access import roles
+from halo.services.access.scope import require_ticket, visible_inbox_ids
+from halo.services.errors import NotFound, ValidationError
+from halo.services.settings import get_setting, set_setting
+
+DEFAULT_NAME = "Support"
+NAME_CHARS = 80
+
+
+def default_inbox_id(session=None) -> int:
+    """The oldest inbox's id, made ("Support") when the workspace has none."""
+    session = session or db.session
+    inbox_id = session.scalar(select(func.min(Inbox.id)).execution_options(halo_unscoped=True))
+    if inbox_id is None:
+        inbox = Inbox(name=DEFAULT_NAME, signature="", created_at=clock.now())
+        session.add(inbox)
+        session.flush()
+        inbox_id = inbox.id
+    return inbox_id
+
+
+def _fill_inbox(session, _ctx, _instances) -> None:
+    """before_flush: a new ticket without an inbox starts in the default one."""
+    new = [o for o in session.new if isinstance(o, Ticket) and o.inbox_id is None
+           and o.__dict__.get("inbox") is None]
+    if not new:
+        return
+    inbox_id = session.info.get("halo_default_inbox")
+    if inbox_id is None:
+        # Core on the flush's own connection: nothing autoflushes, and a flush cannot nest.
+        conn = session.connection()
+        inbox_id = conn.scalar(select(func.min(Inbox.id)))
+        if inbox_id is None:
+            inbox_id = conn.scalar(insert(Inbox).values(
+                name=DEFAULT_NAME, signature="", created_at=clock.now()).returning(Inbox.id))
+        session.info["halo_default_inbox"] = inbox_id
+    for ticket in new:
+        ticket.inbox_id = inbox_id
+
+
+def _forget_default(session, *_args) -> None:
+    session.info.pop("halo_default_inbox", None)
+
+
+def inbox_for_email(addresses, mailbox_id: int | None = None) -> int:
+    """The inbox a new email ticket starts in: the first recipient address an inbox
+    owns, else the mailbox's inbox, else the default."""
+    wanted = [a.strip().lower() for a in addresses if a and "@" in a]
+    if wanted:
+        owned = dict(db.session.execute(select(InboxAddress.address, InboxAddress.inbox_id)
+                                        .where(InboxAddress.address.in_(wanted))).all())
+        for address in wanted:
+            if address in owned:
+                return owned[address]
+    if mailbox_id is not None:
+        inbox_id = db.session.scalar(select(Mailbox.inbox_id).where(Mailbox.id == mailbox_id))
+        if inbox_id is not None:
+            return inbox_id
+    return default_inbox_id()
+
+
+def inbox_for_chat() -> int:
+    """The inbox the chat widget feeds."""
+    inbox_id = get_setting("chat_inbox_id")
+    if inbox_id and db.session.get(Inbox, inbox_id) is not None:
+        return inbox_id
+    return default_inbox_id()
+
+
+def list_inboxes() -> list[Inbox]:
+    """Every inbox, by name."""
+    return list(db.session.scalars(select(Inbox).order_by(Inbox.name)))
+
+
+def inbox_names() -> dict[int, str]:
+    """id -> name of every inbox (ticket pages name theirs)."""
+    return dict(db.session.execute(select(Inbox.id, Inbox.name)).all())
+
+
+def get_inbox(inbox_id) -> Inbox:
+    inbox = db.session.get(Inbox, inbox_id) if isinstance(inbox_id, int) else None
+    if inbox is None:
+        raise NotFound("That inbox does not exist.")
+    return inbox
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError("Give the inbox a name.")
+    if len(name) > NAME_CHARS:
+        raise ValidationError(f"An inbox name has at most {NAME_CHARS} characters.")
+    return name
+
+
+def _clean_addresses(text: str) -> list[str]:
+    found = []
+    for part in (text or "").replace(",", "\n").split():
+        address = part.strip().lower()
+        if not address:
+            continue
+        if address.count("@") != 1 or "." not in address.split("@")[1] or len(address) > 254:
+            raise ValidationError(f"“{part}” is not an email address.")
+        if address not in found:
+            found.append(address)
+    return found
+
+
+def save_inbox(actor_id: int, inbox_id: int | None, *, name: str, addresses: str = "",
+               sender_address_id: int | None = None, signature: str = "",
+               auto_assign: bool | None = None, team_ids=(), chat: bool = False) -> Inbox:
+    """Create (inbox_id None) or change an inbox: its name, the addresses whose new mail
+    starts tickets in it, its sender address, signature, auto-assign rule and teams."""
+    roles.require(actor_id, "admin")
+    inbox = Inbox(signature="", created_at=clock.now()) if inbox_id is None else get_inbox(inbox_id)
+    inbox.name = _clean_name(name)
+    clash = db.session.scalar(select(Inbox.id).where(Inbox.name == inbox.name, Inbox.id != (inbox_id or 0)))
+    if clash:
+        raise ValidationError(f"There is already an inbox called “{inbox.name}”.")
+    wanted = _clean_addresses(addresses)
+    taken = db.session.execute(select(InboxAddress.address, Inbox.name).join(Inbox)
+                               .where(InboxAddress.address.in_(wanted), Inbox.id != (inbox_id or 0))).first()
+    if taken:
+        raise ValidationError(f"{taken[0]} already starts tickets in “{taken[1]}”.")
+    if sender_address_id is not None and db.session.get(SenderAddress, sender_address_id) is None:
+        raise ValidationError("Choose a sender address from the list.")
+    teams = [db.session.get(Team, i) for i in team_ids]
+    if any(t is None for t in teams):
+        raise ValidationError("Choose teams from the list.")
+    inbox.sender_address_id, inbox.signature = sender_address_id, (signature or "")[:5000]
+    inbox.auto_assign, inbox.teams = auto_assign, teams
+    keep = {a.address: a for a in inbox.addresses}
+    inbox.addresses = [keep.get(a) or InboxAddress(address=a) for a in wanted]
+    if inbox_id is None:
+        db.session.add(inbox)
+    db.session.flush()
+    if chat:
+        db.session.commit()
+        set_setting("chat_inbox_id", inbox.id)
+    elif get_setting("chat_inbox_id") == inbox.id:
+        db.session.commit()
+        set_setting("chat_inbox_id", None)
+    db.session.commit()
+    return inbox
+
+
+def delete_inbox(actor_id: int, inbox_id: int) -> None:
+    """Remove an empty inbox (its tickets must be moved first; the last inbox stays)."""
+    roles.require(actor_id, "admin")
+    inbox = get_inbox(inbox_id)
+    if db.session.scalar(select(func.count()).select_from(Inbox)) <= 1:
+        raise ValidationError("A workspace keeps at least one inbox.")
+    if db.session.scalar(select(Ticket.id).where(Ticket.inbox_id == inbox.id)
+                         .execution_options(halo_unscoped=True).limit(1)) is not None:
+        raise ValidationError(f"“{inbox.name}” still holds tickets: move them to another inbox first.")
+    db.session.delete(inbox)
+    db.session.commit()
+
+
+def move_ticket(ticket_id: int, inbox_id: int, actor_id: int | None,
+                now: datetime | None = None) -> Message | None:
+    """Move a ticket to another inbox, with an event line; None when it is already there.
+
+    The actor must see the ticket and the target inbox: an agent can hand a ticket to an
+    inbox they see, and it leaves the sight (pages, sockets) of whoever does not see it."""
+    roles.require(actor_id, "work")
+    require_ticket(ticket_id)
+    ticket = db.session.get(Ticket, ticket_id)
+    target = get_inbox(inbox_id)
+    if actor_id is not None:
+        from_scope = visible_inbox_ids(actor_id)
+        if from_scope is not None and target.id not in from_scope:
+            raise NotFound("That inbox does not exist.")
+    if ticket.inbox_id == target.id:
+        return None
+    old = db.session.get(Inbox, ticket.inbox_id)
+    event = Message(ticket_id=ticket.id, kind="event", event_type="inbox", author_id=actor_id,
+                    event_data={"from": ticket.inbox_id, "to": target.id,
+                                "from_name": old.name if old else "", "to_name": target.name},
+                    created_at=now or clock.now())
+    ticket.inbox_id = target.id
+    db.session.add(event)
+    events.ticket_changed(ticket.id, "inbox", chat=ticket.channel == "chat")
+    db.session.commit()
+    return event
+
+
+def visible_inboxes(user_id: int) -> list[Inbox]:
+    """The inboxes a teammate sees (and can move a ticket to), by name."""
+    ids = visible_inbox_ids(user_id)
+    return [i for i in list_inboxes() if ids is None or i.id in ids]
+
+
+# Installed by create_app (services/session_hooks.py), before the counters' hook.
+HOOKS = (("before_flush", _fill_inbox), ("after_commit", _forget_default),
+         ("after_rollback", _forget_default))
