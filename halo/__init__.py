@@ -4,7 +4,8 @@ import os
 from flask import Flask
 
 from halo import config, extensions
-from halo.extensions import compress, csrf, db, htmx, login_manager, migrate, sock
+from halo.extensions import compress, csrf, db, htmx, login_manager, sock
+from halo.migrating import init_migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -21,7 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _tune_engine(app)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    init_migrate(app, db)  # Flask-Migrate, imported only when something migrates
     login_manager.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)

@@ -8,7 +8,6 @@ import logging
 import time
 from collections.abc import Iterator
 
-import openai
 from flask import current_app
 
 from halo.services.errors import HaloError
@@ -39,9 +38,16 @@ def model_name() -> str:
     return _cfg("HALO_AI_MODEL") or "gpt-4o-mini"
 
 
-def _client() -> openai.OpenAI:
+def _sdk():
+    """The openai package, imported at the first call to a model: its client and types hold
+    ~19 MB that a web worker of a team without AI, or one that never drafts, does not need."""
+    import openai
+    return openai
+
+
+def _client():
     # Local servers (Ollama, llama.cpp) need no key, but the client insists on one.
-    return openai.OpenAI(api_key=_cfg("OPENAI_API_KEY") or "not-needed",
+    return _sdk().OpenAI(api_key=_cfg("OPENAI_API_KEY") or "not-needed",
                          base_url=_cfg("OPENAI_BASE_URL") or None,
                          timeout=float(_cfg("HALO_AI_TIMEOUT")),
                          max_retries=int(_cfg("HALO_AI_RETRIES")))
@@ -49,6 +55,7 @@ def _client() -> openai.OpenAI:
 
 def _explain(exc: Exception) -> ProviderError:
     """Turn a client exception into a message for the agent."""
+    openai = _sdk()
     if isinstance(exc, openai.APITimeoutError):
         text = f"The AI provider did not answer within {float(_cfg('HALO_AI_TIMEOUT')):g} seconds."
     elif isinstance(exc, openai.APIConnectionError):
@@ -63,10 +70,11 @@ def _explain(exc: Exception) -> ProviderError:
 
 def complete(messages: list[dict], max_tokens: int = 800) -> str:
     """One whole answer; raises ProviderError."""
+    sdk = _sdk()
     try:
         response = _client().chat.completions.create(
             model=model_name(), messages=messages, max_tokens=max_tokens, temperature=0.2)
-    except openai.OpenAIError as exc:
+    except sdk.OpenAIError as exc:
         raise _explain(exc) from exc
     text = (response.choices[0].message.content or "") if response.choices else ""
     if not text.strip():
@@ -77,6 +85,7 @@ def complete(messages: list[dict], max_tokens: int = 800) -> str:
 def stream(messages: list[dict], max_tokens: int = 800) -> Iterator[str]:
     """Yield the answer in pieces as the provider writes it; raises ProviderError."""
     deadline = time.monotonic() + float(_cfg("HALO_AI_STREAM_SECONDS"))
+    sdk = _sdk()
     try:
         chunks = _client().chat.completions.create(
             model=model_name(), messages=messages, max_tokens=max_tokens, temperature=0.3,
@@ -88,5 +97,5 @@ def stream(messages: list[dict], max_tokens: int = 800) -> Iterator[str]:
                 delta = chunk.choices[0].delta.content if chunk.choices else None
                 if delta:
                     yield delta
-    except openai.OpenAIError as exc:
+    except sdk.OpenAIError as exc:
         raise _explain(exc) from exc

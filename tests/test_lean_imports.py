@@ -1,0 +1,52 @@
+"""What a serving process holds: the model client and the migration tool load only when used.
+
+openai (~19 MB) and Alembic with Mako (~10 MB) were imported by every web and worker
+process at start; bench/README.md ("Memory") has the figures.
+"""
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROBE = """
+import sys
+from halo import create_app
+app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "HALO_QUEUE": "sync",
+                  "SECRET_KEY": "probe"})
+with app.test_request_context():
+    app.test_client().get("/login")
+print(sorted(m for m in ("openai", "alembic", "mako", "flask_migrate") if m in sys.modules))
+"""
+
+
+def test_a_served_app_imports_neither_the_model_client_nor_alembic(tmp_path):
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    out = subprocess.run([sys.executable, "-c", PROBE], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stderr
+
+
+def test_flask_db_runs_flask_migrate_bound_on_demand(app):
+    from flask_migrate import _MigrateConfig
+    runner = app.test_cli_runner()
+    helped = runner.invoke(args=["db", "--help"])
+    assert helped.exit_code == 0 and "upgrade" in helped.output
+    result = runner.invoke(args=["db", "heads"])
+    assert result.exit_code == 0, result.output
+    assert isinstance(app.extensions["migrate"], _MigrateConfig)
+    assert app.extensions["migrate"].directory.endswith("migrations")
+
+
+def test_the_provider_client_still_loads_when_a_model_is_called(app):
+    from halo.services.ai import provider
+    assert provider._sdk().OpenAI.__name__ == "OpenAI"
+
+
+def test_flask_db_upgrade_from_a_fresh_process(tmp_path):
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path}/fresh.db", SECRET_KEY="probe")
+    flask = os.path.join(os.path.dirname(sys.executable), "flask")
+    for args in (["db", "upgrade"], ["db", "current"]):
+        out = subprocess.run([flask, "--app", "wsgi", *args], cwd=ROOT, env=env,
+                             capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+    assert "(head)" in out.stdout
