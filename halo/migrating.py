@@ -9,7 +9,7 @@ Both doors Flask-Migrate uses stay where it expects them: `app.extensions["migra
 import os
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 
 DIRECTORY = os.path.join(os.path.dirname(__file__), "migrations")
 
@@ -24,7 +24,8 @@ def bind(app: Flask):
     """The real Flask-Migrate config of app, binding it now if it is still deferred."""
     config = app.extensions["migrate"]
     if isinstance(config, _Deferred):
-        from flask_migrate import Migrate  # the deferral is this module's purpose
+        # Imported here: the deferral is this module's purpose.
+        from flask_migrate import Migrate
         Migrate(app, config.db, directory=DIRECTORY)
         config = app.extensions["migrate"]
     return config
@@ -45,7 +46,7 @@ class _DbGroup(click.Group):
 
     def make_context(self, info_name, args, parent=None, **extra):
         # The parent invokes the context's command, so from here on the real group runs.
-        from flask import current_app
-        from flask_migrate.cli import db as group  # the deferral is this module's purpose
+        # Imported here: the deferral is this module's purpose.
+        from flask_migrate.cli import db as group
         bind(current_app)
         return group.make_context(info_name, args, parent=parent, **extra)
