@@ -1,6 +1,6 @@
 # Halo: `make run` serves, `make test` tests, `make demo` loads demo data.
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 export FLASK_APP := wsgi
@@ -10,7 +10,14 @@ EXTRAS := $(if $(TRANSLATE),install-translate)
 
 .PHONY: run test mutate demo install install-dev install-translate migrate bench clean
 
+# Python 3.11 or newer, checked before a virtualenv is made (an older one fails deep in pip);
+# a virtualenv left by an older Python is made anew rather than reused.
+PY_CHECK := import sys; sys.exit(sys.version_info < (3, 11))
+
 $(VENV)/.installed: requirements.txt
+	@if [ -x $(BIN)/python ] && ! $(BIN)/python -c '$(PY_CHECK)' 2>/dev/null; then \
+	  echo "Removing $(VENV): it was made with a Python older than 3.11."; rm -rf $(VENV); fi
+	@test -x $(BIN)/python || $(PYTHON) -c '$(PY_CHECK)' 2>/dev/null || { echo "Halo needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) -V 2>&1 | head -n 1). Run: make PYTHON=python3.11 (or a newer python3)." >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements.txt

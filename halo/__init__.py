@@ -7,6 +7,9 @@ from halo import config, extensions
 from halo.extensions import compress, csrf, db, htmx, login_manager, sock
 from halo.migrating import init_migrate
 
+# The release (CHANGELOG.md); `flask --app wsgi halo version` prints it with the schema's.
+__version__ = "0.9.0"
+
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults -> instance/halo.cfg -> environment -> test_config."""
@@ -34,7 +37,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from halo import models  # noqa: F401  (register tables with the metadata)
     from halo.assets import init_assets
     from halo.blueprints import register_blueprints
+    from halo.blueprints.ops.hooks import init_ops
     from halo.cli import halo_cli
+    from halo.logs import init_logging
     from halo.queue import init_queue
     from halo.realtime import init_realtime
     from halo.services import chat, events, session_hooks
@@ -55,11 +60,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Channels: how each delivers the team's replies. A new channel is a module and a line here.
     for channel in (email_outbound.CHANNEL, chat.CHANNEL):
         conversation.register_channel(channel)
+    init_logging(app)
     init_queue(app)
     init_realtime(app)
     init_presence(app)
     init_assets(app)
     register_web(app)
+    init_ops(app)
     register_blueprints(app)
     app.cli.add_command(halo_cli)
     return app

@@ -13,10 +13,12 @@ ENV_KEYS = (
     "HALO_SMTP_HOST", "HALO_MAX_EMAIL_BYTES", "HALO_MAX_ATTACHMENT_BYTES",
     "HALO_MAX_ATTACHMENTS_BYTES", "HALO_ATTACHMENT_DIR", "HALO_IMAP_POLL_SECONDS",
     "HALO_TRANSLATE_DIR", "HALO_TEAM_LANGUAGE", "HALO_OUTBOUND_ALLOW",
+    "HALO_LOG_LEVEL", "HALO_LOG_FORMAT", "HALO_METRICS_TOKEN", "HALO_METRICS_ALLOW",
+    "HALO_READY_QUEUE_LAG", "HALO_READY_MIN_FREE_MB",
 )
 INT_KEYS = {"MAIL_PORT", "HALO_PORT", "HALO_SMTP_PORT", "HALO_PAGE_SIZE",
             "HALO_MAX_EMAIL_BYTES", "HALO_MAX_ATTACHMENT_BYTES", "HALO_MAX_ATTACHMENTS_BYTES",
-            "HALO_IMAP_POLL_SECONDS"}
+            "HALO_IMAP_POLL_SECONDS", "HALO_READY_QUEUE_LAG", "HALO_READY_MIN_FREE_MB"}
 BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL"}
 
 
@@ -41,6 +43,14 @@ def defaults(instance_path: str) -> dict:
         # Hosts and networks outbound connections (IMAP, webhooks) may reach although they
         # are loopback, private or link-local: "mail.internal, 10.0.0.0/8" (netguard).
         "HALO_OUTBOUND_ALLOW": "",
+        "HALO_LOG_LEVEL": "INFO",
+        "HALO_LOG_FORMAT": "text",
+        # /metrics: these addresses, or anyone with the bearer token (empty: addresses only).
+        "HALO_METRICS_ALLOW": "127.0.0.0/8, ::1/128",
+        "HALO_METRICS_TOKEN": "",
+        # /readyz: a lane whose oldest due job waited longer fails; so does a disk this full.
+        "HALO_READY_QUEUE_LAG": 300,
+        "HALO_READY_MIN_FREE_MB": 256,
         "OPENAI_API_KEY": "",
         "OPENAI_BASE_URL": "",
         "HALO_AI_MODEL": "gpt-4o-mini",

@@ -13,7 +13,7 @@ import itertools
 import logging
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from flask import Flask, current_app
 from redis import Redis
@@ -69,6 +69,11 @@ def enqueue(path: str, *args, job_id: str | None = None, delay: float = 0,
     backend.enqueue(path, args, job_id=job_id, delay=delay, retry_intervals=retry_intervals)
 
 
+def stats() -> dict:
+    """Per lane: jobs due and waiting (depth), how long the oldest has waited, jobs failed for good."""
+    return current_app.extensions["halo_queue"].stats()
+
+
 class SyncQueue:
     """Runs each job immediately in the caller (tests of code around a job)."""
 
@@ -79,6 +84,9 @@ class SyncQueue:
     def enqueue(self, path, args, job_id=None, delay=0, retry_intervals=()):
         self.ran.append((path, args))
         resolve(path)(*args)
+
+    def stats(self) -> dict:
+        return {}
 
 
 class _Lane:
@@ -102,6 +110,7 @@ class ThreadQueue:
         self._lanes = {name: _Lane(name, lock) for name in LANE_NAMES}
         self._pending: set[str] = set()
         self._seq = itertools.count()
+        self._failed = dict.fromkeys(LANE_NAMES, 0)  # jobs that ran out of retries, since start
 
     def enqueue(self, path, args, job_id=None, delay=0, retry_intervals=DEFAULT_RETRY_INTERVALS):
         with self._cv:
@@ -125,6 +134,15 @@ class ThreadQueue:
         horizon = time.monotonic() + BATCH_LINGER  # a job lingering for its batch is as good as due
         return any(lane.running or (lane.heap and lane.heap[0][0] <= horizon)
                    for name, lane in self._lanes.items() if lanes is None or name in lanes)
+
+    def stats(self) -> dict:
+        now = time.monotonic()
+        with self._cv:
+            return {name: {"depth": sum(1 for when, _, _ in lane.heap if when <= now),
+                           "oldest_seconds": round(now - lane.heap[0][0], 1)
+                           if lane.heap and lane.heap[0][0] <= now else 0.0,
+                           "failed": self._failed[name]}
+                    for name, lane in self._lanes.items()}
 
     def idle(self, timeout: float = 10.0, lanes=None) -> bool:
         """Wait until no job is running or due in any lane, or in those named (later retries do
@@ -216,6 +234,8 @@ class ThreadQueue:
                     self._push(time.monotonic() + intervals[attempt],
                                (path, args, job_id, intervals, attempt + 1))
                 return
+            with self._cv:
+                self._failed[lane_of(path)] += 1
         if job_id:
             with self._cv:
                 self._pending.discard(job_id)
@@ -252,6 +272,21 @@ class RQQueue:
             queue.enqueue_in(timedelta(seconds=delay), path, *args, **kwargs)
         else:
             queue.enqueue(path, *args, **kwargs)
+
+
+    def stats(self) -> dict:
+        out = {}
+        for lane, q in self.queues.items():
+            ids = q.get_job_ids(0, 0)
+            job = q.fetch_job(ids[0]) if ids else None
+            oldest = 0.0
+            if job is not None and job.enqueued_at is not None:
+                enqueued = job.enqueued_at
+                if enqueued.tzinfo is None:  # RQ keeps UTC, naive in some versions
+                    enqueued = enqueued.replace(tzinfo=timezone.utc)
+                oldest = round(max(0.0, (datetime.now(timezone.utc) - enqueued).total_seconds()), 1)
+            out[lane] = {"depth": q.count, "oldest_seconds": oldest, "failed": q.failed_job_registry.count}
+        return out
 
 
 def rq_queues(connection: Redis, lanes=LANE_NAMES) -> dict[str, Queue]:

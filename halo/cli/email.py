@@ -6,6 +6,7 @@ import click
 from flask import current_app
 
 from halo import schedule
+from halo.logs import log_banner
 from halo.mail.parse import parse_email_files
 from halo.services.email.imap import poll_all_reported
 from halo.services.email.ingest import requeue_pending
@@ -37,6 +38,7 @@ def smtpd_command(host, port, background):
     controller = make_controller(app, host, port)
     controller.start()
     runner = schedule.start_embedded(app) if background else None
+    log_banner(app, "SMTP receiver", smtp=f"{controller.hostname}:{controller.port}")
     click.echo(f"Halo SMTP receiver on {controller.hostname}:{controller.port}")
     try:
         while True:

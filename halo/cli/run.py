@@ -1,6 +1,7 @@
 """`flask --app wsgi halo serve | worker`: the web server, and the RQ worker that scales out."""
 import os
 import sys
+import tempfile
 
 import click
 from flask import current_app
@@ -8,7 +9,9 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 
 from halo import schedule
+from halo.logs import log_banner
 from halo.queue import LANE_NAMES, rq_queues
+from halo.services.ops import metrics
 
 LEGACY_QUEUE = "halo"  # the one queue before lanes; a default worker drains what is left in it
 
@@ -36,6 +39,7 @@ def worker_command(burst, queues, run_schedule):
     # database connections between parent and child).
     worker = SimpleWorker(listen, connection=connection)
     runner = schedule.Runner(current_app._get_current_object()).start() if run_schedule and not burst else None
+    log_banner(current_app, "worker")
     click.echo(f"Worker on {', '.join(q.name for q in listen)}"
                + ("; runs the schedule when it holds the lease" if runner else ""))
     try:
@@ -55,7 +59,16 @@ def serve_command(workers, threads, smtp):
     cfg = current_app.config
     # Read by halo/gunicorn_conf.py post_worker_init in the worker process.
     os.environ["HALO_EMBEDDED_MAIL"] = "1" if smtp else "0"
+    # gunicorn's own logs follow the app's settings (halo/gunicorn_conf.py reads these).
+    os.environ["HALO_LOG_LEVEL"], os.environ["HALO_LOG_FORMAT"] = cfg["HALO_LOG_LEVEL"], cfg["HALO_LOG_FORMAT"]
     bind = f"{cfg['HALO_HOST']}:{cfg['HALO_PORT']}"
+    # Every gunicorn worker writes its metrics here; a scrape of any one adds them all up.
+    metrics_dir = os.environ.get(metrics.MULTIPROC_ENV) or tempfile.mkdtemp(prefix="halo-metrics-")
+    metrics.prepare_multiprocess_dir(metrics_dir)
+    os.environ[metrics.MULTIPROC_ENV] = metrics_dir
+    log_banner(current_app, f"web server ({workers} worker processes x {threads} threads)",
+               web=f"http://{bind}/",
+               smtp=f"{cfg['HALO_SMTP_HOST']}:{cfg['HALO_SMTP_PORT']}" if smtp else None)
     args = ["gunicorn", "--bind", bind, "--worker-class", "gthread", "--workers", str(workers),
             "--threads", str(threads), "--access-logfile", "-",
             "--config", "python:halo.gunicorn_conf", "wsgi:app"]
