@@ -33,6 +33,9 @@ PUBLIC = {
     "widget.socket": "the visitor's chat socket: a signed visitor token and an Origin allow-list guard it",
     "inbound.receive": "mail providers post messages here; a bearer token guards it, not a session",
     "emails.verify": "the link emailed to a sender address; the token is the proof, GET only shows a button",
+    "ops.healthz": "liveness for load balancers and containers: says only that the process answers",
+    "ops.readyz": "readiness for load balancers: each check's state and reason, nothing secret",
+    "ops.metrics_view": "Prometheus scrapes it without a session: HALO_METRICS_ALLOW or HALO_METRICS_TOKEN guard it",
 }
 CSRF_EXEMPT = {"inbound.receive": "a machine posts raw mail with a bearer token; it has no session"}
 
