@@ -4,18 +4,18 @@ A check that fails says why in words an operator can act on; none raises. Thresh
 come from the configuration (README, "Deploy"): HALO_READY_QUEUE_LAG (seconds a due job
 may wait), HALO_READY_MIN_FREE_MB (free space on the instance and attachment disks).
 """
+import ast
+import glob
 import os
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from flask import current_app
 from redis import Redis
 from sqlalchemy import inspect, text
 
-from halo import clock, queue, schedule
+from halo import clock, migrating, queue, schedule
 from halo.extensions import db
 from halo.models import Lease
 
@@ -63,12 +63,36 @@ _HEAD: list = []
 
 
 def schema_head() -> str:
-    """The newest migration's revision (read once per process: the code does not change under it)."""
+    """The newest migration's revision, read once per process from the migration files.
+
+    Read with ast rather than through Alembic, which a serving process does not import
+    (halo/migrating.py): /readyz runs every few seconds and must not load ~10 MB for this.
+    tests/test_migrations.py keeps the chain to one head; Alembic's answer is checked there.
+    """
     if not _HEAD:
-        config = Config()
-        config.set_main_option("script_location", current_app.extensions["migrate"].directory)
-        _HEAD.append(ScriptDirectory.from_config(config).get_current_head())
+        revisions, parents = set(), set()
+        for path in glob.glob(os.path.join(migrating.DIRECTORY, "versions", "*.py")):
+            values = _assignments(path, ("revision", "down_revision"))
+            if values.get("revision"):
+                revisions.add(values["revision"])
+            down = values.get("down_revision")
+            parents.update(down if isinstance(down, (tuple, list)) else [down])
+        _HEAD.append(", ".join(sorted(revisions - parents)))
     return _HEAD[0]
+
+
+def _assignments(path: str, names: tuple[str, ...]) -> dict:
+    """Module-level `name = <literal>` assignments of a Python file."""
+    with open(path, encoding="utf-8") as f:
+        tree = ast.parse(f.read(), path)
+    found = {}
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, ast.AnnAssign) and node.value is not None else []
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id in names:
+                found[target.id] = ast.literal_eval(node.value)
+    return found
 
 
 def check_redis() -> Check:

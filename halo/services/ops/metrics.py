@@ -10,6 +10,7 @@ workers, SMTP receivers and hosts there are: the job queue (depth, lag and faile
 per lane), inbound email by state and outbound email by state, from the database.
 """
 import glob
+import logging
 import os
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
@@ -21,6 +22,7 @@ from halo import queue
 from halo.extensions import db
 from halo.models import InboundEmail, OutboundEmail
 
+log = logging.getLogger(__name__)
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 REQUESTS = Counter("halo_http_requests", "HTTP requests answered, by route pattern, method and status.",
@@ -46,12 +48,26 @@ def worker_exited(pid: int) -> None:
 
 
 class SharedStateCollector:
-    """Metrics read at scrape time from the queue backend and the database."""
+    """Metrics read at scrape time from the queue backend and the database.
+
+    A source that cannot be read (Redis or the database away) is left out and says so in
+    halo_scrape_source_up, rather than failing the whole scrape.
+    """
 
     def collect(self):
         yield _info()
-        yield from _queue_metrics()
-        yield from _email_metrics()
+        up = GaugeMetricFamily("halo_scrape_source_up", "1 when the source was read for this scrape.",
+                               labels=["source"])
+        for source, read in (("queue", _queue_metrics), ("database", _email_metrics)):
+            try:
+                families = read()
+            except Exception as exc:
+                log.warning("metrics: could not read the %s: %s", source, exc)
+                up.add_metric([source], 0)
+                continue
+            up.add_metric([source], 1)
+            yield from families
+        yield up
 
 
 def _info():
