@@ -5,6 +5,7 @@ bp = Blueprint("settings", __name__)
 from halo.blueprints.settings import (  # noqa: E402,F401  # noqa: E402,F401
     ai,  # noqa: E402,F401
     chat,
+    hours,
     profile,
     translation,
     views,
