@@ -11,10 +11,6 @@ from halo.mail.headers import (
 from halo.mail.parts import attached_message
 
 _AUTO_FLAGS = ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Auto-Reply")
-_AUTO_SUBJECT = re.compile(
-    r"^\s*(automatic reply|auto(matische)? ?(reply|antwort)|réponse automatique|"
-    r"autosvar|respuesta automática|risposta automatica|out of office( reply)?|"
-    r"abwesenheitsnotiz)\s*:", re.I)
 _DAEMON = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon)$", re.I)
 _BOUNCE_SUBJECT = re.compile(
     r"(undeliver|delivery (status notification|failure|has failed)|returned mail|"
@@ -40,7 +36,8 @@ def _suppress_all(msg):
 
 
 def is_auto_reply(msg, bounce=False):
-    """True for machine-sent mail that must not get an auto-acknowledgement back."""
+    """True for machine-sent mail (RFC 3834 Auto-Submitted, X-Autoreply and kin, Precedence,
+    Outlook's X-Auto-Response-Suppress: All, null sender, DSN/MDN reports)."""
     auto_submitted = _value(msg, "Auto-Submitted").split(";")[0].strip()
     if auto_submitted and auto_submitted != "no":
         return True
@@ -50,9 +47,8 @@ def is_auto_reply(msg, bounce=False):
         return True
     if _suppress_all(msg) or null_sender(msg) or bounce:
         return True
-    if "disposition-notification" in _report_type(msg):
-        return True
-    return bool(_AUTO_SUBJECT.match(header_text(raw_header(msg, "Subject", ""))))
+    # Told by headers only: a person's "Out of office: printer broken" is a real message.
+    return "disposition-notification" in _report_type(msg)
 
 
 def _report_type(msg):

@@ -4,7 +4,9 @@ import datetime
 import re
 from email.utils import parseaddr, parsedate_to_datetime
 
-from halo.mail.charsets import decode_bytes
+from halo.mail.charsets import decode_bytes, decode_header_bytes
+from halo.mail.jis import looks_like_iso2022jp
+from halo.mail.neutral import neutralise
 
 # Tolerant on purpose: spaces inside the text and missing separators between words occur.
 _WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=")
@@ -12,8 +14,12 @@ _EMAIL = re.compile(r"[^\s<>\"'(),;:@]+@[\w-]+(?:\.[\w-]+)+", re.U)
 _ID = re.compile(r"<([^<>\s]+)>")
 
 
-def raw_to_text(value):
-    """Turn a raw header value (8-bit bytes smuggled as surrogates) into real text."""
+def raw_to_text(value, hints=None):
+    """Turn a raw header value (8-bit bytes smuggled as surrogates) into real text.
+
+    `hints` (a Hints) names the charsets the message declares and holds every raw header
+    of it for the detector; without it UTF-8, then the detector on the value alone.
+    """
     if value is None:
         return ""
     value = str(value)
@@ -21,7 +27,11 @@ def raw_to_text(value):
         raw = value.encode("ascii", "surrogateescape")
     except UnicodeEncodeError:
         return value
-    return decode_bytes(raw) if re.search(rb"[\x80-\xff]", raw) else value
+    if re.search(rb"[\x80-\xff]", raw) or looks_like_iso2022jp(raw):
+        if hints is None:
+            return decode_header_bytes(raw)
+        return decode_header_bytes(raw, hints.declared, hints.sample)
+    return value
 
 
 def _word_bytes(encoding, text):
@@ -39,9 +49,9 @@ def _word_bytes(encoding, text):
         return b""
 
 
-def decode_words(value):
+def decode_words(value, hints=None):
     """Decode RFC 2047 encoded words, joining adjacent ones so split characters survive."""
-    text = re.sub(r"\r?\n(?=[ \t])", "", raw_to_text(value)).replace("\r", "").replace("\n", " ")
+    text = re.sub(r"\r?\n(?=[ \t])", "", raw_to_text(value, hints)).replace("\r", "").replace("\n", " ")
     out, pending, charset, pos, after_word = [], b"", None, 0, False
     for m in _WORD.finditer(text):
         gap, word_charset = text[pos:m.start()], m.group(1).split("*")[0]
@@ -68,15 +78,24 @@ def _blank(gap):
     return not gap or gap.isspace()
 
 
-def header_text(value):
+def header_text(value, hints=None):
     """Decoded, unfolded single-line header text."""
-    return re.sub(r"\s+", " ", decode_words(value)).strip()
+    return re.sub(r"\s+", " ", decode_words(value, hints)).strip()
 
 
 def split_address_list(text):
-    """Split an address list on commas outside quotes, angle brackets and comments."""
+    """Split an address list on commas outside quotes, brackets, comments and encoded words."""
     parts, buf, quote, depth, angle, escaped = [], [], False, 0, False, False
-    for ch in text:
+    # An encoded word is one token: "=?iso-8859-1?Q?B=FCrling,_Hans?=" holds no separator.
+    words = {m.start(): m.end() for m in _WORD.finditer(text)}
+    i = 0
+    while i < len(text):
+        if i in words and not quote:
+            buf.append(text[i:words[i]])
+            i = words[i]
+            continue
+        ch = text[i]
+        i += 1
         if escaped:
             escaped = False
         elif ch == "\\" and quote:
@@ -96,7 +115,37 @@ def split_address_list(text):
     return [p.strip() for p in parts if p.strip()]
 
 
+def strip_comments(text):
+    """Text without (comments), which RFC 5322 says carry no meaning; quotes respected."""
+    if "(" not in text:
+        return text
+    out, depth, quote, escaped = [], 0, False, False
+    for ch in text:
+        if escaped:
+            escaped = False
+            if not depth:
+                out.append(ch)
+            continue
+        if ch == "\\" and (quote or depth):
+            escaped = True
+            if not depth:
+                out.append(ch)
+            continue
+        if ch == '"' and not depth:
+            quote = not quote
+        elif ch == "(" and not quote:
+            depth += 1
+            continue
+        elif ch == ")" and depth:
+            depth -= 1
+            continue
+        if not depth:
+            out.append(ch)
+    return re.sub(r"\s{2,}", " ", "".join(out)).strip() if not depth else text
+
+
 def _one_address(chunk):
+    chunk = strip_comments(chunk)  # "john@x.com (John)": the comment is not the name
     chunk = re.sub(r'^[^"<>:@]*:\s*', "", chunk)  # group syntax "Team: a@b, c@d;"
     bracket = re.search(r"<([^<>]*)>\s*(?:\([^()]*\)\s*)?$", chunk)
     if bracket:
@@ -117,12 +166,12 @@ def _one_address(chunk):
     return name, addr
 
 
-def parse_addresses(value):
+def parse_addresses(value, hints=None):
     """Parse an address header into [{"address", "name"}], decoding names after splitting."""
     if not value:
         return []
     result = []
-    for chunk in split_address_list(re.sub(r"\r?\n", " ", raw_to_text(value))):
+    for chunk in split_address_list(re.sub(r"\r?\n", " ", raw_to_text(value, hints))):
         name, addr = _one_address(chunk)
         if "@" not in addr and ("@" in name or "<" in addr or "@" in header_text(chunk)):
             # The whole address hid inside an encoded word: decode first, then split.
@@ -130,7 +179,7 @@ def parse_addresses(value):
             if "@" in inner_addr:
                 name, addr = inner_name, inner_addr
         if addr or name:
-            result.append({"address": addr.strip(), "name": name.strip()})
+            result.append({"address": neutralise(addr.strip()), "name": neutralise(name.strip()).strip()})
     return result
 
 

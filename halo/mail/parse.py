@@ -17,10 +17,13 @@ from halo.mail.headers import (
     parse_ids,
     raw_header,
 )
+from halo.mail.hints import Hints
 from halo.mail.htmltext import html_to_text
-from halo.mail.parts import Attachment, walk
+from halo.mail.parts import MAX_FILES, Attachment, walk
+from halo.mail.repair import repair_headers
 from halo.mail.reply import split_reply
 from halo.mail.sanitize import sanitize_html
+from halo.mail.sender import find_sender, remove_placeholders
 
 __all__ = ["Attachment", "ParsedEmail", "EmailParseError", "parse_email", "parse_email_file",
            "parse_email_files", "main"]
@@ -81,6 +84,9 @@ class ParsedEmail:
     list_id: str | None = None
     list_unsubscribe: str | None = None
     loop: str | None = None  # X-Halo-Loop: the domain of the Halo that sent it, if any
+    sender_header: str = ""  # where from_address came from: from | reply-to | sender
+    omitted_parts: int = 0  # files beyond the cap, left in the stored original
+    warnings: list = field(default_factory=list)  # for the agent: damaged parts and the like
     problems: list = field(default_factory=list)
 
     def to_json(self, file=None):
@@ -95,38 +101,47 @@ class ParsedEmail:
             "auto_reply": self.auto_reply, "is_bounce": self.is_bounce,
             "bounced_message_id": self.bounced_message_id,
             "spam_verdict": self.spam_verdict, "spam_score": self.spam_score,
-            "list_id": self.list_id, "problems": self.problems,
+            "list_id": self.list_id, "omitted_parts": self.omitted_parts,
+            "warnings": self.warnings, "problems": self.problems,
         }
 
 
-def parse_email(raw, cid_url=None):
-    """Parse raw message bytes; `cid_url(content_id) -> url` rewrites inline cid: images."""
+def parse_email(raw, cid_url=None, max_files=MAX_FILES):
+    """Parse raw message bytes; `cid_url(content_id) -> url` rewrites inline cid: images.
+
+    At most `max_files` parts become Attachments; the rest are counted in omitted_parts.
+    """
     if isinstance(raw, str):
         raw = raw.encode("utf-8", "surrogateescape")
     if not isinstance(raw, (bytes, bytearray)) or not raw.strip():
         raise EmailParseError("empty message")
+    raw, repaired = repair_headers(bytes(raw))
     try:
-        msg = BytesParser(policy=_POLICY).parsebytes(bytes(raw))
+        msg = BytesParser(policy=_POLICY).parsebytes(raw)
     except Exception as exc:  # the feedparser is lenient; anything escaping is unparseable
         raise EmailParseError("unparseable message: %s" % exc) from exc
     if not list(msg.raw_items()):
         raise EmailParseError("no headers found: not an email")
     try:
-        return _build(msg, bytes(raw), cid_url)
+        out = _build(msg, raw, cid_url, max_files)
     except RecursionError as exc:
         raise EmailParseError("message structure too deeply nested") from exc
+    out.problems = repaired + out.problems
+    return out
 
 
-def _build(msg, raw, cid_url):
+def _build(msg, raw, cid_url, max_files):
     out = ParsedEmail()
-    _fill_headers(out, msg)
-    body = walk(msg)
+    hints = Hints(msg)
+    _fill_headers(out, msg, hints)
+    body = walk(msg, hints, max_files)
     html_raw = "\n".join(h for h in body.htmls if h.strip())
     plain = "\n\n".join(t.strip("\n") for t in body.texts if t.strip())
     out.text = plain if plain.strip() else html_to_text(html_raw)
+    out.text = remove_placeholders(out.text, body.attachments)
     out.reply_text, out.quoted_text = split_reply(out.text)
     out.html = sanitize_html(html_raw, cid_url=cid_url)
-    out.attachments = body.attachments
+    out.attachments, out.omitted_parts, out.warnings = body.attachments, body.omitted, body.warnings
     out.problems = body.problems + [type(d).__name__ for d in msg.defects]
     out.is_bounce = classify.is_bounce(msg, body.reports)
     if out.is_bounce:
@@ -137,14 +152,14 @@ def _build(msg, raw, cid_url):
     return out
 
 
-def _fill_headers(out, msg):
-    sender = parse_addresses(raw_header(msg, "From")) or parse_addresses(raw_header(msg, "Sender"))
+def _fill_headers(out, msg, hints):
+    sender, out.sender_header = find_sender(msg, hints)
     if sender:
-        out.from_address, out.from_name = sender[0]["address"], sender[0]["name"]
-    out.to = parse_addresses(raw_header(msg, "To"))
-    out.cc = parse_addresses(raw_header(msg, "Cc"))
-    out.reply_to = parse_addresses(raw_header(msg, "Reply-To"))
-    out.subject = header_text(raw_header(msg, "Subject", ""))
+        out.from_address, out.from_name = sender["address"], sender["name"]
+    out.to = parse_addresses(raw_header(msg, "To"), hints)
+    out.cc = parse_addresses(raw_header(msg, "Cc"), hints)
+    out.reply_to = parse_addresses(raw_header(msg, "Reply-To"), hints)
+    out.subject = header_text(raw_header(msg, "Subject", ""), hints)
     out.message_id = first_id(raw_header(msg, "Message-ID"))
     out.in_reply_to = first_id(raw_header(msg, "In-Reply-To"))
     out.references = parse_ids(raw_header(msg, "References"))

@@ -93,7 +93,7 @@ def test_nested_multipart():
     assert '<img src="/files/logo@halo">' in mail.html
     logo, pdf = mail.attachments
     assert (logo.filename, logo.content_type, logo.content_id, logo.inline) == \
-        ("logo.png", "image/png", "logo@halo", True)
+        ("image.png", "image/png", "logo@halo", True)  # unnamed: named by its type
     assert logo.payload.startswith(b"\x89PNG") and logo.size == len(logo.payload)
     assert (pdf.filename, pdf.inline, pdf.payload) == ("invoice.pdf", False, b"%PDF-1.4 fake")
 
@@ -287,7 +287,7 @@ def test_to_json_has_the_cli_keys():
         assert key in data
     assert data["file"] == "x.eml"
     assert data["from"] == {"address": "customer@example.com", "name": "Customer"}
-    assert data["attachments"] == ["logo.png", "invoice.pdf"]
+    assert data["attachments"] == ["image.png", "invoice.pdf"]
     json.dumps(data)
 
 
@@ -312,12 +312,13 @@ def test_module_runs_as_a_script():
     assert json.loads(out)["auto_reply"] is True
 
 
-def test_automatic_reply_subject_and_null_sender():
+def test_auto_replies_are_told_by_headers_not_by_subject():
     oof = b"From: a@example.com\nSubject: Automatic reply: Invoice\n\nAway.\n"
+    oof_headers = b"From: a@example.com\nAuto-Submitted: auto-replied\nSubject: Re: Invoice\n\nAway.\n"
     receipt = b"Return-Path: <>\nFrom: a@example.com\nSubject: Hello\n\nHi.\n"
-    human = b"From: a@example.com\nSubject: Out of office printer is broken\n\nHelp.\n"
-    assert parse_email(oof).auto_reply and parse_email(receipt).auto_reply
-    assert not parse_email(human).auto_reply
+    human = b"From: a@example.com\nSubject: Out of office: printer is broken\n\nHelp.\n"
+    assert parse_email(oof_headers).auto_reply and parse_email(receipt).auto_reply
+    assert not parse_email(human).auto_reply and not parse_email(oof).auto_reply
 
 
 def test_mutated_fixtures_never_crash():
