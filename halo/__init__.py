@@ -63,6 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_logging(app)
     init_queue(app)
     init_realtime(app)
+    chat.init_throttle(app)  # widget rate limits: in memory, or in Redis when scaled out
     init_presence(app)
     init_assets(app)
     register_web(app)

@@ -178,8 +178,8 @@ class WakeEvent(threading.Event):
 
 
 # Live chat socket settings: name -> default; the environment may override each (README).
-SOCKET_SETTINGS = {"HALO_WIDGET_MAX_FRAME": 16384, "HALO_WIDGET_RATE": 5, "HALO_WIDGET_BURST": 20,
-                   "HALO_WIDGET_HELLO_TIMEOUT": 10, "HALO_WS_PING_INTERVAL": 25}
+SOCKET_SETTINGS = {"HALO_WIDGET_MAX_FRAME": 16384, "HALO_WIDGET_HELLO_TIMEOUT": 10,
+                   "HALO_WS_PING_INTERVAL": 25, "HALO_WIDGET_TOKEN_MAX_AGE": 30 * 24 * 3600}
 
 
 def init_realtime(app: Flask) -> None:

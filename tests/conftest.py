@@ -69,6 +69,7 @@ def _clean(app):
     db.session.remove()
     clock.set_now(None)
     stamps.pieces.clear()  # random stamp starts would do; clearing keeps tests independent
+    app.extensions["halo_widget_throttle"].reset()  # every test's widgets come from 127.0.0.1
     ctx.pop()
 
 

@@ -52,9 +52,9 @@ def own_origin() -> str:
 
 
 def parse(frame) -> dict | None:
-    """A JSON object frame, or None."""
+    """A JSON object frame, or None (nesting too deep for the parser is not JSON we take)."""
     try:
         data = json.loads(frame)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None

@@ -19,6 +19,9 @@ class Visitor(db.Model):
     # Open sockets across all processes; > 0 means the visitor is online.
     connections: Mapped[int] = mapped_column(default=0)
     identified: Mapped[bool] = mapped_column(default=False)
+    # Blocked by an agent: its token is refused, its sockets closed, its hellos turned away.
+    blocked_at: Mapped[datetime | None]
+    blocked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     last_seen_at: Mapped[datetime] = mapped_column(default=clock.now)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 

@@ -40,6 +40,9 @@ def _random_start() -> int:
 class Customer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # An address a chat visitor gave without the site's signature: shown to agents as
+    # unverified, never used to file mail or join a customer (services/chat/visitors.py).
+    claimed_email: Mapped[str | None] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(200), default="")
     language: Mapped[str | None] = mapped_column(String(16))
     traits: Mapped[dict] = mapped_column(JSON, default=dict)

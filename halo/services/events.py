@@ -49,6 +49,11 @@ def presence_changed(ticket_id: int, session: Session | None = None) -> None:
     ticket_changed(ticket_id, "presence", chat=True, session=session)
 
 
+def visitor_closed(key_digest: str, session: Session | None = None) -> None:
+    """A widget visitor was blocked: its open sockets, in any process, close."""
+    _record(session, [(f"visitor:{key_digest}", {"type": "closed", "reason": "blocked"})])
+
+
 # ---------------------------------------------------------------- internals
 
 

@@ -72,6 +72,26 @@ class Widget:
         self.ws.thread.join(5)
 
 
+def refused(base_url, frame, origin=None, timeout=5.0) -> tuple[int, str]:
+    """Open a widget socket, send frame (text, or a dict as JSON) as its first frame, and
+    return the (code, reason) the server closed it with; fails if it answered instead."""
+    ws = Client.connect(base_url.replace("http", "ws", 1) + "/ws/widget",
+                        headers={"Origin": origin or base_url}, thread_class=_DaemonThread)
+    try:
+        if frame is not None:
+            ws.send(frame if isinstance(frame, str) else json.dumps(frame))
+        got = ws.receive(timeout=timeout)
+        raise AssertionError(f"the server answered {got!r} instead of closing")
+    except ConnectionClosed:
+        return ws.close_reason, ws.close_message
+    finally:
+        try:
+            ws.close()
+        except (ConnectionClosed, OSError):
+            pass
+        ws.thread.join(5)
+
+
 def close_all() -> None:
     """Close every widget a test left open."""
     while OPEN:

@@ -18,7 +18,11 @@ BURST = 4        # messages a socket sends before it drops
 
 
 @pytest.fixture
-def server(live_server):
+def server(app, live_server):
+    # Every socket here comes from 127.0.0.1 and each visitor floods on purpose: the rate
+    # limits are not what this test is about (tests/integration/test_widget_guard.py).
+    app.config.update(HALO_WIDGET_HELLO_LIMIT="1000 per minute", HALO_WIDGET_ADDRESS_LIMIT="10000 per minute",
+                      HALO_WIDGET_VISITOR_LIMIT="10000 per minute")
     set_setting("widget_allowed_origins", [live_server])
     db.session.commit()
     return live_server

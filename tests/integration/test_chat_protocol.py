@@ -130,6 +130,14 @@ def test_identify_enforced_hash_traits_and_language(server):
             "traits": {"plan": "pro", "language": "de"}})
     assert w.until("identified")["verified"] is True
     db.session.expire_all()
+    assert db.session.scalar(db.select(Customer)) is None  # recorded with the first message
+    w.send({"type": "send", "client_id": "c-1", "body": "Hello"})
+    ticket = db.session.get(Ticket, db.session.get(Message, w.until("ack")["id"]).ticket_id)
     ann = db.session.scalar(db.select(Customer).where(Customer.email == "ann@example.com"))
     assert ann.name == "Ann" and ann.language == "de" and ann.traits["plan"] == "pro"
+    assert ticket.customer_id == ann.id
+    w.send({"type": "identify", "email": "ann@example.com", "traits": {"plan": "max"}, "user_hash": good})
+    assert w.until("identified")["verified"] is True  # a stored visitor: recorded at once
+    db.session.expire_all()
+    assert db.session.get(Customer, ann.id).traits["plan"] == "max"
     w.close()

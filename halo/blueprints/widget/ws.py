@@ -1,13 +1,29 @@
-"""/ws/widget: the visitor's socket (protocol in docs/widget-protocol.md)."""
+"""/ws/widget: the visitor's socket (protocol in docs/widget-protocol.md).
+
+A hello writes nothing: a visitor without a stored row is only a key in its token until
+its first message. Frames count against the visitor's and the client address's rate
+limits (services/chat/throttle.py), never the connection's own. Whatever goes wrong in
+here closes the socket with a code (1008 for bad input, 1011 for a fault): an upgraded
+socket has no HTTP response left to carry an error page.
+"""
 import time
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from simple_websocket import ConnectionClosed
 
 from halo import realtime
 from halo.blueprints.access import public
 from halo.blueprints.widget import bp
-from halo.blueprints.wsutil import CLIENT, Sender, bind, drain, origin, own_origin, parse
+from halo.blueprints.widget.hello import MAX_ID, BadHello, parse_hello
+from halo.blueprints.wsutil import (
+    CLIENT,
+    Sender,
+    bind,
+    drain,
+    origin,
+    own_origin,
+    parse,
+)
 from halo.extensions import db, sock
 from halo.services import chat
 from halo.services.errors import HaloError
@@ -15,12 +31,13 @@ from halo.services.settings import get_setting
 from halo.services.tickets import presence
 
 POLICY_VIOLATION = 1008
+INTERNAL_ERROR = 1011
+TRY_AGAIN_LATER = 1013
 
 
 @bp.before_request
 def _check_origin():
     """Refuse the handshake (HTTP 403) from a site the workspace did not allow."""
-    from flask import request
     if request.endpoint != "widget.socket":
         return None
     allowed = {o.rstrip("/").lower() for o in get_setting("widget_allowed_origins") or []}
@@ -29,72 +46,112 @@ def _check_origin():
     return "This site may not open the chat widget.", 403
 
 
-class RateLimit:
-    """A token bucket per connection: bursts are fine, floods are not."""
-
-    def __init__(self, per_second: float, burst: int):
-        self.rate, self.burst = per_second, burst
-        self.tokens, self.at = float(burst), time.monotonic()
-
-    def allow(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
-
-
 @sock.route("/ws/widget", bp=bp)
 @public
 def socket(ws):
-    out = Sender(ws)
-    hello = parse(ws.receive(timeout=current_app.config["HALO_WIDGET_HELLO_TIMEOUT"]))
-    if not hello or hello.get("type") != "hello":
-        return ws.close(POLICY_VIOLATION, "expected hello")
-    workspace = get_setting("widget_workspace")
-    if workspace and hello.get("workspace") != workspace:
-        return ws.close(POLICY_VIOLATION, "unknown workspace")
-    visitor, token = chat.open_visitor(hello.get("token"))
-    conn = Conversation(ws, out, visitor.id, visitor.ticket_id, _int(hello.get("last_id")))
-    out.json({"type": "welcome", "token": token, "visitor": visitor.id})
+    try:
+        _serve(ws)
+    except ConnectionClosed:
+        raise
+    except Exception:  # noqa: BLE001  (the socket gets a close code, the log the trace)
+        current_app.logger.exception("widget socket failed")
+        db.session.rollback()
+        try:
+            ws.close(INTERNAL_ERROR, "server error")
+        except ConnectionClosed:
+            pass
+    finally:
+        db.session.remove()
+
+
+def _serve(ws):
+    address = request.remote_addr or ""  # the proxy's client address under ProxyFix
+    if not chat.throttle().allow("HALO_WIDGET_HELLO_LIMIT", "address", address):
+        return ws.close(TRY_AGAIN_LATER, "too many new connections: try again later")
+    try:
+        hello = parse_hello(ws.receive(timeout=current_app.config["HALO_WIDGET_HELLO_TIMEOUT"]),
+                            get_setting("widget_workspace"))
+        opened = chat.open_session(hello.token)
+    except BadHello as exc:
+        return ws.close(POLICY_VIOLATION, exc.reason)
+    except chat.Blocked:
+        return ws.close(POLICY_VIOLATION, "blocked")
+    conn = Conversation(ws, opened, hello.last_id, address)
+    conn.out.json({"type": "welcome", "token": opened.token, "visitor": opened.visitor_id,
+                   "new": opened.fresh})
     with realtime.subscribe(conn.topics()) as sub:
         conn.sub = sub
-        chat.visitor_connected(visitor.id, +1)
         try:
+            if opened.visitor_id:
+                conn.adopt(opened.visitor_id)
             conn.catch_up()
             db.session.remove()  # nothing holds a connection while the socket idles
             bind(ws, sub)
             conn.loop()
         finally:
-            chat.visitor_connected(visitor.id, -1)
-            db.session.remove()
+            conn.release()
 
 
-def _int(value) -> int:
-    return value if isinstance(value, int) and value >= 0 else 0
+def _id(value) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) \
+        and 0 <= value <= MAX_ID else 0
+
+
+class RateLimited(HaloError):
+    """Over a rate limit: the frame was dropped; send it again later."""
 
 
 class Conversation:
-    """One widget connection's state: its visitor, ticket and the last id it was sent."""
+    """One widget connection's state: its visitor (by key until stored), ticket, the last
+    id it was sent, and an identify waiting for the visitor to be stored."""
 
-    def __init__(self, ws, out, visitor_id, ticket_id, last_id):
-        self.ws, self.out, self.sub = ws, out, None
-        self.visitor_id, self.ticket_id, self.last_id = visitor_id, ticket_id, last_id
-        cfg = current_app.config
-        self.limit = RateLimit(cfg["HALO_WIDGET_RATE"], cfg["HALO_WIDGET_BURST"])
+    def __init__(self, ws, opened, last_id, address):
+        self.ws, self.out, self.sub = ws, Sender(ws), None
+        self.key, self.digest = opened.key, chat.key_digest(opened.key)
+        self.visitor_id, self.ticket_id, self.last_id = None, None, last_id
+        self.address, self.counted, self.closed = address, False, False
+        self.identity = None
         self.typing_at = 0.0
 
     def topics(self) -> list[str]:
-        return [f"ticket:{self.ticket_id}"] if self.ticket_id else []
+        return [f"visitor:{self.digest}"]
+
+    def adopt(self, visitor_id: int) -> None:
+        """This socket's visitor is stored: count the socket, follow its conversation."""
+        self.visitor_id = visitor_id
+        if not self.counted:
+            chat.visitor_connected(visitor_id, +1)
+            self.counted = True
+        identity, self.identity = self.identity, None
+        if identity is not None:
+            try:
+                chat.apply_identity(visitor_id, identity)
+            except HaloError:  # answered "identified" already; the visitor changed since
+                db.session.rollback()
+        self.follow(chat.get_visitor(visitor_id).ticket_id)
+
+    def follow(self, ticket_id) -> None:
+        if ticket_id and ticket_id != self.ticket_id:
+            self.ticket_id = ticket_id
+            self.sub.add(f"ticket:{ticket_id}")
+
+    def release(self) -> None:
+        if self.counted:
+            chat.visitor_connected(self.visitor_id, -1)
+        db.session.remove()
+
+    def close(self, code: int, reason: str) -> None:
+        self.closed = True
+        self.ws.close(code, reason)
 
     def loop(self):
-        while True:
+        while not self.closed:
             item = self.sub.get(timeout=30)
             if item is CLIENT:
                 for frame in drain(self.ws):
                     self.on_frame(frame)
+                    if self.closed:
+                        return
             elif item is not None:
                 self.on_event(*item)
             elif not self.ws.connected:
@@ -103,7 +160,7 @@ class Conversation:
     def catch_up(self):
         """Send everything after last_id, page by page: the same path serves connect,
         reconnect, pushes and a bus that reconnected after missing events."""
-        while True:
+        while self.visitor_id:
             page = chat.messages_after(self.visitor_id, self.last_id)
             for message in page:
                 self.out.json(chat.widget_json(message, _avatar_url))
@@ -111,9 +168,11 @@ class Conversation:
             if len(page) < chat.PAGE:
                 return
 
-    def on_event(self, _topic, payload):
+    def on_event(self, topic, payload):
         kind = payload.get("type")
-        if kind == "message" and (payload.get("message_id") or 0) > self.last_id \
+        if topic == f"visitor:{self.digest}" and kind == "closed":
+            self.close(POLICY_VIOLATION, payload.get("reason") or "closed")
+        elif kind == "message" and (payload.get("message_id") or 0) > self.last_id \
                 or kind == realtime.RESYNC:
             self.catch_up()
             db.session.remove()
@@ -123,36 +182,64 @@ class Conversation:
 
     def on_frame(self, frame):
         data = parse(frame)
+        client_id = data.get("client_id") if data and isinstance(data.get("client_id"), str) else None
+        limits = chat.throttle()
+        # Every frame counts, bad ones too, against both windows (none spends the other's).
+        within = limits.allow("HALO_WIDGET_VISITOR_LIMIT", "visitor", self.digest)
+        within = limits.allow("HALO_WIDGET_ADDRESS_LIMIT", "address", self.address) and within
+        if not within:
+            return self.out.json({"type": "error", "code": "rate_limited", "client_id": client_id})
         if data is None:
             return self.out.json({"type": "error", "code": "bad_frame"})
-        if not self.limit.allow():
-            return self.out.json({"type": "error", "code": "rate_limited",
-                                  "client_id": data.get("client_id")})
         handler = FRAME_HANDLERS.get(data.get("type"))
         if handler is None:
             return self.out.json({"type": "error", "code": "unknown_type"})
         try:
             handler(self, data)
+        except chat.Blocked:
+            db.session.rollback()
+            self.close(POLICY_VIOLATION, "blocked")
+        except RateLimited as exc:
+            db.session.rollback()
+            self.out.json({"type": "error", "code": "rate_limited", "message": str(exc),
+                           "client_id": client_id})
         except HaloError as exc:
             db.session.rollback()
             self.out.json({"type": "error", "code": type(exc).__name__.lower(),
-                           "message": str(exc), "client_id": data.get("client_id")})
+                           "message": str(exc), "client_id": client_id})
         finally:
             db.session.remove()
 
+    def stored(self) -> int | None:
+        """The visitor's id once any of its sockets stored it (a read, until then)."""
+        if self.visitor_id is None:
+            visitor = chat.find_visitor(self.key)
+            if visitor is not None:
+                if visitor.blocked_at is not None:
+                    raise chat.Blocked("This chat is closed.")
+                self.adopt(visitor.id)
+        return self.visitor_id
+
     def on_send(self, data):
+        if self.stored() is None:
+            chat.check_visitor_message(data.get("client_id"), data.get("body"))
+            if not chat.throttle().allow("HALO_WIDGET_NEW_VISITOR_LIMIT", "address", self.address):
+                raise RateLimited("Too many new conversations from this address: try again later.")
+            self.adopt(chat.store_visitor(self.key).id)
         message, _created = chat.receive_visitor_message(
             self.visitor_id, data.get("client_id"), data.get("body"))
-        if self.ticket_id is None:
-            self.ticket_id = message.ticket_id
-            self.sub.add(f"ticket:{message.ticket_id}")
+        self.follow(message.ticket_id)
         self.out.json({"type": "ack", "client_id": message.client_id, "id": message.id,
                        "at": message.created_at.isoformat() + "Z"})
         self.catch_up()  # the first message's event went out before we subscribed to it
 
     def on_identify(self, data):
-        visitor = chat.identify_visitor(self.visitor_id, data.get("email"), data.get("name"),
-                                        data.get("traits"), data.get("user_hash"))
+        identity = chat.check_identity(data.get("email"), data.get("name"),
+                                       data.get("traits"), data.get("user_hash"))
+        if self.stored() is None:  # kept until the first message stores the visitor
+            self.identity = identity
+            return self.out.json({"type": "identified", "verified": identity.verified})
+        visitor = chat.apply_identity(self.visitor_id, identity)
         self.out.json({"type": "identified", "verified": visitor.identified})
 
     def on_typing(self, data):
@@ -163,7 +250,8 @@ class Conversation:
 
     def on_seen(self, data):
         """The widget holds every message up to id ("received"), or the visitor saw them."""
-        chat.mark_delivered(self.visitor_id, _int(data.get("id")))
+        if self.stored() is not None:
+            chat.mark_delivered(self.visitor_id, _id(data.get("id")))
 
     def on_ping(self, _data):
         self.out.json({"type": "pong"})

@@ -24,7 +24,7 @@ from halo.extensions import db
 from halo.models import Message, Visitor
 from halo.services.access import inboxes
 from halo.services.ai import chat as ai_chat
-from halo.services.chat.visitors import get_visitor
+from halo.services.chat.visitors import Blocked, get_visitor
 from halo.services.errors import ValidationError
 from halo.services.tickets import conversation
 from halo.services.translate import tickets as translate_tickets
@@ -42,16 +42,10 @@ def receive_visitor_message(visitor_id: int, client_id: str, body: str,
                             now: datetime | None = None) -> tuple[Message, bool]:
     """Store a visitor's message once per client id; returns (message, created)."""
     now = now or clock.now()
-    body = body.strip() if isinstance(body, str) else ""
-    client_id = client_id if isinstance(client_id, str) else ""
-    if not CLIENT_ID.fullmatch(client_id):
-        raise ValidationError("Each message needs a client id of 1 to 64 letters, digits, "
-                              "'-', '_', '.' or '~'.")
-    if not body:
-        raise ValidationError("Write something before sending.")
-    if len(body) > MAX_CHAT_BODY:
-        raise ValidationError("That message is too long.")
+    client_id, body = check_visitor_message(client_id, body)
     visitor = get_visitor(visitor_id)
+    if visitor.blocked_at is not None:
+        raise Blocked("This chat is closed.")
     # Before any write, so no lock is held while a first message's language is detected.
     language = translate_tickets.message_language(body, (visitor.ticket or visitor).customer)
     for _ in range(CLAIM_ATTEMPTS):
@@ -76,6 +70,20 @@ def receive_visitor_message(visitor_id: int, client_id: str, body: str,
     raise ValidationError("This conversation is busy: send the message again.")
 
 
+def check_visitor_message(client_id, body) -> tuple[str, str]:
+    """The client id and the trimmed body of a message a widget sent, or ValidationError."""
+    body = body.strip() if isinstance(body, str) else ""
+    client_id = client_id if isinstance(client_id, str) else ""
+    if not CLIENT_ID.fullmatch(client_id):
+        raise ValidationError("Each message needs a client id of 1 to 64 letters, digits, "
+                              "'-', '_', '.' or '~'.")
+    if not body:
+        raise ValidationError("Write something before sending.")
+    if len(body) > MAX_CHAT_BODY:
+        raise ValidationError("That message is too long.")
+    return client_id, body
+
+
 def _start_conversation(visitor: Visitor, body: str, now: datetime):
     """A new ticket claimed for the visitor, or None when another writer claimed one first."""
     ticket = conversation.start_ticket(visitor.customer, "chat", body, now,
@@ -89,7 +97,7 @@ def _start_conversation(visitor: Visitor, body: str, now: datetime):
 def messages_after(visitor_id: int, after_id: int = 0, limit: int = PAGE) -> list[Message]:
     """One page of the visitor's own conversation after after_id, oldest first (never notes
     or events); call again with the last id until a page comes back short."""
-    visitor = get_visitor(visitor_id)
+    visitor = get_visitor(visitor_id) if visitor_id else None
     if visitor is None or visitor.ticket_id is None:
         return []
     return list(db.session.scalars(
