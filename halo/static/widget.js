@@ -14,6 +14,7 @@
 
   var state = load();
   var ws = null, connected = false, attempt = 0, typingTimer = null, lastTypingSent = 0;
+  var closedForGood = false, resendTimer = null;
   var identifyQueue = [];
 
   function load() {
@@ -74,7 +75,8 @@
     badge.hidden = !state.unread;
     badge.textContent = state.unread ? String(state.unread) : "";
     panel.hidden = !state.open;
-    statusEl.textContent = connected ? "" : "· connecting…";
+    statusEl.textContent = closedForGood ? "· this chat is closed" : connected ? "" : "· connecting…";
+    input.disabled = closedForGood;
   }
   function item(m) {
     var li = document.createElement("li");
@@ -147,7 +149,10 @@
   }
   var HANDLERS = {
     welcome: function (f) {
-      state.token = f.token;
+      // A new visitor (no token yet, or one too old to use): the old conversation is not
+      // this visitor's any more; what was typed but never stored goes into the new one.
+      if (f["new"] && state.token) { state.messages = []; state.lastId = 0; state.unread = 0; }
+      state.token = f.token;  // renewed on every hello, so a widget in use never expires
       attempt = 0;
       // Unacknowledged sends go again with the same client id: the server stores each once.
       state.pending.forEach(function (p) { send({ type: "send", client_id: p.client_id, body: p.body }); });
@@ -161,7 +166,16 @@
       clearTimeout(typingTimer);
       typingTimer = setTimeout(function () { typingEl.hidden = true; }, 6000);
     },
-    error: function (f) { if (window.console) console.warn("Halo chat:", f.code, f.message || ""); }
+    error: function (f) {
+      if (window.console) console.warn("Halo chat:", f.code, f.message || "");
+      // Over the rate limit: unacknowledged sends go again a little later, same client ids.
+      if (f.code === "rate_limited" && f.client_id && !resendTimer) {
+        resendTimer = setTimeout(function () {
+          resendTimer = null;
+          state.pending.forEach(function (p) { send({ type: "send", client_id: p.client_id, body: p.body }); });
+        }, 2000 + Math.random() * 3000);
+      }
+    }
   };
   function connect() {
     ws = new WebSocket(BASE.replace(/^http/, "ws") + "/ws/widget");
@@ -176,8 +190,10 @@
       (HANDLERS[f.type] || function () {})(f);
       save(); render();
     };
-    ws.onclose = function () {
-      connected = false; ws = null; render();
+    ws.onclose = function (e) {
+      connected = false; ws = null;
+      if (e.code === 1008 && e.reason === "blocked") { closedForGood = true; render(); return; }
+      render();
       // Exponential backoff with full jitter, so a restarted server is not stampeded.
       var delay = Math.random() * Math.min(30000, 500 * Math.pow(2, attempt++));
       setTimeout(connect, delay);

@@ -9,6 +9,7 @@ from markupsafe import Markup
 from halo import clock
 from halo.blueprints.tickets import bp
 from halo.blueprints.tickets.tools import snooze_until, translation_from_form
+from halo.services import chat
 from halo.services.accounts import aliases
 from halo.services.ai import pilot as ai_pilot
 from halo.services.errors import ValidationError
@@ -28,7 +29,8 @@ def _context(ticket_id: int, **extra) -> dict:
     ctx = {"ticket": ticket, "users_by_id": {u.id: u for u in users},
            "teammates": [u for u in users if u.active], "modes": COMPOSER_MODES,
            "mode": _default_mode(ticket), "now": clock.now(), "error": None,
-           "error_for": None, "aliases": _active_aliases()}
+           "error_for": None, "aliases": _active_aliases(),
+           "visitors": chat.ticket_visitors(ticket.id) if ticket.channel == "chat" else ()}
     ctx.update(extra)
     return ctx
 

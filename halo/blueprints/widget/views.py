@@ -1,11 +1,26 @@
-"""The widget script and alias avatars: public, cacheable, never a page of Halo's own."""
+"""The widget script and alias avatars (public, cacheable), and blocking a chat visitor
+(agents only)."""
 import os
 
-from flask import abort, current_app, send_from_directory
+from flask import (
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    send_from_directory,
+    url_for,
+)
+from flask_login import current_user
+from markupsafe import escape
 
+from halo import clock
 from halo.blueprints.access import public
 from halo.blueprints.widget import bp
+from halo.services import chat
 from halo.services.accounts.aliases import AVATAR_NAME, avatar_dir
+from halo.services.errors import ValidationError
+from halo.services.tickets import assignment, status
+from halo.web import is_fragment_request
 
 
 @bp.get("/widget.js")
@@ -27,3 +42,30 @@ def avatar(name: str):
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
+
+
+@bp.post("/tickets/<int:ticket_id>/visitor/block")
+def block(ticket_id: int):
+    """Block the chat visitor of a ticket the agent may see."""
+    return _blocking(ticket_id, chat.block_visitor)
+
+
+@bp.post("/tickets/<int:ticket_id>/visitor/unblock")
+def unblock(ticket_id: int):
+    """Let a blocked chat visitor in again."""
+    return _blocking(ticket_id, chat.unblock_visitor)
+
+
+def _blocking(ticket_id: int, change):
+    """Both buttons: the visitor panel again for htmx, else back to the ticket."""
+    try:
+        change(ticket_id, current_user.id)
+    except ValidationError as exc:
+        if is_fragment_request():
+            return f'<p class="field-error" role="alert">{escape(str(exc))}</p>', 400
+        raise
+    if not is_fragment_request():
+        return redirect(url_for("tickets.show", ticket_id=ticket_id))
+    return render_template("widget/_visitor.html", ticket=status.get_ticket(ticket_id),
+                           visitors=chat.ticket_visitors(ticket_id),
+                           users_by_id={u.id: u for u in assignment.team()}, now=clock.now())
