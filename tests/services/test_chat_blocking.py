@@ -5,6 +5,7 @@ from halo import realtime
 from halo.extensions import db
 from halo.models import Message, Visitor
 from halo.services import chat
+from halo.services.access import inboxes, teams
 from halo.services.errors import Forbidden, NotFound, ValidationError
 from tests.factories import make_ticket, make_user
 
@@ -60,3 +61,25 @@ def test_only_an_active_teammate_blocks_and_only_a_chat_with_a_visitor():
         chat.block_visitor(make_ticket().id, agent.id)
     assert chat.open_session(token).visitor_id == visitor.id
     assert db.session.scalar(db.select(db.func.count(Message.id)).where(Message.event_type == "visitor")) == 0
+
+
+def test_only_a_teammate_who_sees_the_inbox_and_works_tickets_may_block():
+    admin = make_user(role="admin")
+    sara, bo = make_user(name="Sara"), make_user(name="Bo")
+    reader = make_user(name="Rita", role="readonly")
+    chats = inboxes.save_inbox(admin.id, None, name="Chat", addresses="")
+    other = inboxes.save_inbox(admin.id, None, name="Security", addresses="security@halo.test")
+    teams.save_team(admin.id, None, name="Team A", member_ids=[sara.id, reader.id], inbox_ids=[chats.id])
+    teams.save_team(admin.id, None, name="Team B", member_ids=[bo.id], inbox_ids=[other.id])
+    visitor, token = chat.open_visitor(None)
+    visitor.ticket_id = make_ticket(customer=visitor.customer, channel="chat", inbox_id=chats.id).id
+    db.session.commit()
+    with pytest.raises(NotFound):  # another team's inbox: as absent as a ticket never made
+        chat.block_visitor(visitor.ticket_id, bo.id)
+    with pytest.raises(Forbidden, match="read-only"):
+        chat.block_visitor(visitor.ticket_id, reader.id)
+    assert chat.open_session(token).visitor_id == visitor.id
+    assert [v.id for v in chat.block_visitor(visitor.ticket_id, sara.id)] == [visitor.id]
+    with pytest.raises(NotFound):
+        chat.unblock_visitor(visitor.ticket_id, bo.id)
+    assert [v.id for v in chat.unblock_visitor(visitor.ticket_id, admin.id)] == [visitor.id]

@@ -59,3 +59,22 @@ def test_blocking_needs_a_session_a_csrf_token_and_a_real_chat(client, as_agent)
     as_agent.post("/logout")
     anonymous = client.post(url)
     assert anonymous.status_code in (302, 400) and not _blocked(visitor.id)
+
+
+def test_an_agent_of_another_team_cannot_block_through_the_route(client, admin):
+    from halo.services.access import inboxes, teams
+    from tests.conftest import Browser
+    from tests.factories import make_user
+    sara, bo = make_user(email="sara@team-a.test"), make_user(email="bo@team-b.test")
+    chats = inboxes.save_inbox(admin.id, None, name="Chat")
+    other = inboxes.save_inbox(admin.id, None, name="Security", addresses="security@halo.test")
+    teams.save_team(admin.id, None, name="Team A", member_ids=[sara.id], inbox_ids=[chats.id])
+    teams.save_team(admin.id, None, name="Team B", member_ids=[bo.id], inbox_ids=[other.id])
+    visitor, _ = chat.open_visitor(None)
+    visitor.ticket_id = make_ticket(customer=visitor.customer, channel="chat", inbox_id=chats.id).id
+    db.session.commit()
+    as_bo = Browser(client)
+    as_bo.login(bo.email)
+    assert as_bo.post(f"/tickets/{visitor.ticket_id}/visitor/block").status_code == 404
+    assert as_bo.post(f"/tickets/{visitor.ticket_id}/visitor/block", hx=True).status_code == 404
+    assert not _blocked(visitor.id)

@@ -1,4 +1,5 @@
-"""Blocking a chat visitor: an agent who may see the conversation turns its visitor away.
+"""Blocking a chat visitor: a teammate who may work the conversation (its inbox is one of
+their teams', their role not read-only) turns its visitor away.
 
 A blocked visitor's token opens nothing (hellos are refused), its open sockets close at
 once (an event on its own bus topic, published on commit), and its messages are refused.
@@ -10,10 +11,12 @@ from sqlalchemy import select
 
 from halo import clock
 from halo.extensions import db
-from halo.models import Message, Ticket, User, Visitor
+from halo.models import Message, Ticket, Visitor
 from halo.services import events
+from halo.services.access import roles
+from halo.services.access import scope as access_scope
 from halo.services.chat import tokens
-from halo.services.errors import Forbidden, ValidationError
+from halo.services.errors import NotFound, ValidationError
 from halo.services.tickets.status import get_ticket
 
 
@@ -56,8 +59,9 @@ def _set_blocked(ticket_id, actor_id, blocked, now) -> list[Visitor]:
 
 
 def _visible_ticket(ticket_id: int, actor_id: int) -> Ticket:
-    """The ticket, if the actor is an active teammate who may see it (NotFound otherwise)."""
-    actor = db.session.get(User, actor_id)
-    if actor is None or not actor.active:
-        raise Forbidden("Only an active teammate may block a visitor.")
+    """The ticket, if the actor may work tickets (not the read-only role) and sees this one
+    (its inbox is one of their teams'): NotFound for a ticket out of sight."""
+    roles.require(actor_id, "work")
+    if not access_scope.can_see_ticket(actor_id, ticket_id):
+        raise NotFound(f"Ticket #{ticket_id} does not exist.")
     return get_ticket(ticket_id)

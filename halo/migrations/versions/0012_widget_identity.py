@@ -9,14 +9,14 @@ unverified identify (only unverified visitors, only chat tickets: no mail has re
 gives the address up as a claim. A profile that mail has already reached keeps it: which
 of the two people owns it is for an agent to judge.
 
-Revision ID: 0011_widget_identity
-Revises: 0010_lease
+Revision ID: 0012_widget_identity
+Revises: 0011_inboxes_teams
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011_widget_identity'
-down_revision = '0010_lease'
+revision = '0012_widget_identity'
+down_revision = '0011_inboxes_teams'
 branch_labels = None
 depends_on = None
 
