@@ -197,8 +197,8 @@ def test_new_visitors_and_new_sockets_are_limited_per_address(app, server):
     widgets = [Widget(server) for _ in range(3)]
     for n, w in enumerate(widgets):
         w.send({"type": "send", "client_id": f"c-{n}", "body": "hello"})
-    assert [_answers(w, {f"c-{n}"})[f"c-{n}"] for n, w in enumerate(widgets)] == \
-        ["ack", "ack", "rate_limited"]
+    got = [_answers(w, {f"c-{n}"})[f"c-{n}"] for n, w in enumerate(widgets)]
+    assert sorted(got) == ["ack", "ack", "rate_limited"]  # whichever socket's thread came last
     assert (_count(Visitor), _count(Customer)) == (2, 2)
     Widget(server).close()  # the fourth socket this hour
     assert refused(server, HELLO) == (1013, "too many new connections: try again later")
