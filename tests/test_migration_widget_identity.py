@@ -1,4 +1,4 @@
-"""0012_widget_identity's data step on a database of its own: emails an unverified identify
+"""0013_widget_identity's data step on a database of its own: emails an unverified identify
 gave a chat profile become claims, unless mail has reached that profile."""
 from flask_migrate import upgrade
 from sqlalchemy import text
@@ -29,12 +29,12 @@ def test_unverified_chat_emails_become_claims(tmp_path):
     app = create_app({"TESTING": True, "SECRET_KEY": "x",
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"})
     with app.app_context():
-        upgrade(revision="0011_inboxes_teams")
+        upgrade(revision="0012_business_hours")
         for statement in ROWS.strip().split(";"):
             if statement.strip():
                 db.session.execute(text(statement))
         db.session.commit()
-        upgrade(revision="0012_widget_identity")
+        upgrade(revision="0013_widget_identity")
         rows = db.session.execute(text(
             "select id, email, claimed_email, traits from customer order by id")).all()
         db.session.remove()

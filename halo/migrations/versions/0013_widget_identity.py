@@ -9,14 +9,14 @@ unverified identify (only unverified visitors, only chat tickets: no mail has re
 gives the address up as a claim. A profile that mail has already reached keeps it: which
 of the two people owns it is for an agent to judge.
 
-Revision ID: 0012_widget_identity
-Revises: 0011_inboxes_teams
+Revision ID: 0013_widget_identity
+Revises: 0012_business_hours
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012_widget_identity'
-down_revision = '0011_inboxes_teams'
+revision = '0013_widget_identity'
+down_revision = '0012_business_hours'
 branch_labels = None
 depends_on = None
 
