@@ -11,6 +11,7 @@ from halo.services import chat
 from halo.services.errors import ValidationError
 from halo.services.translate import engine as translation
 from halo.services.translate import tickets as translate_tickets
+from tests.ai_support import ai_server  # noqa: F401
 from tests.factories import make_customer, make_ticket
 
 PACK = pathlib.Path(__file__).parents[1] / "fixtures" / "translate" / "translate-en_es-tiny.argosmodel"
@@ -194,3 +195,25 @@ def test_a_visitors_first_chat_message_settles_their_language_for_the_rest(monke
     chat.identify_visitor(stated.id, "ana@example.com", traits={"language": "pt"})
     message, _ = chat.receive_visitor_message(stated.id, "c1", "Olá, o meu pedido ainda não chegou.")
     assert message.language is None and len(detected) == 1  # a stated language spares the detector
+
+
+def test_an_ai_translation_passes_the_draft_output_guard(app, ai_server, tmp_path, agent):
+    """The reply preview is withheld, as a draft would be, when the model's translation quotes
+    an internal note or adds someone else's address; the agent's own address is theirs."""
+    from halo.services.tickets import replies
+    app.config["HALO_TRANSLATE_DIR"] = str(tmp_path / "no-packs")  # the AI translates
+    ticket = make_ticket(make_customer(language="de", email="kurt@kunde.test"))
+    note = "Customer is a reseller so waive the restocking fee this once"
+    replies.post_reply(ticket.id, agent.id, note, "note")
+    body = "Thanks, we will look at your order. Write to orders@acme.test if it changes."
+
+    ai_server.reply = "Danke, wir prüfen Ihre Bestellung. Schreiben Sie an orders@acme.test."
+    preview = translate_tickets.preview_reply(ticket.id, body, use_ai=True)
+    assert preview["engine"] == "ai" and preview["text"].startswith("Danke")
+
+    ai_server.reply = f"Danke. {note}."
+    with pytest.raises(ValidationError, match="withheld because it quotes an internal note"):
+        translate_tickets.preview_reply(ticket.id, body, use_ai=True)
+    ai_server.reply = "Danke. Schreiben Sie an chef@andere-firma.test."
+    with pytest.raises(ValidationError, match="email address that is not this customer's"):
+        translate_tickets.preview_reply(ticket.id, body, use_ai=True)

@@ -6,6 +6,8 @@ from halo import queue
 from halo.extensions import db
 from halo.models import Message, Ticket
 from halo.services import events
+from halo.services.ai import guard
+from halo.services.ai.context import build_context
 from halo.services.db_writer import sqlite_writer
 from halo.services.errors import NotFound, ValidationError
 from halo.services.tickets.status import get_ticket
@@ -72,7 +74,21 @@ def preview_reply(ticket_id: int, body: str, use_ai: bool = False) -> dict:
         raise ValidationError(f"This customer writes in {translation.language_name(target)}, "
                               "like the team: nothing to translate.")
     text, engine = translation.translate_text(body, team_language(), target, use_ai=use_ai)
+    _guard(ticket_id, body, text)
     return {"text": text, "lang": target, "engine": engine}
+
+
+def _guard(ticket_id: int, body: str, text: str) -> None:
+    """The output guard AI drafts pass (ai.guard.check_output): a translation that quotes an
+    internal note or a directive, talks about its instructions, or carries an address that
+    is not the customer's is withheld. What the agent wrote is not held against it (their
+    own addresses, their own words)."""
+    ctx = build_context(ticket_id)
+    allowed = guard.EMAIL.findall(body)
+    own = set(guard.check_output(body, ctx, allowed))
+    problems = [p for p in guard.check_output(text, ctx, allowed) if p not in own]
+    if problems:
+        raise ValidationError("The translation was withheld because " + "; ".join(problems) + ".")
 
 
 def request_message_translation(message_id: int) -> None:
