@@ -17,6 +17,7 @@ from halo.models.email import (
 )
 from halo.models.knowledge import Directive
 from halo.models.lease import Lease
+from halo.models.mailbox_oauth import MailboxOAuth
 from halo.models.segments import Segment
 from halo.models.service_levels import BusinessHoliday, BusinessHours
 from halo.models.settings import Setting
@@ -44,6 +45,7 @@ __all__ = [
     "LoginSession", "User", "AiDraft", "Article", "DirectiveUse", "PilotMessage", "Notification",
     "SavedReply",
     "EmailAttachment", "InboundEmail", "Mailbox", "OutboundEmail", "SenderAddress", "TrustedSender",
+    "MailboxOAuth",
 ]
 
 

@@ -1,10 +1,13 @@
 """Settings > Emails: email settings, trusted senders, inbound mailboxes, could not process."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from halo.blueprints.access import admin_required, public
 from halo.blueprints.emails import bp
+from halo.services import netguard
 from halo.services.email import imap as imap_poll
 from halo.services.email import ingest as email_ingest
+from halo.services.email import oauth as mailbox_oauth
 from halo.services.email import settings as email_settings
 from halo.services.errors import ValidationError
 
@@ -101,8 +104,8 @@ def inbound():
             return _done("Mailbox added; it is polled every minute.", "emails.inbound")
         except ValidationError as exc:
             flash(str(exc), "error")
-            return render_template("emails/inbound.html", mailboxes=email_settings.mailboxes()), 400
-    return render_template("emails/inbound.html", mailboxes=email_settings.mailboxes())
+            return _inbound_page(), 400
+    return _inbound_page()
 
 
 @bp.post("/settings/emails/inbound/<int:mailbox_id>/<action>")
@@ -117,8 +120,65 @@ def mailbox_action(mailbox_id: int, action: str):
     if action == "delete":
         email_settings.remove_mailbox(mailbox_id)
         return _done("Mailbox removed.", "emails.inbound")
+    if action == "signin":
+        return _sign_in(mailbox_id)
     flash("Unknown action.", "error")
     return redirect(url_for("emails.inbound"))
+
+
+@bp.post("/settings/emails/inbound/oauth")
+@admin_required
+def add_oauth_mailbox():
+    f = request.form
+    try:
+        box = mailbox_oauth.add_oauth_mailbox(
+            f.get("provider", ""), f.get("username"), f.get("client_id"), f.get("client_secret"),
+            tenant=f.get("tenant", ""), folder=f.get("folder", "INBOX"), host=f.get("host", ""),
+            port=f.get("port", ""), authorize_url=f.get("authorize_url", ""),
+            token_url=f.get("token_url", ""), scope=f.get("scope", ""), use_ssl=f.get("use_ssl") == "on")
+    except ValidationError as exc:
+        flash(str(exc), "error")
+        return _inbound_page(), 400
+    return _sign_in(box.id)
+
+
+def _sign_in(mailbox_id: int):
+    """A page with the link to the provider (a link, not a redirect from a form post: the
+    page's form-action policy need not name every provider)."""
+    try:
+        url = mailbox_oauth.start_sign_in(mailbox_id, current_user.id, _callback_url())
+    except ValidationError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("emails.inbound"))
+    return render_template("emails/oauth_signin.html", url=url,
+                           mailbox=email_settings.get_mailbox(mailbox_id),
+                           providers=mailbox_oauth.PROVIDERS)
+
+
+@bp.get("/settings/emails/oauth/callback")
+@admin_required
+def oauth_callback():
+    a = request.args
+    try:
+        box = mailbox_oauth.finish_sign_in(a.get("state", ""), a.get("code", ""), current_user.id,
+                                           error=a.get("error", ""),
+                                           error_description=a.get("error_description", ""))
+    except ValidationError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("emails.inbound"))
+    except netguard.OutboundError as exc:
+        flash(f"Signing in failed: {exc}", "error")
+        return redirect(url_for("emails.inbound"))
+    return _done(f"Signed in to {box.username}; it is polled every minute.", "emails.inbound")
+
+
+def _callback_url() -> str:
+    return url_for("emails.oauth_callback", _external=True)
+
+
+def _inbound_page():
+    return render_template("emails/inbound.html", mailboxes=email_settings.mailboxes(),
+                           providers=mailbox_oauth.PROVIDERS, callback_url=_callback_url())
 
 
 @bp.get("/settings/emails/failed")

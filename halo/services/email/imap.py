@@ -18,7 +18,7 @@ from halo import clock
 from halo.extensions import db
 from halo.models import Mailbox
 from halo.services import netguard
-from halo.services.email import sealed
+from halo.services.email import oauth, sealed
 from halo.services.email.ingest import receive_email
 from halo.services.errors import NotFound
 
@@ -44,21 +44,18 @@ def poll_mailbox(mailbox_id: int, now: datetime | None = None) -> int:
     box = db.session.get(Mailbox, mailbox_id)
     stored = 0
     try:
-        password = sealed.unseal(box.password)
+        login = _login_for(box, now)
     except sealed.Unsealable as exc:
         box.last_error, box.last_polled_at = str(exc), now or clock.now()
         db.session.commit()
         return 0
-    if not sealed.is_sealed(box.password):  # saved before sealing existed: seal it now
-        box.password = sealed.seal(password)
-        db.session.commit()
     try:
-        with _connect(box, password) as imap:
+        with _connect(box, login) as imap:
             uids = _new_uids(imap, box)
             for uid in uids[:BATCH]:
                 stored += _fetch_one(imap, box, uid, now)
         box.last_error = None
-    except (OSError, imaplib.IMAP4.error, socket.timeout, EOFError) as exc:
+    except (OSError, imaplib.IMAP4.error, socket.timeout, EOFError, oauth.SignInNeeded) as exc:
         db.session.rollback()
         box = db.session.get(Mailbox, mailbox_id)
         box.last_error = _describe(exc)[:1000]
@@ -66,6 +63,52 @@ def poll_mailbox(mailbox_id: int, now: datetime | None = None) -> int:
     box.last_polled_at = now or clock.now()
     db.session.commit()
     return stored
+
+
+def _login_for(box: Mailbox, now: datetime | None):
+    """How to sign in to this mailbox once connected: a password, or an OAuth token."""
+    if box.oauth is not None:
+        return lambda imap: _oauth_login(imap, box, now)
+    password = sealed.unseal(box.password)
+    if not sealed.is_sealed(box.password):  # saved before sealing existed: seal it now
+        box.password = sealed.seal(password)
+        db.session.commit()
+    return lambda imap: imap.login(box.username, password)
+
+
+def _oauth_login(imap, box: Mailbox, now: datetime | None) -> None:
+    """AUTHENTICATE XOAUTH2; refused with a token Halo thought current (revoked early, or
+    the clocks differ), refresh it once and try again."""
+    answer = XOAuth2(box.username, oauth.access_token(box, now))
+    try:
+        imap.authenticate("XOAUTH2", answer)
+        return
+    except imaplib.IMAP4.error:
+        pass
+    answer = XOAuth2(box.username, oauth.access_token(box, now, force=True))
+    try:
+        imap.authenticate("XOAUTH2", answer)
+    except imaplib.IMAP4.error as exc:
+        raise imaplib.IMAP4.error(f"{exc}{answer.detail()}") from None
+
+
+class XOAuth2:
+    """imaplib's authobject for XOAUTH2: the token first; to the server's error challenge
+    (a JSON status), an empty answer, keeping the challenge to explain the refusal."""
+
+    def __init__(self, username: str, token: str):
+        self.payload, self.challenges = oauth.xoauth2(username, token), []
+
+    def __call__(self, challenge: bytes) -> bytes:
+        if self.payload is None:
+            self.challenges.append(challenge)
+            return b""
+        payload, self.payload = self.payload, None
+        return payload
+
+    def detail(self) -> str:
+        text = b" ".join(self.challenges).decode("utf-8", "replace").strip()
+        return f" ({text})" if text else ""
 
 
 def poll_now(mailbox_id: int, now: datetime | None = None) -> tuple[int, str | None]:
@@ -95,11 +138,11 @@ class GuardedIMAP4_SSL(imaplib.IMAP4_SSL):
         return netguard.wrap_tls(sock, self.host, self.ssl_context)
 
 
-def _connect(box: Mailbox, password: str):
+def _connect(box: Mailbox, login):
     cls = GuardedIMAP4_SSL if box.use_ssl else GuardedIMAP4
     imap = cls(box.host, box.port, timeout=TIMEOUT)
     try:
-        imap.login(box.username, password)
+        login(imap)
     except BaseException:
         imap.shutdown()
         raise
@@ -108,7 +151,7 @@ def _connect(box: Mailbox, password: str):
 
 def _describe(exc: BaseException) -> str:
     """The error an admin reads on the mailbox."""
-    if isinstance(exc, netguard.OutboundError):
+    if isinstance(exc, netguard.OutboundError | oauth.SignInNeeded):
         return str(exc)
     if isinstance(exc, imaplib.IMAP4.error):
         return f"The server said: {exc}"

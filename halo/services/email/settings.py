@@ -183,6 +183,14 @@ def add_mailbox(host: str, port: str, use_ssl: bool, username: str, password: st
     return box
 
 
+def get_mailbox(mailbox_id: int) -> Mailbox:
+    """One IMAP mailbox, or NotFound."""
+    box = db.session.get(Mailbox, mailbox_id)
+    if box is None:
+        raise NotFound("That mailbox does not exist.")
+    return box
+
+
 def remove_mailbox(mailbox_id: int) -> None:
     """Stop polling a mailbox and forget it."""
     box = db.session.get(Mailbox, mailbox_id)
