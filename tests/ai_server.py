@@ -21,7 +21,7 @@ def default_reply(request: dict) -> str:
     article = re.search(r"^\[A1\] (.+)\n(.+)$", system, re.M)
     if "Reply with JSON only" in system:
         if article:
-            return json.dumps({"confident": True, "handoff": False,
+            return json.dumps({"confident": True, "handoff": False, "source": "A1",
                                "answer": f"Hi,\n\n{article.group(2)}\n\nBest regards,\nHalo AI"})
         return json.dumps({"confident": False, "handoff": True, "answer": "", "reason": "no article fits"})
     if article:

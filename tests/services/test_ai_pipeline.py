@@ -99,7 +99,7 @@ def test_passing_an_escalated_email_back_to_the_ai_offers_it_again(ai_server, ai
     assert ai_pipeline.offer_ticket(ticket.id) == "escalated"
     assert "Pass to AI" in as_agent.get(f"/tickets/{ticket.id}").text
     # A teammate reads it, adds an article, and hands it back through the ticket page.
-    ai_server.reply = json.dumps({"confident": True, "answer": "Use the Forgot password link."})
+    ai_server.reply = json.dumps({"confident": True, "source": "A1", "answer": "Use the Forgot password link."})
     response = as_agent.post(f"/tickets/{ticket.id}/pass-to-ai")
     assert response.status_code in (302, 303)
     ticket = db.session.get(Ticket, ticket.id)

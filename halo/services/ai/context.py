@@ -29,6 +29,7 @@ class Context:
     articles: list[Article] = field(default_factory=list)
     directives: list[Directive] = field(default_factory=list)
     agent_name: str = ""
+    published: list[Article] = field(default_factory=list)  # what retrieval ranked
 
     @property
     def channel(self) -> str:
@@ -71,7 +72,8 @@ def build_context(ticket_id: int, agent_id: int | None = None, query: str = "") 
     agent = db.session.get(User, agent_id) if agent_id else None
     ctx = Context(ticket=ticket, thread=thread, agent_name=agent.name if agent else "")
     wanted = " ".join([ticket.subject or "", query] + [t for w, t in thread if w == "customer"][-3:])
-    ctx.articles = [a for a, _ in rank(wanted, ai_knowledge.published_articles(),
+    ctx.published = ai_knowledge.published_articles()
+    ctx.articles = [a for a, _ in rank(wanted, ctx.published,
                                        lambda a: f"{a.title} {a.title} {a.body}")][:MAX_ARTICLES]
     ctx.directives = relevant_directives(ticket, wanted)
     return ctx

@@ -1,7 +1,8 @@
 """The AI email pipeline: a new email ticket is offered to the AI first.
 
-Confident and grounded in the knowledge base -> a real threaded email (kind 'ai') and
-Resolved. Otherwise, or when a priority filter matches -> Priority, unassigned, with an
+Confident and grounded in a knowledge-base article (services/ai/grounding.py: the model
+names the article, the question matches it, the answer comes from it) -> a real threaded
+email (kind 'ai') naming the article, and Resolved. Otherwise, or when a priority filter matches -> Priority, unassigned, with an
 internal note saying why. Provider down -> the ticket is left as it was, with an event
 line saying so. Each ticket is offered once (an 'ai' event marks it), and again when a
 teammate passes it to the AI while the customer is waiting for an answer.
@@ -17,6 +18,7 @@ from halo import clock
 from halo.extensions import db
 from halo.models import Message, Ticket
 from halo.queue import enqueue
+from halo.services.ai import grounding
 from halo.services.ai import provider as ai_provider
 from halo.services.ai import settings as ai_settings
 from halo.services.ai.context import Context, build_context, record_directive_uses
@@ -27,6 +29,7 @@ from halo.services.tickets.assignment import apply_assignee
 from halo.services.tickets.status import apply_status
 
 JOB = "halo.jobs.ai.offer_ticket"
+MARKER = re.compile(r"\s*\[A\d+\]")  # an article marker left in an answer meant for the customer
 UPSET = -0.5  # VADER's compound score at or below which a customer message sounds upset
 
 
@@ -115,19 +118,26 @@ def offer_ticket(ticket_id: int, now: datetime | None = None, since_id: int = 0)
         return escalate(ctx, f"the AI could not answer from the knowledge base ({why})", now)
     if not ctx.articles:
         return escalate(ctx, "no knowledge-base article matches this email", now)
+    answer = MARKER.sub("", answer).strip()
+    verdict = grounding.judge(f"{ctx.ticket.subject or ''}\n{ctx.question}", answer, decision.get("source"),
+                              ctx.articles, ctx.published, customer_words=ctx.customer.name or "")
+    if not verdict.grounded:
+        return escalate(ctx, f"the AI's answer is not grounded: {verdict.reason}", now)
     problems = check_output(answer, ctx)
     if problems:
         return escalate(ctx, "the AI's answer failed the safety check: " + "; ".join(problems), now)
-    return send_answer(ctx, answer, now)
+    return send_answer(ctx, answer, verdict.article, now)
 
 
-def send_answer(ctx: Context, answer: str, now: datetime | None = None) -> str:
-    """Send the AI's answer as a threaded email and resolve the ticket."""
+def send_answer(ctx: Context, answer: str, article, now: datetime | None = None) -> str:
+    """Send the AI's answer as a threaded email and resolve the ticket; the thread line and
+    the event name the article it came from."""
     now = now or clock.now()
     ticket = ctx.ticket
-    reply = conversation.add_agent_message(ticket, "email", answer, now)
+    source = {"article_id": article.id, "article_title": article.title}
+    reply = conversation.add_agent_message(ticket, "email", answer, now, event_data={"source": source})
     apply_status(ticket, "resolved", None, None, now, reason="answered by the AI")
-    _event(ticket.id, "answered", "answered from the knowledge base", now)
+    _event(ticket.id, "answered", f"answered from the article \u201c{article.title}\u201d", now, **source)
     record_directive_uses(ctx, "email")
     db.session.commit()
     conversation.deliver(reply)
@@ -158,8 +168,8 @@ def _unavailable(ticket_id: int, error: str, now: datetime | None) -> str:
     return "unavailable"
 
 
-def _event(ticket_id: int, outcome: str, text: str, now: datetime) -> Message:
+def _event(ticket_id: int, outcome: str, text: str, now: datetime, **data) -> Message:
     event = Message(ticket_id=ticket_id, kind="event", event_type="ai",
-                    event_data={"outcome": outcome, "text": text}, created_at=now)
+                    event_data={"outcome": outcome, "text": text, **data}, created_at=now)
     db.session.add(event)
     return event

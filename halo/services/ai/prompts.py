@@ -79,9 +79,11 @@ def variants_messages(ctx: Context, mode: str) -> list[dict]:
 
 def email_decision_messages(ctx: Context) -> list[dict]:
     """Can the articles answer this email with confidence? JSON out."""
-    return _messages(ctx, STYLE["email"] + " Sign off as \"Halo AI\". Decide whether the knowledge-base "
-                     "articles fully answer the customer's latest email. Reply with JSON only: "
-                     '{"confident": true or false, "answer": "the complete email reply", '
+    return _messages(ctx, STYLE["email"] + " Sign off as \"Halo AI\". Decide whether one knowledge-base "
+                     "article fully answers the customer's latest email, and answer from that article "
+                     "only. Reply with JSON only: "
+                     '{"confident": true or false, "source": "the article you used, as A1, A2...", '
+                     '"answer": "the complete email reply, without article markers", '
                      '"reason": "why you are not confident, if you are not"}.')
 
 
