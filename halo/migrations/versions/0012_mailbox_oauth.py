@@ -1,13 +1,13 @@
 """mailbox_oauth: IMAP mailboxes that sign in with OAuth 2.0 (XOAUTH2), tokens sealed
 
-Revision ID: 0011_mailbox_oauth
-Revises: 0010_lease
+Revision ID: 0012_mailbox_oauth
+Revises: 0011_inboxes_teams
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011_mailbox_oauth'
-down_revision = '0010_lease'
+revision = '0012_mailbox_oauth'
+down_revision = '0011_inboxes_teams'
 branch_labels = None
 depends_on = None
 
