@@ -27,3 +27,14 @@ def test_a_changed_secret_key_is_reported_on_the_mailbox(app, monkeypatch):
     assert imap_poll.poll_mailbox(box.id) == 0  # never reaches the network
     box = db.session.get(Mailbox, box.id)
     assert "SECRET_KEY has changed" in box.last_error and box.last_polled_at
+
+
+def test_an_oauth_mailbox_under_a_changed_secret_key_is_reported_not_raised(app, monkeypatch):
+    from halo.services.email import oauth as mailbox_oauth
+    box = mailbox_oauth.add_oauth_mailbox("google", "help@acme.example", "cid", "client-secret")
+    box.oauth.refresh_token = sealed.seal("rt-123")
+    box.enabled = True
+    db.session.commit()
+    monkeypatch.setitem(app.config, "SECRET_KEY", "another-secret")
+    assert imap_poll.poll_now(box.id) == (0, db.session.get(Mailbox, box.id).last_error)
+    assert "SECRET_KEY has changed" in db.session.get(Mailbox, box.id).last_error

@@ -44,18 +44,14 @@ def poll_mailbox(mailbox_id: int, now: datetime | None = None) -> int:
     box = db.session.get(Mailbox, mailbox_id)
     stored = 0
     try:
-        login = _login_for(box, now)
-    except sealed.Unsealable as exc:
-        box.last_error, box.last_polled_at = str(exc), now or clock.now()
-        db.session.commit()
-        return 0
-    try:
+        login = _login_for(box, now)  # a token is refreshed before connecting
         with _connect(box, login) as imap:
             uids = _new_uids(imap, box)
             for uid in uids[:BATCH]:
                 stored += _fetch_one(imap, box, uid, now)
         box.last_error = None
-    except (OSError, imaplib.IMAP4.error, socket.timeout, EOFError, oauth.SignInNeeded) as exc:
+    except (OSError, imaplib.IMAP4.error, socket.timeout, EOFError, oauth.SignInNeeded,
+            sealed.Unsealable) as exc:
         db.session.rollback()
         box = db.session.get(Mailbox, mailbox_id)
         box.last_error = _describe(exc)[:1000]
@@ -68,7 +64,8 @@ def poll_mailbox(mailbox_id: int, now: datetime | None = None) -> int:
 def _login_for(box: Mailbox, now: datetime | None):
     """How to sign in to this mailbox once connected: a password, or an OAuth token."""
     if box.oauth is not None:
-        return lambda imap: _oauth_login(imap, box, now)
+        token = oauth.access_token(box, now)
+        return lambda imap: _oauth_login(imap, box, token, now)
     password = sealed.unseal(box.password)
     if not sealed.is_sealed(box.password):  # saved before sealing existed: seal it now
         box.password = sealed.seal(password)
@@ -76,10 +73,10 @@ def _login_for(box: Mailbox, now: datetime | None):
     return lambda imap: imap.login(box.username, password)
 
 
-def _oauth_login(imap, box: Mailbox, now: datetime | None) -> None:
+def _oauth_login(imap, box: Mailbox, token: str, now: datetime | None) -> None:
     """AUTHENTICATE XOAUTH2; refused with a token Halo thought current (revoked early, or
     the clocks differ), refresh it once and try again."""
-    answer = XOAuth2(box.username, oauth.access_token(box, now))
+    answer = XOAuth2(box.username, token)
     try:
         imap.authenticate("XOAUTH2", answer)
         return
@@ -151,7 +148,7 @@ def _connect(box: Mailbox, login):
 
 def _describe(exc: BaseException) -> str:
     """The error an admin reads on the mailbox."""
-    if isinstance(exc, netguard.OutboundError | oauth.SignInNeeded):
+    if isinstance(exc, netguard.OutboundError | oauth.SignInNeeded | sealed.Unsealable):
         return str(exc)
     if isinstance(exc, imaplib.IMAP4.error):
         return f"The server said: {exc}"
