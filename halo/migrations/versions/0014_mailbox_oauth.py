@@ -1,13 +1,13 @@
 """mailbox_oauth: IMAP mailboxes that sign in with OAuth 2.0 (XOAUTH2), tokens sealed
 
-Revision ID: 0012_mailbox_oauth
-Revises: 0011_inboxes_teams
+Revision ID: 0014_mailbox_oauth
+Revises: 0013_widget_identity
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012_mailbox_oauth'
-down_revision = '0011_inboxes_teams'
+revision = '0014_mailbox_oauth'
+down_revision = '0013_widget_identity'
 branch_labels = None
 depends_on = None
 
