@@ -81,3 +81,34 @@ def test_widget_chat_with_alias_badge_and_live_second_agent(live_server, shop, n
     expect(widget.locator(".badge")).to_be_hidden()
     expect(b.locator("#thread")).to_contain_text("replacement lid")
 
+
+
+def test_an_agent_blocks_a_visitor_whose_widget_closes_for_good(live_server, shop, new_page):
+    set_setting("widget_allowed_origins", [shop])
+    ada = make_user(email="ada@example.com", name="Ada Park")
+    visitor = new_page(viewport={"width": 390, "height": 800})
+    visitor.goto(shop)
+    widget = visitor.locator("#halo-chat-widget")
+    widget.locator(".launcher").click()
+    widget.locator("textarea").fill("Buy cheap watches at spam.example")
+    widget.locator("textarea").press("Enter")
+    # A process's first message loads the language profiles: give a loaded machine time.
+    expect(widget.locator(".msg.visitor[data-id]")).to_have_count(1, timeout=30_000)
+    db.session.expire_all()
+    ticket_id = db.session.scalar(db.select(Visitor.ticket_id))
+
+    agent = new_page()
+    sign_in(agent, live_server, ada.email)
+    agent.goto(f"{live_server}/tickets/{ticket_id}")
+    panel = agent.locator(f"#ticket-{ticket_id}-visitor")
+    expect(panel).to_contain_text("Online")
+    agent.on("dialog", lambda dialog: dialog.accept())  # "Block this visitor?"
+    panel.get_by_role("button", name="Block visitor").click()
+    expect(panel.locator(".chip-blocked")).to_have_text("Blocked")
+    expect(panel.get_by_role("button", name="Unblock visitor")).to_be_visible()
+
+    expect(widget.locator(".status")).to_have_text("· this chat is closed")
+    expect(widget.locator("textarea")).to_be_disabled()
+    visitor.reload()  # the same token: turned away again
+    widget = visitor.locator("#halo-chat-widget")
+    expect(widget.locator(".status")).to_have_text("· this chat is closed")

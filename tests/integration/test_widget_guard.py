@@ -290,3 +290,39 @@ def test_processes_sharing_redis_share_the_visitors_allowance(two_limited_server
 def test_a_refused_origin_still_gets_no_socket(server):
     with pytest.raises(HandshakeRefused):
         Widget(server, origin="https://evil.example")
+
+
+def test_a_refusal_ends_with_the_close_frame_and_nothing_after_it(server):
+    """The bytes on the wire: after the server's close frame and the client's answer comes
+    the end of the connection, never an HTTP response a browser would read as a broken
+    frame (it reported 1006 and lost the code)."""
+    import base64
+    import json
+    import socket
+    from urllib.parse import urlsplit
+    host, port = urlsplit(server).hostname, urlsplit(server).port
+    with socket.create_connection((host, port), timeout=10) as raw:
+        key = base64.b64encode(os.urandom(16)).decode()
+        raw.sendall((f"GET /ws/widget HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+                     f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                     f"Origin: {server}\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += raw.recv(1)
+        assert head.startswith(b"HTTP/1.1 101")
+
+        def masked(opcode, payload):
+            mask = os.urandom(4)
+            return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + \
+                bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        raw.sendall(masked(0x1, json.dumps({**HELLO, "token": 17}).encode()))
+        reason = b"hello token must be a string or null"
+        close = b""
+        while len(close) < 4 + len(reason):
+            close += raw.recv(64)
+        assert close == bytes([0x88, 2 + len(reason), 0x03, 0xF0]) + reason  # 1008
+        raw.sendall(masked(0x8, bytes([0x03, 0xF0])))  # the client's answer
+        rest = b""
+        while chunk := raw.recv(4096):
+            rest += chunk
+        assert rest == b""

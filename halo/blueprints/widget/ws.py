@@ -6,6 +6,7 @@ limits (services/chat/throttle.py), never the connection's own. Whatever goes wr
 here closes the socket with a code (1008 for bad input, 1011 for a fault): an upgraded
 socket has no HTTP response left to carry an error page.
 """
+import socket as sockets
 import time
 
 from flask import current_app, request, url_for
@@ -33,6 +34,7 @@ from halo.services.tickets import presence
 POLICY_VIOLATION = 1008
 INTERNAL_ERROR = 1011
 TRY_AGAIN_LATER = 1013
+CLOSE_WAIT = 2  # seconds the client has to answer a close
 
 
 @bp.before_request
@@ -57,7 +59,7 @@ def socket(ws):
         current_app.logger.exception("widget socket failed")
         db.session.rollback()
         try:
-            ws.close(INTERNAL_ERROR, "server error")
+            close(ws, INTERNAL_ERROR, "server error")
         except ConnectionClosed:
             pass
     finally:
@@ -67,15 +69,15 @@ def socket(ws):
 def _serve(ws):
     address = request.remote_addr or ""  # the proxy's client address under ProxyFix
     if not chat.throttle().allow("HALO_WIDGET_HELLO_LIMIT", "address", address):
-        return ws.close(TRY_AGAIN_LATER, "too many new connections: try again later")
+        return close(ws, TRY_AGAIN_LATER, "too many new connections: try again later")
     try:
         hello = parse_hello(ws.receive(timeout=current_app.config["HALO_WIDGET_HELLO_TIMEOUT"]),
                             get_setting("widget_workspace"))
         opened = chat.open_session(hello.token)
     except BadHello as exc:
-        return ws.close(POLICY_VIOLATION, exc.reason)
+        return close(ws, POLICY_VIOLATION, exc.reason)
     except chat.Blocked:
-        return ws.close(POLICY_VIOLATION, "blocked")
+        return close(ws, POLICY_VIOLATION, "blocked")
     conn = Conversation(ws, opened, hello.last_id, address)
     conn.out.json({"type": "welcome", "token": opened.token, "visitor": opened.visitor_id,
                    "new": opened.fresh})
@@ -90,6 +92,19 @@ def _serve(ws):
             conn.loop()
         finally:
             conn.release()
+
+
+def close(ws, code: int, reason: str) -> None:
+    """Close with code and reason, wait (CLOSE_WAIT at most) for the client's answer, then
+    end the TCP connection, as RFC 6455 section 7.1.1 has the server do. Under werkzeug's
+    server flask-sock would otherwise write an HTTP response after the close frame, which a
+    browser reads as a broken frame: an abnormal closure (1006) that loses the code."""
+    ws.close(code, reason)
+    ws.thread.join(CLOSE_WAIT)
+    try:
+        ws.sock.shutdown(sockets.SHUT_RDWR)
+    except OSError:  # the client hung up first
+        pass
 
 
 def _id(value) -> int:
@@ -142,7 +157,7 @@ class Conversation:
 
     def close(self, code: int, reason: str) -> None:
         self.closed = True
-        self.ws.close(code, reason)
+        close(self.ws, code, reason)
 
     def loop(self):
         while not self.closed:
