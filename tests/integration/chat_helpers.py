@@ -72,7 +72,7 @@ class Widget:
         self.ws.thread.join(5)
 
 
-def refused(base_url, frame, origin=None, timeout=5.0) -> tuple[int, str]:
+def refused(base_url, frame, origin=None, timeout=15.0) -> tuple[int, str]:
     """Open a widget socket, send frame (text, or a dict as JSON) as its first frame, and
     return the (code, reason) the server closed it with; fails if it answered instead."""
     ws = Client.connect(base_url.replace("http", "ws", 1) + "/ws/widget",
