@@ -6,6 +6,7 @@ import pytest
 from halo import clock
 from halo.extensions import db
 from halo.models import Message, Ticket
+from halo.services.access import inboxes
 from halo.services.errors import Forbidden, NotFound, ValidationError
 from halo.services.inbox import segment_counts, segments
 from halo.services.tickets import bulk
@@ -67,8 +68,8 @@ def test_counts_are_cached_and_follow_ticket_changes():
     assert count() == 1   # within MIN_AGE: the cached count, even though a ticket changed
     assert count() == 2   # past MIN_AGE and something changed: recounted
     db.session.execute(Ticket.__table__.insert().values(  # a write this process did not flush
-        subject="x", customer_id=make_customer().id, channel="email", status="open",
-        bucket="open", preview="", created_at=clock.now(), last_activity_at=clock.now()))
+        subject="x", customer_id=make_customer().id, inbox_id=inboxes.default_inbox_id(),
+        channel="email", status="open", bucket="open", preview="", created_at=clock.now(), last_activity_at=clock.now()))
     db.session.commit()
     assert count() == 3   # bulk statements count as changes too
     assert count() == 3
