@@ -54,7 +54,8 @@ SCHEDULE = (
     # (the in-process queue) is processed once it has waited REQUEUE_AFTER, unattended.
     Periodic("inbound-requeue", "halo.jobs.email.requeue_inbound", 60, args=(REQUEUE_AFTER,)),
     Periodic("presence-expiry", "halo.jobs.presence.expire", 15),
-    # SLA checks come here: one Periodic line, and its job in halo/jobs/.
+    # SLA clocks: recompute the tickets whose thread moved, record breaches (no policy: one query).
+    Periodic("sla-check", "halo.jobs.sla.check", 60),
 )
 
 

@@ -19,7 +19,12 @@ from halo.models.knowledge import Directive
 from halo.models.lease import Lease
 from halo.models.mailbox_oauth import MailboxOAuth
 from halo.models.segments import Segment
-from halo.models.service_levels import BusinessHoliday, BusinessHours
+from halo.models.service_levels import (
+    BusinessHoliday,
+    BusinessHours,
+    SlaPolicy,
+    TicketSla,
+)
 from halo.models.settings import Setting
 from halo.models.tickets import (
     BUCKETS,
@@ -38,7 +43,7 @@ from halo.models.tools import Notification, SavedReply
 from halo.models.users import LoginSession, User
 
 __all__ = [
-    "BusinessHoliday", "BusinessHours",
+    "BusinessHoliday", "BusinessHours", "SlaPolicy", "TicketSla",
     "Inbox", "InboxAddress", "Team", "team_inbox", "team_member",
     "AliasUser", "Visitor", "BUCKETS", "CHANNELS", "DELIVERY_LABELS", "STATUS_LABELS", "STATUSES", "Customer",
     "Directive", "Mention", "Message", "Lease", "Segment", "Setting", "Ticket", "TicketCounter", "ChangeStamp",

@@ -1,7 +1,7 @@
-"""Service levels: the business hours an inbox keeps (SLA clocks count only these)."""
+"""Service levels: the business hours an inbox keeps, SLA policies and each ticket's clocks."""
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from halo import clock
@@ -30,3 +30,37 @@ class BusinessHoliday(db.Model):
     business_hours_id: Mapped[int] = mapped_column(ForeignKey("business_hours.id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(Date)
     name: Mapped[str] = mapped_column(String(120), default="")
+
+
+class SlaPolicy(db.Model):
+    """Targets for a kind of ticket; the first active policy (by position) that matches applies.
+    A condition left empty matches every ticket."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    first_response_minutes: Mapped[int | None]
+    next_response_minutes: Mapped[int | None]
+    resolution_minutes: Mapped[int | None]
+    # Conditions: the Priority status, a channel, an inbox, a customer trait (key = value).
+    priority_only: Mapped[bool] = mapped_column(default=False)
+    channel: Mapped[str | None] = mapped_column(String(10))
+    inbox_id: Mapped[int | None] = mapped_column(ForeignKey("inbox.id", ondelete="CASCADE"))
+    trait_key: Mapped[str | None] = mapped_column(String(64))
+    trait_value: Mapped[str | None] = mapped_column(String(200))
+    # On a breach: set the ticket to Priority as well as telling the assignee.
+    escalate: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class TicketSla(db.Model):
+    """A ticket's clocks as last computed (the inbox sorts by due_at; the ticket page
+    computes afresh). thread_rev is the ticket's thread revision they were computed at."""
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), primary_key=True)
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policy.id", ondelete="SET NULL"))
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    due_clock: Mapped[str | None] = mapped_column(String(20))
+    # The due time a breach was last recorded for (one breach event per clock cycle).
+    breach_due_at: Mapped[datetime | None]
+    thread_rev: Mapped[int] = mapped_column(BigInteger, default=0)
+    computed_at: Mapped[datetime] = mapped_column(default=clock.now)

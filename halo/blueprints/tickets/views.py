@@ -15,6 +15,7 @@ from halo.services.ai import pilot as ai_pilot
 from halo.services.errors import ValidationError
 from halo.services.inbox import stamps
 from halo.services.inbox import views as inbox
+from halo.services.service_levels import sla
 from halo.services.tickets import assignment, mentions, replies, status
 from halo.services.translate import tickets as translate_tickets
 from halo.web import is_fragment_request, kept
@@ -62,6 +63,7 @@ def _page(ticket_id: int, code: int = 200, **extra):
                other_tickets=stamps.cached(
                    ("other-tickets", ticket.customer_id, ticket_id, stamps.seen("inbox")),
                    lambda: inbox.other_ticket_rows(ticket.customer_id, ticket_id)))
+    ctx["sla"] = sla.reading(sla.evaluate(ticket, ctx["now"]), ctx["now"]) if sla.any_policy() else None
     return render_template("tickets/show.html", **ctx), code
 
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from halo import clock
 from halo.extensions import db
-from halo.models import BusinessHoliday, BusinessHours, Inbox
+from halo.models import BusinessHoliday, BusinessHours, Inbox, TicketSla
 from halo.services.errors import NotFound, ValidationError
 from halo.services.service_levels.hours import Schedule
 
@@ -170,8 +170,15 @@ def save(inbox_id: int | None, timezone: str, days: list[str], holidays: str,
     row.updated_at = clock.now()
     row.holidays = [BusinessHoliday(day=d, name=n) for d, n in sorted(closed.items())]
     db.session.add(row)
+    mark_stale()
     db.session.commit()
     return row
+
+
+def mark_stale() -> None:
+    """Every stored SLA due time is stale once hours or policies change: the next check
+    (within a minute) recomputes them all."""
+    db.session.execute(update(TicketSla).values(thread_rev=-1))
 
 
 def _reply_hours(value) -> int | None:
@@ -191,6 +198,7 @@ def clear(inbox_id: int | None) -> None:
     row = _row(inbox_id)
     if row is not None:
         db.session.delete(row)
+        mark_stale()
         db.session.commit()
 
 
