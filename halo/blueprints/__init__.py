@@ -9,6 +9,7 @@ from halo.blueprints.inbox import bp as inbox
 from halo.blueprints.knowledge import bp as knowledge
 from halo.blueprints.live import bp as live
 from halo.blueprints.ops import bp as ops
+from halo.blueprints.reports import bp as reports
 from halo.blueprints.settings import bp as settings
 from halo.blueprints.tickets import bp as tickets
 from halo.blueprints.widget import bp as widget
@@ -18,5 +19,5 @@ def register_blueprints(app: Flask) -> None:
     """Attach every blueprint; every endpoint not marked public requires a session."""
     app.before_request(require_login)
     app.teardown_request(close_scope)
-    for bp in (emails, inbound, auth, inbox, tickets, settings, knowledge, widget, live, ops):
+    for bp in (emails, inbound, auth, inbox, tickets, settings, knowledge, widget, live, ops, reports):
         app.register_blueprint(bp)

@@ -1,0 +1,64 @@
+"""Charts drawn on the server as SVG geometry (no script, no CDN): the template draws the
+rectangles this computes; every chart has its table under it."""
+from dataclasses import dataclass
+
+WIDTH, HEIGHT, GAP = 720, 160, 2
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    series: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    bars: list[Bar]
+    peak: int
+    first_label: str
+    last_label: str
+
+
+def stacked_bars(days: dict, series: tuple[str, ...]) -> Chart:
+    """One bar per day, stacked by series, scaled to the busiest day."""
+    ordered = sorted(days.items())
+    peak = max((sum(v.values()) for _, v in ordered), default=0)
+    slot = WIDTH / max(len(ordered), 1)
+    bars = []
+    for i, (day, values) in enumerate(ordered):
+        top = HEIGHT
+        for name in series:
+            n = values.get(name, 0)
+            if not n or not peak:
+                continue
+            h = HEIGHT * n / peak
+            top -= h
+            bars.append(Bar(round(i * slot + GAP / 2, 2), round(top, 2), round(max(slot - GAP, 1), 2),
+                            round(h, 2), name, f"{day.isoformat()}: {n} {name}"))
+    labels = [d.isoformat() for d, _ in ordered]
+    return Chart(WIDTH, HEIGHT, bars, peak, labels[0] if labels else "", labels[-1] if labels else "")
+
+
+def human_duration(seconds: float | None) -> str:
+    """12 min, 3.4 h, 2.1 days; an em dash when there is nothing to measure."""
+    if seconds is None:
+        return "—"
+    if seconds < 3600:
+        return f"{max(seconds, 0) / 60:.0f} min"
+    if seconds < 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
+def change(now, before) -> str:
+    """'+12%' beside the period before; '' when there is nothing to compare."""
+    if now is None or not before:
+        return ""
+    pct = (now - before) / before * 100
+    return f"{pct:+.0f}%"

@@ -1,0 +1,143 @@
+"""The overview report: volume by day and channel, first response and resolution times
+(median and 90th percentile), backlog by status; each beside the period before."""
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, func, select
+
+from halo import clock
+from halo.extensions import db
+from halo.models import CHANNELS, STATUS_LABELS, Message, Ticket
+from halo.services.errors import ValidationError
+from halo.services.reports.sql import percentiles, seconds_between
+
+MAX_DAYS = 366
+TEAM_KINDS = ("agent", "ai")
+BACKLOG = ("open", "priority", "in_progress", "snoozed")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole UTC days, first to last included."""
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, datetime.min.time())
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.last + timedelta(days=1), datetime.min.time())
+
+    def before(self) -> "Period":
+        """The period of the same length just before this one."""
+        return Period(self.first - timedelta(days=self.days), self.first - timedelta(days=1))
+
+    def each_day(self):
+        return (self.first + timedelta(days=i) for i in range(self.days))
+
+
+def parse_period(first: str | None, last: str | None, today: date | None = None) -> Period:
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD; the last 30 days by default."""
+    today = today or clock.now().date()
+    try:
+        end = date.fromisoformat(last) if last else today
+        start = date.fromisoformat(first) if first else end - timedelta(days=29)
+    except ValueError:
+        raise ValidationError("Dates are written YYYY-MM-DD.") from None
+    if start > end:
+        raise ValidationError("The period starts after it ends.")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise ValidationError(f"A report covers at most {MAX_DAYS} days.")
+    return Period(start, end)
+
+
+@dataclass
+class Times:
+    n: int = 0
+    median: float | None = None  # seconds
+    p90: float | None = None
+
+
+@dataclass
+class Overview:
+    period: Period
+    volume: dict[date, dict[str, int]] = field(default_factory=dict)
+    total: int = 0
+    first_response: Times = field(default_factory=Times)
+    resolution: Times = field(default_factory=Times)
+    backlog: dict[str, int] = field(default_factory=dict)
+
+
+def volume(period: Period) -> tuple[dict[date, dict[str, int]], int]:
+    """New tickets per day and channel (merged ones counted where they began)."""
+    day = func.date(Ticket.created_at)
+    rows = db.session.execute(
+        select(day, Ticket.channel, func.count(Ticket.id))
+        .where(Ticket.created_at >= period.start, Ticket.created_at < period.end)
+        .group_by(day, Ticket.channel)).all()
+    out = {d: {c: 0 for c in CHANNELS} for d in period.each_day()}
+    total = 0
+    for when, channel, n in rows:
+        when = when if isinstance(when, date) else date.fromisoformat(str(when))
+        out.setdefault(when, {c: 0 for c in CHANNELS})[channel] = n
+        total += n
+    return out, total
+
+
+def first_response_times(period: Period) -> Times:
+    """From a ticket's first customer message to the team's first reply after it, for the
+    tickets first answered within the period (calendar time)."""
+    asked = (select(Message.ticket_id.label("ticket_id"), func.min(Message.created_at).label("at"))
+             .where(Message.kind == "customer").group_by(Message.ticket_id).subquery())
+    answered = (select(Message.ticket_id.label("ticket_id"), func.min(Message.created_at).label("at"))
+                .where(Message.kind.in_(TEAM_KINDS), Message.delivery.is_not(None))
+                .group_by(Message.ticket_id).subquery())
+    durations = (select(seconds_between(asked.c.at, answered.c.at).label("secs"))
+                 .select_from(Ticket)
+                 .join(asked, asked.c.ticket_id == Ticket.id)
+                 .join(answered, and_(answered.c.ticket_id == Ticket.id, answered.c.at >= asked.c.at))
+                 .where(answered.c.at >= period.start, answered.c.at < period.end)).subquery()
+    row = db.session.execute(percentiles(durations)).one()
+    return Times(row.n or 0, row.median, row.p90)
+
+
+def resolution_times(period: Period) -> Times:
+    """From creation to being resolved, for tickets resolved within the period (their last
+    resolve, so a reopened ticket counts once, when it was finally resolved)."""
+    to = Message.event_data["to"].as_string()
+    resolved = (select(Message.ticket_id.label("ticket_id"), func.max(Message.created_at).label("at"))
+                .where(Message.kind == "event", Message.event_type == "status", to == "resolved")
+                .group_by(Message.ticket_id).subquery())
+    durations = (select(seconds_between(Ticket.created_at, resolved.c.at).label("secs"))
+                 .select_from(Ticket).join(resolved, resolved.c.ticket_id == Ticket.id)
+                 .where(Ticket.status == "resolved", resolved.c.at >= period.start,
+                        resolved.c.at < period.end)).subquery()
+    row = db.session.execute(percentiles(durations)).one()
+    return Times(row.n or 0, row.median, row.p90)
+
+
+def backlog() -> dict[str, int]:
+    """Tickets waiting now, by status."""
+    rows = db.session.execute(select(Ticket.status, func.count(Ticket.id))
+                              .where(Ticket.status.in_(BACKLOG)).group_by(Ticket.status)).all()
+    counts = dict(rows)
+    return {STATUS_LABELS[s]: counts.get(s, 0) for s in BACKLOG}
+
+
+def overview(period: Period) -> Overview:
+    days, total = volume(period)
+    return Overview(period, days, total, first_response_times(period), resolution_times(period), backlog())
+
+
+def compare(period: Period) -> tuple[Overview, Overview]:
+    """This period and the one before it (backlog only for now)."""
+    current = overview(period)
+    prior = period.before()
+    days, total = volume(prior)
+    return current, Overview(prior, days, total, first_response_times(prior), resolution_times(prior), {})

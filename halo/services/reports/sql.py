@@ -1,0 +1,35 @@
+"""SQL pieces both engines run the same way: seconds between two timestamps, percentiles."""
+from sqlalchemy import Float, case, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+
+
+class seconds_between(FunctionElement):
+    """end - start in whole seconds (SQLite: julianday arithmetic, whose float loses a few
+    microseconds; PostgreSQL: EXTRACT EPOCH)."""
+    type = Float()
+    inherit_cache = True
+    name = "seconds_between"
+
+
+@compiles(seconds_between, "sqlite")
+def _sqlite(element, compiler, **kw):
+    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"ROUND((julianday({end}) - julianday({start})) * 86400.0)"
+
+
+@compiles(seconds_between, "postgresql")
+def _postgresql(element, compiler, **kw):
+    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"ROUND(EXTRACT(EPOCH FROM ({end} - {start})))"
+
+
+def percentiles(values_subquery, column: str = "secs"):
+    """One row: count, median and 90th percentile (nearest rank) of a subquery's column."""
+    value = values_subquery.c[column]
+    ranked = select(value.label("v"),
+                    func.row_number().over(order_by=value).label("rn"),
+                    func.count().over().label("n")).where(value.is_not(None)).subquery()
+    return select(func.max(ranked.c.n).label("n"),
+                  func.min(case((ranked.c.rn >= ranked.c.n * 0.5, ranked.c.v))).label("median"),
+                  func.min(case((ranked.c.rn >= ranked.c.n * 0.9, ranked.c.v))).label("p90"))
