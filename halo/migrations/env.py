@@ -87,17 +87,39 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch migration recreates a SQLite table (copy, DROP, rename). With foreign
+            # keys enforced the DROP fails on a table others reference, or cascades their
+            # rows away; so they are off while migrating (the pragma only takes effect
+            # outside a transaction) and every reference is checked before the commit.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
-            # A migration that recreates a table on SQLite drops its search triggers.
-            from halo.models.search_index import ensure_sqlite_fts
-            ensure_sqlite_fts(connection)
+        done = False
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                # A migration that recreates a table on SQLite drops its search triggers.
+                from halo.models.search_index import ensure_sqlite_fts
+                ensure_sqlite_fts(connection)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"The migration left broken references: {broken[:5]}")
+            done = True
+        finally:
+            if sqlite:
+                # End what is still open (SQLite's DDL is not run in alembic's transaction),
+                # so the pragma takes effect before the connection goes back to the pool.
+                connection.commit() if done else connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 if context.is_offline_mode():

@@ -1,0 +1,41 @@
+"""Upgrading a database that holds a team's data keeps every row: the batch migrations that
+recreate SQLite tables must neither fail on the references to them nor cascade deletes."""
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from halo import create_app
+from halo.extensions import db
+
+BEFORE_TEAMS = "0010_lease"  # the last revision before inboxes and teams (0011 recreates user)
+ROWS = [
+    """INSERT INTO "user" (id, email, name, handle, password_hash, role, active, timezone, created_at)
+       VALUES (1, 'ada@example.com', 'Ada', 'ada', 'x', 'admin', 1, 'UTC', '2026-12-01 09:00:00')""",
+    """INSERT INTO login_session (id, user_id, token_hash, created_at)
+       VALUES (1, 1, 'h', '2026-12-01 09:00:00')""",
+    """INSERT INTO customer (id, name, traits, created_at) VALUES (1, 'Quinn', '{}', '2026-12-01 09:00:00')""",
+    """INSERT INTO ticket (id, subject, customer_id, channel, status, bucket, preview, created_at,
+       last_activity_at, assignee_id) VALUES (1, 'Help', 1, 'email', 'open', 'open', 'Hi',
+       '2026-12-01 09:00:00', '2026-12-01 09:00:00', 1)""",
+    """INSERT INTO message (id, ticket_id, kind, body_text, created_at, author_id)
+       VALUES (1, 1, 'customer', 'Hi', '2026-12-01 09:00:00', NULL),
+              (2, 1, 'agent', 'Hello', '2026-12-01 09:05:00', 1)""",
+]
+TABLES = ("user", "login_session", "customer", "ticket", "message")
+
+
+def test_a_populated_sqlite_database_upgrades_to_head_without_losing_a_row(tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/team.db", "SECRET_KEY": "x",
+                      "HALO_QUEUE": "sync"})
+    with app.app_context():
+        upgrade(revision=BEFORE_TEAMS)
+        for statement in ROWS:
+            db.session.execute(text(statement))
+        db.session.commit()
+        before = {t: db.session.execute(text(f'SELECT count(*) FROM "{t}"')).scalar() for t in TABLES}
+        upgrade()
+        after = {t: db.session.execute(text(f'SELECT count(*) FROM "{t}"')).scalar() for t in TABLES}
+        assert after == before == {"user": 1, "login_session": 1, "customer": 1, "ticket": 1, "message": 2}
+        assert db.session.execute(text("PRAGMA foreign_key_check")).fetchall() == []
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        db.session.remove()
+        db.engine.dispose()
