@@ -12,6 +12,7 @@ from markupsafe import Markup
 from halo import clock
 from halo.extensions import htmx, login_manager
 from halo.models import DELIVERY_LABELS, STATUS_LABELS, User
+from halo.security.redirects import UnsafeRedirect, local_path, safe_next  # noqa: F401  (views use safe_next)
 from halo.services.accounts import users as accounts
 from halo.services.errors import HaloError
 from halo.services.inbox import stamps
@@ -59,14 +60,6 @@ def _next_page(url: str | None) -> str:
     else:
         path = "/"
     return local_path(path) or "/"
-
-
-def local_path(target: str | None) -> str | None:
-    r"""target if it is a path on this site, else None: where a form or a sign-in may send
-    the browser next. Browsers read "//host" and "/\host" as another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
 
 
 def is_fragment_request() -> bool:
@@ -197,11 +190,8 @@ def register_web(app: Flask) -> None:
                 "sidebar_counts": _sidebar_counts, "csrf_token": csrf_token_once}
 
     @app.after_request
-    def _headers(response):
+    def _vary(response):
         response.vary.add("HX-Request")  # merged into one Vary (a second line would be lost)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
     @app.errorhandler(HaloError)
@@ -213,6 +203,10 @@ def register_web(app: Flask) -> None:
         if htmx and not current_user.is_authenticated:  # the session is gone, not just the token
             return sign_in_first()
         return _error_page(400, "Your session expired or the form was stale. Reload the page and try again.")
+
+    @app.errorhandler(UnsafeRedirect)
+    def _unsafe_redirect(error: UnsafeRedirect):
+        return _error_page(400, error.description)
 
     for code, text in ((403, "You do not have access to this page."),
                        (404, "There is nothing here."),

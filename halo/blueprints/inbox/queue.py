@@ -9,12 +9,12 @@ from halo.blueprints.inbox import bp
 from halo.services.errors import HaloError
 from halo.services.inbox import search, segments
 from halo.services.tickets import bulk
-from halo.web import is_fragment_request, local_path
+from halo.web import is_fragment_request, safe_next
 
 
 def _back(default: str) -> str:
-    """Where to return after a form post: a local path only (never another site)."""
-    return local_path(request.form.get("next")) or default
+    """Where to return after a form post: a path on this site; anything else is a 400."""
+    return safe_next(request.form.get("next"), default)
 
 
 @bp.app_context_processor
@@ -70,18 +70,20 @@ def update_segment(segment_id: int):
     """Rename, pin or unpin, share or make private."""
     form = request.form
     flag = {"on": True, "off": False}
+    back = _back(url_for("inbox.view", view="open"))  # a bad next changes nothing
     segments.update_segment(segment_id, current_user.id, name=form.get("name"),
                             pinned=flag.get(form.get("pinned")), shared=flag.get(form.get("shared")))
     flash("Segment saved.", "info")
-    return redirect(_back(url_for("inbox.view", view="open")))
+    return redirect(back)
 
 
 @bp.post("/segments/<int:segment_id>/delete")
 def delete_segment(segment_id: int):
     """Remove a segment."""
+    back = _back(url_for("inbox.view", view="open"))
     segments.delete_segment(segment_id, current_user.id)
     flash("Segment removed.", "info")
-    return redirect(_back(url_for("inbox.view", view="open")))
+    return redirect(back)
 
 
 @bp.get("/search")

@@ -7,7 +7,7 @@ from halo import clock
 from halo.blueprints.live import bp
 from halo.services.errors import ValidationError
 from halo.services.tickets import handoff
-from halo.web import is_fragment_request, local_path
+from halo.web import is_fragment_request, safe_next
 
 
 @bp.get("/live")
@@ -28,13 +28,13 @@ def pass_to_ai(ticket_id: int):
 
 def _handoff(ticket_id: int, change):
     """Both buttons answer the same way: back to where they were pressed."""
+    target = safe_next(request.form.get("next"), url_for("tickets.show", ticket_id=ticket_id))
     try:
         change()
     except ValidationError as exc:
         if is_fragment_request():
             return f'<p class="field-error" role="alert">{escape(str(exc))}</p>', 400
         raise
-    target = local_path(request.form.get("next")) or url_for("tickets.show", ticket_id=ticket_id)
     if is_fragment_request():
         # The socket pushes the new header; an htmx caller only needs to stay put.
         return "", 204

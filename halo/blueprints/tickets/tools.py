@@ -86,11 +86,12 @@ def translate_reply(ticket_id: int):
 
 @bp.post("/messages/<int:message_id>/translate")
 def translate_customer_message(message_id: int):
-    translate_tickets.request_message_translation(message_id)
+    ticket_id = translate_tickets.request_message_translation(message_id)
     if is_fragment_request():
         return '<span class="muted translating">Translating… reload to see it.</span>'
     flash("Translating the message; it appears beside the original when ready.", "info")
-    return redirect(request.referrer or url_for("inbox.view", view="open"), code=303)
+    # Back to the message on its ticket, never to a Referer (a header anyone can write).
+    return redirect(url_for("tickets.show", ticket_id=ticket_id, _anchor=f"msg-{message_id}"), code=303)
 
 
 @bp.app_template_filter("language_name")

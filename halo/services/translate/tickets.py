@@ -91,13 +91,15 @@ def _guard(ticket_id: int, body: str, text: str) -> None:
         raise ValidationError("The translation was withheld because " + "; ".join(problems) + ".")
 
 
-def request_message_translation(message_id: int) -> None:
-    """Translate a customer's message for the team in the background (RQ or the embedded worker)."""
+def request_message_translation(message_id: int) -> int:
+    """Translate a customer's message for the team in the background (RQ or the embedded
+    worker); returns the message's ticket id."""
     message = db.session.get(Message, message_id)
     if message is None or message.kind != "customer":
         raise NotFound("That customer message does not exist.")
     queue.enqueue("halo.jobs.translate.translate_message", message_id,
                   job_id=f"translate-message-{message_id}", retry_intervals=(10, 60))
+    return message.ticket_id
 
 
 def translate_message(message_id: int, use_ai: bool = False) -> Message:

@@ -135,3 +135,24 @@
     });
   });
 })();
+
+// Small page behaviours, kept here rather than in the markup: the Content-Security-Policy
+// allows no inline script (no on* attributes, no hx-on, no eval).
+(function () {
+  "use strict";
+  // <form data-confirm="Delete this?">: ask before it is sent.
+  document.addEventListener("submit", (e) => {
+    const form = e.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) e.preventDefault();
+  }, true);
+  // The inbox's "select all on this page" box.
+  document.addEventListener("change", (e) => {
+    if (e.target.id !== "pick-all") return;
+    document.querySelectorAll("#ticket-rows input[name=ticket_ids]").forEach((box) => { box.checked = e.target.checked; });
+  });
+  // A form marked data-reset-after clears itself once htmx has sent it successfully.
+  document.addEventListener("htmx:afterRequest", (e) => {
+    const form = e.detail.elt;
+    if (e.detail.successful && form.matches && form.matches("form[data-reset-after]")) form.reset();
+  });
+})();
