@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from halo.services import chat, events, session_hooks
     from halo.services.access import inboxes as access_inboxes
     from halo.services.access import scope as access_scope
+    from halo.services.accounts.throttle import init_throttle
     from halo.services.email import outbound as email_outbound
     from halo.services.inbox import counters, segment_counts, stamps
     from halo.services.tickets import conversation
@@ -63,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         conversation.register_channel(channel)
     init_logging(app)
     init_queue(app)
+    init_throttle(app)
     init_realtime(app)
     chat.init_throttle(app)  # widget rate limits: in memory, or in Redis when scaled out
     init_presence(app)

@@ -13,6 +13,7 @@ from halo import clock
 from halo.extensions import htmx, login_manager
 from halo.models import DELIVERY_LABELS, STATUS_LABELS, User
 from halo.security.redirects import UnsafeRedirect, local_path, safe_next  # noqa: F401  (views use safe_next)
+from halo.services import audit
 from halo.services.accounts import users as accounts
 from halo.services.errors import HaloError
 from halo.services.inbox import stamps
@@ -188,6 +189,10 @@ def register_web(app: Flask) -> None:
     def _globals():
         return {"is_fragment": is_fragment_request(), "now": clock.now(),
                 "sidebar_counts": _sidebar_counts, "csrf_token": csrf_token_once}
+
+    @app.before_request
+    def _audit_origin():
+        audit.set_origin(request.remote_addr, request.user_agent.string)
 
     @app.after_request
     def _vary(response):

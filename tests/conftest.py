@@ -68,6 +68,8 @@ def _clean(app):
     db.session.commit()
     db.session.remove()
     clock.set_now(None)
+    app.extensions["halo_throttle"].reset()  # sign-in counts: every test signs in from 127.0.0.1
+    app.extensions["halo_reset_throttle"].reset()
     stamps.pieces.clear()  # random stamp starts would do; clearing keeps tests independent
     app.extensions["halo_widget_throttle"].reset()  # every test's widgets come from 127.0.0.1
     ctx.pop()

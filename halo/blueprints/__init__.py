@@ -1,7 +1,12 @@
 """Blueprints: parse the request, call one service, render."""
 from flask import Flask
 
-from halo.blueprints.access import close_scope, require_login
+from halo.blueprints.access import (
+    close_scope,
+    record_settings_change,
+    require_login,
+    require_two_factor,
+)
 from halo.blueprints.auth import bp as auth
 from halo.blueprints.emails import bp as emails
 from halo.blueprints.inbound import bp as inbound
@@ -16,8 +21,11 @@ from halo.blueprints.widget import bp as widget
 
 
 def register_blueprints(app: Flask) -> None:
-    """Attach every blueprint; every endpoint not marked public requires a session."""
+    """Attach every blueprint; every endpoint not marked public requires a session (and
+    two-factor sign-in when the workspace requires it); settings posts are audited."""
     app.before_request(require_login)
     app.teardown_request(close_scope)
+    app.before_request(require_two_factor)
+    app.after_request(record_settings_change)
     for bp in (emails, inbound, auth, inbox, tickets, settings, knowledge, widget, live, ops, reports):
         app.register_blueprint(bp)

@@ -2,6 +2,8 @@
 import click
 from flask import current_app
 
+from halo.services.accounts import twofactor
+from halo.services.accounts.reset import set_password_on_server
 from halo.services.accounts.users import create_user, ensure_admin
 from halo.services.demo import load_demo
 from halo.services.errors import ValidationError
@@ -39,6 +41,24 @@ def create_user_command(email, name, password, role):
     click.echo(f"Created {user.role} {user.email} (@{user.handle})")
 
 
+@click.command("reset-password")
+@click.argument("email")
+@click.option("--password", prompt="New password", hide_input=True, confirmation_prompt=True,
+              help="The new password (asked for, hidden, when not given).")
+@click.option("--disable-two-factor", is_flag=True,
+              help="Also turn off two-factor sign-in (a lost phone and lost recovery codes).")
+def reset_password_command(email, password, disable_two_factor):
+    """Set a teammate's password on the server (a lost admin password); ends their sign-ins."""
+    try:
+        user = set_password_on_server(email, password)
+        if disable_two_factor and user.two_factor:
+            twofactor.disable(user.id, user.id, force=True)
+    except ValidationError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Password changed for {user.email}; every sign-in of theirs has ended."
+               + (" Two-factor sign-in is off." if disable_two_factor else ""))
+
+
 @click.command("demo")
 @click.option("--seed", default=7, help="Random seed, for a repeatable workspace.")
 def demo_command(seed):
@@ -65,5 +85,5 @@ def wake_snoozes_command():
     click.echo(f"Woke {len(wake_due())} tickets.")
 
 
-COMMANDS = (ensure_admin_command, create_user_command, demo_command, recount_command,
-            wake_snoozes_command)
+COMMANDS = (ensure_admin_command, create_user_command, reset_password_command, demo_command,
+            recount_command, wake_snoozes_command)

@@ -1,6 +1,7 @@
 """Email jobs: ids in, one service call (the queue provides the app context)."""
 from datetime import timedelta
 
+from halo.services.accounts import reset as accounts_reset
 from halo.services.email import imap as email_imap
 from halo.services.email import ingest as email_ingest
 from halo.services.email import notify as email_notify
@@ -40,3 +41,8 @@ def send_verification(sender_id: int, base_url: str) -> None:
 def poll_mailboxes() -> None:
     """Poll every enabled IMAP mailbox once."""
     email_imap.poll_all()
+
+
+def send_password_reset(user_id: int) -> None:
+    """Mail a teammate the password reset link they asked for."""
+    accounts_reset.send_reset_email(user_id)

@@ -6,6 +6,7 @@ from sqlalchemy.engine import Engine
 
 from halo.models.access import Inbox, InboxAddress, Team, team_inbox, team_member
 from halo.models.ai import AiDraft, Article, DirectiveUse, PilotMessage
+from halo.models.audit import AuditEvent
 from halo.models.chat import AliasUser, Visitor
 from halo.models.email import (
     EmailAttachment,
@@ -40,14 +41,14 @@ from halo.models.tickets import (
     TicketCounter,
 )
 from halo.models.tools import Notification, SavedReply
-from halo.models.users import LoginSession, User
+from halo.models.users import LoginSession, RecoveryCode, User
 
 __all__ = [
     "BusinessHoliday", "BusinessHours", "SlaPolicy", "TicketSla",
     "Inbox", "InboxAddress", "Team", "team_inbox", "team_member",
     "AliasUser", "Visitor", "BUCKETS", "CHANNELS", "DELIVERY_LABELS", "STATUS_LABELS", "STATUSES", "Customer",
     "Directive", "Mention", "Message", "Lease", "Segment", "Setting", "Ticket", "TicketCounter", "ChangeStamp",
-    "LoginSession", "User", "AiDraft", "Article", "DirectiveUse", "PilotMessage", "Notification",
+    "LoginSession", "RecoveryCode", "User", "AuditEvent", "AiDraft", "Article", "DirectiveUse", "PilotMessage", "Notification",
     "SavedReply",
     "EmailAttachment", "InboundEmail", "Mailbox", "OutboundEmail", "SenderAddress", "TrustedSender",
     "MailboxOAuth",

@@ -27,6 +27,12 @@ class User(UserMixin, db.Model):
     can_publish: Mapped[bool] = mapped_column(default=False, server_default=false())
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    # Two-factor sign-in (services/accounts/twofactor.py): the TOTP secret, sealed at rest;
+    # set while enrolling, in use once totp_enabled_at is set. totp_last_step is the last
+    # 30-second step a code was accepted for, so one code signs in once.
+    totp_secret: Mapped[str | None] = mapped_column(String(255), default=None)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(default=None)
+    totp_last_step: Mapped[int | None] = mapped_column(default=None)
 
     @property
     def is_active(self) -> bool:
@@ -43,6 +49,10 @@ class User(UserMixin, db.Model):
     @property
     def role_label(self) -> str:
         return ROLE_LABELS.get(self.role, self.role)
+
+    @property
+    def two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def initials(self) -> str:
@@ -72,3 +82,11 @@ class LoginSession(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256: a leaked table opens nothing
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app (ten per enrolment)."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))  # sha256 of a random 40-bit code
+    used_at: Mapped[datetime | None] = mapped_column(default=None)

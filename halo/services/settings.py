@@ -14,6 +14,8 @@ DEFAULTS = {
     "widget_identity_enforce": False,
     # The inbox the chat widget starts conversations in (None: the default inbox).
     "chat_inbox_id": None,
+    # Sign-in (Settings > Security): every teammate must use two-factor sign-in.
+    "require_two_factor": False,
 }
 
 

@@ -28,6 +28,9 @@ from tests.factories import make_ticket, make_user
 PUBLIC = {
     "static": "CSS, scripts and icons the login page needs; nothing private is in halo/static",
     "auth.login": "where everyone else is sent",
+    "auth.two_factor": "the second step of signing in: a signed session names who passed the first",
+    "auth.forgot": "asking for a password reset link; answers the same for any address",
+    "auth.choose_password": "the reset link's page: the signed, expiring, single-use token is the proof",
     "widget.script": "the chat widget's script, loaded by customers' own sites",
     "widget.avatar": "alias avatars the widget shows visitors",
     "widget.socket": "the visitor's chat socket: a signed visitor token and an Origin allow-list guard it",

@@ -7,6 +7,7 @@ from halo.blueprints.settings import (  # noqa: E402,F401  # noqa: E402,F401
     chat,
     hours,
     profile,
+    security,
     sla,
     translation,
     views,

@@ -1,7 +1,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from halo.blueprints.access import admin_required
+from halo.blueprints.access import admin_required, audited
 from halo.blueprints.settings import bp
 from halo.services.accounts import users as accounts
 from halo.services.errors import ValidationError
@@ -17,13 +17,15 @@ def index():
 
 @bp.route("/settings/team", methods=["GET", "POST"])
 @admin_required
+@audited
 def team():
     form, code = {}, 200
     if request.method == "POST":
         form = request.form
         try:
             user = accounts.create_user(form.get("email"), form.get("name"),
-                                        form.get("password"), form.get("role", "agent"))
+                                        form.get("password"), form.get("role", "agent"),
+                                        acting_user_id=current_user.id)
             flash(f"{user.name} was added to the team.", "info")
             return redirect(url_for("settings.team"))
         except ValidationError as exc:
@@ -34,6 +36,7 @@ def team():
 
 @bp.route("/settings/team/<int:user_id>", methods=["GET", "POST"])
 @admin_required
+@audited
 def edit_user(user_id: int):
     user = accounts.get_user(user_id)
     if request.method == "POST":

@@ -10,6 +10,7 @@ from halo import clock
 from halo.extensions import db
 from halo.models import LoginSession, User
 from halo.models.users import ROLES
+from halo.services import audit
 from halo.services.errors import NotFound, ValidationError
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -65,7 +66,7 @@ def close_session(user: User) -> None:
         db.session.commit()
 
 
-def _end_sessions(user_id: int) -> None:
+def end_sessions(user_id: int) -> None:
     """Every device's sign-in ends (no commit): a new password, a deactivation."""
     db.session.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
 
@@ -80,16 +81,21 @@ def find_by_email(email: str) -> User | None:
         db.select(User).where(func.lower(User.email) == (email or "").strip().lower()))
 
 
-def create_user(email: str, name: str, password: str, role: str = "agent") -> User:
-    """Add a teammate; the handle for @mentions comes from the name."""
+def create_user(email: str, name: str, password: str, role: str = "agent",
+                acting_user_id: int | None = None) -> User:
+    """Add a teammate; the handle for @mentions comes from the name. With acting_user_id
+    (an admin in Settings), the audit log records who added them."""
     email, name = (email or "").strip().lower(), (name or "").strip()
     _validate(email, name, role)
     if find_by_email(email):
         raise ValidationError("A teammate with that email already exists.")
-    _check_password(password)
+    validate_password(password)
     user = User(email=email, name=name, role=role, handle=unique_handle(name or email))
     user.set_password(password)
     db.session.add(user)
+    if acting_user_id is not None:
+        db.session.flush()
+        audit.record(acting_user_id, "teammate_added", email, {"role": role}, commit=False)
     db.session.commit()
     return user
 
@@ -106,11 +112,17 @@ def update_user(user_id: int, name: str, email: str, role: str, active: bool,
     if user.id == acting_user_id and (role != "admin" or not active):
         raise ValidationError("You cannot remove your own admin role or deactivate yourself.")
     if password:
-        _check_password(password)
+        validate_password(password)
         user.set_password(password)
     if password or not active:
-        _end_sessions(user.id)
+        end_sessions(user.id)
+    changes = {field: value for field, value in (("name", name), ("email", email), ("role", role), ("active", active))
+               if getattr(user, field) != value}
+    if password:
+        changes["password"] = "(changed)"
     user.name, user.email, user.role, user.active = name, email, role, active
+    if changes:
+        audit.record(acting_user_id, "teammate_changed", email, changes, commit=False)
     db.session.commit()
     return user
 
@@ -150,7 +162,8 @@ def _validate(email: str, name: str, role: str) -> None:
         raise ValidationError("Role must be admin or agent.")
 
 
-def _check_password(password: str) -> None:
+def validate_password(password: str) -> None:
+    """ValidationError unless password is long enough for a teammate's."""
     if len(password or "") < MIN_PASSWORD:
         raise ValidationError(f"Passwords need at least {MIN_PASSWORD} characters.")
 
