@@ -66,7 +66,7 @@ def _check(response, url, frameable=False) -> list[str]:
             wrong.append(f"{url}: unsafe-eval")
     if not frameable and d.get("frame-ancestors") != ["'none'"]:
         wrong.append(f"{url}: frame-ancestors {d.get('frame-ancestors')}")
-    if response.headers.get("Referrer-Policy") != "same-origin":
+    if response.headers.get("Referrer-Policy") not in ("same-origin", "no-referrer"):  # no-referrer: stricter
         wrong.append(f"{url}: Referrer-Policy {response.headers.get('Referrer-Policy')}")
     if response.mimetype == "text/html":
         found = _inline_code(response.get_data(as_text=True))
