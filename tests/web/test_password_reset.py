@@ -29,8 +29,8 @@ def _ask(client, email, host="localhost"):
     return client.post("/reset", data={"email": email, "csrf_token": token}, base_url=base)
 
 
-def _mails(sink):
-    return sink.captured.messages()
+def _mails(server):
+    return server.captured.messages()
 
 
 def test_the_answer_is_the_same_for_any_address_and_only_a_teammate_gets_mail(

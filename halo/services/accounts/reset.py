@@ -13,7 +13,12 @@ from datetime import datetime
 
 from flask import current_app
 from flask_mail import Message as MailMessage
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import (
+    BadSignature,
+    SignatureExpired,
+    TimestampSigner,
+    URLSafeTimedSerializer,
+)
 
 from halo import clock
 from halo.extensions import db
