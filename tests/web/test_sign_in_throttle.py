@@ -39,6 +39,8 @@ def test_five_wrong_passwords_then_even_the_right_one_waits(client, admin, froze
     assert refused.headers["Retry-After"] == "50"  # the minute's window ends at :00
     assert "Too many sign-in attempts" in refused.get_data(as_text=True)
     assert client.get("/inbox/open").status_code == 302  # not signed in
+    for _ in range(3):  # hammering the form: refused, and noted once in the audit log
+        assert _try(client, admin.email, RIGHT).status_code == 429
     frozen(frozen.start + timedelta(minutes=1))
     assert _try(client, admin.email, RIGHT).status_code == 302
     assert client.get("/inbox/open").status_code == 200

@@ -32,7 +32,8 @@ def _too_many(account: str, template: str, **ctx):
     wait = throttle.sign_in_wait(account, request.remote_addr)
     if not wait:
         return None
-    audit.record(None, "sign_in_throttled", account, {"retry_after": wait}, actor_email=account)
+    if throttle.first_refusal(account, request.remote_addr, wait):  # one line a block, not one an attempt
+        audit.record(None, "sign_in_throttled", account, {"retry_after": wait}, actor_email=account)
     minutes = max(1, round(wait / 60))
     flash(f"Too many sign-in attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}.", "error")
     return render_template(template, **ctx), 429, {"Retry-After": str(wait)}

@@ -62,6 +62,14 @@ class Throttle:
             for item in items:
                 self._incr(self._key(side, ident, item, ts), item.get_expiry())
 
+    def first_refusal(self, account: str, address: str, now: datetime, wait: int) -> bool:
+        """Whether this is the first attempt refused for account from address until the
+        block ends: the audit log notes a block once, not every attempt that hits it
+        (someone hammering the form must not fill the database)."""
+        until = int(_timestamp(now)) + wait
+        key = f"{self.prefix}/refused/{_account(account)}/{_network(address)}/{until}"
+        return int(self._call("incr", key, wait + 60) or 0) == 1
+
     def succeeded(self, account: str, now: datetime) -> None:
         """The account signed in: its own counts start again."""
         ts = _timestamp(now)
@@ -158,6 +166,11 @@ def sign_in_wait(email: str, address: str, now: datetime | None = None) -> int:
 def sign_in_failed(email: str, address: str, now: datetime | None = None) -> None:
     """Count a wrong password or two-factor code."""
     _throttle().failed(email, address, now or clock.now())
+
+
+def first_refusal(email: str, address: str, wait: int, now: datetime | None = None) -> bool:
+    """Whether a refusal (wait seconds left) is the first of its block for email from address."""
+    return _throttle().first_refusal(email, address, now or clock.now(), wait)
 
 
 def sign_in_succeeded(email: str, now: datetime | None = None) -> None:
