@@ -75,9 +75,10 @@ def request_reset(email: str, address: str) -> None:
     email = (email or "").strip()
     user = find_by_email(email)
     found = user is not None and user.active
-    allowed = reset_mail_allowed(email, address)
-    audit.record(user.id if found else None, "password_reset_requested", email,
-                 {} if allowed else {"throttled": True}, actor_email="" if found else email)
+    allowed, noted = reset_mail_allowed(email, address)
+    if noted:  # a block is one line, however often the form is sent
+        audit.record(user.id if found else None, "password_reset_requested", email,
+                     {} if allowed else {"throttled": True}, actor_email="" if found else email)
     if found and allowed:
         enqueue("halo.jobs.email.send_password_reset", user.id)
 

@@ -149,13 +149,15 @@ def _throttle() -> Throttle:
     return current_app.extensions["halo_throttle"]
 
 
-def reset_mail_allowed(email: str, address: str, now: datetime | None = None) -> bool:
-    """Whether another reset mail may go to email, asked from address; counts the ask."""
+def reset_mail_allowed(email: str, address: str, now: datetime | None = None) -> tuple[bool, bool]:
+    """(whether another reset mail may go to email, asked from address; whether this ask
+    is worth an audit line: every allowed one, and the first refused of a block). Counts it."""
     throttle, now = current_app.extensions["halo_reset_throttle"], now or clock.now()
-    if throttle.wait(email, address, now):
-        return False
+    wait = throttle.wait(email, address, now)
+    if wait:
+        return False, throttle.first_refusal(email, address, now, wait)
     throttle.failed(email, address, now)
-    return True
+    return True, True
 
 
 def sign_in_wait(email: str, address: str, now: datetime | None = None) -> int:
