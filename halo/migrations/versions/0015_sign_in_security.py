@@ -1,13 +1,13 @@
 """sign-in security: two-factor (TOTP secret, recovery codes) and the audit log
 
-Revision ID: 0012_sign_in_security
-Revises: 0011_inboxes_teams
+Revision ID: 0015_sign_in_security
+Revises: 0014_mailbox_oauth
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012_sign_in_security'
-down_revision = '0011_inboxes_teams'
+revision = '0015_sign_in_security'
+down_revision = '0014_mailbox_oauth'
 branch_labels = None
 depends_on = None
 
