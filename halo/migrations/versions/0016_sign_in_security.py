@@ -1,13 +1,13 @@
 """sign-in security: two-factor (TOTP secret, recovery codes) and the audit log
 
-Revision ID: 0015_sign_in_security
-Revises: 0014_mailbox_oauth
+Revision ID: 0016_sign_in_security
+Revises: 0015_sla
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0015_sign_in_security'
-down_revision = '0014_mailbox_oauth'
+revision = '0016_sign_in_security'
+down_revision = '0015_sla'
 branch_labels = None
 depends_on = None
 
