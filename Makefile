@@ -6,9 +6,11 @@ FLASK := $(BIN)/flask --app wsgi
 export FLASK_APP := wsgi
 # TRANSLATE=1 adds the offline translation extra (argostranslate; ~1.4 GB with CPU torch).
 TRANSLATE ?=
-EXTRAS := $(if $(TRANSLATE),install-translate)
+# S3=1 adds boto3 for HALO_STORAGE=s3 (attachments and avatars in an S3-compatible bucket).
+S3 ?=
+EXTRAS := $(if $(TRANSLATE),install-translate) $(if $(S3),install-s3)
 
-.PHONY: run test mutate demo install install-dev install-translate migrate bench clean
+.PHONY: run test mutate demo install install-dev install-translate install-s3 migrate bench clean
 
 # Python 3.11 or newer, checked before a virtualenv is made (an older one fails deep in pip);
 # a virtualenv left by an older Python is made anew rather than reused.
@@ -23,7 +25,7 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/pip install -q -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+$(VENV)/.installed-dev: requirements-dev.txt requirements-s3.txt $(VENV)/.installed
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
@@ -33,9 +35,14 @@ $(VENV)/.installed-translate: requirements-translate.txt $(VENV)/.installed
 	$(BIN)/pip install -q -r requirements-translate.txt
 	touch $@
 
+$(VENV)/.installed-s3: requirements-s3.txt $(VENV)/.installed
+	$(BIN)/pip install -q -r requirements-s3.txt
+	touch $@
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 install-translate: $(VENV)/.installed-translate
+install-s3: $(VENV)/.installed-s3
 
 migrate: install $(EXTRAS)
 	$(FLASK) db upgrade

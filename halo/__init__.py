@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from halo.services.inbox import counters, segment_counts, stamps
     from halo.services.tickets import conversation
     from halo.services.tickets.presence import init_presence
+    from halo.storage import init_storage
     from halo.web import register_web
 
     # What runs on every flush and commit: a new ticket's inbox, change stamps, sidebar
@@ -63,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for channel in (email_outbound.CHANNEL, chat.CHANNEL):
         conversation.register_channel(channel)
     init_logging(app)
+    init_storage(app)
     init_queue(app)
     init_throttle(app)
     init_realtime(app)

@@ -17,6 +17,8 @@ ENV_KEYS = (
     "HALO_READY_QUEUE_LAG", "HALO_READY_MIN_FREE_MB",
     "HALO_BASE_URL", "HALO_RESET_MAX_AGE", "HALO_THROTTLE_STORAGE",
     "HALO_SIGNIN_LIMITS_ACCOUNT", "HALO_SIGNIN_LIMITS_ADDRESS",
+    "HALO_STORAGE", "HALO_AVATAR_DIR", "HALO_S3_BUCKET", "HALO_S3_PREFIX", "HALO_S3_ENDPOINT_URL",
+    "HALO_S3_REGION", "HALO_S3_ADDRESSING_STYLE", "HALO_S3_ACCESS_KEY_ID", "HALO_S3_SECRET_ACCESS_KEY",
 )
 INT_KEYS = {"MAIL_PORT", "HALO_PORT", "HALO_SMTP_PORT", "HALO_PAGE_SIZE",
             "HALO_MAX_EMAIL_BYTES", "HALO_MAX_ATTACHMENT_BYTES", "HALO_MAX_ATTACHMENTS_BYTES",
@@ -42,6 +44,9 @@ def defaults(instance_path: str) -> dict:
         "HALO_MAX_ATTACHMENT_BYTES": 15 * 1024 * 1024,
         "HALO_MAX_ATTACHMENTS_BYTES": 25 * 1024 * 1024,
         "HALO_ATTACHMENT_DIR": os.path.join(instance_path, "attachments"),
+        "HALO_AVATAR_DIR": os.path.join(instance_path, "avatars"),
+        # Where attachments and avatars live: local (the two folders above) or s3 (HALO_S3_*).
+        "HALO_STORAGE": "local",
         "HALO_IMAP_POLL_SECONDS": 60,
         # Hosts and networks outbound connections (IMAP, webhooks) may reach although they
         # are loopback, private or link-local: "mail.internal, 10.0.0.0/8" (netguard).

@@ -1,9 +1,20 @@
 """App-wide web glue: login loading, error pages, template helpers, response headers."""
+import mimetypes
 import secrets
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask.globals import _cv_request
 from flask_login import current_user, login_url
 from flask_wtf.csrf import CSRFError, generate_csrf
@@ -19,6 +30,7 @@ from halo.services.errors import HaloError
 from halo.services.inbox import stamps
 from halo.services.inbox.views import view_counts
 from halo.services.tickets import status
+from halo.storage import StoredFile
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to continue."
@@ -227,3 +239,17 @@ def _error_page(code: int, message: str):
     template = "_error.html" if is_fragment_request() else "error.html"
     show_nav = current_user.is_authenticated and request.endpoint != "auth.login"
     return render_template(template, code=code, message=message, show_nav=show_nav), code
+
+
+def send_stored(stored: StoredFile, **kwargs) -> Response:
+    """A stored file as a response: a local file with ranges and conditional requests, a
+    remote object streamed with its length and its name as the ETag (names are never reused)."""
+    kwargs.setdefault("mimetype", mimetypes.guess_type(stored.name)[0] or "application/octet-stream")
+    if stored.path:
+        return send_file(stored.path, **kwargs)
+    response = send_file(stored.stream, etag=stored.name, **kwargs)
+    if response.status_code == 200:
+        response.content_length = stored.size
+    else:  # 304: the body will not be read
+        stored.close()
+    return response

@@ -1,5 +1,5 @@
 """Agent-facing email views: attachments, inline images, the original message, Retry."""
-from flask import Response, redirect, render_template, request, send_file, url_for
+from flask import Response, redirect, render_template, request, url_for
 
 from halo.blueprints.emails import bp
 from halo.mail.parse import parse_email
@@ -10,7 +10,7 @@ from halo.services.email import outbound as email_outbound
 from halo.services.errors import ValidationError
 from halo.services.tickets import assignment, conversation
 from halo.services.tickets.status import get_ticket
-from halo.web import is_fragment_request
+from halo.web import is_fragment_request, send_stored
 
 SANDBOX = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
 
@@ -24,8 +24,8 @@ def _locked(response: Response) -> Response:
 
 @bp.get("/attachments/<int:attachment_id>")
 def attachment(attachment_id: int):
-    row, path = email_attachments.get_attachment(attachment_id)
-    response = _locked(send_file(path, mimetype=row.content_type, as_attachment=True,
+    row, stored = email_attachments.get_attachment(attachment_id)
+    response = _locked(send_stored(stored, mimetype=row.content_type, as_attachment=True,
                                  download_name=row.filename, max_age=0))
     if row.previewable:  # a picture the thread shows: fetched once a day, not on every view
         response.headers["Cache-Control"] = "private, max-age=86400"
@@ -35,8 +35,8 @@ def attachment(attachment_id: int):
 @bp.get("/email/inbound/<int:inbound_id>/cid/<path:content_id>")
 def inline_image(inbound_id: int, content_id: str):
     # <img> loads ignore Content-Disposition, so the same locked-down headers apply.
-    row, path = email_attachments.inline_image(inbound_id, content_id)
-    return _locked(send_file(path, mimetype=row.content_type, as_attachment=True,
+    row, stored = email_attachments.inline_image(inbound_id, content_id)
+    return _locked(send_stored(stored, mimetype=row.content_type, as_attachment=True,
                              download_name=row.filename, max_age=0))
 
 

@@ -2,14 +2,7 @@
 (agents only)."""
 import os
 
-from flask import (
-    abort,
-    current_app,
-    redirect,
-    render_template,
-    send_from_directory,
-    url_for,
-)
+from flask import current_app, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user
 from markupsafe import escape
 
@@ -17,10 +10,10 @@ from halo import clock
 from halo.blueprints.access import public
 from halo.blueprints.widget import bp
 from halo.services import chat
-from halo.services.accounts.aliases import AVATAR_NAME, avatar_dir
+from halo.services.accounts.aliases import open_avatar
 from halo.services.errors import ValidationError
 from halo.services.tickets import assignment, status
-from halo.web import is_fragment_request
+from halo.web import is_fragment_request, send_stored
 
 
 @bp.get("/widget.js")
@@ -36,9 +29,7 @@ def script():
 @bp.get("/avatars/<name>")
 @public
 def avatar(name: str):
-    if not AVATAR_NAME.match(name):
-        abort(404)
-    response = send_from_directory(avatar_dir(), name, max_age=86400)
+    response = send_stored(open_avatar(name), max_age=86400)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response

@@ -1,13 +1,11 @@
 """Alias users: a name and avatar the customer sees instead of the agent's."""
-import os
 import re
 import secrets
-
-from flask import current_app
 
 from halo.extensions import db
 from halo.models import AliasUser
 from halo.services.errors import NotFound, ValidationError
+from halo.storage import FileMissing, StoredFile, get_storage
 
 MAX_AVATAR = 512 * 1024
 # Raster formats only, recognised by their magic bytes (SVG can carry script).
@@ -16,11 +14,14 @@ SIGNATURES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg", b"GIF87a": "g
 AVATAR_NAME = re.compile(r"^[A-Za-z0-9_-]{16,40}\.(png|jpg|gif|webp)$")
 
 
-def avatar_dir() -> str:
-    """instance/avatars: outside the static folder, served only through a checked view."""
-    path = os.path.join(current_app.instance_path, "avatars")
-    os.makedirs(path, exist_ok=True)
-    return path
+def open_avatar(name: str) -> StoredFile:
+    """An alias picture from storage (outside the static folder, served through a checked view)."""
+    if not AVATAR_NAME.match(name or ""):
+        raise NotFound("No such avatar.")
+    try:
+        return get_storage().open("avatars", name)
+    except FileMissing:
+        raise NotFound("No such avatar.") from None
 
 
 def _image_kind(data: bytes) -> str:
@@ -42,8 +43,7 @@ def create_alias(name: str, avatar: bytes | None) -> AliasUser:
         if len(avatar) > MAX_AVATAR:
             raise ValidationError("The avatar must be at most 512 KB.")
         filename = f"{secrets.token_urlsafe(18)}.{_image_kind(avatar)}"
-        with open(os.path.join(avatar_dir(), filename), "wb") as f:
-            f.write(avatar)
+        get_storage().save("avatars", filename, avatar)
         alias.avatar_file = filename
     db.session.add(alias)
     db.session.commit()

@@ -1,5 +1,4 @@
-"""Files that come with inbound email: stored outside the web root under random names."""
-import os
+"""Files that come with inbound email: kept in storage under random names, never the sender's."""
 import secrets
 from urllib.parse import quote
 
@@ -9,14 +8,12 @@ from sqlalchemy import select
 from halo.extensions import db
 from halo.models import EmailAttachment
 from halo.services.errors import NotFound
+from halo.storage import FileMissing, StoredFile, get_storage
 
+AREA = "attachments"
 # Images a browser may show inline in the agent's page. SVG is missing on purpose:
 # it can carry script.
 INLINE_IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
-
-
-def _path(storage_name: str) -> str:
-    return os.path.join(current_app.config["HALO_ATTACHMENT_DIR"], storage_name[:2], storage_name)
 
 
 def store_attachments(inbound_id: int, message_id: int | None, files) -> list[str]:
@@ -33,37 +30,40 @@ def store_attachments(inbound_id: int, message_id: int | None, files) -> list[st
         if item.size > per_file or total + item.size > per_message:
             notes.append(f"{row.filename} ({item.size // 1024} KB) was not kept: over the size limit.")
         else:
-            row.storage_name = _write(item.payload)
+            # Stored before the row commits: a committed row always has its file.
+            row.storage_name = secrets.token_hex(20)
+            get_storage().save(AREA, row.storage_name, item.payload)
             total += item.size
         db.session.add(row)
     return notes
 
 
-def _write(payload: bytes) -> str:
-    name = secrets.token_hex(20)
-    path = _path(name)
-    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(payload)
-    return name
+def _open(row: EmailAttachment) -> StoredFile:
+    try:
+        return get_storage().open(AREA, row.storage_name)
+    except FileMissing:
+        # Local storage on several hosts without a shared folder ends here: say so, not a 500.
+        current_app.logger.warning("Attachment %s (%s) is missing from storage %s", row.id,
+                                   row.storage_name, get_storage().describe())
+        raise NotFound("The file of this attachment is missing from storage. With web and worker "
+                       "on several hosts, they need shared storage (HALO_STORAGE=s3).") from None
 
 
-def get_attachment(attachment_id: int) -> tuple[EmailAttachment, str]:
-    """The attachment row and its file path, or NotFound."""
+def get_attachment(attachment_id: int) -> tuple[EmailAttachment, StoredFile]:
+    """The attachment row and its stored file, or NotFound."""
     row = db.session.get(EmailAttachment, attachment_id)
     if row is None or not row.storage_name:
         raise NotFound("That attachment does not exist or was not kept.")
-    return row, _path(row.storage_name)
+    return row, _open(row)
 
 
-def inline_image(inbound_id: int, content_id: str) -> tuple[EmailAttachment, str]:
+def inline_image(inbound_id: int, content_id: str) -> tuple[EmailAttachment, StoredFile]:
     """The cid: image of an inbound email, only when it is a safe raster image."""
     row = db.session.scalar(select(EmailAttachment).where(
         EmailAttachment.inbound_id == inbound_id, EmailAttachment.content_id == content_id).limit(1))
     if row is None or not row.storage_name or row.content_type not in INLINE_IMAGE_TYPES:
         raise NotFound("No such inline image.")
-    return row, _path(row.storage_name)
+    return row, _open(row)
 
 
 def cid_path(inbound_id: int, content_id: str) -> str:
