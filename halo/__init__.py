@@ -13,7 +13,8 @@ __version__ = "0.9.0"
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults -> instance/halo.cfg -> environment -> test_config."""
-    app = Flask(__name__, instance_relative_config=True, static_folder=None)  # see assets.py
+    app = Flask(__name__, instance_path=config.instance_dir(test_config),
+                instance_relative_config=True, static_folder=None)  # static: see assets.py
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(config.defaults(app.instance_path))
     app.config.from_pyfile("halo.cfg", silent=True)

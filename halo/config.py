@@ -19,12 +19,20 @@ ENV_KEYS = (
     "HALO_SIGNIN_LIMITS_ACCOUNT", "HALO_SIGNIN_LIMITS_ADDRESS",
     "HALO_STORAGE", "HALO_AVATAR_DIR", "HALO_S3_BUCKET", "HALO_S3_PREFIX", "HALO_S3_ENDPOINT_URL",
     "HALO_S3_REGION", "HALO_S3_ADDRESSING_STYLE", "HALO_S3_ACCESS_KEY_ID", "HALO_S3_SECRET_ACCESS_KEY",
+    "HALO_INSTANCE_DIR", "HALO_PG_BIN",
 )
 INT_KEYS = {"MAIL_PORT", "HALO_PORT", "HALO_SMTP_PORT", "HALO_PAGE_SIZE",
             "HALO_MAX_EMAIL_BYTES", "HALO_MAX_ATTACHMENT_BYTES", "HALO_MAX_ATTACHMENTS_BYTES",
             "HALO_IMAP_POLL_SECONDS", "HALO_READY_QUEUE_LAG", "HALO_READY_MIN_FREE_MB", "HALO_PROXY_HOPS",
             "HALO_RESET_MAX_AGE"}
 BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL"}
+
+
+def instance_dir(test_config: dict | None = None, environ=os.environ) -> str | None:
+    """HALO_INSTANCE_DIR: where instance/ lives (secret key, halo.cfg, the SQLite file, local
+    files), e.g. a container volume; None keeps Flask's instance/ beside the code."""
+    path = (test_config or {}).get("HALO_INSTANCE_DIR") or environ.get("HALO_INSTANCE_DIR")
+    return os.path.abspath(path) if path else None
 
 
 def defaults(instance_path: str) -> dict:

@@ -31,15 +31,20 @@ def s3_endpoint():
     server.stop()
 
 
-@pytest.fixture
-def s3_config(s3_endpoint):
+def new_bucket(endpoint: str) -> dict:
     """Settings for a new, empty bucket: HALO_STORAGE=s3 and the HALO_S3_* values."""
     bucket = f"halo-{uuid.uuid4().hex[:12]}"
-    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1",
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
                           aws_access_key_id="halo-test", aws_secret_access_key="halo-test-secret")
     client.create_bucket(Bucket=bucket)
-    return {"HALO_STORAGE": "s3", "HALO_S3_BUCKET": bucket, "HALO_S3_ENDPOINT_URL": s3_endpoint,
+    return {"HALO_STORAGE": "s3", "HALO_S3_BUCKET": bucket, "HALO_S3_ENDPOINT_URL": endpoint,
             "HALO_S3_PREFIX": "halo/", **CREDENTIALS}
+
+
+@pytest.fixture
+def s3_config(s3_endpoint):
+    """A new, empty bucket's settings."""
+    return new_bucket(s3_endpoint)
 
 
 def bucket_keys(config) -> dict[str, bytes]:
