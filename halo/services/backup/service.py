@@ -72,14 +72,12 @@ def backup(dest_path: str, progress: Progress = None) -> dict:
             "database": facts, "storage": {**get_storage().describe(), "files": counts},
             # Names only: values (passwords among them) stay in the deployment's environment.
             "environment": sorted(k for k in ENV_KEYS if k in os.environ)}, now)
-    except BackupError:
+    except BaseException as exc:  # an interrupted backup leaves no partial archive either
         if writer:
             writer.abort()
+        if isinstance(exc, (OSError, StorageError)):
+            raise BackupError(f"The backup failed and was removed: {exc}") from None
         raise
-    except (OSError, StorageError) as exc:
-        if writer:
-            writer.abort()
-        raise BackupError(f"The backup failed and was removed: {exc}") from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
     _say(progress, "archive", path)
