@@ -1,6 +1,5 @@
 """`flask --app wsgi halo backup DEST` and `halo restore ARCHIVE`: see docs/backup.md."""
 import click
-from flask_migrate import upgrade
 
 from halo.services import backup as backups
 
@@ -37,6 +36,8 @@ def restore_command(archive, check):
         manifest = backups.restore(archive, progress=_echo)
     except backups.BackupError as exc:
         raise click.ClickException(str(exc)) from None
+    # Imported here: Alembic loads only when something migrates (halo/migrating.py).
+    from flask_migrate import upgrade
     upgrade()  # a backup from an older Halo: bring its schema up to this version
     click.echo(f"Restored {archive} (made {manifest['created_at']}). Start Halo as usual.")
 

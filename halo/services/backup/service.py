@@ -6,7 +6,6 @@ import shutil
 import tempfile
 from typing import Callable
 
-from alembic.script import ScriptDirectory
 from flask import current_app
 
 from halo import clock
@@ -172,6 +171,8 @@ def _check_target(facts: dict) -> None:
     if facts.get("engine") != kind:
         raise BackupError(f"This backup holds a {facts.get('engine')} database and this instance uses "
                           f"{kind}; restore into an instance configured like the one backed up.")
+    # Imported here: Alembic loads only when something migrates (halo/migrating.py).
+    from alembic.script import ScriptDirectory
     script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
     try:
         script.get_revision(facts.get("revision"))
