@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 export FLASK_APP := wsgi
-# TRANSLATE=1 adds the offline translation extra (argostranslate; ~1.4 GB with CPU torch).
+# TRANSLATE=1 adds the offline translation extra (argostranslate and CTranslate2, no torch).
 TRANSLATE ?=
 # S3=1 adds boto3 for HALO_STORAGE=s3 (attachments and avatars in an S3-compatible bucket).
 S3 ?=
@@ -29,10 +29,11 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements-s3.txt $(VENV)/.instal
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
-# CPU torch first, from this machine's wheel: otherwise stanza pulls a CUDA build of several GB.
-$(VENV)/.installed-translate: requirements-translate.txt $(VENV)/.installed
-	$(BIN)/pip install -q torch==2.13.0
+# argostranslate without its declared dependencies: stanza would pull torch (a CUDA build
+# of several GB from the public index); what it really runs on is requirements-translate.txt.
+$(VENV)/.installed-translate: requirements-translate.txt requirements-translate-nodeps.txt $(VENV)/.installed
 	$(BIN)/pip install -q -r requirements-translate.txt
+	$(BIN)/pip install -q --no-deps -r requirements-translate-nodeps.txt
 	touch $@
 
 $(VENV)/.installed-s3: requirements-s3.txt $(VENV)/.installed

@@ -17,7 +17,7 @@ from tests.factories import make_customer, make_ticket
 PACK = pathlib.Path(__file__).parents[1] / "fixtures" / "translate" / "translate-en_es-tiny.argosmodel"
 needs_argos = pytest.mark.skipif(
     not translation.available(),
-    reason="argostranslate is not installed (pip install torch==2.13.0 && pip install -r requirements-translate.txt)")
+    reason="argostranslate is not installed (make install-translate)")
 
 
 @pytest.fixture
@@ -217,3 +217,27 @@ def test_an_ai_translation_passes_the_draft_output_guard(app, ai_server, tmp_pat
     ai_server.reply = "Danke. Schreiben Sie an chef@andere-firma.test."
     with pytest.raises(ValidationError, match="email address that is not this customer's"):
         translate_tickets.preview_reply(ticket.id, body, use_ai=True)
+
+
+@needs_argos
+@pytest.mark.parametrize("splitter", ["stanza", "minisbd"])
+def test_packs_with_their_own_sentence_model_translate_without_that_library(packs, tmp_path, monkeypatch, splitter):
+    """Packs from the Argos index ship a stanza/ (or minisbd/) sentence model; the extra
+    installs neither library (stanza pulls torch), so Halo splits the sentences itself."""
+    import sys
+    import zipfile
+    pack = tmp_path / f"with-{splitter}.argosmodel"
+    with zipfile.ZipFile(packs) as src, zipfile.ZipFile(pack, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item.filename))
+        dst.writestr(f"translate-en_es-tiny/{splitter}/en/model.bin", b"a sentence model Halo never loads")
+    monkeypatch.setitem(sys.modules, splitter, translation._stand_in(splitter))
+    translation.install_pack(str(pack))
+    text, engine = translation.translate_text("Hello, thanks for writing to us. Your order ships today.", "en", "es")
+    # The tiny model answers one fixed sentence per input sentence: two sentences, two answers.
+    assert engine == "argos" and text == "Hola, gracias por escribirnos. Hola, gracias por escribirnos."
+
+
+def test_the_install_hint_names_no_torch():
+    assert "torch" not in translation.INSTALL_HINT
+    assert "--no-deps -r requirements-translate-nodeps.txt" in translation.INSTALL_HINT

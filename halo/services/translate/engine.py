@@ -1,14 +1,18 @@
 """Offline translation with argostranslate (an optional extra), the AI provider as fallback.
 
-argostranslate pulls in stanza, torch and spaCy, so it is not part of the core install:
-every entry point checks available() first and says how to add it. Language detection
-uses langdetect (pure Python, ~2 MB, in the core install) so a customer's language is
-known even without the extra.
+The extra is not part of the core install (CTranslate2 and its runtime): every entry point
+checks available() first and says how to add it. It installs argostranslate without its
+declared dependencies (requirements-translate*.txt): stanza would pull torch, and Halo
+splits sentences itself, so argostranslate's module-level imports of stanza and MiniSBD
+get stand-ins when those are absent. Language detection uses langdetect (pure Python,
+~2 MB, in the core install) so a customer's language is known even without the extra.
 """
 import importlib.util
 import logging
 import os
 import re
+import sys
+import types
 import zipfile
 
 from flask import current_app
@@ -18,8 +22,8 @@ from halo.services.errors import HaloError, ValidationError
 log = logging.getLogger(__name__)
 
 INSTALL_HINT = ("Translation is not installed on this server. Add it with "
-                "`make run TRANSLATE=1` (or `.venv/bin/pip install torch==2.13.0 && "
-                ".venv/bin/pip install -r requirements-translate.txt`) and restart Halo.")
+                "`make run TRANSLATE=1` (or `.venv/bin/pip install -r requirements-translate.txt && "
+                ".venv/bin/pip install --no-deps -r requirements-translate-nodeps.txt`) and restart Halo.")
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German",
                   "it": "Italian", "pt": "Portuguese", "nl": "Dutch", "pl": "Polish",
                   "sv": "Swedish", "ja": "Japanese", "zh": "Chinese", "ru": "Russian",
@@ -55,12 +59,40 @@ def packs_dir() -> str:
         current_app.instance_path, "translate")
 
 
+# Sentence splitters argostranslate imports when it loads (sbd.py), by the class that uses each.
+_SPLITTER_LIBRARIES = {"StanzaSentencizer": "stanza", "MiniSBDSentencizer": "minisbd"}
+
+
+def _stand_in(name: str) -> types.ModuleType:
+    """A module that lets argostranslate import without `name`; using it is an error."""
+    def missing(*args, **kwargs):
+        raise RuntimeError(f"{name} is not installed: Halo splits sentences itself")
+    module = types.ModuleType(name, f"Stand-in for {name} (not installed; see halo/services/translate/engine.py).")
+    module.halo_stand_in = True
+    module.Pipeline = module.SBDetect = missing
+    module.models = types.SimpleNamespace(cache_dir=None, list_models=lambda: [])
+    return module
+
+
+def _install_stand_ins() -> None:
+    for name in _SPLITTER_LIBRARIES.values():
+        if name not in sys.modules and importlib.util.find_spec(name) is None:
+            sys.modules[name] = _stand_in(name)
+
+
+def _splitter_missing(sentencizer) -> bool:
+    """Whether argostranslate picked a sentence splitter whose library is a stand-in."""
+    library = _SPLITTER_LIBRARIES.get(type(sentencizer).__name__)
+    return library is not None and getattr(sys.modules.get(library), "halo_stand_in", False)
+
+
 def _argos():
     """The argostranslate modules, pointed at this app's pack folder."""
     from pathlib import Path
     folder = Path(packs_dir())
     folder.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("ARGOS_PACKAGES_DIR", str(folder))
+    _install_stand_ins()
     from argostranslate import package, settings, translate
     if settings.package_data_dir != folder:
         # settings are read once at import; tests and a changed config need them re-aimed.
@@ -128,7 +160,8 @@ def _argos_translate(text: str, from_code: str, to_code: str) -> str:
     _, translate = _argos()
     translation = translate.get_translation_from_codes(from_code, to_code)
     inner = getattr(translation, "underlying", translation)
-    if getattr(getattr(inner, "pkg", None), "packaged_sbd_path", True) is None:
+    if getattr(getattr(inner, "pkg", None), "packaged_sbd_path", True) is None or \
+            _splitter_missing(getattr(inner, "sentencizer", None)):
         inner.sentencizer = _OfflineSentences()
     return translation.translate(text)
 
