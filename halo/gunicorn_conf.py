@@ -24,6 +24,7 @@ def post_worker_init(worker):
         start_embedded(worker.wsgi)
     # Every worker process starts a runner; the schedule's lease lets one of them work.
     worker.halo_schedule = schedule.start_embedded(worker.wsgi)
+    worker.log.info("Worker %s ready: Halo is loaded", worker.pid)
 
 
 def child_exit(server, worker):
