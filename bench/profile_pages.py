@@ -1,6 +1,7 @@
 """Time and profile Halo's benchmark pages in-process (no server), to find where time goes.
 
     python bench/profile_pages.py --db bench/out/bench-100000.db [--n 200] [--profile] [--cold]
+                                  [--sign-in EMAIL]
 
 --cold empties the per-process cache of rendered pieces (halo/services/stamps.py) before
 every request: the cost of a page whose rows or thread have just changed.
@@ -25,6 +26,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--profile", action="store_true", help="pyinstrument each page")
     parser.add_argument("--cold", action="store_true", help="no kept pieces: every request renders")
+    parser.add_argument("--sign-in", default=BENCH_EMAIL, metavar="EMAIL",
+                        help="the teammate whose pages are timed (seed.AGENT_EMAIL: an agent of one inbox)")
     args = parser.parse_args()
     from halo import create_app
     from halo.extensions import db
@@ -40,7 +43,7 @@ def main() -> None:
             return get(path)
         client.get = cold_get
     token = TOKEN.search(client.get("/login").text).group(1)
-    client.post("/login", data={"email": BENCH_EMAIL, "password": BENCH_PASSWORD, "csrf_token": token})
+    client.post("/login", data={"email": args.sign_in, "password": BENCH_PASSWORD, "csrf_token": token})
     with app.app_context():
         long_id = db.session.scalar(db.text("SELECT id FROM ticket WHERE subject = :s"),
                                     {"s": LONG_THREAD_SUBJECT})

@@ -1,7 +1,7 @@
 """Benchmark Halo's inbox and ticket pages against a bare Flask + SQLite reference.
 
     python bench/run.py [--tickets 100000] [--duration 10] [--workers 2] [--threads 4]
-                        [--writes 5]
+                        [--writes 5] [--sign-in EMAIL]
 
 Seeds bench/out/bench-N.db if it is missing, serves Halo and bench/reference_app.py with
 the same gunicorn settings on 127.0.0.1, signs in through the login form (CSRF token
@@ -12,7 +12,10 @@ Prints a markdown table and writes it, with the raw JSON, to bench/out/.
 Pages keep rendered pieces until what they show changes (halo/services/stamps.py), so a
 read-only run measures the steady state of a quiet inbox. --writes N posts N internal notes
 per second to random tickets through the real form while Halo's pages are measured (each
-one moves the inbox stamp and that ticket's thread), as a busy team would.
+one moves the inbox stamp and that ticket's thread), as a busy team would. --sign-in EMAIL
+measures the pages as another teammate (password: the seed's): seed.AGENT_EMAIL is an agent
+who sees one of the two inboxes, so the inbox visibility rules are in every query; the deep
+page is then 90% of the way down that agent's own list.
 """
 import argparse
 import http.cookiejar
@@ -49,13 +52,13 @@ def main(argv=None) -> None:
         sys.exit("wrk is missing: apt-get install -y wrk")
     db_path = os.path.abspath(args.db or os.path.join(OUT, f"bench-{args.tickets}.db"))
     seed_note = _ensure_seeded(db_path, args.tickets, args.reseed)
-    targets = _targets(db_path)
+    targets = _targets(db_path, args.sign_in)
     halo = Server("halo", "wsgi:app", args, db_path, args.port)
     ref = Server("reference", "reference_app:app", args, db_path, args.port + 1)
     try:
         halo.start()
         ref.start()
-        cookie = _login(halo.url)
+        cookie = _login(halo.url, args.sign_in)
         _check_pages(halo.url, cookie, targets)
         wire = _wire_bytes(halo.url, cookie, targets)
         # Interleaved: the reference runs before and after every page, so each page is
@@ -98,6 +101,8 @@ def _parse(argv):
                         help='sent with every Halo request (e.g. "zstd, br, gzip", as Chrome does)')
     parser.add_argument("--writes", type=float, default=0,
                         help="internal notes posted per second while Halo is measured")
+    parser.add_argument("--sign-in", default=BENCH_EMAIL, metavar="EMAIL",
+                        help="the teammate whose pages are measured (seed.AGENT_EMAIL: an agent of one inbox)")
     return parser.parse_args(argv)
 
 
@@ -117,16 +122,18 @@ def _ensure_seeded(db_path: str, tickets: int, reseed: bool) -> str:
         return f.read().strip()
 
 
-def _targets(db_path: str) -> dict[str, str]:
-    """The pages to measure: inbox first page, a page 90% of the way down, the long ticket."""
+def _targets(db_path: str, email: str = BENCH_EMAIL) -> dict[str, str]:
+    """The pages to measure: inbox first page, a page 90% of the way down (of what the
+    signed-in teammate sees), the long ticket."""
     conn = sqlite3.connect(db_path)
     try:
         long_id = conn.execute("SELECT id FROM ticket WHERE subject = ?",
                                (LONG_THREAD_SUBJECT,)).fetchone()[0]
-        n_open = conn.execute("SELECT n FROM (SELECT sum(n) AS n FROM ticket_counter"
-                              " WHERE status IN ('open', 'priority', 'in_progress'))").fetchone()[0]
+        inboxes = _inboxes_seen(conn, email)
+        seen = f" AND inbox_id IN ({','.join(map(str, inboxes))})" if inboxes else ""
+        n_open = conn.execute("SELECT count(*) FROM ticket WHERE bucket = 'open'" + seen).fetchone()[0]
         at, ident = conn.execute(
-            "SELECT last_activity_at, id FROM ticket WHERE bucket = 'open'"
+            "SELECT last_activity_at, id FROM ticket WHERE bucket = 'open'" + seen +
             " ORDER BY last_activity_at DESC, id DESC LIMIT 1 OFFSET ?",
             (int(n_open * 0.9),)).fetchone()
     finally:
@@ -135,6 +142,19 @@ def _targets(db_path: str) -> dict[str, str]:
     return {"inbox /inbox/open": "/inbox/open",
             "inbox, deep keyset page (90% down)": "/inbox/open?" + urllib.parse.urlencode({"after": cursor}),
             f"ticket page (100 messages, #{long_id})": f"/tickets/{long_id}"}
+
+
+def _inboxes_seen(conn, email: str) -> list[int] | None:
+    """The inboxes an agent's teams are given (None: an admin, or a database without teams)."""
+    try:
+        role, user_id = conn.execute("SELECT role, id FROM user WHERE email = ?", (email,)).fetchone()
+        if role == "admin":
+            return None
+        return [i for (i,) in conn.execute(
+            "SELECT inbox_id FROM team_inbox JOIN team_member USING (team_id) WHERE user_id = ?",
+            (user_id,))] or None
+    except (sqlite3.OperationalError, TypeError):
+        return None
 
 
 class Server:
@@ -157,7 +177,7 @@ class Server:
         self.log = open(os.path.join(OUT, f"{self.name}-gunicorn.log"), "w")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=self.log,
                                      stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a busy machine starts gunicorn slowly
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 sys.exit(f"{self.name} gunicorn exited; see bench/out/{self.name}-gunicorn.log")
@@ -235,14 +255,14 @@ class Writer:
         return {"notes": self.done, "failed": self.failed}
 
 
-def _login(base: str) -> str:
+def _login(base: str, email: str = BENCH_EMAIL) -> str:
     """Sign in through the real form (CSRF token included); returns the Cookie header."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     opener.addheaders = [("User-Agent", USER_AGENT)]
     html = opener.open(base + "/login").read().decode()
     token = TOKEN.search(html).group(1)
-    form = urllib.parse.urlencode({"email": BENCH_EMAIL, "password": BENCH_PASSWORD,
+    form = urllib.parse.urlencode({"email": email, "password": BENCH_PASSWORD,
                                    "csrf_token": token}).encode()
     landed = opener.open(base + "/login", data=form)
     if "/login" in landed.url:
@@ -309,7 +329,8 @@ def _report(args, db_path, seed_note, targets, results, memory) -> str:
     lines = [
         f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
         f"{args.tickets} tickets, gunicorn gthread {args.workers} workers x {args.threads} threads, "
-        f"wrk {args.connections} connections, {args.duration}s per page, {len(rounds)} round(s); "
+        f"wrk {args.connections} connections, {args.duration}s per page, {len(rounds)} round(s), "
+        f"signed in as {args.sign_in}; "
         "medians over rounds, each page against the reference runs just before and after it",
         "",
         "| page | req/s | p50 ms | p99 ms | ref req/s | ref p50 | ref p99 | req/s ÷ ref | p50 ÷ ref | p99 ÷ ref |",

@@ -19,6 +19,11 @@ sys.path.insert(0, ROOT)
 BENCH_EMAIL = "bench@halo.local"
 BENCH_PASSWORD = "bench-password"
 LONG_THREAD_SUBJECT = "Benchmark: a 100-message thread"
+# Two inboxes, each given to a team: an agent of the first (run.py --sign-in AGENT_EMAIL)
+# sees half the tickets, the long thread among them. Tickets alternate by id, so the data
+# is otherwise what it was before inboxes existed (no extra draws from the random stream).
+INBOXES = {1: "Support", 2: "Billing"}
+AGENT_EMAIL = "sara.lindqvist@bench.halo"
 AGENTS = ["Sara Lindqvist", "Tom Becker", "Lena Moreau", "Omar Haddad", "Priya Patel",
           "Jonas Wagner", "Aiko Tanaka"]
 # (status, weight): most tickets end up resolved; the open bucket is a large minority.
@@ -92,6 +97,7 @@ def seed(db_path: str, n_tickets: int, rng_seed: int = 42) -> dict:
         upgrade()
         fts = _suspend_fts(db)
         users = _users()
+        _inboxes_and_teams(db, users)
         rng = random.Random(rng_seed)
         n_customers = max(1, n_tickets // 3)
         _insert(db, "customer", _customers(rng, n_customers))
@@ -136,6 +142,21 @@ def _users() -> list:
         email = name.lower().replace(" ", ".") + "@bench.halo"
         users.append(create_user(email, name, BENCH_PASSWORD, "agent"))
     return [(u.id, u.handle) for u in users]
+
+
+def _inboxes_and_teams(db, users: list) -> None:
+    """Inbox 2 beside the migration's "Support" (1); agents 1-4 work Support, 5-7 Billing."""
+    db.session.execute(db.text("INSERT INTO inbox (id, name, signature, created_at) "
+                               "VALUES (2, :name, '', CURRENT_TIMESTAMP)"), {"name": INBOXES[2]})
+    agents = [uid for uid, _handle in users[1:]]
+    for team_id, (inbox_id, name) in enumerate(INBOXES.items(), start=1):
+        db.session.execute(db.text("INSERT INTO team (id, name, created_at) VALUES (:id, :name, CURRENT_TIMESTAMP)"),
+                           {"id": team_id, "name": f"{name} team"})
+        db.session.execute(db.text("INSERT INTO team_inbox (team_id, inbox_id) VALUES (:t, :i)"),
+                           {"t": team_id, "i": inbox_id})
+        members = agents[:4] if inbox_id == 1 else agents[4:]
+        _insert(db, "team_member", [{"team_id": team_id, "user_id": uid} for uid in members])
+    db.session.commit()
 
 
 def _insert(db, table: str, rows: list[dict]) -> None:
@@ -238,7 +259,7 @@ def _ticket(rng, users, tid, status, n_customers, now):
               "assignee_id": assignee, "snoozed_until": snoozed_until,
               "snoozed_by_id": agent if snoozed_until else None,
               "preview": " ".join(preview.split())[:200], "created_at": created,
-              "last_activity_at": at[4]}
+              "last_activity_at": at[4], "inbox_id": 1 + tid % 2}
     return ticket, lines
 
 
@@ -269,6 +290,7 @@ def _long_thread(db, rng, users, tid, first_message_id) -> int:
         "id": tid, "subject": LONG_THREAD_SUBJECT, "customer_id": 1, "channel": "email",
         "status": "priority", "bucket": "open", "assignee_id": users[0][0],
         "snoozed_until": None, "snoozed_by_id": None, "preview": plain[-1]["body_text"][:200],
+        "inbox_id": 1,
         "created_at": start, "last_activity_at": start + timedelta(minutes=40 * 99)}])
     _insert(db, "message", plain)
     _insert(db, "message", events)

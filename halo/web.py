@@ -25,6 +25,7 @@ from halo.extensions import htmx, login_manager
 from halo.models import DELIVERY_LABELS, STATUS_LABELS, User
 from halo.security.redirects import UnsafeRedirect, local_path, safe_next  # noqa: F401  (views use safe_next)
 from halo.services import audit
+from halo.services.access import roles
 from halo.services.accounts import users as accounts
 from halo.services.errors import HaloError
 from halo.services.inbox import stamps
@@ -200,7 +201,7 @@ def register_web(app: Flask) -> None:
     @app.context_processor
     def _globals():
         return {"is_fragment": is_fragment_request(), "now": clock.now(),
-                "sidebar_counts": _sidebar_counts, "csrf_token": csrf_token_once}
+                "sidebar_counts": _sidebar_counts, "csrf_token": csrf_token_once, "can": _can}
 
     @app.before_request
     def _audit_origin():
@@ -229,6 +230,11 @@ def register_web(app: Flask) -> None:
                        (404, "There is nothing here."),
                        (405, "That method is not allowed here.")):
         app.register_error_handler(code, lambda e, code=code, text=text: _error_page(code, text))
+
+
+def _can(capability: str) -> bool:
+    """can("reply") in a template: whether the signed-in teammate's role allows it."""
+    return roles.can(current_user, capability) if current_user.is_authenticated else False
 
 
 def _sidebar_counts() -> dict:

@@ -4,6 +4,7 @@ from flask import current_app
 
 from halo.services.accounts import twofactor
 from halo.services.accounts.reset import set_password_on_server
+from halo.models.users import ROLES
 from halo.services.accounts.users import create_user, ensure_admin
 from halo.services.demo import load_demo
 from halo.services.errors import ValidationError
@@ -31,7 +32,7 @@ def ensure_admin_command():
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--password", required=True)
-@click.option("--role", type=click.Choice(["admin", "agent"]), default="agent")
+@click.option("--role", type=click.Choice(list(ROLES)), default="agent")
 def create_user_command(email, name, password, role):
     """Add a teammate."""
     try:

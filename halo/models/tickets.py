@@ -79,6 +79,7 @@ class Ticket(db.Model):
     thread_rev: Mapped[int] = mapped_column(BigInteger, default=_random_start, server_default="0")
 
     customer = relationship("Customer", lazy="joined", innerjoin=True)
+    inbox = relationship("Inbox")
     assignee = relationship("User", foreign_keys=[assignee_id], lazy="joined")
     snoozed_by = relationship("User", foreign_keys=[snoozed_by_id])
 

@@ -26,9 +26,11 @@ from halo.extensions import db
 from halo.models import (
     Customer,
     Directive,
+    Inbox,
     Mention,
     Message,
     Notification,
+    Team,
     Ticket,
     User,
 )
@@ -98,6 +100,9 @@ NOTES = ["@{h} can you double-check the billing side before we reply?", "Custome
 STATUS_WEIGHTS = [("open", 40), ("priority", 10), ("in_progress", 8), ("snoozed", 8), ("resolved", 70), ("spam", 6)]
 CHAT_SHARE = {"open": 0.35, "priority": 0.35, "in_progress": 0.8, "snoozed": 0.2, "resolved": 0.35, "spam": 0.1}
 HOUR, DAY = 60, 60 * 24
+# (inbox, team, members): the demo's two inboxes and the teams that work them.
+DESKS = [("Billing", "Billing team", ("sara@demo.halo", "tom@demo.halo")),
+         ("Product", "Product team", ("lena@demo.halo", "tom@demo.halo"))]
 
 
 def demo_ticket_count() -> int:
@@ -113,6 +118,7 @@ def load_demo(seed: int = 7, customers: int = 60, tickets: int = 240, now: datet
         return {"already_loaded": True, "tickets": loaded}
     rng, now = random.Random(seed), now or clock.now()
     team = _team()
+    desks = _desks(team)
     people = _customers(rng, now, customers)
     statuses = [s for s, w in STATUS_WEIGHTS for _ in range(w)]
     # Every status on both channels first, then the usual mix.
@@ -122,7 +128,8 @@ def load_demo(seed: int = 7, customers: int = 60, tickets: int = 240, now: datet
         plan.append((status, "chat" if rng.random() < CHAT_SHARE[status] else "email"))
     rng.shuffle(plan)
     for status, channel in plan:
-        _ticket(rng, now, team, rng.choice(people), status, channel)
+        inbox, staff = rng.choice(desks)
+        _ticket(rng, now, staff, rng.choice(people), status, channel, inbox)
     db.session.add(Directive(body="Pro and Enterprise customers asking about price: mention the annual plan saves two months.",
                              scope={"channel": "email", "plan": "pro"}, author_id=team[3].id))
     try:
@@ -132,7 +139,24 @@ def load_demo(seed: int = 7, customers: int = 60, tickets: int = 240, now: datet
         if loaded := demo_ticket_count():
             return {"already_loaded": True, "tickets": loaded}
         raise
-    return {"teammates": len(team), "customers": customers, "tickets": tickets}
+    return {"teammates": len(team), "customers": customers, "tickets": tickets, "inboxes": len(desks)}
+
+
+def _desks(team: list[User]) -> list[tuple[Inbox, list[User]]]:
+    """Two inboxes, each given to a team (Tom is in both, Omar the admin sees both); the
+    workspace's own inboxes are left as they are, so real tickets stay where they were."""
+    desks = []
+    for inbox_name, team_name, members in DESKS:
+        inbox = db.session.scalar(select(Inbox).where(Inbox.name == inbox_name))
+        if inbox is None:
+            inbox = Inbox(name=inbox_name, signature=f"The {inbox_name} team", created_at=clock.now())
+            db.session.add(inbox)
+        crew = [u for u in team if u.email in members]
+        if db.session.scalar(select(Team).where(Team.name == team_name)) is None:
+            db.session.add(Team(name=team_name, members=crew, inboxes=[inbox]))
+        desks.append((inbox, crew + [u for u in team if u.role == "admin"]))
+    db.session.flush()
+    return desks
 
 
 def _team() -> list[User]:
@@ -263,9 +287,9 @@ class _Thread:
         self.ticket.preview = " ".join(last.body_text.split())[:200]
 
 
-def _ticket(rng, now, team, customer, status, channel) -> None:
+def _ticket(rng, now, team, customer, status, channel, inbox) -> None:
     topic = rng.choice(SPAM if status == "spam" else TOPICS)
-    ticket = Ticket(subject=topic[0], customer=customer, channel=channel, status="open")
+    ticket = Ticket(subject=topic[0], customer=customer, channel=channel, status="open", inbox_id=inbox.id)
     db.session.add(ticket)
     db.session.flush()
     thread = _Thread(rng, ticket, topic)

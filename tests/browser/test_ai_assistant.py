@@ -15,7 +15,7 @@ def test_ai_draft_and_halopilot(live_server, new_page, ai_server):
     customer = make_customer(name="Carla Diaz", traits={"plan": "growth", "company": "Acme"})
     ticket = make_ticket(customer=customer, subject="Password reset", body="How do I reset my password?")
     replies.post_reply(ticket.id, agent.id, "Carla is on a trial extension, do not mention it", "note")
-    article = ai_knowledge.create_article("Reset your password", "Use the Forgot password link on the sign-in page.", True, agent.id)
+    article = ai_knowledge.create_article("Reset your password", "Use the Forgot password link on the sign-in page.", True, None)  # published by the workspace (an admin's call)
     ai_server.chunk_size = 1
 
     page = new_page()
@@ -53,7 +53,7 @@ def test_ai_draft_and_halopilot(live_server, new_page, ai_server):
 def test_ai_draft_arrives_by_polling_without_the_socket(live_server, new_page, ai_server):
     agent = make_user(email="sara@example.com", name="Sara Lind")
     ticket = make_ticket(subject="Password reset", body="How do I reset my password?")
-    ai_knowledge.create_article("Reset your password", "Use the Forgot password link on the sign-in page.", True, agent.id)
+    ai_knowledge.create_article("Reset your password", "Use the Forgot password link on the sign-in page.", True, None)  # published by the workspace (an admin's call)
 
     page = new_page()
     sign_in(page, live_server, agent.email)

@@ -45,15 +45,16 @@ class AgentSocket:
         self.ws.send(json.dumps({"type": "hello", **hello}))
         self.frames = []
 
-    def until(self, needle, timeout=15.0):
-        """Read fragments until one holds needle (a real server's push, with a deadline)."""
+    def until(self, needle, timeout=15.0, when=None):
+        """Read fragments until one holds needle (and passes when(frame), if given): a real
+        server's push, with a deadline."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             frame = self.ws.receive(timeout=deadline - time.monotonic())
             if frame is None:
                 break
             self.frames.append(frame)
-            if needle in frame:
+            if needle in frame and (when is None or when(frame)):
                 return frame
         raise AssertionError(f"no fragment with {needle!r}; got {len(self.frames)} others")
 

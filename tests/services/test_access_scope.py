@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from halo.extensions import db
-from halo.models import Inbox, Ticket
+from halo.models import Inbox, Mailbox, Ticket
 from halo.services.access import inboxes, scope, teams
 from halo.services.errors import Forbidden, NotFound
 from halo.services.inbox import search
@@ -42,6 +42,12 @@ def test_a_ticket_without_an_inbox_lands_in_the_default_one():
 def test_new_mail_starts_in_the_inbox_of_the_address_it_was_written_to(two_teams):
     assert inboxes.inbox_for_email(["Someone@else.test", "SECURITY@halo.test"]) == two_teams["b"].id
     assert inboxes.inbox_for_email(["nobody@halo.test"]) == inboxes.default_inbox_id()
+    mailbox = Mailbox(host="imap.halo.test", username="Polled@halo.test", password="x")
+    db.session.add(mailbox)
+    db.session.commit()
+    inboxes.save_inbox(two_teams["admin"].id, two_teams["a"].id, name="Billing",
+                       addresses="billing@halo.test", mailbox_ids=[mailbox.id])
+    assert inboxes.inbox_for_email(["polled@halo.test"]) == two_teams["a"].id
 
 
 def test_an_agent_sees_only_their_teams_inboxes(two_teams):

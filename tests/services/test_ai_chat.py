@@ -25,7 +25,7 @@ def ai_lines(ticket_id):
 
 def setup():
     ai_settings.save(False, True, "", "", True)
-    ai_knowledge.create_article("Opening hours", "We are open from 9 to 5 on weekdays.", True, make_user().id)
+    ai_knowledge.create_article("Opening hours", "We are open from 9 to 5 on weekdays.", True, make_user(role="admin").id)
 
 
 def test_ai_answers_the_visitor_live(ai_server, ai_queue):

@@ -13,7 +13,7 @@ NOTE = "Internal: this customer threatened to churn, offer max 10 percent"
 
 
 def setup_ticket(plan="pro", channel="email", language="en", body="How do I get a refund for my order?"):
-    agent = make_user()
+    agent = make_user(role="admin")  # an admin's directives are published as written
     customer = make_customer(traits={"plan": plan}, language=language)
     ticket = make_ticket(customer=customer, channel=channel, body=body)
     replies.post_reply(ticket.id, agent.id, NOTE, "note")
@@ -31,7 +31,7 @@ def test_directives_respect_scope_and_articles_are_published_only():
     _, pro_email_de = setup_ticket(language="de")
     directive_on(pro_email, agent, "Offer Pro customers the annual discount on refunds.")
     directive_on(pro_chat, agent, "Keep chat answers to one line.")
-    ai_knowledge.create_article("Refund policy", "Refunds are issued within 5 days of a request.", True, agent.id)
+    ai_knowledge.create_article("Refund policy", "Refunds are issued within 5 days of a request.", True, None)  # published by the workspace (an admin's call)
     ai_knowledge.create_article("Refund secrets", "Unpublished refund draft text.", False, agent.id)
     ctx = build_context(pro_email.id)
     assert [d.body for d in ctx.directives] == ["Offer Pro customers the annual discount on refunds."]
@@ -44,7 +44,7 @@ def test_directives_respect_scope_and_articles_are_published_only():
 def test_notes_never_reach_the_provider_and_uses_are_recorded(ai_server, ai_queue):
     agent, ticket = setup_ticket()
     directive_on(ticket, agent, "Always mention the 5 day refund window.")
-    ai_knowledge.create_article("Refund policy", "Refunds are issued within 5 days of a request.", True, agent.id)
+    ai_knowledge.create_article("Refund policy", "Refunds are issued within 5 days of a request.", True, None)  # published by the workspace (an admin's call)
     draft = ai_drafts.request_draft(ticket.id, agent.id, "email")
     draft = db.session.get(AiDraft, draft.id)
     assert draft.state == "done" and "Refunds are issued within 5 days" in draft.text
@@ -58,7 +58,7 @@ def test_notes_never_reach_the_provider_and_uses_are_recorded(ai_server, ai_queu
 
 def test_offline_draft_is_assembled_and_says_so(offline, ai_queue):
     agent, ticket = setup_ticket()
-    ai_knowledge.create_article("Refund policy", "Refunds are issued within 5 days of a request.\n\nShipping is free.", True, agent.id)
+    ai_knowledge.create_article("Refund policy", "Refunds are issued within 5 days of a request.\n\nShipping is free.", True, None)  # published by the workspace (an admin's call)
     draft = db.session.get(AiDraft, ai_drafts.request_draft(ticket.id, agent.id, "email").id)
     assert draft.state == "done" and draft.offline
     assert draft.text.startswith("Hi Customer") and "Refunds are issued within 5 days" in draft.text
@@ -89,8 +89,8 @@ def test_markdown_is_rendered_safely():
 
 def test_search_ranks_articles():
     agent = make_user()
-    ai_knowledge.create_article("Shipping times", "Orders ship in two days.", True, agent.id)
-    ai_knowledge.create_article("Refunds", "Refunds take five days. Refunded orders...", True, agent.id)
+    ai_knowledge.create_article("Shipping times", "Orders ship in two days.", True, None)  # published by the workspace (an admin's call)
+    ai_knowledge.create_article("Refunds", "Refunds take five days. Refunded orders...", True, None)  # published by the workspace (an admin's call)
     assert [a.title for a in ai_knowledge.list_articles("refund")] == ["Refunds"]
     assert db.session.scalar(db.select(db.func.count(Customer.id))) == 0
 

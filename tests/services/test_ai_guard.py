@@ -27,12 +27,12 @@ DIRECTIVE = "Always offer the annual plan before any monthly downgrade"
 
 @pytest.fixture
 def ctx():
-    agent = make_user()
+    agent = make_user(role="admin")  # an admin's directive is published as written
     customer = make_customer(email="Ana.Lopez@Example.org")
     ticket = make_ticket(customer=customer, body="Can I get a cheaper plan?")
     replies.post_reply(ticket.id, agent.id, NOTE, "note")
     replies.post_reply(ticket.id, agent.id, DIRECTIVE, "training")
-    ai_knowledge.create_article("Billing contact", "Write to billing@acme.test for invoices.", True, agent.id)
+    ai_knowledge.create_article("Billing contact", "Write to billing@acme.test for invoices.", True, None)  # published by the workspace (an admin's call)
     context = build_context(ticket.id, agent.id, query="billing invoices plan")
     assert [d.body for d in context.directives] == [DIRECTIVE]
     assert [a.title for a in context.articles] == ["Billing contact"]

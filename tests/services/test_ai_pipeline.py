@@ -20,7 +20,7 @@ def enable(keywords="", traits="", negative=True):
 
 
 def kb():
-    ai_knowledge.create_article("Reset your password", "Use the Forgot password link on the sign-in page.", True, make_user().id)
+    ai_knowledge.create_article("Reset your password", "Use the Forgot password link on the sign-in page.", True, make_user(role="admin").id)
 
 
 def messages(ticket_id, kind):

@@ -1,5 +1,6 @@
 """Agent-facing email views: attachments, inline images, the original message, Retry."""
 from flask import Response, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from halo.blueprints.emails import bp
 from halo.mail.parse import parse_email
@@ -70,7 +71,7 @@ def original(inbound_id: int):
 @bp.post("/email/messages/<int:message_id>/retry")
 def retry(message_id: int):
     try:
-        email_outbound.retry_send(message_id)
+        email_outbound.retry_send(message_id, current_user.id)
     except ValidationError as exc:
         return str(exc), 400
     message = conversation.get_message(message_id)

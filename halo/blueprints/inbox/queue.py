@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from halo import clock
 from halo.blueprints.inbox import bp
-from halo.services.errors import HaloError
+from halo.services.errors import Forbidden, HaloError
 from halo.services.inbox import search, segments
 from halo.services.tickets import bulk
 from halo.web import is_fragment_request, safe_next
@@ -31,6 +31,8 @@ def bulk_action():
         result = bulk.bulk_update(request.form.getlist("ticket_ids"), action, value or None,
                                   current_user.id)
         message, level, code = result.summary(), "error" if result.skipped else "info", 200
+    except Forbidden:
+        raise  # the role may not: a 403 page, not a note on the list
     except HaloError as exc:
         message, level, code = str(exc), "error", exc.status_code
     if not is_fragment_request():

@@ -2,7 +2,6 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from halo.blueprints.access import admin_required
 from halo.blueprints.knowledge import bp
 from halo.services.ai import knowledge as ai_knowledge
 from halo.services.errors import ValidationError
@@ -41,7 +40,7 @@ def edit_article(article_id: int):
     if request.method == "POST":
         try:
             ai_knowledge.update_article(article_id, form.get("title"), form.get("body"),
-                                        form.get("published") == "on")
+                                        form.get("published") == "on", current_user.id)
             flash("Article saved.", "info")
             return redirect(url_for("knowledge.article", article_id=article_id))
         except ValidationError as exc:
@@ -52,8 +51,7 @@ def edit_article(article_id: int):
 
 
 @bp.post("/knowledge/articles/<int:article_id>/delete")
-@admin_required
 def delete_article(article_id: int):
-    ai_knowledge.delete_article(article_id)
+    ai_knowledge.delete_article(article_id, current_user.id)
     flash("Article deleted.", "info")
     return redirect(url_for("knowledge.articles"))

@@ -26,7 +26,7 @@ def saved_replies_page():
 
 @bp.post("/knowledge/saved-replies/<int:reply_id>/delete")
 def delete_saved_reply(reply_id: int):
-    saved_replies.delete_reply(reply_id)
+    saved_replies.delete_reply(reply_id, current_user.id)
     flash("Saved reply deleted.", "info")
     return redirect(url_for("knowledge.saved_replies"), code=303)
 

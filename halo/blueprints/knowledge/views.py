@@ -1,7 +1,8 @@
 from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
-from halo.blueprints.access import admin_required
 from halo.blueprints.knowledge import bp
+from halo.services.access import roles
 from halo.services.errors import ValidationError
 from halo.services.knowledge import directives
 
@@ -17,13 +18,13 @@ def training():
 
 
 @bp.route("/knowledge/training/<int:directive_id>", methods=["GET", "POST"])
-@admin_required
 def edit_directive(directive_id: int):
+    roles.require(current_user.id, "publish")
     directive = directives.get_directive(directive_id)
     if request.method == "POST":
         try:
             directives.update_directive(directive_id, request.form.get("body", ""),
-                                        request.form.get("enabled") == "on")
+                                        request.form.get("enabled") == "on", current_user.id)
             flash("Directive saved.", "info")
             return redirect(url_for("knowledge.training"))
         except ValidationError as exc:
@@ -34,8 +35,15 @@ def edit_directive(directive_id: int):
 
 
 @bp.post("/knowledge/training/<int:directive_id>/delete")
-@admin_required
 def delete_directive(directive_id: int):
-    directives.delete_directive(directive_id)
+    directives.delete_directive(directive_id, current_user.id)
     flash("Directive deleted.", "info")
     return redirect(url_for("knowledge.training"))
+
+
+@bp.post("/knowledge/training/<int:directive_id>/publish")
+def publish_directive(directive_id: int):
+    """An admin (or a teammate granted the permission) lets the AI use a draft directive."""
+    directives.publish_directive(directive_id, current_user.id)
+    flash("Directive published: the AI uses it from now on.", "info")
+    return redirect(url_for("knowledge.training") + f"#directive-{directive_id}")

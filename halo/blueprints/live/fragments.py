@@ -36,6 +36,11 @@ def thread_items(ticket_id: int, viewer_id: int, after_id: int, also: int | None
     return html, last
 
 
+def ticket_gone(ticket_id: int) -> str:
+    """The ticket page's body, replaced: the ticket moved to an inbox the agent does not see."""
+    return render_template("live/_ticket_gone.html", ticket_id=ticket_id)
+
+
 def ai_draft(draft_id, ticket_id: int | None) -> str:
     """An AI draft as the composer's script reads it (the JSON its polling gets), or '' when
     it is not a draft of this page's ticket."""

@@ -11,6 +11,7 @@ from halo.blueprints.live import bp, fragments
 from halo.blueprints.live.shared import memo
 from halo.blueprints.wsutil import CLIENT, Sender, bind, drain, origin, parse
 from halo.extensions import db, sock
+from halo.services.access import scope as access_scope
 from halo.services.tickets import presence
 
 TYPING_SHOWN = 6.0  # seconds a "typing" signal stays visible without a new one
@@ -57,7 +58,10 @@ class AgentPage:
         # Presence is per page, not per person: one of two tabs closing, or a dropped
         # socket's late "left" arriving after its replacement's "viewing", must not hide anyone.
         self.conn = secrets.token_hex(8)
+        # A ticket this agent does not see is not subscribed to: no lines, no presence.
         self.ticket_id = _id(hello.get("ticket"))
+        if self.ticket_id and not access_scope.can_see_ticket(user_id, self.ticket_id):
+            self.ticket_id = None
         self.last_id = _id(hello.get("after")) or 0
         self.view = hello.get("view") if isinstance(hello.get("view"), str) else None
         self.live = bool(hello.get("live"))
@@ -105,7 +109,10 @@ class AgentPage:
                 for frame in drain(self.ws):
                     self.on_frame(parse(frame) or {})
             elif item is not None:
-                self.on_event(*item)
+                # Seen as the agent's teams and inboxes stand now: a ticket moved out of
+                # their inboxes, or a team they left, leaves this page at the next event.
+                with access_scope.opened(self.user_id):
+                    self.on_event(*item)
                 db.session.remove()
             elif not self.ws.connected:
                 return
@@ -133,6 +140,10 @@ class AgentPage:
         elif topic == "live":
             if kind not in LIVE_QUIET:
                 self.on_live(payload)
+        elif not self.ticket_id or topic != f"ticket:{self.ticket_id}":
+            return  # the page's ticket left this agent's sight
+        elif not access_scope.can_see_ticket(self.user_id, self.ticket_id):
+            self.ticket_gone()
         elif kind in ("viewing", "here", "left", "typing", "visitor_typing"):
             self.on_presence(kind, payload)
         elif kind == "draft":
@@ -147,9 +158,20 @@ class AgentPage:
         else:
             self.push_ticket(also=payload.get("message_id"), event=payload)
 
+    def ticket_gone(self):
+        """The ticket moved to an inbox this agent does not see: its page empties and hears
+        nothing more of it."""
+        presence.leave(self.ticket_id, self.user_id, self.conn)
+        self.out.text(fragments.ticket_gone(self.ticket_id))
+        self.ticket_id = None
+
     def on_inbox(self, payload):
         """The changed ticket's row where this page lists the view, and the counts."""
         ticket_id = payload.get("ticket_id") if self.view else None  # no list: counts only
+        if ticket_id and payload.get("type") != "inbox" and not access_scope.can_see_ticket(
+                self.user_id, ticket_id):
+            ticket_id = None  # not a row of this agent's: not even its id (a move out of sight
+            # is the one change that removes a row they had)
         key = ("inbox", ticket_id, self.view, self.user_id)  # the counts are the agent's own
         self.out.text(memo.once(payload, key, lambda: fragments.inbox_update(
             ticket_id, self.view, self.user_id)))
@@ -159,7 +181,9 @@ class AgentPage:
         ticket_id = payload.get("ticket_id")
         if not isinstance(ticket_id, int):
             return self.out.text(fragments.live_rows())
-        self.out.text(memo.once(payload, ("live", ticket_id), lambda: fragments.live_row(ticket_id)))
+        # Pages alike are those that see the same inboxes.
+        key = ("live", ticket_id, access_scope.scope_key())
+        self.out.text(memo.once(payload, key, lambda: fragments.live_row(ticket_id)))
 
     def on_presence(self, kind, payload):
         uid, conn = payload.get("user_id"), payload.get("conn") or str(payload.get("user_id"))
@@ -223,5 +247,6 @@ class AgentPage:
         return max(0.05, min(deadlines) - self.clock()) if deadlines else 30
 
     def on_frame(self, data):
-        if data.get("type") == "typing" and self.ticket_id:
+        if data.get("type") == "typing" and self.ticket_id and access_scope.can_see_ticket(
+                self.user_id, self.ticket_id):
             self.announce("typing", active=bool(data.get("active", True)))

@@ -44,7 +44,8 @@ def edit_user(user_id: int):
         try:
             accounts.update_user(user_id, form.get("name"), form.get("email"),
                                  form.get("role", "agent"), form.get("active") == "on",
-                                 form.get("password", ""), acting_user_id=current_user.id)
+                                 form.get("password", ""), acting_user_id=current_user.id,
+                                 can_publish=form.get("can_publish") == "on")
             flash("Saved.", "info")
             return redirect(url_for("settings.team"))
         except ValidationError as exc:

@@ -10,9 +10,12 @@ from halo import clock
 from halo.blueprints.tickets import bp
 from halo.blueprints.tickets.tools import snooze_until, translation_from_form
 from halo.services import chat
+from halo.services.access import inboxes as access_inboxes
+from halo.services.access import roles
+from halo.services.access import scope as access_scope
 from halo.services.accounts import aliases
 from halo.services.ai import pilot as ai_pilot
-from halo.services.errors import ValidationError
+from halo.services.errors import NotFound, ValidationError
 from halo.services.inbox import stamps
 from halo.services.inbox import views as inbox
 from halo.services.service_levels import sla
@@ -21,18 +24,22 @@ from halo.services.translate import tickets as translate_tickets
 from halo.web import is_fragment_request, kept
 
 COMPOSER_MODES = {"chat": "Chat", "email": "Email", "note": "Note", "training": "Inbox training"}
+NOTE_ONLY = {"note": "Note"}  # the read-only role's composer (the services refuse the rest too)
 
 
 def _context(ticket_id: int, **extra) -> dict:
     """Everything the ticket page and its partials may need."""
     ticket = status.get_ticket(ticket_id)
     users = assignment.team()
+    modes = COMPOSER_MODES if roles.can(current_user, "reply") else NOTE_ONLY
     ctx = {"ticket": ticket, "users_by_id": {u.id: u for u in users},
-           "teammates": [u for u in users if u.active], "modes": COMPOSER_MODES,
+           "teammates": [u for u in users if u.active], "modes": modes,
            "mode": _default_mode(ticket), "now": clock.now(), "error": None,
            "error_for": None, "aliases": _active_aliases(),
            "visitors": chat.ticket_visitors(ticket.id) if ticket.channel == "chat" else ()}
     ctx.update(extra)
+    if modes is NOTE_ONLY:
+        ctx["mode"] = "note"
     return ctx
 
 
@@ -40,6 +47,33 @@ def _active_aliases() -> tuple:
     """(id, name) of the aliases an agent can send as; kept until the "team" stamp moves."""
     return stamps.cached(("aliases", stamps.seen("team")), lambda: tuple(
         _Alias(a.id, a.name) for a in aliases.list_aliases(active_only=True)))
+
+
+def _inbox_choices() -> tuple:
+    """(id, name) of the inboxes this teammate sees (the header names the ticket's and
+    offers the others to move it to); kept until the "team" stamp moves."""
+    return stamps.cached(("inbox-choices", stamps.seen("team"), access_scope.scope_key()),
+                         lambda: tuple((i.id, i.name) for i in access_inboxes.list_inboxes()
+                                       if access_scope.current() is None
+                                       or access_scope.current().sees_inbox(i.id)))
+
+
+@bp.post("/tickets/<int:ticket_id>/inbox")
+def move(ticket_id: int):
+    """Move the ticket to another inbox (it leaves the sight of whoever does not see that one)."""
+    raw = request.form.get("inbox_id", "")
+    try:
+        event = access_inboxes.move_ticket(ticket_id, int(raw) if raw.isdigit() else -1, current_user.id)
+    except (ValidationError, NotFound) as exc:
+        if isinstance(exc, NotFound):
+            status.get_ticket(ticket_id)  # a ticket out of sight is a 404 before anything else
+        flash(str(exc), "error")
+        return redirect(url_for("tickets.show", ticket_id=ticket_id))
+    if event is not None:
+        flash(f"Moved to {event.event_data['to_name']}.", "info")
+    if access_scope.can_see_ticket(current_user.id, ticket_id):
+        return redirect(url_for("tickets.show", ticket_id=ticket_id))
+    return redirect(url_for("inbox.view", view="open"))
 
 
 class _Alias(NamedTuple):
@@ -60,8 +94,10 @@ def _page(ticket_id: int, code: int = 200, **extra):
     translate_tickets.schedule_ticket_language(ticket_id, ctx["ticket"].customer)
     ticket = ctx["ticket"]
     ctx.update(thread_html=_thread_html(ctx), pilot_log_html=_pilot_log_html(ticket),
+               inbox_choices=_inbox_choices(),
                other_tickets=stamps.cached(
-                   ("other-tickets", ticket.customer_id, ticket_id, stamps.seen("inbox")),
+                   ("other-tickets", ticket.customer_id, ticket_id, stamps.seen("inbox"),
+                    access_scope.scope_key()),
                    lambda: inbox.other_ticket_rows(ticket.customer_id, ticket_id)))
     ctx["sla"] = sla.reading(sla.evaluate(ticket, ctx["now"]), ctx["now"]) if sla.any_policy() else None
     return render_template("tickets/show.html", **ctx), code
@@ -102,6 +138,7 @@ def show(ticket_id: int):
 def compose(ticket_id: int, mode: str):
     if mode not in COMPOSER_MODES:
         mode = None
+    status.get_ticket(ticket_id)  # a ticket out of sight is a 404, not a redirect to one
     if not is_fragment_request():
         return redirect(url_for("tickets.show", ticket_id=ticket_id, compose=mode))
     ctx = _context(ticket_id)

@@ -8,7 +8,8 @@ SQLite: ticket.inbox_id is added by ADD COLUMN, which cannot add a NOT NULL colu
 REFERENCES clause while foreign keys are enforced, and rebuilding the table would drop
 its full-text triggers and cascade its deletes to every message. So there the column is
 nullable and the services fill it on every flush (services/access/inboxes.py);
-PostgreSQL enforces NOT NULL.
+PostgreSQL enforces NOT NULL. For the same reasons a downgrade on SQLite empties the
+column instead of dropping it.
 
 Revision ID: 0011_inboxes_teams
 Revises: 0010_lease
@@ -88,8 +89,10 @@ def upgrade():
 
     op.execute("INSERT INTO inbox (name, signature, created_at) VALUES ('Support', '', CURRENT_TIMESTAMP)")
     if dialect == "sqlite":
-        op.execute("ALTER TABLE ticket ADD COLUMN inbox_id INTEGER "
-                   "CONSTRAINT fk_ticket_inbox_id_inbox REFERENCES inbox (id)")
+        # A downgrade leaves the column (see downgrade()); an upgrade after it reuses it.
+        if "inbox_id" not in {c["name"] for c in sa.inspect(op.get_bind()).get_columns("ticket")}:
+            op.execute("ALTER TABLE ticket ADD COLUMN inbox_id INTEGER "
+                       "CONSTRAINT fk_ticket_inbox_id_inbox REFERENCES inbox (id)")
     else:
         op.add_column('ticket', sa.Column('inbox_id', sa.Integer(), nullable=True))
     op.execute("UPDATE ticket SET inbox_id = (SELECT min(id) FROM inbox)")
@@ -147,7 +150,9 @@ def downgrade():
     for name in TICKET_INDEXES:
         op.drop_index(name, table_name='ticket')
     if op.get_bind().dialect.name == "sqlite":
-        op.execute("ALTER TABLE ticket DROP COLUMN inbox_id")
+        # SQLite cannot drop a column with a foreign key, and rebuilding the table would drop
+        # its full-text triggers and cascade to every message: the column stays, emptied.
+        op.execute("UPDATE ticket SET inbox_id = NULL")
     else:
         op.drop_constraint(op.f('fk_ticket_inbox_id_inbox'), 'ticket', type_='foreignkey')
         op.drop_column('ticket', 'inbox_id')

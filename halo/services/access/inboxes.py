@@ -23,7 +23,11 @@ from halo.models import (
 )
 from halo.services import events
 from halo.services.access import roles
-from halo.services.access.scope import require_ticket, visible_inbox_ids
+from halo.services.access.scope import (
+    require_ticket,
+    user_sees_inbox,
+    visible_inbox_ids,
+)
 from halo.services.errors import NotFound, ValidationError
 from halo.services.settings import get_setting, set_setting
 
@@ -44,9 +48,16 @@ def default_inbox_id(session=None) -> int:
 
 
 def _fill_inbox(session, _ctx, _instances) -> None:
-    """before_flush: a new ticket without an inbox starts in the default one."""
-    new = [o for o in session.new if isinstance(o, Ticket) and o.inbox_id is None
-           and o.__dict__.get("inbox") is None]
+    """before_flush: a new ticket without an inbox starts in the default one (the counters'
+    hook, after this one, needs the id: one given as an object is copied now)."""
+    new = []
+    for obj in session.new:
+        if isinstance(obj, Ticket) and obj.inbox_id is None:
+            given = obj.__dict__.get("inbox")
+            if given is not None and given.id is not None:
+                obj.inbox_id = given.id
+            elif given is None:
+                new.append(obj)
     if not new:
         return
     inbox_id = session.info.get("halo_default_inbox")
@@ -66,20 +77,21 @@ def _forget_default(session, *_args) -> None:
     session.info.pop("halo_default_inbox", None)
 
 
-def inbox_for_email(addresses, mailbox_id: int | None = None) -> int:
-    """The inbox a new email ticket starts in: the first recipient address an inbox
-    owns, else the mailbox's inbox, else the default."""
+def inbox_for_email(addresses) -> int:
+    """The inbox a new email ticket starts in: the first recipient address an inbox owns,
+    else the inbox of the IMAP mailbox the mail was addressed to (its user name), else
+    the default."""
     wanted = [a.strip().lower() for a in addresses if a and "@" in a]
     if wanted:
         owned = dict(db.session.execute(select(InboxAddress.address, InboxAddress.inbox_id)
                                         .where(InboxAddress.address.in_(wanted))).all())
+        owned.update((name.lower(), inbox_id) for name, inbox_id in db.session.execute(
+            select(Mailbox.username, Mailbox.inbox_id).where(
+                Mailbox.inbox_id.is_not(None), func.lower(Mailbox.username).in_(wanted))).all()
+            if name.lower() not in owned)
         for address in wanted:
             if address in owned:
                 return owned[address]
-    if mailbox_id is not None:
-        inbox_id = db.session.scalar(select(Mailbox.inbox_id).where(Mailbox.id == mailbox_id))
-        if inbox_id is not None:
-            return inbox_id
     return default_inbox_id()
 
 
@@ -132,9 +144,11 @@ def _clean_addresses(text: str) -> list[str]:
 
 def save_inbox(actor_id: int, inbox_id: int | None, *, name: str, addresses: str = "",
                sender_address_id: int | None = None, signature: str = "",
-               auto_assign: bool | None = None, team_ids=(), chat: bool = False) -> Inbox:
-    """Create (inbox_id None) or change an inbox: its name, the addresses whose new mail
-    starts tickets in it, its sender address, signature, auto-assign rule and teams."""
+               auto_assign: bool | None = None, team_ids=(), chat: bool = False,
+               mailbox_ids=None) -> Inbox:
+    """Create (inbox_id None) or change an inbox: its name, the addresses and IMAP
+    mailboxes whose new mail starts tickets in it, its sender address, signature,
+    auto-assign rule, teams, and whether the chat widget feeds it."""
     roles.require(actor_id, "admin")
     inbox = Inbox(signature="", created_at=clock.now()) if inbox_id is None else get_inbox(inbox_id)
     inbox.name = _clean_name(name)
@@ -158,6 +172,12 @@ def save_inbox(actor_id: int, inbox_id: int | None, *, name: str, addresses: str
     if inbox_id is None:
         db.session.add(inbox)
     db.session.flush()
+    if mailbox_ids is not None:
+        for mailbox in db.session.scalars(select(Mailbox)):
+            if mailbox.id in mailbox_ids:
+                mailbox.inbox_id = inbox.id
+            elif mailbox.inbox_id == inbox.id:
+                mailbox.inbox_id = None
     if chat:
         db.session.commit()
         set_setting("chat_inbox_id", inbox.id)
@@ -191,10 +211,8 @@ def move_ticket(ticket_id: int, inbox_id: int, actor_id: int | None,
     require_ticket(ticket_id)
     ticket = db.session.get(Ticket, ticket_id)
     target = get_inbox(inbox_id)
-    if actor_id is not None:
-        from_scope = visible_inbox_ids(actor_id)
-        if from_scope is not None and target.id not in from_scope:
-            raise NotFound("That inbox does not exist.")
+    if actor_id is not None and not user_sees_inbox(actor_id, target.id):
+        raise NotFound("That inbox does not exist.")
     if ticket.inbox_id == target.id:
         return None
     old = db.session.get(Inbox, ticket.inbox_id)

@@ -16,11 +16,19 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import with_loader_criteria
 
 from halo.extensions import db
-from halo.models import Inbox, Ticket, User, team_inbox, team_member
+from halo.models import (
+    InboundEmail,
+    Inbox,
+    Message,
+    Ticket,
+    User,
+    team_inbox,
+    team_member,
+)
 from halo.services.errors import NotFound
 
 
@@ -50,12 +58,25 @@ def visible_inbox_ids(user_id: int) -> frozenset | None:
         return frozenset()
     if user.role == "admin":
         return None
-    given = exists().where(team_inbox.c.inbox_id == Inbox.id)
-    mine = select(team_inbox.c.inbox_id).join(
-        team_member, team_member.c.team_id == team_inbox.c.team_id).where(team_member.c.user_id == user_id)
-    rows = db.session.execute(select(Inbox.id, ~given | Inbox.id.in_(mine))).all()
+    rows = db.session.execute(_INBOXES_SEEN, {"user_id": user_id}).all()
     seen = frozenset(i for i, ok in rows if ok)
     return None if len(seen) == len(rows) else seen
+
+
+# Built once: every signed-in request asks it, and building it cost more than running it.
+_INBOXES_SEEN = select(
+    Inbox.id,
+    ~exists().where(team_inbox.c.inbox_id == Inbox.id)
+    | Inbox.id.in_(select(team_inbox.c.inbox_id)
+                   .join(team_member, team_member.c.team_id == team_inbox.c.team_id)
+                   .where(team_member.c.user_id == bindparam("user_id")))
+).execution_options(halo_unscoped=True)
+
+
+def user_sees_inbox(user_id: int, inbox_id: int | None) -> bool:
+    """Whether a teammate sees an inbox's tickets."""
+    ids = visible_inbox_ids(user_id)
+    return ids is None or inbox_id in ids
 
 
 def scope_for(user_id: int) -> Scope:
@@ -138,6 +159,29 @@ def require_ticket(ticket_id) -> None:
     is as absent as one that never existed)."""
     if not _visible(ticket_id, inbox_ids()):
         raise NotFound(f"Ticket #{ticket_id} does not exist.")
+
+
+def require_message(message) -> None:
+    """NotFound unless the open scope sees the ticket a thread message belongs to."""
+    if message is None:
+        raise NotFound("That message does not exist.")
+    require_ticket(message.ticket_id)
+
+
+def require_inbound(inbound_id: int) -> None:
+    """NotFound unless the open scope sees what a stored email became: the ticket of its
+    message (a split may have moved it), else its ticket; one that became no ticket (failed,
+    ignored) only for whoever sees every inbox."""
+    found = db.session.execute(
+        select(InboundEmail.ticket_id, Message.ticket_id).outerjoin(Message, Message.inbound_id == InboundEmail.id)
+        .where(InboundEmail.id == inbound_id)).first()
+    if found is None:
+        raise NotFound("That email does not exist.")
+    ticket_id = found[1] or found[0]
+    if ticket_id is not None:
+        require_ticket(ticket_id)
+    elif inbox_ids() is not None:
+        raise NotFound("That email does not exist.")
 
 
 def sees_ticket(ticket: Ticket) -> bool:

@@ -11,6 +11,7 @@ from halo.extensions import db
 from halo.models import LoginSession, User
 from halo.models.users import ROLES
 from halo.services import audit
+from halo.services.access import roles
 from halo.services.errors import NotFound, ValidationError
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -101,8 +102,11 @@ def create_user(email: str, name: str, password: str, role: str = "agent",
 
 
 def update_user(user_id: int, name: str, email: str, role: str, active: bool,
-                password: str = "", acting_user_id: int | None = None) -> User:
-    """Edit a teammate; an admin cannot demote or deactivate themselves."""
+                password: str = "", acting_user_id: int | None = None,
+                can_publish: bool | None = None) -> User:
+    """Edit a teammate (can_publish: the grant to publish what the autonomous AI answers
+    use; None leaves it); an admin cannot demote or deactivate themselves."""
+    roles.require(acting_user_id, "admin")
     user = get_user(user_id)
     email, name = (email or "").strip().lower(), (name or "").strip()
     _validate(email, name, role)
@@ -121,6 +125,8 @@ def update_user(user_id: int, name: str, email: str, role: str, active: bool,
     if password:
         changes["password"] = "(changed)"
     user.name, user.email, user.role, user.active = name, email, role, active
+    if can_publish is not None:
+        user.can_publish = can_publish
     if changes:
         audit.record(acting_user_id, "teammate_changed", email, changes, commit=False)
     db.session.commit()
@@ -159,7 +165,7 @@ def _validate(email: str, name: str, role: str) -> None:
     if not name:
         raise ValidationError("Enter a name.")
     if role not in ROLES:
-        raise ValidationError("Role must be admin or agent.")
+        raise ValidationError("Role must be admin, agent or read-only.")
 
 
 def validate_password(password: str) -> None:

@@ -80,9 +80,11 @@ def build_context(ticket_id: int, agent_id: int | None = None, query: str = "") 
 
 
 def relevant_directives(ticket: Ticket, text: str) -> list[Directive]:
-    """Enabled directives whose scope fits the ticket, the most relevant first."""
+    """Enabled, published directives whose scope fits the ticket, the most relevant first
+    (a draft directive waits for an admin: the AI never uses it, for drafts neither)."""
     facts = situation(ticket)
-    fitting = [d for d in db.session.scalars(select(Directive).where(Directive.enabled.is_(True))
+    fitting = [d for d in db.session.scalars(select(Directive).where(Directive.enabled.is_(True),
+                                                                     Directive.published.is_(True))
                                              .order_by(Directive.id.desc()).limit(500))
                if directive_applies(d, facts)]
     order = {d.id: i for i, (d, _) in enumerate(rank(text, fitting, lambda d: d.body))}

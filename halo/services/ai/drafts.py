@@ -8,6 +8,7 @@ from halo.extensions import db
 from halo.models import AiDraft
 from halo.queue import enqueue
 from halo.services import events
+from halo.services.access import roles
 from halo.services.ai import offline as ai_offline
 from halo.services.ai import provider as ai_provider
 from halo.services.ai.context import build_context, record_directive_uses, sources
@@ -26,6 +27,7 @@ def request_draft(ticket_id: int, user_id: int, mode: str) -> AiDraft:
     """Start an AI draft for the composer; the job fills it in."""
     if mode not in MODES:
         raise ValidationError("AI Draft writes chat and email replies only.")
+    roles.require(user_id, "reply")  # a draft is a reply in the making
     get_ticket(ticket_id)
     draft = AiDraft(ticket_id=ticket_id, requested_by=user_id, mode=mode, state="pending",
                     text="", sources=[], offline=not ai_provider.configured())
@@ -40,6 +42,7 @@ def get_draft(ticket_id: int, draft_id: int) -> AiDraft:
     draft = db.session.get(AiDraft, draft_id)
     if draft is None or draft.ticket_id != ticket_id:
         raise NotFound("That draft does not exist.")
+    get_ticket(ticket_id)  # the open access scope sees the ticket
     return draft
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from halo import clock
 from halo.extensions import db
 from halo.models import Article
+from halo.services.access import roles
 from halo.services.ai.search import rank
 from halo.services.errors import NotFound, ValidationError
 
@@ -39,7 +40,11 @@ def _check(title: str, body: str) -> tuple[str, str]:
 
 def create_article(title: str, body: str, published: bool, author_id: int | None,
                    now: datetime | None = None) -> Article:
-    """Save a new article."""
+    """Save a new article; publishing it (the AI answers customers from it) needs an admin
+    or the publish permission, any other teammate who may work tickets saves a draft."""
+    roles.require(author_id, "work")
+    if published:
+        roles.require(author_id, "publish")
     title, body = _check(title, body)
     now = now or clock.now()
     article = Article(title=title, body=body, body_html=render_markdown(body), published=published,
@@ -49,19 +54,26 @@ def create_article(title: str, body: str, published: bool, author_id: int | None
     return article
 
 
-def update_article(article_id: int, title: str, body: str, published: bool) -> Article:
-    """Edit an article's text and whether the AI and the team may use it."""
+def update_article(article_id: int, title: str, body: str, published: bool,
+                   actor_id: int | None = None) -> Article:
+    """Edit an article's text and whether the AI and the team may use it: a published
+    article, or publishing one, needs the publish permission (a draft does not)."""
+    roles.require(actor_id, "work")
     title, body = _check(title, body)
     article = get_article(article_id)
+    if published or article.published:
+        roles.require(actor_id, "publish")
     article.title, article.body, article.published = title, body, published
     article.body_html, article.updated_at = render_markdown(body), clock.now()
     db.session.commit()
     return article
 
 
-def delete_article(article_id: int) -> None:
-    """Remove an article for good."""
-    db.session.delete(get_article(article_id))
+def delete_article(article_id: int, actor_id: int | None = None) -> None:
+    """Remove an article for good (admins, or the publish permission)."""
+    article = get_article(article_id)
+    roles.require(actor_id, "publish")
+    db.session.delete(article)
     db.session.commit()
 
 

@@ -5,6 +5,7 @@ from halo.extensions import db
 from halo.models import PilotMessage
 from halo.queue import enqueue
 from halo.services import events
+from halo.services.access import roles
 from halo.services.ai import offline as ai_offline
 from halo.services.ai import provider as ai_provider
 from halo.services.ai.context import (
@@ -32,6 +33,7 @@ MAX_QUESTION = 2000
 
 def ask(ticket_id: int, user_id: int, question: str = "", action: str | None = None) -> PilotMessage:
     """Store the teammate's question and a pending answer the job completes."""
+    roles.require(user_id, "note")
     get_ticket(ticket_id)
     if action and action not in ACTIONS:
         raise ValidationError("Unknown quick action.")
@@ -62,6 +64,7 @@ def get_answer(ticket_id: int, answer_id: int) -> PilotMessage:
     row = db.session.get(PilotMessage, answer_id)
     if row is None or row.ticket_id != ticket_id or row.role != "assistant":
         raise NotFound("That answer does not exist.")
+    get_ticket(ticket_id)  # the open access scope sees the ticket
     return row
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from halo.extensions import db
 from halo.models import EmailAttachment
+from halo.services.access import scope as access_scope
 from halo.services.errors import NotFound
 from halo.storage import FileMissing, StoredFile, get_storage
 
@@ -54,6 +55,10 @@ def get_attachment(attachment_id: int) -> tuple[EmailAttachment, StoredFile]:
     row = db.session.get(EmailAttachment, attachment_id)
     if row is None or not row.storage_name:
         raise NotFound("That attachment does not exist or was not kept.")
+    try:
+        access_scope.require_inbound(row.inbound_id)
+    except NotFound:
+        raise NotFound("That attachment does not exist or was not kept.") from None
     return row, _open(row)
 
 
@@ -63,6 +68,10 @@ def inline_image(inbound_id: int, content_id: str) -> tuple[EmailAttachment, Sto
         EmailAttachment.inbound_id == inbound_id, EmailAttachment.content_id == content_id).limit(1))
     if row is None or not row.storage_name or row.content_type not in INLINE_IMAGE_TYPES:
         raise NotFound("No such inline image.")
+    try:
+        access_scope.require_inbound(inbound_id)
+    except NotFound:
+        raise NotFound("No such inline image.") from None
     return row, _open(row)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from halo.extensions import db
 from halo.models import (
     InboundEmail,
+    Inbox,
     Message,
     OutboundEmail,
     SenderAddress,
@@ -58,7 +59,8 @@ def new_message_id(message_id: int) -> str:
 
 
 def resolve_sender(ticket: Ticket, author_id: int | None) -> tuple[str, str]:
-    """(address, name) following Settings > Emails: inbound address, teammate, or default."""
+    """(address, name) following Settings > Emails: inbound address, teammate, else the
+    sender of the ticket's inbox (Settings > Inboxes), else the default."""
     verified = {s.email.lower(): s for s in db.session.scalars(
         select(SenderAddress).where(SenderAddress.verified_at.is_not(None)))}
     mode = get_setting("email_reply_from")
@@ -70,6 +72,9 @@ def resolve_sender(ticket: Ticket, author_id: int | None) -> tuple[str, str]:
             if address.lower() in verified:
                 s = verified[address.lower()]
                 return s.email, s.name
+    inbox = db.session.get(Inbox, ticket.inbox_id) if ticket.inbox_id else None
+    if inbox is not None and inbox.sender_address is not None and inbox.sender_address.verified_at:
+        return inbox.sender_address.email, inbox.sender_address.name  # the ticket's inbox's own
     default = next((s for s in verified.values() if s.is_default), None)
     if default:
         return default.email, default.name
@@ -98,8 +103,11 @@ def plan(message: Message, ticket: Ticket) -> OutboundEmail:
 
 
 def build(out: OutboundEmail, message: Message, customer_name: str) -> MailMessage:
-    """The Flask-Mail message: text and HTML parts, signature, threading headers."""
-    signature = (get_setting("email_signature") or "").strip()
+    """The Flask-Mail message: text and HTML parts, signature (the inbox's, else the
+    workspace's), threading headers."""
+    inbox = db.session.scalar(select(Inbox).join(Ticket, Ticket.inbox_id == Inbox.id)
+                              .where(Ticket.id == message.ticket_id))
+    signature = ((inbox.signature if inbox is not None else "") or get_setting("email_signature") or "").strip()
     text = message.body_text + (f"\n\n-- \n{signature}" if signature else "")
     body_html = "<div>" + html.escape(message.body_text).replace("\n", "<br>\n") + "</div>"
     if signature:

@@ -24,6 +24,7 @@ from halo.mail.headers import first_id
 from halo.mail.parse import EmailParseError, parse_email
 from halo.models import InboundEmail, Message
 from halo.queue import enqueue
+from halo.services.access import scope as access_scope
 from halo.services.ai import pipeline as ai_pipeline
 from halo.services.ai import settings as ai_settings
 from halo.services.db_writer import sqlite_writer as _writing
@@ -246,6 +247,7 @@ def get_inbound(inbound_id: int) -> InboundEmail:
     inbound = db.session.get(InboundEmail, inbound_id)
     if inbound is None:
         raise NotFound("That email does not exist.")
+    access_scope.require_inbound(inbound_id)
     return inbound
 
 

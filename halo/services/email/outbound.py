@@ -16,6 +16,8 @@ from halo import clock
 from halo.extensions import db, mail
 from halo.models import Message, OutboundEmail, Ticket
 from halo.queue import enqueue
+from halo.services.access import roles
+from halo.services.access import scope as access_scope
 from halo.services.email import compose as email_compose
 from halo.services.errors import NotFound, ValidationError
 from halo.services.tickets import conversation
@@ -141,12 +143,17 @@ def _uncertain(out, message, error: str, now: datetime) -> str:
     return "uncertain"
 
 
-def retry_send(message_id: int) -> OutboundEmail:
+def retry_send(message_id: int, actor_id: int | None = None) -> OutboundEmail:
     """An agent's Retry on a failed or uncertain email: queue it again from the start."""
     out = db.session.scalar(select(OutboundEmail).where(OutboundEmail.message_id == message_id))
     message = db.session.get(Message, message_id)
     if message is None or message.channel != "email" or message.delivery is None:
         raise NotFound("That email does not exist.")
+    try:
+        access_scope.require_message(message)
+    except NotFound:
+        raise NotFound("That email does not exist.") from None
+    roles.require(actor_id, "reply")
     if out is None:  # the handler never ran (crash right after the reply was saved)
         message.delivery = "queued"
         db.session.commit()

@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, select
 
 from halo.extensions import db
 from halo.models import Customer, Message, Ticket
+from halo.services.access import scope as access_scope
 from halo.services.inbox.filters import filter_condition, parse_filters
 from halo.services.inbox.views import view_condition
 
@@ -53,7 +54,9 @@ def reset_cache() -> None:
 def count_tickets(view: str, query: str, user_id: int, now, clock=time.monotonic) -> int:
     """How many tickets a view narrowed by a canonical filter query lists now."""
     flt = parse_filters(parse_qs(query))
-    key = (view, query, user_id if flt.uses_me or view in ("mine",) else None)
+    # Per viewer when the filter says "me", and per sight: agents of different teams count
+    # different tickets (the open access scope narrows the count's statement).
+    key = (view, query, user_id if flt.uses_me or view in ("mine",) else None, access_scope.scope_key())
     at = clock()
     with _lock:
         cached = _cache.get(key)

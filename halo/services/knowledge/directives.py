@@ -4,6 +4,7 @@ from datetime import datetime
 from halo import clock
 from halo.extensions import db
 from halo.models import Directive, Ticket
+from halo.services.access import roles
 from halo.services.errors import NotFound, ValidationError
 
 # Customer traits that describe the situation well enough to scope a directive.
@@ -24,10 +25,12 @@ def scope_for(ticket: Ticket) -> dict:
 
 def create_directive(body: str, author_id: int, ticket: Ticket,
                      now: datetime | None = None) -> Directive:
-    """Save a directive from a ticket (flushed, not committed)."""
+    """Save a directive from a ticket (flushed, not committed): published at once when its
+    author may publish, else a draft the AI does not use until an admin publishes it."""
     now = now or clock.now()
     directive = Directive(body=body, scope=scope_for(ticket), source_ticket_id=ticket.id,
-                          author_id=author_id, created_at=now, updated_at=now)
+                          author_id=author_id, created_at=now, updated_at=now,
+                          published=author_id is None or roles.user_can(author_id, "publish"))
     db.session.add(directive)
     db.session.flush()
     return directive
@@ -46,18 +49,35 @@ def get_directive(directive_id: int) -> Directive:
     return directive
 
 
-def update_directive(directive_id: int, body: str, enabled: bool) -> Directive:
-    """Edit a directive's text and whether the AI may use it."""
+def update_directive(directive_id: int, body: str, enabled: bool, actor_id: int | None = None,
+                     published: bool | None = None) -> Directive:
+    """Edit a directive's text, whether the AI may use it and (published) whether it is
+    published; what the AI tells customers on its own needs the publish permission."""
+    roles.require(actor_id, "publish")
     body = (body or "").strip()
     if not body:
         raise ValidationError("A directive cannot be empty.")
     directive = get_directive(directive_id)
     directive.body, directive.enabled, directive.updated_at = body, enabled, clock.now()
+    if published is not None:
+        directive.published = published
     db.session.commit()
     return directive
 
 
-def delete_directive(directive_id: int) -> None:
-    """Remove a directive for good."""
-    db.session.delete(get_directive(directive_id))
+def publish_directive(directive_id: int, actor_id: int | None) -> Directive:
+    """Publish a draft directive: from now on the AI's answers use it."""
+    roles.require(actor_id, "publish")
+    directive = get_directive(directive_id)
+    directive.published, directive.updated_at = True, clock.now()
+    db.session.commit()
+    return directive
+
+
+def delete_directive(directive_id: int, actor_id: int | None = None) -> None:
+    """Remove a directive for good (its author may drop their own draft)."""
+    directive = get_directive(directive_id)
+    if not (actor_id is not None and directive.author_id == actor_id and not directive.published):
+        roles.require(actor_id, "publish")
+    db.session.delete(directive)
     db.session.commit()

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from halo import clock
 from halo.extensions import db
 from halo.models import SavedReply, Ticket, User
+from halo.services.access import roles
 from halo.services.errors import NotFound, ValidationError
 
 FIELD = re.compile(r"\{\s*([a-z_]+(?:\.[A-Za-z0-9_-]+){1,2})\s*\}")
@@ -35,6 +36,7 @@ def _clean(title: str, body: str) -> tuple[str, str]:
 
 def save_reply(title: str, body: str, author_id: int | None, reply_id: int | None = None) -> SavedReply:
     """Create a saved reply, or update reply_id; titles are unique (case-insensitive)."""
+    roles.require(author_id, "work")
     title, body = _clean(title, body)
     clash = db.session.scalar(select(SavedReply).where(func.lower(SavedReply.title) == title.lower()))
     if clash is not None and clash.id != reply_id:
@@ -48,8 +50,9 @@ def save_reply(title: str, body: str, author_id: int | None, reply_id: int | Non
     return reply
 
 
-def delete_reply(reply_id: int) -> None:
+def delete_reply(reply_id: int, actor_id: int | None = None) -> None:
     """Remove a saved reply."""
+    roles.require(actor_id, "work")
     reply = db.session.get(SavedReply, reply_id)
     if reply is None:
         raise NotFound("That saved reply does not exist.")

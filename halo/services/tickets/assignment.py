@@ -5,6 +5,8 @@ from datetime import datetime
 from halo import clock
 from halo.extensions import db
 from halo.models import Message, Ticket, User
+from halo.services.access import roles
+from halo.services.access import scope as access_scope
 from halo.services.errors import ValidationError
 from halo.services.inbox import stamps
 from halo.services.tickets.status import get_ticket
@@ -41,6 +43,7 @@ def active_teammates() -> list[User]:
 def assign_ticket(ticket_id: int, assignee_id: int | None, actor_id: int | None,
                   now: datetime | None = None) -> Message | None:
     """Assign to an active teammate (None unassigns); returns the event, or None if unchanged."""
+    roles.require(actor_id, "work")
     ticket = get_ticket(ticket_id)
     event = apply_assignee(ticket, assignee_id, actor_id, now or clock.now())
     db.session.commit()
@@ -53,6 +56,10 @@ def apply_assignee(ticket: Ticket, assignee_id, actor_id, now) -> Message | None
         user = db.session.get(User, assignee_id)
         if user is None or not user.active:
             raise ValidationError("That teammate does not exist or is deactivated.")
+        if not roles.can(user, "work"):
+            raise ValidationError(f"{user.name} is read-only and cannot be assigned tickets.")
+        if not access_scope.user_sees_inbox(user.id, ticket.inbox_id):
+            raise ValidationError(f"{user.name} does not work this ticket's inbox.")
     if ticket.assignee_id == assignee_id:
         return None
     data = {"from": ticket.assignee_id, "to": assignee_id}

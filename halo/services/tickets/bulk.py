@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from halo.extensions import db
 from halo.models import STATUS_LABELS, Ticket
+from halo.services.access import roles
 from halo.services.errors import HaloError, ValidationError
 from halo.services.tickets import merge
 from halo.services.tickets.assignment import assign_ticket
@@ -45,6 +46,7 @@ def _ticket_ids(raw_ids) -> list[int]:
 
 def bulk_update(raw_ids, action: str, value: str | None, actor_id: int) -> BulkResult:
     """Apply one action to many tickets; returns what changed and why the rest did not."""
+    roles.require(actor_id, "work")
     ids = _ticket_ids(raw_ids)
     if action not in ACTIONS:
         raise ValidationError(f"Unknown bulk action {action!r}.")

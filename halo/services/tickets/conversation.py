@@ -24,7 +24,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from halo.extensions import db
-from halo.models import Customer, Message, Ticket
+from halo.models import Customer, Inbox, Message, Ticket
+from halo.services.access import scope as access_scope
 from halo.services.errors import NotFound
 from halo.services.settings import get_setting
 from halo.services.tickets.assignment import apply_assignee
@@ -73,6 +74,7 @@ def get_message(message_id: int) -> Message:
     message = db.session.get(Message, message_id)
     if message is None:
         raise NotFound("That message does not exist.")
+    access_scope.require_message(message)  # a message of a ticket out of sight is as absent
     return message
 
 
@@ -112,9 +114,9 @@ def add_agent_message(ticket: Ticket, channel: str, text: str, now: datetime, *,
                       **columns) -> Message:
     """Store the team's outbound message, Queued for its channel (no commit).
 
-    author_id None is the AI. A teammate's first reply assigns them when the workspace
-    auto-assigns on reply. Call deliver(message) after the commit."""
-    if author_id is not None and ticket.assignee_id is None and get_setting("auto_assign_on_reply"):
+    author_id None is the AI. A teammate's first reply assigns them when the ticket's inbox
+    (else the workspace) auto-assigns on reply. Call deliver(message) after the commit."""
+    if author_id is not None and ticket.assignee_id is None and _auto_assigns(ticket):
         apply_assignee(ticket, author_id, author_id, now)
     message = Message(ticket_id=ticket.id, kind="agent" if author_id else "ai", channel=channel,
                       author_id=author_id, body_text=text, delivery="queued", client_id=key,
@@ -122,6 +124,13 @@ def add_agent_message(ticket: Ticket, channel: str, text: str, now: datetime, *,
     db.session.add(message)
     touch(ticket, text, now)
     return message
+
+
+def _auto_assigns(ticket: Ticket) -> bool:
+    """The inbox's own auto-assign rule when it has one, else the workspace's."""
+    rule = db.session.scalar(select(Inbox.auto_assign).where(Inbox.id == ticket.inbox_id)) \
+        if ticket.inbox_id else None
+    return get_setting("auto_assign_on_reply") if rule is None else rule
 
 
 def touch(ticket: Ticket, text: str, now: datetime) -> None:

@@ -7,6 +7,7 @@ from halo import clock
 from halo.extensions import db
 from halo.models import Message, Ticket, Visitor
 from halo.services import events
+from halo.services.access import roles
 from halo.services.ai import pipeline as ai_pipeline
 from halo.services.ai import provider as ai_provider
 from halo.services.ai import settings as ai_settings
@@ -37,6 +38,7 @@ def _hand(ticket_id, assignee_id, actor_id, status, ai_paused, text, now):
     """Who handles the conversation: assignee, status, the AI's pause and an event line,
     in one commit; returns (ticket, the event line)."""
     now = now or clock.now()
+    roles.require(actor_id, "reply")  # the teammate, or the AI once handed back, answers the customer
     ticket = get_ticket(ticket_id)
     if ticket.status != status:
         check_transition(ticket.status, status)

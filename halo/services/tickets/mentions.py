@@ -5,7 +5,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from halo.extensions import db
-from halo.models import Mention, Message, User
+from halo.models import Mention, Message, Ticket, User
+from halo.services.access import scope as access_scope
 from halo.services.inbox import stamps
 
 MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9][A-Za-z0-9_.-]{0,59})")
@@ -22,8 +23,12 @@ def mentioned_users(body: str) -> list[User]:
 
 
 def record_mentions(note: Message, author_id: int | None) -> list[User]:
-    """Create an unread mention for each teammate named in the note (no commit)."""
-    users = [u for u in mentioned_users(note.body_text) if u.id != author_id]
+    """Create an unread mention for each teammate named in the note who sees its ticket
+    (no commit): a teammate of another inbox is not told of a ticket they cannot open."""
+    inbox_id = db.session.scalar(select(Ticket.inbox_id).where(Ticket.id == note.ticket_id)
+                                 .execution_options(halo_unscoped=True))
+    users = [u for u in mentioned_users(note.body_text) if u.id != author_id
+             and access_scope.user_sees_inbox(u.id, inbox_id)]
     for user in users:
         db.session.add(Mention(user_id=user.id, ticket_id=note.ticket_id, message=note,
                                created_at=note.created_at))

@@ -13,6 +13,7 @@ from halo import clock
 from halo.extensions import db
 from halo.models import Customer, Mention, Message, Ticket
 from halo.services import events
+from halo.services.access import roles
 from halo.services.errors import NotFound, ValidationError
 from halo.services.tickets.status import get_ticket
 
@@ -76,6 +77,7 @@ def merge_tickets(target_id: int, source_ids, actor_id: int | None,
         raise ValidationError("Choose at least one other ticket to merge.")
     if len(ids) > MAX_SOURCES:
         raise ValidationError(f"Merge at most {MAX_SOURCES} tickets at once.")
+    roles.require(actor_id, "work")
     target = get_ticket(target_id)
     sources = [get_ticket(i) for i in ids]
     check_mergeable(target, sources)
@@ -118,6 +120,7 @@ def _absorb(target: Ticket, source: Ticket, actor_id, now) -> dict:
 def undo_merge(event_id: int, actor_id: int | None, now: datetime | None = None) -> Message:
     """Put the target and every source back as they were before the merge event."""
     now = now or clock.now()
+    roles.require(actor_id, "work")
     event = db.session.get(Message, event_id)
     if event is None or event.kind != "event" or event.event_type != "merge":
         raise NotFound("That merge does not exist.")
@@ -173,6 +176,7 @@ def _restore_target_activity(target: Ticket, before: dict) -> None:
 def split_message(message_id: int, actor_id: int | None, now: datetime | None = None) -> Ticket:
     """Move one message into a new Open ticket for the same customer; returns the new ticket."""
     now = now or clock.now()
+    roles.require(actor_id, "work")
     message = db.session.get(Message, message_id)
     if message is None:
         raise NotFound("That message does not exist.")
@@ -186,7 +190,8 @@ def split_message(message_id: int, actor_id: int | None, now: datetime | None = 
     if not others:
         raise ValidationError("This is the ticket's only message: there is nothing to split it from.")
     text = " ".join((message.body_text or "").split())
-    ticket = Ticket(customer_id=source.customer_id, channel=message.channel or source.channel,
+    ticket = Ticket(customer_id=source.customer_id, inbox_id=source.inbox_id,
+                    channel=message.channel or source.channel,
                     subject=(text[:80] or source.subject)[:300], status="open",
                     created_at=now, last_activity_at=now, preview=text[:200])
     db.session.add(ticket)

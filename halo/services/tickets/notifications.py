@@ -1,11 +1,12 @@
 """Teammates' notifications (a snooze ended on their ticket) and the sidebar badge count."""
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, or_, select, true, update
 
 from halo import clock
 from halo.extensions import db
-from halo.models import Notification
+from halo.models import Notification, Ticket
+from halo.services.access import scope as access_scope
 
 
 def notify(user_id: int, ticket_id: int | None, kind: str, text: str,
@@ -18,16 +19,25 @@ def notify(user_id: int, ticket_id: int | None, kind: str, text: str,
 
 
 def unread_count(user_id: int) -> int:
-    """The sidebar badge."""
+    """The sidebar badge (of tickets the open access scope sees)."""
     return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+        Notification.user_id == user_id, Notification.read_at.is_(None), _seen())) or 0
 
 
 def recent(user_id: int, limit: int = 50) -> list[Notification]:
-    """The newest notifications, unread first."""
+    """The newest notifications, unread first (of tickets the open access scope sees)."""
     return list(db.session.scalars(
-        select(Notification).where(Notification.user_id == user_id)
+        select(Notification).where(Notification.user_id == user_id, _seen())
         .order_by(Notification.read_at.is_not(None), Notification.created_at.desc()).limit(limit)))
+
+
+def _seen():
+    """Notifications of no ticket, or of a ticket the open access scope sees."""
+    if access_scope.inbox_ids() is None:
+        return true()
+    on_seen = exists().where(Ticket.id == Notification.ticket_id,
+                             access_scope.inbox_condition(Ticket.inbox_id, access_scope.inbox_ids()))
+    return or_(Notification.ticket_id.is_(None), on_seen)
 
 
 def mark_all_read(user_id: int, now: datetime | None = None) -> None:

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from halo import clock
 from halo.extensions import db
 from halo.models import Message, Ticket
+from halo.services.access import roles
 from halo.services.errors import ValidationError
 from halo.services.knowledge import directives
 from halo.services.tickets import conversation
@@ -14,6 +15,9 @@ from halo.services.tickets.mentions import record_mentions
 from halo.services.tickets.status import get_ticket
 
 MODES = ("chat", "email", "note", "training")
+# What each mode needs of the author's role (services/access/roles.py): a read-only
+# teammate writes notes and never a word to a customer.
+MODE_NEEDS = {"chat": "reply", "email": "reply", "note": "note", "training": "work"}
 MAX_BODY = 100_000
 # A composer form's send key and what it said are kept as its message's client_id, in a
 # namespace of its own beside the chat widget's client ids (same column, same unique index
@@ -47,6 +51,7 @@ def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
         said = f"{mode}\n{body}\n{translation[0] if translation else ''}"
         digest = hashlib.sha256(said.encode()).hexdigest()[:DIGEST]
         key = f"{KEY_PREFIX}{send_key}:{digest}"
+    roles.require(author_id, MODE_NEEDS[mode])
     ticket = get_ticket(ticket_id)
     if key and (sent := conversation.by_key(ticket.id, key)) is not None:
         return sent

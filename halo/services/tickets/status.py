@@ -12,6 +12,7 @@ from datetime import datetime
 from halo import clock
 from halo.extensions import db
 from halo.models import STATUS_LABELS, Message, Ticket
+from halo.services.access import roles
 from halo.services.access import scope as access_scope
 from halo.services.errors import InvalidTransition, NotFound, ValidationError
 
@@ -57,6 +58,7 @@ def change_status(ticket_id: int, target: str, actor_id: int | None,
                   until: datetime | None = None, now: datetime | None = None) -> Message | None:
     """Move a ticket to target; returns the event written, or None if nothing changed."""
     now = now or clock.now()
+    roles.require(actor_id, "work")
     ticket = get_ticket(ticket_id)
     if target == "snoozed":
         if until is None:

@@ -8,6 +8,7 @@ from halo.models import Message, Ticket
 from halo.services import events
 from halo.services.ai import guard
 from halo.services.ai.context import build_context
+from halo.services.access import scope as access_scope
 from halo.services.db_writer import sqlite_writer
 from halo.services.errors import NotFound, ValidationError
 from halo.services.tickets.status import get_ticket
@@ -97,6 +98,7 @@ def request_message_translation(message_id: int) -> int:
     message = db.session.get(Message, message_id)
     if message is None or message.kind != "customer":
         raise NotFound("That customer message does not exist.")
+    access_scope.require_message(message)
     queue.enqueue("halo.jobs.translate.translate_message", message_id,
                   job_id=f"translate-message-{message_id}", retry_intervals=(10, 60))
     return message.ticket_id
