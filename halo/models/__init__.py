@@ -10,6 +10,7 @@ from halo.models.audit import AuditEvent
 from halo.models.chat import AliasUser, Visitor
 from halo.models.email import (
     EmailAttachment,
+    EmailParticipant,
     InboundEmail,
     Mailbox,
     OutboundEmail,
@@ -44,7 +45,7 @@ from halo.models.tools import Notification, SavedReply
 from halo.models.users import LoginSession, RecoveryCode, User
 
 __all__ = [
-    "BusinessHoliday", "BusinessHours", "SlaPolicy", "TicketSla",
+    "BusinessHoliday", "BusinessHours", "EmailParticipant", "SlaPolicy", "TicketSla",
     "Inbox", "InboxAddress", "Team", "team_inbox", "team_member",
     "AliasUser", "Visitor", "BUCKETS", "CHANNELS", "DELIVERY_LABELS", "STATUS_LABELS", "STATUSES", "Customer",
     "Directive", "Mention", "Message", "Lease", "Segment", "Setting", "Ticket", "TicketCounter", "ChangeStamp",

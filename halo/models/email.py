@@ -1,7 +1,16 @@
 """The email channel: raw inbound mail, attachments, outbound sends, senders, mailboxes."""
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, backref, deferred, mapped_column, relationship
 
 from halo import clock
@@ -31,7 +40,9 @@ class InboundEmail(db.Model):
     received_at: Mapped[datetime] = mapped_column(default=clock.now)
     processed_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_inbound_email_state_received", "state", "received_at"),)
+    __table_args__ = (Index("ix_inbound_email_state_received", "state", "received_at"),
+                      # A Message-ID seen again with other content: found by this index.
+                      Index("ix_inbound_email_rfc_message_id", "rfc_message_id"))
 
 
 PREVIEW_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
@@ -49,6 +60,9 @@ class EmailAttachment(db.Model):
     inline: Mapped[bool] = mapped_column(default=False)
     # None when the file was over a size limit and only its name was kept.
     storage_name: Mapped[str | None] = mapped_column(String(80))
+    # Its place among the message's files (Attachment.index): an admin can fetch a file
+    # that was not kept from the stored original by it.
+    part_index: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     # Message.attachments, loaded only where a thread item shows an inbound email.
@@ -83,10 +97,25 @@ class OutboundEmail(db.Model):
     from_address: Mapped[str] = mapped_column(String(254))
     from_name: Mapped[str] = mapped_column(String(200), default="")
     reply_to: Mapped[str] = mapped_column(String(254))
+    # [[name, address], ...]: the people an agent added to the conversation.
+    cc: Mapped[list | None] = mapped_column(JSON, default=list)
     subject: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     __table_args__ = (Index("ix_outbound_email_state_next", "state", "next_attempt_at"),)
+
+
+class EmailParticipant(db.Model):
+    """Someone besides the customer an agent added to a ticket's email conversation: their
+    replies thread by headers alone, and the team's replies copy them (Cc)."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"))
+    address: Mapped[str] = mapped_column(String(254))  # lower-case
+    name: Mapped[str] = mapped_column(String(200), default="")
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    __table_args__ = (UniqueConstraint("ticket_id", "address", name="uq_email_participant_ticket_address"),)
 
 
 class SenderAddress(db.Model):

@@ -146,6 +146,10 @@ class Message(db.Model):
     # ticket (reply_token | headers | new ...), and the raw message it came from.
     email_message_id: Mapped[str | None] = mapped_column(String(255), index=True)
     email_from: Mapped[str | None] = mapped_column(String(254))
+    email_from_name: Mapped[str | None] = mapped_column(String(200))
+    # What the agent must know about how an email arrived: damaged parts, files left in
+    # the original, a reused Message-ID (a list of sentences).
+    email_notes: Mapped[list | None] = mapped_column(JSON)
     thread_reason: Mapped[str | None] = mapped_column(String(40))
     inbound_id: Mapped[int | None] = mapped_column(
         ForeignKey("inbound_email.id", ondelete="SET NULL"))

@@ -36,7 +36,10 @@ def test_same_email_twice_and_by_two_paths_is_one_message(sync_queue, attachment
     raw = make_raw()
     first, created1 = receive(raw, "smtp")
     again, created2 = receive(raw, "smtp")
-    other_path, created3 = receive(raw.replace(b"Hi,", b"Hi again,"), "webhook")
+    # Fetched by IMAP: the receiving server's trace headers on top, CRLF line ends.
+    fetched = (b"Received: from mx.acme.test by imap.acme.test; Tue, 24 Nov 2026 09:00:05 +0000\r\n"
+               + raw.replace(b"\n", b"\r\n"))
+    other_path, created3 = receive(fetched, "imap")
     assert created1 and not created2 and not created3
     assert first.id == again.id == other_path.id
     assert db.session.scalar(db.select(db.func.count(Message.id)).where(Message.kind == "customer")) == 1
@@ -167,7 +170,9 @@ def test_attachments_are_stored_under_server_names_with_limits(app, sync_queue, 
     kept, skipped = message.attachments
     assert kept.filename == "passwd.pdf" and kept.storage_name and "/" not in kept.storage_name
     assert (attachment_dir / kept.storage_name[:2] / kept.storage_name).read_bytes() == b"%PDF-1.4 small"
-    assert skipped.storage_name is None and "big.bin" in message.body_text
+    # Over the limit: listed with its name, size and place in the mail, not stored.
+    assert (skipped.filename, skipped.size, skipped.storage_name) == ("big.bin", 2048, None)
+    assert skipped.part_index == 1 and "big.bin" not in message.body_text
 
 
 def test_customer_lookup_is_case_insensitive(sync_queue, attachment_dir):

@@ -68,8 +68,10 @@ def test_a_bad_message_fails_alone_and_the_rest_of_its_batch_is_processed(held_q
 def test_store_dedupes_by_message_id_in_one_statement(held_queue, attachment_dir):
     raw = make_raw(message_id="<d1@customer.test>")
     first, created = email_ingest.store_email(raw, "smtp")
-    again, created_again = email_ingest.store_email(raw.replace(b"Hi,", b"Hello,"), "webhook")
+    again, created_again = email_ingest.store_email(b"Received: by relay.test\n" + raw, "webhook")
     assert created and not created_again and first == again and len(held_queue.jobs) == 1
+    other, created_other = email_ingest.store_email(raw.replace(b"Hi,", b"Hello,"), "webhook")
+    assert created_other and other != first  # another mail reusing the Message-ID
 
 
 def test_the_thread_queue_batches_due_first_attempts_of_one_path(app):

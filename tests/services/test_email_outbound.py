@@ -183,3 +183,61 @@ def test_the_apps_own_suppress_setting_decides_whether_smtp_is_reached(app, atta
             email_outbound.transmit(mail, "s@acme.test")
     finally:
         state.server, state.port, state.suppress = saved
+
+
+HOSTILE_NAMES = [
+    'Doe, John', '"Evil" <evil@attacker.test>, ', 'a@attacker.test <b@attacker.test>',
+    "=?utf-8?Q?x=2C_y@attacker.test?=", "=?utf-8?B?PGV2aWxAYXR0YWNrZXIudGVzdD4s?=",
+    "Müller, Jürgen <j@attacker.test>; ", "山田 太郎, 営業部 <sales@attacker.test>",
+    "Jürgen, Müller, " * 30 + "<long@attacker.test>", "Smith (Sales) \\ \" ,, ;; <>",
+]
+
+
+def test_to_and_cc_are_built_from_structured_addresses(sync_queue, sink, attachment_dir):
+    """Parse the sent headers back with the email package: one mailbox per person, always."""
+    from email import policy
+    from email.parser import BytesParser
+
+    from halo.models import EmailParticipant, Ticket
+    agent = make_user()
+    ticket_id = inbound_ticket()
+    ticket = db.session.get(Ticket, ticket_id)
+    ticket.customer.name = HOSTILE_NAMES[1]
+    cc = [(name, f"cc{i}@customer.test") for i, name in enumerate(HOSTILE_NAMES)]
+    for name, address in cc:
+        db.session.add(EmailParticipant(ticket_id=ticket_id, address=address, name=name))
+    db.session.commit()
+    message = replies.post_reply(ticket_id, agent.id, "Copying everyone.", "email")
+    assert sink.captured.wait_for(1) and message.delivery == "sent"
+    [(_, rcpts, raw)] = sink.captured.envelopes
+    assert sorted(rcpts) == sorted(["carla@customer.test"] + [a for _, a in cc])
+    mail = BytesParser(policy=policy.default).parsebytes(raw)
+    assert [a.addr_spec for a in mail["To"].addresses] == ["carla@customer.test"]
+    assert [a.addr_spec for a in mail["Cc"].addresses] == [a for _, a in cc]
+    head = raw.split(b"\r\n\r\n")[0].decode("ascii")
+    cc_block = head[head.index("\r\nCc: ") + 2:].split("\r\n")
+    cc_block = cc_block[:1] + [line for line in cc_block[1:] if line.startswith(" ")][:len(cc_block)]
+    assert len(cc_block) > 10 and max(len(line) for line in cc_block) <= 78  # folded, however long
+    names = [a.display_name for a in mail["Cc"].addresses]
+    # Names come back as written; Python's parser puts a space between the encoded words
+    # of a name too long for one, which RFC 2047 readers join without it.
+    assert names[:6] == [n.strip() for n in HOSTILE_NAMES[:6]]
+    assert [n.replace(" ", "") for n in names[6:]] == [n[:200].replace(" ", "") for n in HOSTILE_NAMES[6:]]
+    assert mail["To"].addresses[0].display_name == HOSTILE_NAMES[1].strip()
+
+
+def test_a_name_with_line_breaks_cannot_add_a_header(sync_queue, sink, attachment_dir):
+    from email import policy
+    from email.parser import BytesParser
+
+    from halo.models import Ticket
+    ticket_id = inbound_ticket()
+    ticket = db.session.get(Ticket, ticket_id)
+    ticket.customer.name = "Carla\r\nBcc: victim@attacker.test"
+    db.session.commit()
+    replies.post_reply(ticket_id, make_user().id, "Hello", "email")
+    assert sink.captured.wait_for(1)
+    [(_, rcpts, raw)] = sink.captured.envelopes
+    mail = BytesParser(policy=policy.default).parsebytes(raw)
+    assert rcpts == ["carla@customer.test"] and mail["Bcc"] is None
+    assert [a.addr_spec for a in mail["To"].addresses] == ["carla@customer.test"]

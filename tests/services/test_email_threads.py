@@ -46,6 +46,7 @@ def _with_message_id(ticket, message_id, email_from=None):
     message = db.session.scalars(db.select(Message).where(Message.ticket_id == ticket.id)).first()
     message.email_message_id, message.email_from = message_id, email_from
     db.session.commit()
+    return message
 
 
 def test_headers_thread_only_for_someone_taking_part():
@@ -69,16 +70,20 @@ def test_the_first_known_id_decides_and_only_thirty_are_read():
     assert threads.ticket_from_headers(padding + ["one@x"], "ana@example.org") == (None, None)
 
 
-def test_anyone_who_wrote_on_the_ticket_by_email_takes_part():
+def test_the_customer_and_people_an_agent_added_take_part_not_anyone_who_wrote():
+    from halo.services.email import participants
+    from tests.factories import make_user
     ticket = make_ticket(make_customer(email="ana@example.org"))
-    _with_message_id(ticket, "m@x", email_from="Boss@Example.org")
-    assert threads.is_participant(ticket, "boss@example.org")
+    message = _with_message_id(ticket, "m@x", email_from="Boss@Example.org")
+    assert not threads.is_participant(ticket, "boss@example.org")  # writing is not enough
     assert threads.is_participant(ticket, "ANA@example.org")
+    participants.add_from_message(message.id, make_user().id)
+    assert threads.is_participant(ticket, "boss@example.org")
     assert not threads.is_participant(ticket, "other@example.org")
     assert not threads.is_participant(ticket, "") and not threads.is_participant(ticket, None)
     nameless = make_ticket(make_customer(email=None))
     assert not threads.is_participant(nameless, "")
-    assert not threads.is_participant(nameless, "boss@example.org")  # wrote on another ticket only
+    assert not threads.is_participant(nameless, "boss@example.org")  # added on another ticket only
 
 
 def test_customers_are_found_by_address_in_any_case_or_created():

@@ -5,6 +5,7 @@ from flask_login import current_user
 from halo.blueprints.access import admin_required, public
 from halo.blueprints.emails import bp
 from halo.services import netguard
+from halo.services.email import held as email_held
 from halo.services.email import imap as imap_poll
 from halo.services.email import ingest as email_ingest
 from halo.services.email import oauth as mailbox_oauth
@@ -184,7 +185,21 @@ def _inbound_page():
 @bp.get("/settings/emails/failed")
 @admin_required
 def failed():
-    return render_template("emails/failed.html", emails=email_ingest.failed_emails())
+    return render_template("emails/failed.html", emails=email_ingest.failed_emails(),
+                           held=email_held.held_emails())
+
+
+@bp.post("/settings/emails/held/<int:inbound_id>/release")
+@admin_required
+def release_held(inbound_id: int):
+    try:
+        inbound = email_held.release(inbound_id)
+    except ValidationError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("emails.failed"))
+    inbound = email_ingest.get_inbound(inbound.id)
+    state = "processed" if inbound.state in ("done", "ignored") else inbound.state
+    return _done(f"Email #{inbound.id} released: {state}.", "emails.failed")
 
 
 @bp.post("/settings/emails/failed/<int:inbound_id>/reprocess")

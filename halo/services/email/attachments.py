@@ -6,7 +6,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from halo.extensions import db
-from halo.models import EmailAttachment
+from halo.mail.parse import EmailParseError, parse_email
+from halo.models import EmailAttachment, InboundEmail
 from halo.services.access import scope as access_scope
 from halo.services.errors import NotFound
 from halo.storage import FileMissing, StoredFile, get_storage
@@ -18,25 +19,29 @@ INLINE_IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 
 def store_attachments(inbound_id: int, message_id: int | None, files) -> list[str]:
-    """Write files within the size limits and add their rows (no commit); returns notes on skips."""
+    """Write files within the size limits and add their rows (no commit).
+
+    A file over a limit keeps its row (name, size, place in the message) without a stored
+    copy: the thread lists it, and an admin can take it from the original (original_file).
+    Returns the names of the files not kept."""
     per_file = current_app.config["HALO_MAX_ATTACHMENT_BYTES"]
     per_message = current_app.config["HALO_MAX_ATTACHMENTS_BYTES"]
-    total, notes = 0, []
+    total, skipped = 0, []
     for item in files:
         row = EmailAttachment(inbound_id=inbound_id, message_id=message_id,
                               filename=(item.filename or "attachment")[:255],
                               content_type=(item.content_type or "application/octet-stream")[:127],
                               size=item.size, content_id=(item.content_id or None) and item.content_id[:255],
-                              inline=bool(item.inline))
+                              inline=bool(item.inline), part_index=item.index)
         if item.size > per_file or total + item.size > per_message:
-            notes.append(f"{row.filename} ({item.size // 1024} KB) was not kept: over the size limit.")
+            skipped.append(row.filename)
         else:
             # Stored before the row commits: a committed row always has its file.
             row.storage_name = secrets.token_hex(20)
             get_storage().save(AREA, row.storage_name, item.payload)
             total += item.size
         db.session.add(row)
-    return notes
+    return skipped
 
 
 def _open(row: EmailAttachment) -> StoredFile:
@@ -73,6 +78,26 @@ def inline_image(inbound_id: int, content_id: str) -> tuple[EmailAttachment, Sto
     except NotFound:
         raise NotFound("No such inline image.") from None
     return row, _open(row)
+
+
+def original_file(attachment_id: int) -> tuple[EmailAttachment, bytes]:
+    """A file as it is in the stored original email, kept or not (for admins)."""
+    row = db.session.get(EmailAttachment, attachment_id)
+    if row is None or row.part_index is None:
+        raise NotFound("That attachment does not exist.")
+    try:
+        access_scope.require_inbound(row.inbound_id)
+    except NotFound:
+        raise NotFound("That attachment does not exist.") from None
+    inbound = db.session.get(InboundEmail, row.inbound_id)
+    try:
+        parsed = parse_email(inbound.raw, max_files=row.part_index + 1)
+    except EmailParseError as exc:
+        raise NotFound(f"The original email cannot be read: {exc}") from exc
+    for item in parsed.attachments:
+        if item.index == row.part_index:
+            return row, item.payload
+    raise NotFound("That file is no longer in the original email.")
 
 
 def cid_path(inbound_id: int, content_id: str) -> str:

@@ -2,12 +2,14 @@
 import html
 import re
 import secrets
+from email import policy
 
 from flask import current_app
 from flask_mail import Message as MailMessage
 from sqlalchemy import select
 
 from halo.extensions import db
+from halo.mail.recipients import format_address_list
 from halo.models import (
     InboundEmail,
     Inbox,
@@ -17,6 +19,7 @@ from halo.models import (
     Ticket,
     User,
 )
+from halo.services.email.participants import participants
 from halo.services.email.threads import reply_address
 from halo.services.settings import DEFAULTS, get_setting
 
@@ -91,14 +94,42 @@ def _addresses_written_to(ticket_id: int) -> list[str]:
     return [a for row in rows for a in (row or [])]
 
 
+class StructuredMessage(MailMessage):
+    """Flask-Mail's message whose From/To/Cc are built from (name, address) pairs by
+    halo.mail.recipients, and whose envelope recipients are the bare addresses: no display
+    name, however written or long, can add a recipient."""
+
+    def __init__(self, *args, sender: tuple[str, str], **kwargs):
+        super().__init__(*args, sender=sender, **kwargs)
+        self.sender_pair = sender  # Flask-Mail keeps it only as "name <address>" text
+
+    def _message(self):
+        msg = super()._message()
+        # Stored folded and never refolded: the standard library's refolding of an address
+        # header re-encodes decoded display names so that one can become a recipient.
+        msg.policy = policy.SMTP.clone(refold_source="none")
+        del msg["From"], msg["To"], msg["Cc"]
+        msg.set_raw("From", format_address_list([self.sender_pair], "From"))
+        msg.set_raw("To", format_address_list(self.recipients, "To"))
+        if self.cc:
+            msg.set_raw("Cc", format_address_list(self.cc, "Cc"))
+        return msg
+
+    @property
+    def send_to(self) -> set[str]:
+        return {address for _, address in [*self.recipients, *(self.cc or []), *(self.bcc or [])]}
+
+
 def plan(message: Message, ticket: Ticket) -> OutboundEmail:
     """The send record of an agent reply: every header fixed before the first attempt."""
     parent, refs = thread_ids(ticket.id, message.id)
     address, name = resolve_sender(ticket, message.author_id)
+    customer = (ticket.customer.email or "").lower()
+    cc = [[p.name, p.address] for p in participants(ticket.id) if p.address != customer]
     return OutboundEmail(
         message_id=message.id, state="queued", rfc_message_id=new_message_id(message.id),
         in_reply_to=parent, references=" ".join(refs), to_address=ticket.customer.email,
-        from_address=address, from_name=one_line(name, 200), reply_to=reply_address(ticket.id),
+        cc=cc, from_address=address, from_name=one_line(name, 200), reply_to=reply_address(ticket.id),
         subject=reply_subject(ticket.subject))
 
 
@@ -116,9 +147,11 @@ def build(out: OutboundEmail, message: Message, customer_name: str) -> MailMessa
     if out.in_reply_to:
         headers["In-Reply-To"] = f"<{out.in_reply_to}>"
     if out.references:
-        headers["References"] = " ".join(f"<{r}>" for r in out.references.split())
-    mail = MailMessage(subject=one_line(out.subject), recipients=[(one_line(customer_name, 200), out.to_address)],
-                       body=text, html=body_html, sender=(out.from_name, out.from_address),
-                       reply_to=out.reply_to, extra_headers=headers)
+        # One id a line: ten ids of up to 255 characters would pass the 998 a line allows.
+        headers["References"] = "\n ".join(f"<{r}>" for r in out.references.split())
+    cc = [(one_line(name, 200), address) for name, address in out.cc or []]
+    mail = StructuredMessage(subject=one_line(out.subject), recipients=[(one_line(customer_name, 200), out.to_address)],
+                             cc=cc, body=text, html=body_html, sender=(out.from_name, out.from_address),
+                             reply_to=out.reply_to, extra_headers=headers)
     mail.msgId = f"<{out.rfc_message_id}>"
     return mail

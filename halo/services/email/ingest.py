@@ -7,6 +7,7 @@ with its error, for the admins' "could not process" list.
 import functools
 import hashlib
 import logging
+import re
 from datetime import datetime, timedelta
 from email import policy
 from email.parser import BytesHeaderParser
@@ -43,15 +44,40 @@ class TooLarge(ValidationError):
 
 
 def dedupe_key(raw: bytes) -> tuple[str, str | None]:
-    """("mid:<Message-ID>", id) when the message has one, else ("sha256:<hex>", None)."""
+    """("mid:<Message-ID>#<content hash>", id) when it has one, else ("sha256:<hex>", None).
+
+    The same mail arriving twice (two paths, a redelivery) is stored once; a different
+    mail reusing a known Message-ID (a scanner, a broken mailer) is stored too, with a
+    note: the key holds the Message-ID and a hash of what the mail says.
+    """
     try:
         headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
         mid = first_id(str(headers.get("Message-ID", "") or ""))
     except Exception:  # a header block too broken to read still gets stored, by hash
-        mid = None
-    if mid and len(mid) <= 250:
-        return "mid:" + mid, mid
+        headers, mid = None, None
+    if mid and len(mid) <= MAX_ID:
+        return f"mid:{mid}#{content_hash(raw, headers)}", mid
     return "sha256:" + hashlib.sha256(raw).hexdigest(), None
+
+
+MAX_ID = 230  # "mid:" + id + "#" + 16 hex digits fit the 255 of dedupe_key
+_TRAILING_SPACE = re.compile(rb"[ \t]+(?=\r?\n)")
+
+
+def content_hash(raw: bytes, headers=None) -> str:
+    """16 hex digits over Subject, Date and the body, normalised so one mail fetched by IMAP
+    and received by SMTP (other trace headers, CRLF or LF, trailing spaces) hashes alike."""
+    if headers is None:
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+    match = re.search(rb"\r?\n\r?\n", raw)
+    body = raw[match.end():] if match else b""
+    body = _TRAILING_SPACE.sub(b"", body).replace(b"\r\n", b"\n").strip(b"\n")
+    digest = hashlib.sha256()
+    for name in ("Subject", "Date"):
+        value = " ".join(str(headers.get(name, "") or "").split())
+        digest.update(value.encode("utf-8", "surrogateescape") + b"\0")
+    digest.update(body)
+    return digest.hexdigest()[:16]
 
 
 @functools.cache
@@ -169,7 +195,8 @@ def process_inbound_batch(inbound_ids: list[int], now: datetime | None = None) -
 
 def _parse(inbound: InboundEmail):
     inbound_id = inbound.id
-    return parse_email(inbound.raw, cid_url=lambda cid: email_attachments.cid_path(inbound_id, cid))
+    return parse_email(inbound.raw, cid_url=lambda cid: email_attachments.cid_path(inbound_id, cid),
+                       max_files=current_app.config["HALO_MAX_ATTACHMENT_FILES"])
 
 
 def _finish(inbound: InboundEmail, outcome: str, now: datetime) -> None:
@@ -193,24 +220,54 @@ def _route(inbound: InboundEmail, parsed, now: datetime, touched: list | None = 
     noise = email_route.noise(inbound, parsed, now)
     if noise:
         return noise
+    earlier = _earlier_with_same_id(inbound)
+    if earlier == "duplicate":
+        return "duplicate"
     sender = (parsed.from_address or inbound.envelope_from or "").strip().lower()
     if not sender:
-        raise EmailParseError("no sender address (From is missing or unreadable)")
+        raise EmailParseError("no sender address (From, Reply-To, Sender and the envelope are empty)")
     ticket, reason, spam = email_route.thread(inbound, parsed, sender, now)
     text = parsed.reply_text.strip() or parsed.text.strip() or "(no text)"
     message = conversation.add_customer_message(
         ticket, "email", text, now, new_ticket=reason.startswith("new"),
         body_html=parsed.html or None, email_message_id=parsed.message_id, email_from=sender,
+        email_from_name=parsed.from_name[:200] or None, email_notes=_notes(parsed, earlier),
         thread_reason=reason, inbound_id=inbound.id)
     if parsed.attachments:  # their rows need the message id; otherwise the next flush writes it
         db.session.flush()
-        notes = email_attachments.store_attachments(inbound.id, message.id, parsed.attachments)
-        if notes:
-            message.body_text += "\n\n[" + " ".join(notes) + "]"
+        email_attachments.store_attachments(inbound.id, message.id, parsed.attachments)
     inbound.ticket_id = ticket.id
     if touched is not None:
         touched.append(ticket)
     return "spam" if spam else ("ticket" if reason.startswith("new") else "reply")
+
+
+def _notes(parsed, earlier: int | None) -> list[str] | None:
+    """What the agent must know about how this email arrived, shown under it."""
+    notes = list(parsed.warnings)
+    if parsed.omitted_parts:
+        notes.append(f"{parsed.omitted_parts:,} more part(s) of this email were not made into files "
+                     "(too many); they are in the original.")
+    if earlier:
+        notes.append(f"This email reuses the Message-ID of an earlier, different email (#{earlier}); "
+                     "both are kept.")
+    return notes or None
+
+
+def _earlier_with_same_id(inbound: InboundEmail) -> int | str | None:
+    """The earlier stored email with this Message-ID, "duplicate" when it is this very mail
+    stored before keys held a content hash, or None."""
+    if not inbound.rfc_message_id:
+        return None
+    rows = db.session.execute(select(InboundEmail.id, InboundEmail.dedupe_key).where(
+        InboundEmail.rfc_message_id == inbound.rfc_message_id, InboundEmail.id < inbound.id)
+        .order_by(InboundEmail.id).limit(5)).all()
+    mine = inbound.dedupe_key.rpartition("#")[2]
+    for other_id, key in rows:
+        if "#" not in key and content_hash(db.session.scalar(
+                select(InboundEmail.raw).where(InboundEmail.id == other_id))) == mine:
+            return "duplicate"
+    return rows[0][0] if rows else None
 
 
 def reprocess(inbound_id: int) -> InboundEmail:

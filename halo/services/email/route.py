@@ -12,7 +12,9 @@ from halo.services.tickets import conversation
 from halo.services.tickets.merge import resolve_ticket
 from halo.services.tickets.status import apply_status
 
-IGNORED = {"auto_reply", "bounce", "own"}
+# Kept and listed for admins (Settings > Emails > Could not process), never a ticket.
+IGNORED = {"auto_reply", "bounce", "own", "duplicate"}
+RELEASED = "released"  # an admin said a held auto-reply is a real message
 LOOP_HEADER = "X-Halo-Loop"
 
 
@@ -27,7 +29,7 @@ def noise(inbound, parsed, now: datetime) -> str | None:
         if parsed.bounced_message_id:
             email_outbound.mark_bounced(parsed.bounced_message_id, parsed.reply_text or parsed.subject, now)
         return "bounce"
-    if parsed.auto_reply:
+    if parsed.auto_reply and inbound.outcome != RELEASED:
         return "auto_reply"
     return None
 

@@ -1,7 +1,8 @@
 """Which ticket an inbound email belongs to, and the reply-token addresses that route it.
 
 Order (issue 3): a valid reply token in To/Cc/envelope, then In-Reply-To/References
-matching a Message-ID Halo sent or received when the sender is a participant, else new.
+matching a Message-ID Halo sent or received when the sender is the customer or a
+participant an agent added (issue 12), else new.
 """
 import base64
 import hashlib
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 
 from halo.extensions import db
 from halo.models import Customer, Message, Ticket
+from halo.services.email import participants as email_participants
 
 # Local part "t<ticket id>.<52 base32 chars>" fits RFC 5321's 64-octet limit for ids
 # below 10^10 and survives MTAs that lower-case addresses. It may also sit after a
@@ -60,15 +62,8 @@ def ticket_from_headers(ids: list[str], sender: str) -> tuple[Ticket | None, str
 
 
 def is_participant(ticket: Ticket, sender: str) -> bool:
-    """The ticket's customer, or anyone who has written on it by email."""
-    sender = (sender or "").lower()
-    if not sender:
-        return False
-    if (ticket.customer.email or "").lower() == sender:
-        return True
-    return db.session.scalar(
-        select(Message.id).where(Message.ticket_id == ticket.id,
-                                 func.lower(Message.email_from) == sender).limit(1)) is not None
+    """The ticket's customer or someone an agent added (see services.email.participants)."""
+    return email_participants.is_participant(ticket, sender)
 
 
 def header_ids(in_reply_to: str | None, references: list[str]) -> list[str]:
