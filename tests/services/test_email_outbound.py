@@ -205,7 +205,7 @@ def test_to_and_cc_are_built_from_structured_addresses(sync_queue, sink, attachm
     ticket.customer.name = HOSTILE_NAMES[1]
     cc = [(name, f"cc{i}@customer.test") for i, name in enumerate(HOSTILE_NAMES)]
     for name, address in cc:
-        db.session.add(EmailParticipant(ticket_id=ticket_id, address=address, name=name))
+        db.session.add(EmailParticipant(ticket_id=ticket_id, address=address, name=name[:200]))
     db.session.commit()
     message = replies.post_reply(ticket_id, agent.id, "Copying everyone.", "email")
     assert sink.captured.wait_for(1) and message.delivery == "sent"
