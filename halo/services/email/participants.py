@@ -35,9 +35,9 @@ def participants(ticket_id: int) -> list[EmailParticipant]:
 def add_from_message(message_id: int, agent_id: int) -> EmailParticipant:
     """An agent adds the sender of an email on a ticket to its conversation (commits)."""
     message = db.session.get(Message, message_id)
-    if message is None or message.kind != "customer" or not message.email_from:
-        raise NotFound("That email does not exist.")
-    ticket = db.session.get(Ticket, message.ticket_id)
+    ticket = db.session.get(Ticket, message.ticket_id) if message is not None else None
+    if ticket is None or message.kind != "customer" or not message.email_from:
+        raise NotFound("That email does not exist.")  # or its ticket is out of this agent's sight
     address = message.email_from.strip().lower()
     if (ticket.customer.email or "").lower() == address:
         raise ValidationError("That is the ticket's customer.")
@@ -56,9 +56,9 @@ def add_from_message(message_id: int, agent_id: int) -> EmailParticipant:
 def remove(participant_id: int, agent_id: int) -> int:
     """Take someone out of a conversation again; returns the ticket id (commits)."""
     row = db.session.get(EmailParticipant, participant_id)
-    if row is None:
+    ticket = db.session.get(Ticket, row.ticket_id) if row is not None else None
+    if ticket is None:
         raise NotFound("That participant does not exist.")
-    ticket = db.session.get(Ticket, row.ticket_id)
     _event(ticket, agent_id, {"removed": row.address})
     db.session.delete(row)
     db.session.commit()
