@@ -65,12 +65,12 @@ def test_an_admin_downloads_a_file_over_the_limit_from_the_original(app, as_admi
 def test_held_auto_replies_are_listed_for_admins_and_released(as_admin, sync_queue, attachment_dir):
     held = _receive(fixture("exchange_oof_by_headers.eml"))
     page = as_admin.get("/settings/emails/failed").get_data(as_text=True)
-    assert "Held back as automatic replies" in page and f'id="held-{held.id}"' in page
+    assert "Held back" in page and f'id="held-{held.id}"' in page and "Automatic reply" in page
     response = as_admin.post(f"/settings/emails/held/{held.id}/release")
     assert response.status_code == 302
     assert db.session.get(InboundEmail, held.id).state == "done"
     page = as_admin.get("/settings/emails/failed").get_data(as_text=True)
-    assert f'id="held-{held.id}"' not in page and "No automatic replies held back." in page
+    assert f'id="held-{held.id}"' not in page and "Nothing held back." in page
     again = as_admin.post(f"/settings/emails/held/{held.id}/release")
     assert again.status_code == 302  # refused with a message, nothing changed
 
@@ -79,3 +79,13 @@ def test_releasing_is_for_admins_only(as_agent, sync_queue, attachment_dir):
     held = _receive(fixture("exchange_oof_by_headers.eml"))
     assert as_agent.post(f"/settings/emails/held/{held.id}/release").status_code == 403
     assert db.session.get(InboundEmail, held.id).state == "ignored"
+
+
+def test_bounces_are_listed_too_but_not_released(as_admin, sync_queue, attachment_dir):
+    bounce = _receive(fixture("bounce_dsn.eml"))
+    page = as_admin.get("/settings/emails/failed").get_data(as_text=True)
+    row = page[page.index(f'id="held-{bounce.id}"'):]
+    row = row[:row.index("</tr>")]
+    assert "Bounce" in row and "Process as a normal email" not in row
+    assert as_admin.post(f"/settings/emails/held/{bounce.id}/release").status_code == 302
+    assert db.session.get(InboundEmail, bounce.id).state == "ignored"

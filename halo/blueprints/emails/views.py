@@ -186,7 +186,7 @@ def _inbound_page():
 @admin_required
 def failed():
     return render_template("emails/failed.html", emails=email_ingest.failed_emails(),
-                           held=email_held.held_emails())
+                           held=email_held.held_for_admins(), held_labels=email_held.LABELS)
 
 
 @bp.post("/settings/emails/held/<int:inbound_id>/release")

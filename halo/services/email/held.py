@@ -14,11 +14,16 @@ LABELS = {"auto_reply": "Automatic reply", "bounce": "Bounce", "own": "Sent by H
           "duplicate": "Duplicate"}
 
 
-def held_emails(limit: int = 100) -> list[InboundEmail]:
-    """Messages held back as automatic replies, newest first."""
+def held_emails(limit: int = 100, outcomes=("auto_reply",)) -> list[InboundEmail]:
+    """Messages held back (by default: as automatic replies), newest first."""
     return list(db.session.scalars(select(InboundEmail).where(
-        InboundEmail.state == "ignored", InboundEmail.outcome == "auto_reply")
+        InboundEmail.state == "ignored", InboundEmail.outcome.in_(outcomes))
         .order_by(InboundEmail.received_at.desc(), InboundEmail.id.desc()).limit(limit)))
+
+
+def held_for_admins(limit: int = 100) -> list[InboundEmail]:
+    """Everything held back, whatever the reason (LABELS), newest first."""
+    return held_emails(limit, tuple(LABELS))
 
 
 def release(inbound_id: int) -> InboundEmail:
