@@ -44,9 +44,10 @@ def main() -> None:
     parser.add_argument("--parts", type=int, default=10_000)
     parser.add_argument("--n", type=int, default=5)
     args = parser.parse_args()
+    from flask_migrate import upgrade
+
     from halo import create_app
     from halo.extensions import db
-    from flask_migrate import upgrade
     from halo.models import EmailAttachment, InboundEmail
     from halo.queue import SyncQueue
     from halo.services.email import ingest
