@@ -6,14 +6,14 @@ thread by headers and are copied on replies), email_attachment.part_index (a fil
 the limit is fetched from the stored original), message.email_from_name and
 message.email_notes (the real sender and what the agent must know), outbound_email.cc.
 
-Revision ID: 0013_mail_reading
-Revises: 0012_business_hours
+Revision ID: 0017_mail_reading
+Revises: 0016_sign_in_security
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0013_mail_reading'
-down_revision = '0012_business_hours'
+revision = '0017_mail_reading'
+down_revision = '0016_sign_in_security'
 branch_labels = None
 depends_on = None
 
