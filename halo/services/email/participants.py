@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from halo import clock
 from halo.extensions import db
 from halo.models import EmailParticipant, Message, Ticket
+from halo.services.access import roles
+from halo.services.access import scope as access_scope
 from halo.services.errors import NotFound, ValidationError
 
 _MAILBOX_MAX = 254
@@ -34,10 +36,12 @@ def participants(ticket_id: int) -> list[EmailParticipant]:
 
 def add_from_message(message_id: int, agent_id: int) -> EmailParticipant:
     """An agent adds the sender of an email on a ticket to its conversation (commits)."""
+    roles.require(agent_id, "work")
     message = db.session.get(Message, message_id)
     ticket = db.session.get(Ticket, message.ticket_id) if message is not None else None
     if ticket is None or message.kind != "customer" or not message.email_from:
-        raise NotFound("That email does not exist.")  # or its ticket is out of this agent's sight
+        raise NotFound("That email does not exist.")
+    access_scope.require_message(message)  # a ticket out of this agent's sight is not found
     address = message.email_from.strip().lower()
     if (ticket.customer.email or "").lower() == address:
         raise ValidationError("That is the ticket's customer.")
