@@ -8,7 +8,7 @@ import os
 import sqlite3
 import threading
 
-from flask import Flask, render_template_string
+from flask import Flask, jsonify, render_template_string
 
 app = Flask(__name__)
 _local = threading.local()
@@ -30,3 +30,12 @@ def index():
         "SELECT id, subject, preview, last_activity_at FROM ticket"
         " ORDER BY last_activity_at DESC, id DESC LIMIT 25").fetchall()
     return render_template_string(PAGE, rows=rows)
+
+
+@app.get("/api")
+def api():
+    """The API benchmark's reference: the same 25 rows as JSON."""
+    rows = _connection().execute(
+        "SELECT id, subject, preview, last_activity_at FROM ticket"
+        " ORDER BY last_activity_at DESC, id DESC LIMIT 25").fetchall()
+    return jsonify(data=[{"id": i, "subject": s, "preview": p, "last_activity_at": a} for i, s, p, a in rows])

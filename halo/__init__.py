@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from halo.blueprints import register_blueprints
     from halo.blueprints.ops.hooks import init_ops
     from halo.cli import halo_cli
+    from halo.jobs import webhooks as webhook_jobs
     from halo.logs import init_logging
     from halo.queue import init_queue
     from halo.realtime import init_realtime
@@ -50,6 +51,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from halo.services.accounts.throttle import init_throttle
     from halo.services.email import outbound as email_outbound
     from halo.services.inbox import counters, segment_counts, stamps
+    from halo.services.integrations import api_channel, ratelimit
+    from halo.services.integrations.webhooks import capture as webhook_capture
     from halo.services.tickets import conversation
     from halo.services.tickets.presence import init_presence
     from halo.storage import init_storage
@@ -57,17 +60,20 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # What runs on every flush and commit: a new ticket's inbox, change stamps, sidebar
     # counters, segment counts, then the events published once the commit succeeds; and
-    # on every ORM read, the open access scope (a teammate sees their teams' inboxes).
+    # on every ORM read, the open access scope (a teammate sees their teams' inboxes);
+    # last, webhook events, written in the committing transaction (an outbox).
     for hooks in (access_inboxes.HOOKS, stamps.HOOKS, counters.HOOKS, segment_counts.HOOKS,
-                  events.HOOKS, access_scope.HOOKS):
+                  events.HOOKS, access_scope.HOOKS, webhook_capture.HOOKS):
         session_hooks.install(hooks)
     # Channels: how each delivers the team's replies. A new channel is a module and a line here.
-    for channel in (email_outbound.CHANNEL, chat.CHANNEL):
+    for channel in (email_outbound.CHANNEL, chat.CHANNEL, api_channel.CHANNEL):
         conversation.register_channel(channel)
     init_logging(app)
     init_storage(app)
     init_queue(app)
     init_throttle(app)
+    webhook_capture.start_deliveries = webhook_jobs.start  # events to webhooks, by job
+    ratelimit.init_app(app)  # the API's per-token limits (REDIS_URL shares the count)
     init_realtime(app)
     chat.init_throttle(app)  # widget rate limits: in memory, or in Redis when scaled out
     init_presence(app)

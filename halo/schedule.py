@@ -56,6 +56,9 @@ SCHEDULE = (
     Periodic("presence-expiry", "halo.jobs.presence.expire", 15),
     # SLA clocks: recompute the tickets whose thread moved, record breaches (no policy: one query).
     Periodic("sla-check", "halo.jobs.sla.check", 60),
+    # Webhook retries whose time has come, and deliveries a restart forgot.
+    Periodic("webhook-sweep", "halo.jobs.webhooks.sweep", 30),
+    Periodic("integrations-prune", "halo.jobs.integrations.prune", 3600),
 )
 
 

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import (
     Flask,
     Response,
+    current_app,
     flash,
     g,
     redirect,
@@ -229,7 +230,7 @@ def register_web(app: Flask) -> None:
     for code, text in ((403, "You do not have access to this page."),
                        (404, "There is nothing here."),
                        (405, "That method is not allowed here.")):
-        app.register_error_handler(code, lambda e, code=code, text=text: _error_page(code, text))
+        app.register_error_handler(code, lambda e, code=code, text=text: _error_page(code, text, e))
 
 
 def _can(capability: str) -> bool:
@@ -241,7 +242,10 @@ def _sidebar_counts() -> dict:
     return view_counts(current_user.id, clock.now())
 
 
-def _error_page(code: int, message: str):
+def _error_page(code: int, message: str, error=None):
+    api_errors = current_app.extensions.get("halo_api_errors")
+    if error is not None and api_errors is not None and request.path.startswith("/api/"):
+        return api_errors(error)  # an API client gets a problem document, not a page
     template = "_error.html" if is_fragment_request() else "error.html"
     show_nav = current_user.is_authenticated and request.endpoint != "auth.login"
     return render_template(template, code=code, message=message, show_nav=show_nav), code

@@ -28,9 +28,16 @@ def public(view):
     return view
 
 
+# Blueprints that authenticate each request themselves, never by session: the API reads
+# only its bearer token (blueprints/api/auth.py), so a session must not let a call in.
+TOKEN_BLUEPRINTS = {"api"}
+
+
 def require_login():
     """before_request: send a request without a session to sign in, unless its view is
     public; a signed-in teammate's request sees only their teams' inboxes (services/access)."""
+    if request.blueprint in TOKEN_BLUEPRINTS:
+        return None
     view = current_app.view_functions.get(request.endpoint)
     if request.endpoint is None or request.endpoint == "static" or getattr(view, "halo_public", False):
         return None

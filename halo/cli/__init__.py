@@ -5,9 +5,9 @@ registers itself by being imported.
 """
 from flask.cli import AppGroup
 
-from halo.cli import admin, backup, email, ops, run, translate
+from halo.cli import admin, backup, email, integrations, ops, run, translate
 
 halo_cli = AppGroup("halo", help="Halo administration.")
-for module in (admin, backup, email, ops, run, translate):
+for module in (admin, backup, email, integrations, ops, run, translate):
     for command in module.COMMANDS:
         halo_cli.add_command(command)

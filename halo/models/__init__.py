@@ -17,6 +17,7 @@ from halo.models.email import (
     SenderAddress,
     TrustedSender,
 )
+from halo.models.integrations import ApiToken, IdempotencyKey
 from halo.models.knowledge import Directive
 from halo.models.lease import Lease
 from halo.models.mailbox_oauth import MailboxOAuth
@@ -38,11 +39,20 @@ from halo.models.tickets import (
     Customer,
     Mention,
     Message,
+    Tag,
     Ticket,
     TicketCounter,
+    TicketTag,
 )
 from halo.models.tools import Notification, SavedReply
 from halo.models.users import LoginSession, RecoveryCode, User
+from halo.models.webhooks import (
+    ApiChannel,
+    ApiContact,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 
 __all__ = [
     "BusinessHoliday", "BusinessHours", "EmailParticipant", "SlaPolicy", "TicketSla",
@@ -50,7 +60,8 @@ __all__ = [
     "AliasUser", "Visitor", "BUCKETS", "CHANNELS", "DELIVERY_LABELS", "STATUS_LABELS", "STATUSES", "Customer",
     "Directive", "Mention", "Message", "Lease", "Segment", "Setting", "Ticket", "TicketCounter", "ChangeStamp",
     "LoginSession", "RecoveryCode", "User", "AuditEvent", "AiDraft", "Article", "DirectiveUse", "PilotMessage", "Notification",
-    "SavedReply",
+    "SavedReply", "ApiToken", "IdempotencyKey", "Tag", "TicketTag",
+    "WebhookDelivery", "WebhookEndpoint", "WebhookEvent", "ApiChannel", "ApiContact",
     "EmailAttachment", "InboundEmail", "Mailbox", "OutboundEmail", "SenderAddress", "TrustedSender",
     "MailboxOAuth",
 ]

@@ -19,7 +19,7 @@ from halo.extensions import db
 
 # "merged" is terminal: the ticket lives on inside another one (merged_into_id).
 STATUSES = ("open", "priority", "in_progress", "snoozed", "resolved", "spam", "merged")
-CHANNELS = ("email", "chat")
+CHANNELS = ("email", "chat", "api")  # api: a bridge's channel (services/integrations/api_channel.py)
 # A bucket groups statuses the inbox lists together, so each view is one index range.
 BUCKETS = {"open": "open", "priority": "open", "in_progress": "open",
            "snoozed": "snoozed", "resolved": "resolved", "spam": "spam", "merged": "merged"}
@@ -194,3 +194,18 @@ class ChangeStamp(db.Model):
     scope covers (services/stamps.py): "inbox" (what inbox rows show), "team", "segments"."""
     scope: Mapped[str] = mapped_column(String(40), primary_key=True)
     n: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Tag(db.Model):
+    """A label a ticket can carry ("refund", "vip"); names are unique, case-insensitively."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    name_key: Mapped[str] = mapped_column(String(40), unique=True)  # lower-cased name
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class TicketTag(db.Model):
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True)
+
+    __table_args__ = (Index("ix_ticket_tag_tag", "tag_id", "ticket_id"),)

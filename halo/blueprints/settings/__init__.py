@@ -4,6 +4,7 @@ bp = Blueprint("settings", __name__)
 
 from halo.blueprints.settings import (  # noqa: E402,F401  # noqa: E402,F401
     ai,  # noqa: E402,F401
+    api_tokens,
     chat,
     hours,
     inboxes,
@@ -12,4 +13,5 @@ from halo.blueprints.settings import (  # noqa: E402,F401  # noqa: E402,F401
     sla,
     translation,
     views,
+    webhooks,
 )

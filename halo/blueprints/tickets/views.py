@@ -82,7 +82,7 @@ class _Alias(NamedTuple):
 
 
 def _default_mode(ticket) -> str:
-    return "chat" if ticket.channel == "chat" else "email"
+    return "chat" if ticket.channel in ("chat", "api") else "email"
 
 
 def _page(ticket_id: int, code: int = 200, **extra):

@@ -31,9 +31,13 @@ ASKS_FOR_HUMAN = re.compile(
 HANDOFF_TEXT = "I'm bringing in a teammate who can help with this. They'll reply right here."
 
 
+# Conversations the AI answers live: the widget's, and API channels' (a bridge's chat app).
+LIVE_CHANNELS = ("chat", "api")
+
+
 def ai_handles(ticket: Ticket) -> bool:
     """True while the AI, not a person, owns this live conversation."""
-    return (ticket.channel == "chat" and not ticket.ai_paused and ticket.assignee_id is None
+    return (ticket.channel in LIVE_CHANNELS and not ticket.ai_paused and ticket.assignee_id is None
             and ticket.status == "open")
 
 
@@ -97,7 +101,7 @@ def hand_over(ticket: Ticket, reason: str, now: datetime | None = None) -> str:
 
 
 def _say(ticket: Ticket, text: str, now: datetime, written: list) -> str:
-    reply = conversation.add_agent_message(ticket, "chat", text, now)
+    reply = conversation.add_agent_message(ticket, ticket.channel, text, now)
     db.session.add_all(written)
     events.ticket_changed(ticket.id, "handler", chat=True)
     db.session.commit()

@@ -25,6 +25,14 @@ def list_replies() -> list[SavedReply]:
     return list(db.session.scalars(select(SavedReply).order_by(func.lower(SavedReply.title))))
 
 
+def get_reply(reply_id: int) -> SavedReply:
+    """One saved reply, or NotFound."""
+    reply = db.session.get(SavedReply, reply_id)
+    if reply is None:
+        raise NotFound("That saved reply does not exist.")
+    return reply
+
+
 def _clean(title: str, body: str) -> tuple[str, str]:
     title, body = (title or "").strip(), (body or "").strip()
     if not title or not body:

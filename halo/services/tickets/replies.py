@@ -18,6 +18,7 @@ MODES = ("chat", "email", "note", "training")
 # What each mode needs of the author's role (services/access/roles.py): a read-only
 # teammate writes notes and never a word to a customer.
 MODE_NEEDS = {"chat": "reply", "email": "reply", "note": "note", "training": "work"}
+LIVE_CHANNELS = ("chat", "api")  # "chat" mode answers either, on the ticket's own channel
 MAX_BODY = 100_000
 # A composer form's send key and what it said are kept as its message's client_id, in a
 # namespace of its own beside the chat widget's client ids (same column, same unique index
@@ -60,7 +61,9 @@ def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
     elif mode == "training":
         message = _training(ticket, author_id, body, now)
     else:
-        message = conversation.add_agent_message(ticket, mode, body, now, author_id=author_id)
+        # A chat reply on an API channel's conversation goes out through its bridge.
+        channel = ticket.channel if mode == "chat" and ticket.channel in LIVE_CHANNELS else mode
+        message = conversation.add_agent_message(ticket, channel, body, now, author_id=author_id)
         if translation:  # (text, language): the customer receives text; body stays beside it
             message.original_text, message.language = body, translation[1]
             message.body_text = translation[0].strip() or body

@@ -1,0 +1,1 @@
+"""Customers: their profiles (name, email, language, traits), made, changed and merged."""

@@ -1,0 +1,138 @@
+"""Customer profiles: create, update traits, merge two profiles of one person.
+
+Traits are a flat JSON object of short keys (the inbox filters read them: plan:pro);
+an update sets the keys it names and removes those it sets to null, leaving the rest.
+"""
+import re
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from halo import clock
+from halo.extensions import db
+from halo.models import Customer, Ticket, Visitor
+from halo.services.errors import ValidationError
+from halo.services.inbox import stamps
+from halo.services.inbox.filters import LANGUAGE, TRAIT_KEY
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_TRAITS = 100
+MAX_TRAIT_VALUE = 1000
+
+
+class Conflict(ValidationError):
+    """The change clashes with another profile (an email already in use)."""
+    status_code = 409
+
+
+def check_email(email: str | None) -> str | None:
+    """A normalised email, or ValidationError."""
+    if email is None:
+        return None
+    email = email.strip().lower()
+    if not EMAIL.match(email) or len(email) > 254:
+        raise ValidationError(f"{email!r} is not an email address.")
+    return email
+
+
+def check_language(language: str | None) -> str | None:
+    if language is None:
+        return None
+    if not LANGUAGE.match(language):
+        raise ValidationError(f"Language {language!r} is not a language code like 'de' or 'pt-BR'.")
+    return language.lower().replace("_", "-")
+
+
+def merged_traits(current: dict, changes: dict) -> dict:
+    """current with changes applied (None removes a key), checked."""
+    traits = dict(current or {})
+    for key, value in changes.items():
+        if not TRAIT_KEY.match(key):
+            raise ValidationError(f"Trait name {key!r} may use letters, digits, '_', '.', '-' (up to 64).")
+        if value is None:
+            traits.pop(key, None)
+        elif isinstance(value, (dict, list)):
+            raise ValidationError(f"Trait {key!r} must be a string, number or true/false.")
+        elif isinstance(value, str) and len(value) > MAX_TRAIT_VALUE:
+            raise ValidationError(f"Trait {key!r} is longer than {MAX_TRAIT_VALUE} characters.")
+        else:
+            traits[key] = value
+    if len(traits) > MAX_TRAITS:
+        raise ValidationError(f"A customer has at most {MAX_TRAITS} traits.")
+    return traits
+
+
+def _email_taken(email: str, other_than: int | None = None) -> bool:
+    query = select(Customer.id).where(func.lower(Customer.email) == email)
+    if other_than is not None:
+        query = query.where(Customer.id != other_than)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def create_customer(name: str, email: str | None, language: str | None = None,
+                    traits: dict | None = None, now: datetime | None = None) -> Customer:
+    """A new profile; an email another profile has is a Conflict."""
+    email, language = check_email(email), check_language(language)
+    name = " ".join((name or "").split())[:200]
+    if not name and not email:
+        raise ValidationError("A customer needs a name or an email.")
+    if email and _email_taken(email):
+        raise Conflict(f"A customer with the email {email} already exists.")
+    customer = Customer(name=name, email=email, language=language,
+                        traits=merged_traits({}, traits or {}), created_at=now or clock.now())
+    db.session.add(customer)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same email raced in
+        db.session.rollback()
+        raise Conflict(f"A customer with the email {email} already exists.") from None
+    return customer
+
+
+_UNSET = object()
+
+
+def update_customer(customer: Customer, name=_UNSET, email=_UNSET, language=_UNSET,
+                    traits: dict | None = None) -> Customer:
+    """Change the fields given; traits are merged (None removes a key)."""
+    if email is not _UNSET:
+        email = check_email(email)
+        if email and _email_taken(email, customer.id):
+            raise Conflict(f"A customer with the email {email} already exists.")
+        customer.email = email
+    if language is not _UNSET:
+        customer.language = check_language(language)
+    if name is not _UNSET:
+        customer.name = " ".join((name or "").split())[:200]
+    if traits:
+        customer.traits = merged_traits(customer.traits, traits)
+    if not customer.name and not customer.email:
+        raise ValidationError("A customer needs a name or an email.")
+    db.session.commit()
+    return customer
+
+
+def merge_customers(target: Customer, source: Customer) -> Customer:
+    """Fold source into target: its tickets and chat visitors move over, its traits fill
+    the ones target lacks, its name and email fill target's blanks; source is deleted."""
+    if target.id == source.id:
+        raise ValidationError("A customer cannot be merged into itself.")
+    # Statements, not the ORM: a customer may have thousands of tickets. Their pages show
+    # the customer, so their thread_rev moves on, and the inbox's stamp with them.
+    db.session.execute(update(Ticket).where(Ticket.customer_id == source.id)
+                       .values(customer_id=target.id, thread_rev=Ticket.thread_rev + 1)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(update(Visitor).where(Visitor.customer_id == source.id)
+                       .values(customer_id=target.id).execution_options(synchronize_session=False))
+    stamps.bump(db.session, "inbox")
+    target.traits = {**(source.traits or {}), **(target.traits or {})}
+    target.name = target.name or source.name
+    target.language = target.language or source.language
+    email = source.email
+    db.session.delete(source)
+    db.session.flush()  # the source's email is free before target takes it
+    if not target.email and email:
+        target.email = email
+    db.session.commit()
+    return target

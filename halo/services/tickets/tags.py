@@ -1,0 +1,83 @@
+"""Tags: labels on tickets, with an event line for every change (like status and assignee).
+
+A tag's name keeps the case it was first written in; two names that differ only in case
+are one tag. set_tags replaces a ticket's tags with a list and writes what was added and
+removed; nothing is written when the list is the same.
+"""
+import re
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from halo.extensions import db
+from halo.models import Message, Tag, Ticket, TicketTag
+from halo.services.errors import ValidationError
+
+NAME = re.compile(r"^[\w][\w .&+:/-]{0,39}$")
+MAX_TAGS = 30
+
+
+def clean_names(names: list[str]) -> list[str]:
+    """Names trimmed, checked and without case-insensitive repeats, in the order given."""
+    out, seen = [], set()
+    for raw in names:
+        name = " ".join(str(raw).split())
+        if not NAME.match(name):
+            raise ValidationError(f"Tag {raw!r} must be 1-40 letters, digits, spaces or - _ . & + : /, "
+                                  "starting with a letter or digit.")
+        if name.lower() not in seen:
+            seen.add(name.lower())
+            out.append(name)
+    if len(out) > MAX_TAGS:
+        raise ValidationError(f"A ticket carries at most {MAX_TAGS} tags.")
+    return out
+
+
+def tags_of(ticket_ids: list[int]) -> dict[int, list[str]]:
+    """Each ticket's tag names, by name, in one query."""
+    out: dict[int, list[str]] = {i: [] for i in ticket_ids}
+    if ticket_ids:
+        rows = db.session.execute(select(TicketTag.ticket_id, Tag.name).join(Tag, Tag.id == TicketTag.tag_id)
+                                  .where(TicketTag.ticket_id.in_(ticket_ids)).order_by(Tag.name_key))
+        for ticket_id, name in rows:
+            out[ticket_id].append(name)
+    return out
+
+
+def _tag(name: str, now: datetime) -> Tag:
+    tag = db.session.scalar(select(Tag).where(Tag.name_key == name.lower()))
+    if tag is None:
+        tag = Tag(name=name, name_key=name.lower(), created_at=now)
+        db.session.add(tag)
+        db.session.flush()
+    return tag
+
+
+def apply_tags(ticket: Ticket, names: list[str], actor_id: int | None, now: datetime) -> Message | None:
+    """Replace the ticket's tags (no commit); the event line, or None when nothing changed."""
+    names = clean_names(names)
+    current = tags_of([ticket.id])[ticket.id]
+    wanted = {n.lower(): n for n in names}
+    have = {n.lower(): n for n in current}
+    added = [wanted[k] for k in wanted if k not in have]
+    removed = [have[k] for k in have if k not in wanted]
+    if not added and not removed:
+        return None
+    for name in added:
+        db.session.add(TicketTag(ticket_id=ticket.id, tag_id=_tag(name, now).id))
+    if removed:
+        gone = select(Tag.id).where(Tag.name_key.in_([n.lower() for n in removed]))
+        db.session.execute(delete(TicketTag).where(TicketTag.ticket_id == ticket.id,
+                                                   TicketTag.tag_id.in_(gone)))
+    event = Message(ticket_id=ticket.id, kind="event", event_type="tags",
+                    event_data={"added": added, "removed": removed}, author_id=actor_id,
+                    created_at=now)
+    db.session.add(event)
+    return event
+
+
+def tagged_condition(names: list[str]):
+    """An SQL condition on Ticket: carries every one of names (case-insensitive)."""
+    conditions = [Ticket.id.in_(select(TicketTag.ticket_id).join(Tag, Tag.id == TicketTag.tag_id)
+                                .where(Tag.name_key == name.lower())) for name in names]
+    return db.and_(*conditions)
