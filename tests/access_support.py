@@ -55,7 +55,8 @@ def two_teams() -> dict:
     dupe = make_ticket(customer=db.session.get(Ticket, tb).customer, subject="Zebrafish again",
                        inbox_id=b.id)
     merge_event = merge.merge_tickets(tb, [dupe.id], admin.id)
-    message = db.session.scalar(db.select(Message).where(Message.ticket_id == tb, Message.kind == "customer"))
+    message = db.session.scalar(db.select(Message).where(  # the mail's, before the merged-in one
+        Message.ticket_id == tb, Message.kind == "customer").order_by(Message.id).limit(1))
     draft = AiDraft(ticket_id=tb, mode="email", state="done", text="Kumquat draft", requested_by=bo.id)
     answer = PilotMessage(ticket_id=tb, role="assistant", body="Kumquat answer", state="done")
     db.session.add_all([draft, answer, Notification(user_id=sara.id, ticket_id=tb, kind="snooze",

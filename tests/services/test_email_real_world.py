@@ -161,6 +161,6 @@ def test_someone_else_writing_to_the_reply_address(sync_queue, attachment_dir):
     participants.remove(added.id, make_user().id)
     assert db.session.scalar(db.select(db.func.count(EmailParticipant.id))) == 0
     events = db.session.scalars(db.select(Message.event_data).where(
-        Message.ticket_id == ticket.id, Message.event_type == "participant")).all()
+        Message.ticket_id == ticket.id, Message.event_type == "participant").order_by(Message.id)).all()
     assert events == [{"added": "dan@customer.test"}, {"removed": "dan@customer.test"}]
     assert db.session.scalar(db.select(db.func.count(EmailAttachment.id))) == 0

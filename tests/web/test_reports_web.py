@@ -60,7 +60,8 @@ def test_each_table_downloads_as_csv(as_agent):
     response = as_agent.get("/reports/volume.csv?from=2026-12-01&to=2026-12-04")
     assert response.mimetype == "text/csv" and "halo-volume-2026-12-01-2026-12-04.csv" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[0] == ["day", "email", "chat", "total"] and len(rows) == 5 and rows[3] == ["2026-12-03", "1", "0", "1"]
+    assert rows[0] == ["day", "email", "chat", "api", "total"] and len(rows) == 5
+    assert rows[3] == ["2026-12-03", "1", "0", "0", "1"]
     times = list(csv.reader(io.StringIO(as_agent.get("/reports/times.csv").get_data(as_text=True))))
     assert times[1] == ["first_response", "1", "1800", "1800"]
     assert as_agent.get("/reports/nothing.csv").status_code == 404
