@@ -8,7 +8,7 @@ flushed without an inbox gets it, and it is made when missing).
 """
 from datetime import datetime
 
-from sqlalchemy import func, insert, literal, select, union_all
+from sqlalchemy import bindparam, func, insert, literal_column, select, union_all
 
 from halo import clock
 from halo.extensions import db
@@ -93,24 +93,33 @@ def _transaction_ended(session, transaction) -> None:
         _forget_default(session)
 
 
+def _owners_statement():
+    """(address, inbox id) of the inboxes owning any of :wanted, an inbox's own address
+    first, then an IMAP mailbox's user name: one statement, built once (building one
+    costs more than running it)."""
+    wanted = bindparam("wanted", expanding=True)
+    owners = union_all(
+        select(InboxAddress.address.label("address"), InboxAddress.inbox_id.label("inbox_id"),
+               literal_column("0").label("rank")).where(InboxAddress.address.in_(wanted)),
+        select(func.lower(Mailbox.username), Mailbox.inbox_id, literal_column("1")).where(
+            Mailbox.inbox_id.is_not(None), func.lower(Mailbox.username).in_(wanted))).subquery()
+    return select(owners.c.address, owners.c.inbox_id).order_by(owners.c.rank)
+
+
+_OWNERS = _owners_statement()
+
+
 def inbox_for_email(addresses) -> int:
     """The inbox a new email ticket starts in: the first recipient address an inbox owns,
     else the inbox of the IMAP mailbox the mail was addressed to (its user name), else
     the default."""
     wanted = [a.strip().lower() for a in addresses if a and "@" in a]
     if wanted:
-        # One statement for both kinds of owner (an inbox's own address wins over a
-        # mailbox's user name). Callers ask before they add the ticket's rows, and nothing
-        # pending can change who owns an address, so it never flushes half a ticket.
-        routes = union_all(
-            select(InboxAddress.address.label("address"), InboxAddress.inbox_id.label("inbox_id"),
-                   literal(0).label("rank")).where(InboxAddress.address.in_(wanted)),
-            select(func.lower(Mailbox.username), Mailbox.inbox_id, literal(1)).where(
-                Mailbox.inbox_id.is_not(None), func.lower(Mailbox.username).in_(wanted))).subquery()
         owned = {}
+        # Callers ask before they add the ticket's rows, and nothing pending can change who
+        # owns an address: no flush of half a ticket (each flush runs every flush hook).
         with db.session.no_autoflush:
-            for address, inbox_id in db.session.execute(
-                    select(routes.c.address, routes.c.inbox_id).order_by(routes.c.rank)):
+            for address, inbox_id in db.session.execute(_OWNERS, {"wanted": wanted}):
                 owned.setdefault(address.lower(), inbox_id)
         for address in wanted:
             if address in owned:
