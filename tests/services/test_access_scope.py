@@ -124,3 +124,23 @@ def test_only_admins_manage_inboxes_and_teams(two_teams):
         teams.save_team(two_teams["sara"].id, None, name="Us", member_ids=[two_teams["sara"].id])
     with pytest.raises(Forbidden):
         inboxes.move_ticket(two_teams["ta"].id, two_teams["a"].id, make_user(role="readonly").id)
+
+
+
+def test_the_default_inbox_is_kept_for_a_transaction_and_forgotten_at_its_end():
+    """default_inbox_id reads once a transaction (a batch of mail asks once); deleting an
+    inbox, a commit, a rollback or a close ends what it kept."""
+    admin_id = make_user(role="admin").id
+    first = inboxes.default_inbox_id()
+    second = inboxes.save_inbox(admin_id, None, name="Second").id  # commits
+    assert inboxes.default_inbox_id() == first
+    db.session.delete(db.session.get(Inbox, first))
+    db.session.flush()
+    assert inboxes.default_inbox_id() == second  # the kept one went in this transaction
+    db.session.rollback()
+    assert inboxes.default_inbox_id() == first
+    db.session.close()
+    assert "halo_default_inbox" not in db.session.info
+    inboxes.default_inbox_id()
+    inboxes.delete_inbox(admin_id, first)  # commits
+    assert inboxes.default_inbox_id() == second

@@ -2,12 +2,16 @@
 import time
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from halo.extensions import db
-from halo.models import InboundEmail, Message
+from halo.models import InboundEmail, Message, Ticket
 from halo.queue import BATCHES, ThreadQueue
+from halo.services.access import inboxes
 from halo.services.email import ingest as email_ingest
 from tests.email_support import attachment_dir, make_raw  # noqa: F401
+from tests.factories import make_user
 
 JOB = email_ingest.JOB
 
@@ -63,6 +67,51 @@ def test_a_bad_message_fails_alone_and_the_rest_of_its_batch_is_processed(held_q
     assert rows[good].state == rows[later].state == "done"
     assert rows[bad].state == "failed" and rows[bad].error and rows[bad].raw.startswith(b"\x00")
     assert [e.id for e in email_ingest.failed_emails()] == [bad]
+
+
+@pytest.fixture
+def statements():
+    """Every SQL statement run and every flush (its count) while the test runs."""
+    seen = {"sql": [], "flushes": 0}
+
+    def on_execute(conn, cursor, statement, *args):
+        seen["sql"].append(" ".join(statement.split()).lower())
+
+    def on_flush(*args):
+        seen["flushes"] += 1
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", on_execute)
+    event.listen(Session, "after_flush", on_flush)
+    yield seen
+    event.remove(engine, "before_cursor_execute", on_execute)
+    event.remove(Session, "after_flush", on_flush)
+
+
+def test_new_tickets_of_a_batch_find_their_inbox_without_a_query_each_or_a_flush_between(
+        held_queue, attachment_dir, statements):
+    """Routing a new email ticket to its inbox is one statement (an inbox's address or a
+    mailbox's user name), the default inbox is read once per batch, and nothing is flushed
+    between a mail's lookups: a flush runs the counters', stamps' and webhooks' hooks."""
+    default = inboxes.default_inbox_id()  # "Support", the oldest
+    admin_inbox = inboxes.save_inbox(make_user(role="admin").id, None, name="Billing",
+                                     addresses="billing@acme.test")
+    ids = [store(make_raw(sender=f"c{i}@customer.test", message_id=f"<n{i}@customer.test>",
+                          to="billing@acme.test" if i % 2 else "support@acme.test", subject=f"Case {i}"))
+           for i in range(6)]
+    statements["sql"].clear()
+    statements["flushes"] = 0
+    email_ingest.process_inbound_batch(ids)
+    tickets = db.session.scalars(db.select(Ticket).order_by(Ticket.id)).all()
+    assert [t.inbox_id for t in tickets] == [default, admin_inbox.id] * 3
+    sql = statements["sql"]
+    lookups = [q for q in sql if "from inbox_address" in q or "from mailbox" in q]
+    assert len(lookups) == 6 and all("from inbox_address" in q and "from mailbox" in q for q in lookups)
+    assert sum(q.startswith("select min(inbox.id)") for q in sql) == 1  # the default: once a batch
+    # Per mail: the previous mail's rows (at its first lookup) and the new ticket's (start_ticket
+    # flushes it for its id), then the batch's change stamps; no flush of a lone customer
+    # before its ticket (it was three a mail).
+    assert statements["flushes"] <= 2 * len(ids) + 1
 
 
 def test_store_dedupes_by_message_id_in_one_statement(held_queue, attachment_dir):

@@ -8,7 +8,7 @@ flushed without an inbox gets it, and it is made when missing).
 """
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, literal_column, select, union_all
 
 from halo import clock
 from halo.extensions import db
@@ -36,20 +36,29 @@ NAME_CHARS = 80
 
 
 def default_inbox_id(session=None) -> int:
-    """The oldest inbox's id, made ("Support") when the workspace has none."""
+    """The oldest inbox's id, made ("Support") when the workspace has none.
+
+    Read once per transaction (kept in session.info, forgotten at its end or when an
+    inbox is deleted): the ingest of a batch of mail asks for it once, not per ticket."""
     session = session or db.session
+    inbox_id = session.info.get("halo_default_inbox")
+    if inbox_id is not None:
+        return inbox_id
     inbox_id = session.scalar(select(func.min(Inbox.id)).execution_options(halo_unscoped=True))
     if inbox_id is None:
         inbox = Inbox(name=DEFAULT_NAME, signature="", created_at=clock.now())
         session.add(inbox)
         session.flush()
         inbox_id = inbox.id
+    session.info["halo_default_inbox"] = inbox_id
     return inbox_id
 
 
 def _fill_inbox(session, _ctx, _instances) -> None:
     """before_flush: a new ticket without an inbox starts in the default one (the counters'
     hook, after this one, needs the id: one given as an object is copied now)."""
+    if any(isinstance(obj, Inbox) for obj in session.deleted):
+        session.info.pop("halo_default_inbox", None)  # it may be the one going
     new = []
     for obj in session.new:
         if isinstance(obj, Ticket) and obj.inbox_id is None:
@@ -77,18 +86,41 @@ def _forget_default(session, *_args) -> None:
     session.info.pop("halo_default_inbox", None)
 
 
+def _transaction_ended(session, transaction) -> None:
+    """The outermost transaction ended (a close ends one without commit or rollback); a
+    flush's own inner transaction ending keeps the memo."""
+    if transaction.parent is None:
+        _forget_default(session)
+
+
+def _owners_statement():
+    """(address, inbox id) of the inboxes owning any of :wanted, an inbox's own address
+    first, then an IMAP mailbox's user name: one statement, built once (building one
+    costs more than running it)."""
+    wanted = bindparam("wanted", expanding=True)
+    owners = union_all(
+        select(InboxAddress.address.label("address"), InboxAddress.inbox_id.label("inbox_id"),
+               literal_column("0").label("rank")).where(InboxAddress.address.in_(wanted)),
+        select(func.lower(Mailbox.username), Mailbox.inbox_id, literal_column("1")).where(
+            Mailbox.inbox_id.is_not(None), func.lower(Mailbox.username).in_(wanted))).subquery()
+    return select(owners.c.address, owners.c.inbox_id).order_by(owners.c.rank)
+
+
+_OWNERS = _owners_statement()
+
+
 def inbox_for_email(addresses) -> int:
     """The inbox a new email ticket starts in: the first recipient address an inbox owns,
     else the inbox of the IMAP mailbox the mail was addressed to (its user name), else
     the default."""
     wanted = [a.strip().lower() for a in addresses if a and "@" in a]
     if wanted:
-        owned = dict(db.session.execute(select(InboxAddress.address, InboxAddress.inbox_id)
-                                        .where(InboxAddress.address.in_(wanted))).all())
-        owned.update((name.lower(), inbox_id) for name, inbox_id in db.session.execute(
-            select(Mailbox.username, Mailbox.inbox_id).where(
-                Mailbox.inbox_id.is_not(None), func.lower(Mailbox.username).in_(wanted))).all()
-            if name.lower() not in owned)
+        owned = {}
+        # Callers ask before they add the ticket's rows, and nothing pending can change who
+        # owns an address: no flush of half a ticket (each flush runs every flush hook).
+        with db.session.no_autoflush:
+            for address, inbox_id in db.session.execute(_OWNERS, {"wanted": wanted}):
+                owned.setdefault(address.lower(), inbox_id)
         for address in wanted:
             if address in owned:
                 return owned[address]
@@ -235,4 +267,4 @@ def visible_inboxes(user_id: int) -> list[Inbox]:
 
 # Installed by create_app (services/session_hooks.py), before the counters' hook.
 HOOKS = (("before_flush", _fill_inbox), ("after_commit", _forget_default),
-         ("after_rollback", _forget_default))
+         ("after_rollback", _forget_default), ("after_transaction_end", _transaction_ended))

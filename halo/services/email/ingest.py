@@ -13,7 +13,7 @@ from email import policy
 from email.parser import BytesHeaderParser
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -254,14 +254,18 @@ def _notes(parsed, earlier: int | None) -> list[str] | None:
     return notes or None
 
 
+# Built once, run once a mail (building a statement costs more than running this one).
+_SAME_ID = (select(InboundEmail.id, InboundEmail.dedupe_key)
+            .where(InboundEmail.rfc_message_id == bindparam("mid"), InboundEmail.id < bindparam("before"))
+            .order_by(InboundEmail.id).limit(5))
+
+
 def _earlier_with_same_id(inbound: InboundEmail) -> int | str | None:
     """The earlier stored email with this Message-ID, "duplicate" when it is this very mail
     stored before keys held a content hash, or None."""
     if not inbound.rfc_message_id:
         return None
-    rows = db.session.execute(select(InboundEmail.id, InboundEmail.dedupe_key).where(
-        InboundEmail.rfc_message_id == inbound.rfc_message_id, InboundEmail.id < inbound.id)
-        .order_by(InboundEmail.id).limit(5)).all()
+    rows = db.session.execute(_SAME_ID, {"mid": inbound.rfc_message_id, "before": inbound.id}).all()
     mine = inbound.dedupe_key.rpartition("#")[2]
     for other_id, key in rows:
         if "#" not in key and content_hash(db.session.scalar(

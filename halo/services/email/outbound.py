@@ -10,7 +10,7 @@ import smtplib
 from datetime import datetime, timedelta
 
 from flask_mail import BadHeaderError
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from halo import clock
 from halo.extensions import db, mail
@@ -197,8 +197,12 @@ def mark_bounced(rfc_message_id: str, detail: str, now: datetime) -> bool:
     return True
 
 
+# Built once: every inbound mail asks (building a statement costs more than running it).
+_OWN_IDS = select(OutboundEmail.id).where(
+    OutboundEmail.rfc_message_id.in_(bindparam("ids", expanding=True))).limit(1)
+
+
 def own_message_ids(ids: list[str]) -> bool:
     """True when any id is the Message-ID of an email Halo sent."""
     ids = [i for i in ids if i]
-    return bool(ids) and db.session.scalar(
-        select(OutboundEmail.id).where(OutboundEmail.rfc_message_id.in_(ids)).limit(1)) is not None
+    return bool(ids) and db.session.scalar(_OWN_IDS, {"ids": ids}) is not None

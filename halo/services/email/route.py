@@ -51,11 +51,13 @@ def thread(inbound, parsed, sender: str, now: datetime) -> tuple[Ticket, str, bo
 
 def _new_ticket(parsed, sender: str, now: datetime, reason: str,
                 addresses=()) -> tuple[Ticket, str, bool]:
+    # Every lookup before the first new row: a SELECT after one would flush it alone (each
+    # flush runs the counters', stamps' and webhooks' hooks), not with the rest of the mail.
+    inbox_id = inboxes.inbox_for_email(addresses)
+    why = email_spam.spam_reason(parsed)
     customer = email_threading.find_or_create_customer(sender, parsed.from_name)
     ticket = conversation.start_ticket(customer, "email", "", now,
-                                       subject=parsed.subject or "(no subject)",
-                                       inbox_id=inboxes.inbox_for_email(addresses))
-    why = email_spam.spam_reason(parsed)
+                                       subject=parsed.subject or "(no subject)", inbox_id=inbox_id)
     if why:
         event = apply_status(ticket, "spam", None, None, now, reason=f"spam detection: {why}")
         event.created_at = now
