@@ -1,0 +1,133 @@
+"""CSV exports: the tickets of an inbox view with its filters, and (admins) the customers.
+
+Rows are read in keyset batches of BATCH (the inbox's own query and order for tickets,
+by id for customers) and written out as each batch is read, so an export of 100,000
+tickets holds one batch in memory, never the file, and its first bytes leave before the
+last row is read. Each export is an audit line, written before the first row.
+
+The file is what spreadsheets open without asking: UTF-8 with a byte-order mark (Excel
+reads a CSV without one in the machine's legacy code page; LibreOffice, Numbers and
+Google Sheets take the mark as "UTF-8"), comma separated, CRLF line ends (RFC 4180).
+A cell a spreadsheet would run as a formula (text starting with = + - @, a tab or a
+carriage return) gets a leading apostrophe, as OWASP's CSV injection advice says. Times
+are UTC, written "2026-11-24 09:30:00" so spreadsheets read them as dates.
+"""
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+from sqlalchemy import and_, select
+
+from halo.extensions import db
+from halo.models import Customer, Inbox, Ticket
+from halo.services import audit
+from halo.services.access import roles
+from halo.services.access import scope as access_scope
+from halo.services.inbox import views
+from halo.services.inbox.filters import Filter, filter_condition, to_query
+from halo.services.tickets.tags import tags_of
+
+BATCH = 1000
+BOM = "\ufeff"
+TICKET_COLUMNS = ("id", "subject", "status", "channel", "inbox", "customer_name", "customer_email",
+                  "assignee", "tags", "created_at", "last_activity_at", "snoozed_until", "preview")
+CUSTOMER_COLUMNS = ("id", "name", "email", "language", "created_at", "traits")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value) -> str | int:
+    """A value as a CSV cell: text a spreadsheet would run as a formula is defused."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return value
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_chunks(header: Iterable[str], batches: Iterable[list[list]], bom: bool = True) -> Iterator[str]:
+    """The header and every batch of rows as CSV text, one chunk per batch."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    if bom:
+        buffer.write(BOM)
+    writer.writerow(header)
+    yield buffer.getvalue()
+    for rows in batches:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows([cell(v) for v in row] for row in rows)
+        yield buffer.getvalue()
+
+
+def ticket_batches(view: str, flt: Filter, user_id: int, now: datetime, where=None,
+                   batch: int | None = None) -> Iterator[list[list]]:
+    """Lists of ticket rows (TICKET_COLUMNS): the view narrowed by the filter and where,
+    newest activity first, read a keyset page at a time by the inbox's own query."""
+    condition = filter_condition(flt, user_id)
+    if where is not None:
+        condition = and_(condition, where)
+    cursor = None
+    while True:
+        page, cursor = views.list_tickets(view, user_id, now, cursor=cursor, limit=batch or BATCH,
+                                          where=condition)
+        if not page:
+            return
+        ids = [row.id for row in page]
+        extra = {r.id: r for r in db.session.execute(
+            select(Ticket.id, Ticket.created_at, Inbox.name).outerjoin(Inbox, Inbox.id == Ticket.inbox_id)
+            .where(Ticket.id.in_(ids)))}
+        tags = tags_of(ids)
+        yield [[row.id, row.subject, row.status, row.channel, extra[row.id].name, row.customer.name,
+                row.customer.email, row.assignee.name if row.assignee else "", ", ".join(tags[row.id]),
+                extra[row.id].created_at, row.last_activity_at, row.snoozed_until, row.preview]
+               for row in page if row.id in extra]
+        if cursor is None:
+            return
+
+
+def customer_batches(where=None, batch: int | None = None) -> Iterator[list[list]]:
+    """Lists of customer rows (CUSTOMER_COLUMNS) by id, read a keyset page at a time;
+    traits as one JSON object (keys differ from customer to customer)."""
+    after = 0
+    while True:
+        query = select(Customer.id, Customer.name, Customer.email, Customer.language,
+                       Customer.created_at, Customer.traits).where(Customer.id > after)
+        if where is not None:
+            query = query.where(where)
+        rows = db.session.execute(query.order_by(Customer.id).limit(batch or BATCH)).all()
+        if not rows:
+            return
+        yield [[r.id, r.name, r.email, r.language, r.created_at,
+                json.dumps(r.traits, ensure_ascii=False, sort_keys=True) if r.traits else ""] for r in rows]
+        after = rows[-1].id
+
+
+def export_tickets(user_id: int, view: str, flt: Filter, now: datetime, bom: bool = True) -> Iterator[str]:
+    """The tickets export of a teammate (only their inboxes' tickets), as chunks of CSV
+    text; the audit line is written now, before the first row is read."""
+    if view not in views.VIEWS:
+        raise KeyError(view)
+    # Stated, not left to the session hook: the chunks are read after the view returns.
+    where = access_scope.ticket_condition(user_id)
+    audit.record(user_id, "export", "tickets", {"view": view, "filters": to_query(flt)}, now=now)
+    return csv_chunks(TICKET_COLUMNS, ticket_batches(view, flt, user_id, now, where), bom)
+
+
+def export_customers(user_id: int | None, now: datetime, where=None, bom: bool = True) -> Iterator[str]:
+    """Every customer (narrowed by where, if given), as chunks of CSV text: admins only,
+    as a list of every customer's contact details is the workspace's to hand out."""
+    roles.require(user_id, "admin")
+    audit.record(user_id, "export", "customers", {}, now=now)
+    return csv_chunks(CUSTOMER_COLUMNS, customer_batches(where), bom)
+
+
+def filename(what: str, now: datetime, view: str | None = None) -> str:
+    """halo-tickets-open-2026-11-24.csv, halo-customers-2026-11-24.csv."""
+    return f"halo-{what}{'-' + view if view else ''}-{now:%Y-%m-%d}.csv"
