@@ -39,14 +39,17 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def cell(value) -> str | int:
     """A value as a CSV cell: text a spreadsheet would run as a formula is defused."""
+    kind = type(value)  # by type, most common first: called for every cell of 100,000 rows
+    if kind is str:
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
+    if kind is datetime:
+        return value.isoformat(" ", "seconds")
+    if kind is int:
         return value
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if kind is bool:
+        return "yes" if value else "no"
     text = str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
