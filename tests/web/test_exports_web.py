@@ -5,7 +5,7 @@ import csv
 import io
 from datetime import timedelta
 
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, update
 
 from halo.extensions import db
 from halo.models import AuditEvent, Customer, Ticket
@@ -177,3 +177,21 @@ def test_a_large_export_is_written_while_it_is_read(as_admin, app, monkeypatch, 
     assert len(rows) == 5001 and rows[1][1] == "Bulk 0" and rows[-1][1] == "Bulk 4999"
     assert len(pages) == 10
     assert db.session.scalar(db.select(db.func.count()).select_from(Customer)) == 1
+
+
+def test_a_ticket_that_moves_up_during_the_export_is_written_once(as_admin, monkeypatch, frozen):
+    monkeypatch.setattr(exports, "BATCH", 2)
+    ids = [make_ticket(subject=f"T{n}", now=frozen.start - timedelta(minutes=n)).id for n in range(5)]
+    response = as_admin.get("/inbox/all/export.csv")
+    chunks = iter(response.response)
+    read = next(chunks) + next(chunks)  # the header, then the two newest
+    # Another teammate's request, on a connection of its own (the export's contexts are
+    # still pushed in this thread between chunks, so db.session here would be the export's):
+    # a new message moves the oldest ticket above the export's cursor.
+    with db.engine.begin() as other:
+        other.execute(update(Ticket).where(Ticket.id == ids[-1])
+                      .values(last_activity_at=frozen.start + timedelta(minutes=5)))
+    read += b"".join(chunks)
+    response.close()
+    rows = list(csv.reader(io.StringIO(read.decode()[1:])))
+    assert _ids(rows) == ids  # one moment's picture: the moved ticket where it stood, once

@@ -54,12 +54,11 @@ def cell(value) -> str | int:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def csv_chunks(header: Iterable[str], batches: Iterable[list[list]], bom: bool = True) -> Iterator[str]:
-    """The header and every batch of rows as CSV text, one chunk per batch."""
+def csv_chunks(header: Iterable[str], batches: Iterable[list[list]]) -> Iterator[str]:
+    """The byte-order mark and header, then every batch of rows, as CSV text: one chunk each."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    if bom:
-        buffer.write(BOM)
+    buffer.write(BOM)
     writer.writerow(header)
     yield buffer.getvalue()
     for rows in batches:
@@ -69,16 +68,34 @@ def csv_chunks(header: Iterable[str], batches: Iterable[list[list]], bom: bool =
         yield buffer.getvalue()
 
 
-def ticket_batches(view: str, flt: Filter, user_id: int, now: datetime, where=None,
-                   batch: int | None = None) -> Iterator[list[list]]:
+def _snapshot() -> None:
+    """Read every batch from one snapshot of the database, so the file is one moment's
+    picture: a ticket whose activity moves it up the list while the export runs is neither
+    missed nor written twice. PostgreSQL: a REPEATABLE READ transaction. SQLite: Python's
+    driver opens no transaction for reads (each SELECT is its own), so one is begun; WAL
+    lets writers go on beside it."""
+    session = db.session()
+    if session.in_transaction():
+        return  # reading in a caller's transaction: its picture holds
+    if session.get_bind().dialect.name == "postgresql":
+        # Set on the connection for this transaction; SQLAlchemy puts it back on release.
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        return
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+
+
+def ticket_batches(view: str, flt: Filter, user_id: int, now: datetime, where=None) -> Iterator[list[list]]:
     """Lists of ticket rows (TICKET_COLUMNS): the view narrowed by the filter and where,
     newest activity first, read a keyset page at a time by the inbox's own query."""
     condition = filter_condition(flt, user_id)
     if where is not None:
         condition = and_(condition, where)
+    _snapshot()
     cursor = None
     while True:
-        page, cursor = views.list_tickets(view, user_id, now, cursor=cursor, limit=batch or BATCH,
+        page, cursor = views.list_tickets(view, user_id, now, cursor=cursor, limit=BATCH,
                                           where=condition)
         if not page:
             return
@@ -95,16 +112,15 @@ def ticket_batches(view: str, flt: Filter, user_id: int, now: datetime, where=No
             return
 
 
-def customer_batches(where=None, batch: int | None = None) -> Iterator[list[list]]:
-    """Lists of customer rows (CUSTOMER_COLUMNS) by id, read a keyset page at a time;
-    traits as one JSON object (keys differ from customer to customer)."""
+def customer_batches() -> Iterator[list[list]]:
+    """Lists of customer rows (CUSTOMER_COLUMNS) by id, read a keyset page at a time from
+    one snapshot; traits as one JSON object (keys differ from customer to customer)."""
+    _snapshot()
     after = 0
     while True:
         query = select(Customer.id, Customer.name, Customer.email, Customer.language,
                        Customer.created_at, Customer.traits).where(Customer.id > after)
-        if where is not None:
-            query = query.where(where)
-        rows = db.session.execute(query.order_by(Customer.id).limit(batch or BATCH)).all()
+        rows = db.session.execute(query.order_by(Customer.id).limit(BATCH)).all()
         if not rows:
             return
         yield [[r.id, r.name, r.email, r.language, r.created_at,
@@ -112,23 +128,24 @@ def customer_batches(where=None, batch: int | None = None) -> Iterator[list[list
         after = rows[-1].id
 
 
-def export_tickets(user_id: int, view: str, flt: Filter, now: datetime, bom: bool = True) -> Iterator[str]:
+def export_tickets(user_id: int, view: str, flt: Filter, now: datetime) -> Iterator[str]:
     """The tickets export of a teammate (only their inboxes' tickets), as chunks of CSV
     text; the audit line is written now, before the first row is read."""
     if view not in views.VIEWS:
         raise KeyError(view)
-    # Stated, not left to the session hook: the chunks are read after the view returns.
+    # Stated, not left to the session hook: a streamed body is read after the request's
+    # teardown has closed the access scope.
     where = access_scope.ticket_condition(user_id)
     audit.record(user_id, "export", "tickets", {"view": view, "filters": to_query(flt)}, now=now)
-    return csv_chunks(TICKET_COLUMNS, ticket_batches(view, flt, user_id, now, where), bom)
+    return csv_chunks(TICKET_COLUMNS, ticket_batches(view, flt, user_id, now, where))
 
 
-def export_customers(user_id: int | None, now: datetime, where=None, bom: bool = True) -> Iterator[str]:
-    """Every customer (narrowed by where, if given), as chunks of CSV text: admins only,
-    as a list of every customer's contact details is the workspace's to hand out."""
+def export_customers(user_id: int | None, now: datetime) -> Iterator[str]:
+    """Every customer, as chunks of CSV text: admins only, as a list of every customer's
+    contact details is the workspace's to hand out, not each agent's."""
     roles.require(user_id, "admin")
     audit.record(user_id, "export", "customers", {}, now=now)
-    return csv_chunks(CUSTOMER_COLUMNS, customer_batches(where), bom)
+    return csv_chunks(CUSTOMER_COLUMNS, customer_batches())
 
 
 def filename(what: str, now: datetime, view: str | None = None) -> str:
