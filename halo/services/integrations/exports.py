@@ -3,7 +3,9 @@
 Rows are read in keyset batches of BATCH (the inbox's own query and order for tickets,
 by id for customers) and written out as each batch is read, so an export of 100,000
 tickets holds one batch in memory, never the file, and its first bytes leave before the
-last row is read. Each export is an audit line, written before the first row.
+last row is read. Every batch is read from one snapshot of the database (_snapshot), so
+the keyset pages of a list that changes meanwhile neither skip nor repeat a ticket. Each
+export is an audit line, written before the first row.
 
 The file is what spreadsheets open without asking: UTF-8 with a byte-order mark (Excel
 reads a CSV without one in the machine's legacy code page; LibreOffice, Numbers and
@@ -78,7 +80,7 @@ def _snapshot() -> None:
     lets writers go on beside it."""
     session = db.session()
     if session.in_transaction():
-        return  # reading in a caller's transaction: its picture holds
+        return  # reading in a caller's transaction, whose isolation is the caller's choice
     if session.get_bind().dialect.name == "postgresql":
         # Set on the connection for this transaction; SQLAlchemy puts it back on release.
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
