@@ -14,6 +14,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    stream_with_context,
     url_for,
 )
 from flask.globals import _cv_request
@@ -262,4 +263,12 @@ def send_stored(stored: StoredFile, **kwargs) -> Response:
         response.content_length = stored.size
     else:  # 304: the body will not be read
         stored.close()
+    return response
+
+
+def send_csv(chunks, filename: str) -> Response:
+    """A CSV download whose body is written while its rows are read (services/integrations/exports)."""
+    response = Response(stream_with_context(chunks), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"  # a copy of the data: on no proxy's or browser's disk
     return response

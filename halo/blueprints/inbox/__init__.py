@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("inbox", __name__)
 
-from halo.blueprints.inbox import queue, views  # noqa: E402,F401
+from halo.blueprints.inbox import exports, queue, views  # noqa: E402,F401
