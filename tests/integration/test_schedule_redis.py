@@ -71,7 +71,7 @@ def test_two_hosts_share_one_schedule_and_its_jobs_land_in_their_lanes(hosts, re
     lanes = {lane: sorted(q.job_ids) for lane, q in queues.items() if q.count}
     assert lanes == {"default": ["schedule-presence-expiry", "schedule-sla-check", "schedule-snooze-wake"],
                      "ingest": ["schedule-inbound-requeue"],
-                     "mail": ["schedule-imap-poll", "schedule-send-due"]}
+                     "mail": ["schedule-csat-due", "schedule-imap-poll", "schedule-send-due"]}
     # The first host dies; once its lease lapses the second runs the schedule, and the jobs
     # the first enqueued, still waiting for a worker, are not queued twice.
     with two.app_context():
