@@ -59,7 +59,7 @@
     ".survey{padding:10px 12px;border-top:1px solid #e3e5ee;background:#fff;font-size:14px}.survey[hidden],.survey [hidden]{display:none}" +
     ".survey p{margin:0 0 8px}.choices{display:flex;gap:6px}.choices button{flex:1;border:1px solid #d0d4e0;border-radius:8px;background:#fff;padding:8px 4px;font-size:13px;cursor:pointer}" +
     ".choices button[aria-pressed=true]{border-color:#3355ff;background:#eef1ff;font-weight:600}" +
-    ".note{display:flex;gap:6px;margin-top:8px}.note textarea{height:34px}.note button{border:0;border-radius:8px;background:#3355ff;color:#fff;padding:0 12px;cursor:pointer}" +
+    ".note{display:flex;gap:6px;margin-top:8px}.note input{flex:1;border:1px solid #d0d4e0;border-radius:8px;padding:8px;font-size:14px}.note button{border:0;border-radius:8px;background:#3355ff;color:#fff;padding:0 12px;cursor:pointer}" +
     "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100%;max-height:100%;border-radius:0}}" +
     "</style>" +
     "<button class='launcher' part='launcher' aria-label='Open chat'>💬<span class='badge' hidden></span></button>" +
@@ -67,7 +67,7 @@
     "<header><span>Chat with us <span class='status'></span></span><button class='close' aria-label='Close chat'>×</button></header>" +
     "<ol class='log' aria-live='polite'></ol><div class='typing' hidden>Typing…</div>" +
     "<div class='survey' role='group' aria-label='Rate this chat' hidden><p class='question'>How would you rate the help you got?</p><div class='choices'></div>" +
-    "<div class='note' hidden><textarea class='comment' aria-label='Comment' placeholder='Anything to add? (optional)' maxlength='2000'></textarea><button class='send-comment' type='button'>Send</button></div></div>" +
+    "<div class='note' hidden><input class='comment' type='text' aria-label='Comment' placeholder='Anything to add? (optional)' maxlength='2000'><button class='send-comment' type='button'>Send</button></div></div>" +
     "<form><textarea aria-label='Message' placeholder='Write a message…' maxlength='4000'></textarea><button type='submit'>Send</button></form>" +
     "</section>";
   var $ = function (sel) { return root.querySelector(sel); };
@@ -102,7 +102,8 @@
       b.textContent = (FACES[c.value] || "") + " " + c.label;
       choicesEl.appendChild(b);
     });
-    questionEl.textContent = s.rating ? "Thanks for your rating! You can change it or add a comment." : "How would you rate the help you got?";
+    questionEl.textContent = s.rating && s.comment ? "Thanks! We got your rating and comment."
+      : s.rating ? "Thanks for your rating! You can change it or add a comment." : "How would you rate the help you got?";
     noteEl.hidden = !s.rating;
   }
   choicesEl.addEventListener("click", function (e) {
