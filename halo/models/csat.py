@@ -23,7 +23,8 @@ class CsatSurvey(db.Model):
     # Email only: queued -> sending -> sent | failed | skipped (claimed like a reply's send).
     email_state: Mapped[str | None] = mapped_column(String(10))
     email_attempts: Mapped[int] = mapped_column(default=0)
-    email_due_at: Mapped[datetime | None]  # the next attempt (the delay, then a retry's backoff)
+    # When the next attempt is due (the delay, a retry's backoff); while sending, when it began.
+    email_due_at: Mapped[datetime | None]
     email_sent_at: Mapped[datetime | None]
     email_error: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[str | None] = mapped_column(String(5))

@@ -208,3 +208,27 @@ def test_settings_refuse_an_unknown_delay(app):
     with pytest.raises(ValidationError):
         surveys.save_settings(True, "soon")
     assert surveys.settings()["enabled"] is False
+
+
+def test_a_worker_that_died_mid_send_is_never_followed_by_a_second_email(sink, attachment_dir, agent, jobs,
+                                                                          frozen, monkeypatch):
+    surveys.save_settings(True, 0)
+    ticket = make_ticket()
+    status.change_status(ticket.id, "resolved", agent.id)
+    [(_, (survey_id, event_id), _)] = jobs
+
+    def killed(*_a, **_k):
+        raise SystemExit("worker killed")
+    monkeypatch.setattr(csat_mail, "transmit", killed)
+    with pytest.raises(SystemExit):
+        csat_mail.deliver(survey_id, event_id)
+    monkeypatch.undo()
+    db.session.rollback()
+    assert survey(ticket.id).email_state == "sending"
+    assert csat_mail.deliver(survey_id, event_id) == "sending"  # the claim is taken
+    assert csat_mail.send_due() == 0 and survey(ticket.id).email_state == "sending"
+    frozen(frozen.start + csat_mail.STALE_CLAIM)
+    assert csat_mail.send_due() == 0
+    s = survey(ticket.id)
+    assert s.email_state == "failed" and "may have arrived" in s.email_error
+    assert sink.captured.envelopes == []

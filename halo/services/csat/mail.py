@@ -30,6 +30,7 @@ from halo.services.email.threads import reply_address
 
 log = logging.getLogger(__name__)
 JOB = "halo.jobs.email.send_csat_survey"
+STALE_CLAIM = timedelta(minutes=10)
 
 
 def links(ticket_id: int) -> dict[str, str]:
@@ -72,7 +73,7 @@ def deliver(survey_id: int, event_id: int, now: datetime | None = None) -> str:
         update(CsatSurvey).where(CsatSurvey.id == survey_id, CsatSurvey.resolve_event_id == event_id,
                                  CsatSurvey.email_state == "queued",
                                  or_(CsatSurvey.email_due_at.is_(None), CsatSurvey.email_due_at <= now))
-        .values(email_state="sending", email_attempts=CsatSurvey.email_attempts + 1)).rowcount
+        .values(email_state="sending", email_attempts=CsatSurvey.email_attempts + 1, email_due_at=now)).rowcount
     db.session.commit()
     survey = db.session.get(CsatSurvey, survey_id)
     if not claimed:
@@ -107,8 +108,13 @@ def deliver(survey_id: int, event_id: int, now: datetime | None = None) -> str:
 
 def send_due(now: datetime | None = None, limit: int = 100) -> int:
     """Sweep: attempt every queued survey whose time has come (a delay, a retry, a job the
-    in-process queue forgot in a restart); returns how many were sent."""
+    in-process queue forgot in a restart), and give up on a send a dead worker left
+    claimed; returns how many were sent."""
     now = now or clock.now()
+    # A worker that died mid-send: the survey may have arrived; never a second one.
+    db.session.execute(update(CsatSurvey).where(
+        CsatSurvey.email_state == "sending", CsatSurvey.email_due_at <= now - STALE_CLAIM)
+        .values(email_state="failed", email_error="The worker stopped while sending; it may have arrived."))
     due = db.session.execute(select(CsatSurvey.id, CsatSurvey.resolve_event_id).where(
         CsatSurvey.email_state == "queued", CsatSurvey.email_due_at <= now)
         .order_by(CsatSurvey.email_due_at).limit(limit)).all()
