@@ -9,6 +9,7 @@ import pytest
 from halo import clock
 from halo.extensions import db
 from halo.models import AuditEvent, Message
+from halo.services import chat
 from halo.services.access import inboxes, teams
 from halo.services.access import scope as access_scope
 from halo.services.csat import surveys, tokens
@@ -22,6 +23,7 @@ NOW = datetime(2026, 12, 4, 12, 0)
 
 @pytest.fixture
 def jobs(monkeypatch):
+    chat.throttle().reset()  # answer counts are kept by ticket id, and ids come back
     queued = []
     monkeypatch.setattr(surveys, "enqueue", lambda path, *args, **kw: queued.append(args))
     return queued
@@ -158,3 +160,14 @@ def test_reports_follow_the_agents_sight(jobs):
     assert (seen.answered, seen.good, seen.bad, seen.csat) == (1, 1, 0, 100.0)
     everyone = satisfaction(period)
     assert (everyone.answered, everyone.bad) == (3, 2)
+
+
+def test_answers_to_one_page_are_rate_limited(client, agent, jobs, app, monkeypatch):
+    monkeypatch.setitem(app.config, "HALO_CSAT_ANSWER_LIMIT", "2 per hour")
+    ticket, token = resolved(agent, jobs)
+    assert client.post(f"/survey/{token}", data={"rating": "good"}).status_code == 200
+    assert client.post(f"/survey/{token}", data={"rating": "okay"}).status_code == 200
+    refused = client.post(f"/survey/{token}", data={"rating": "bad", "comment": "kept"})
+    assert refused.status_code == 429 and "try again" in refused.get_data(as_text=True)
+    assert "kept" in refused.get_data(as_text=True)  # what the customer wrote is not lost
+    assert surveys.survey_of(ticket.id).rating == "okay" and len(csat_lines(ticket.id)) == 2

@@ -5,12 +5,14 @@ script too), so a rating recorded on GET would be whichever link a scanner opene
 The link opens the page with its rating chosen and a comment box; the customer's Send
 (a POST) records it. The signed token in the URL is the form's secret, so the POST needs
 no session CSRF token (which would expire while the page sits open in a mail app).
+Answers to one ticket's page are rate-limited (HALO_CSAT_ANSWER_LIMIT), as widget frames are.
 """
 from flask import Blueprint, render_template, request
 
 from halo.blueprints.access import public
 from halo.extensions import csrf
 from halo.models import RATING_LABELS, RATINGS
+from halo.services import chat
 from halo.services.csat import surveys, tokens
 from halo.services.errors import NotFound, ValidationError
 
@@ -37,6 +39,9 @@ def answer(token: str):
     except (tokens.BadLink, NotFound) as exc:
         return _problem(exc)
     rating, comment = request.form.get("rating", ""), request.form.get("comment", "")
+    if not chat.throttle().allow("HALO_CSAT_ANSWER_LIMIT", "ticket", str(survey.ticket_id)):
+        return _page(token, survey, rating if rating in RATINGS else None, comment, code=429,
+                     error="That was a lot of answers at once: please try again in a while.")
     try:
         surveys.record(survey.ticket_id, rating, comment, via="email")
     except ValidationError as exc:
