@@ -75,7 +75,7 @@
   var input = $("form textarea"), typingEl = $(".typing"), statusEl = $(".status");
   var surveyEl = $(".survey"), choicesEl = $(".choices"), noteEl = $(".note"), commentEl = $(".comment");
   var questionEl = $(".question");
-  var FACES = { good: "😀", okay: "😐", bad: "🙁" };
+  var FACES = { good: "😀", okay: "😐", bad: "😞" };
 
   function render() {
     log.textContent = "";
