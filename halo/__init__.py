@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from halo.services.access import inboxes as access_inboxes
     from halo.services.access import scope as access_scope
     from halo.services.accounts.throttle import init_throttle
+    from halo.services.csat import surveys as csat_surveys
     from halo.services.email import outbound as email_outbound
     from halo.services.inbox import counters, segment_counts, stamps
     from halo.services.integrations import api_channel, ratelimit
@@ -61,9 +62,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     # What runs on every flush and commit: a new ticket's inbox, change stamps, sidebar
     # counters, segment counts, then the events published once the commit succeeds; and
     # on every ORM read, the open access scope (a teammate sees their teams' inboxes);
-    # last, webhook events, written in the committing transaction (an outbox).
+    # satisfaction surveys offered on resolve; last, webhook events, written in the
+    # committing transaction (an outbox).
     for hooks in (access_inboxes.HOOKS, stamps.HOOKS, counters.HOOKS, segment_counts.HOOKS,
-                  events.HOOKS, access_scope.HOOKS, webhook_capture.HOOKS):
+                  events.HOOKS, access_scope.HOOKS, csat_surveys.HOOKS, webhook_capture.HOOKS):
         session_hooks.install(hooks)
     # Channels: how each delivers the team's replies. A new channel is a module and a line here.
     for channel in (email_outbound.CHANNEL, chat.CHANNEL, api_channel.CHANNEL):

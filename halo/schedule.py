@@ -49,6 +49,7 @@ class Periodic:
 SCHEDULE = (
     Periodic("snooze-wake", "halo.jobs.snooze.wake_due", 60),
     Periodic("send-due", "halo.jobs.email.send_due", 60),
+    Periodic("csat-due", "halo.jobs.email.send_due_surveys", 60),  # delayed or retried survey emails
     Periodic("imap-poll", "halo.jobs.email.poll_mailboxes", "HALO_IMAP_POLL_SECONDS"),
     # Mail stored while the queue was unreachable (Redis down) or forgotten by a restart
     # (the in-process queue) is processed once it has waited REQUEUE_AFTER, unattended.

@@ -18,6 +18,7 @@ from halo.blueprints.live import bp as live
 from halo.blueprints.ops import bp as ops
 from halo.blueprints.reports import bp as reports
 from halo.blueprints.settings import bp as settings
+from halo.blueprints.survey import bp as survey
 from halo.blueprints.tickets import bp as tickets
 from halo.blueprints.widget import bp as widget
 
@@ -29,7 +30,7 @@ def register_blueprints(app: Flask) -> None:
     app.teardown_request(close_scope)
     app.before_request(require_two_factor)
     app.after_request(record_settings_change)
-    for bp in (emails, inbound, auth, inbox, tickets, settings, knowledge, widget, live, ops, reports, api):
+    for bp in (emails, inbound, auth, inbox, tickets, settings, knowledge, widget, live, ops, reports, survey, api):
         app.register_blueprint(bp)
     # The app's 404/405 for an /api/ path that matched no rule answer with the API's
     # problem document (web.py asks for it), not the HTML error page.

@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 from halo.services.accounts import reset as accounts_reset
+from halo.services.csat import mail as csat_mail
 from halo.services.email import imap as email_imap
 from halo.services.email import ingest as email_ingest
 from halo.services.email import notify as email_notify
@@ -46,3 +47,13 @@ def poll_mailboxes() -> None:
 def send_password_reset(user_id: int) -> None:
     """Mail a teammate the password reset link they asked for."""
     accounts_reset.send_reset_email(user_id)
+
+
+def send_csat_survey(survey_id: int, resolve_event_id: int) -> None:
+    """One attempt at a satisfaction survey email (services/csat/mail.py)."""
+    csat_mail.deliver(survey_id, resolve_event_id)
+
+
+def send_due_surveys() -> None:
+    """Survey emails whose delay or retry time has come (the schedule runs it)."""
+    csat_mail.send_due()

@@ -8,6 +8,7 @@ from halo.models.access import Inbox, InboxAddress, Team, team_inbox, team_membe
 from halo.models.ai import AiDraft, Article, DirectiveUse, PilotMessage
 from halo.models.audit import AuditEvent
 from halo.models.chat import AliasUser, Visitor
+from halo.models.csat import RATING_LABELS, RATINGS, CsatSurvey
 from halo.models.email import (
     EmailAttachment,
     EmailParticipant,
@@ -63,7 +64,7 @@ __all__ = [
     "SavedReply", "ApiToken", "IdempotencyKey", "Tag", "TicketTag",
     "WebhookDelivery", "WebhookEndpoint", "WebhookEvent", "ApiChannel", "ApiContact",
     "EmailAttachment", "InboundEmail", "Mailbox", "OutboundEmail", "SenderAddress", "TrustedSender",
-    "MailboxOAuth",
+    "MailboxOAuth", "CsatSurvey", "RATINGS", "RATING_LABELS",
 ]
 
 

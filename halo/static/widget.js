@@ -56,17 +56,26 @@
     "textarea{flex:1;resize:none;border:1px solid #d0d4e0;border-radius:8px;padding:8px;font-size:14px;height:40px}" +
     "form button{border:0;border-radius:8px;background:#3355ff;color:#fff;padding:0 14px;font-size:14px;cursor:pointer}" +
     ".status{font-size:11px;font-weight:400;opacity:.85}" +
+    ".survey{padding:10px 12px;border-top:1px solid #e3e5ee;background:#fff;font-size:14px}.survey[hidden],.survey [hidden]{display:none}" +
+    ".survey p{margin:0 0 8px}.choices{display:flex;gap:6px}.choices button{flex:1;border:1px solid #d0d4e0;border-radius:8px;background:#fff;padding:8px 4px;font-size:13px;cursor:pointer}" +
+    ".choices button[aria-pressed=true]{border-color:#3355ff;background:#eef1ff;font-weight:600}" +
+    ".note{display:flex;gap:6px;margin-top:8px}.note input{flex:1;border:1px solid #d0d4e0;border-radius:8px;padding:8px;font-size:14px}.note button{border:0;border-radius:8px;background:#3355ff;color:#fff;padding:0 12px;cursor:pointer}" +
     "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100%;max-height:100%;border-radius:0}}" +
     "</style>" +
     "<button class='launcher' part='launcher' aria-label='Open chat'>💬<span class='badge' hidden></span></button>" +
     "<section class='panel' role='dialog' aria-label='Chat' hidden>" +
     "<header><span>Chat with us <span class='status'></span></span><button class='close' aria-label='Close chat'>×</button></header>" +
     "<ol class='log' aria-live='polite'></ol><div class='typing' hidden>Typing…</div>" +
+    "<div class='survey' role='group' aria-label='Rate this chat' hidden><p class='question'>How would you rate the help you got?</p><div class='choices'></div>" +
+    "<div class='note' hidden><input class='comment' type='text' aria-label='Comment' placeholder='Anything to add? (optional)' maxlength='2000'><button class='send-comment' type='button'>Send</button></div></div>" +
     "<form><textarea aria-label='Message' placeholder='Write a message…' maxlength='4000'></textarea><button type='submit'>Send</button></form>" +
     "</section>";
   var $ = function (sel) { return root.querySelector(sel); };
   var launcher = $(".launcher"), badge = $(".badge"), panel = $(".panel"), log = $(".log");
-  var input = $("textarea"), typingEl = $(".typing"), statusEl = $(".status");
+  var input = $("form textarea"), typingEl = $(".typing"), statusEl = $(".status");
+  var surveyEl = $(".survey"), choicesEl = $(".choices"), noteEl = $(".note"), commentEl = $(".comment");
+  var questionEl = $(".question");
+  var FACES = { good: "😀", okay: "😐", bad: "😞" };
 
   function render() {
     log.textContent = "";
@@ -77,7 +86,35 @@
     panel.hidden = !state.open;
     statusEl.textContent = closedForGood ? "· this chat is closed" : connected ? "" : "· connecting…";
     input.disabled = closedForGood;
+    renderSurvey();
   }
+  // The rating choice, while the server says this chat is resolved and asks for one.
+  function renderSurvey() {
+    var s = state.survey;
+    surveyEl.hidden = !s;
+    if (!s) return;
+    choicesEl.textContent = "";
+    (s.choices || []).forEach(function (c) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.setAttribute("data-rating", c.value);
+      b.setAttribute("aria-pressed", String(s.rating === c.value));
+      b.textContent = (FACES[c.value] || "") + " " + c.label;
+      choicesEl.appendChild(b);
+    });
+    questionEl.textContent = s.rating && s.comment ? "Thanks! We got your rating and comment."
+      : s.rating ? "Thanks for your rating! You can change it or add a comment." : "How would you rate the help you got?";
+    noteEl.hidden = !s.rating;
+  }
+  choicesEl.addEventListener("click", function (e) {
+    var b = e.target.closest ? e.target.closest("button[data-rating]") : null;
+    if (b) send({ type: "rate", rating: b.getAttribute("data-rating") });
+  });
+  $(".send-comment").addEventListener("click", function () {
+    if (state.survey && state.survey.rating) {
+      send({ type: "rate", rating: state.survey.rating, comment: commentEl.value.trim() });
+    }
+  });
   function item(m) {
     var li = document.createElement("li");
     li.className = "msg " + (m.from === "visitor" ? "visitor" : "team") + (m.id ? "" : " pending");
@@ -153,6 +190,7 @@
       // this visitor's any more; what was typed but never stored goes into the new one.
       if (f["new"] && state.token) { state.messages = []; state.lastId = 0; state.unread = 0; }
       state.token = f.token;  // renewed on every hello, so a widget in use never expires
+      state.survey = null;  // the server sends the rating choice after the catch-up if it is open
       attempt = 0;
       // Unacknowledged sends go again with the same client id: the server stores each once.
       state.pending.forEach(function (p) { send({ type: "send", client_id: p.client_id, body: p.body }); });
@@ -161,6 +199,13 @@
     },
     message: function (f) { onMessage(f); if (f.from !== "visitor") sendReceived(); },
     ack: function () { /* the echoed message event carries the server id; nothing else to do */ },
+    survey: function (f) {
+      state.survey = f.open ? f : null;
+      if (f.open && f.comment && !commentEl.value) commentEl.value = f.comment;
+    },
+    rated: function (f) {
+      if (state.survey) { state.survey.rating = f.rating; state.survey.comment = f.comment; }
+    },
     typing: function (f) {
       typingEl.hidden = f.active === false;
       clearTimeout(typingTimer);

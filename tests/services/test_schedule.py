@@ -77,7 +77,7 @@ def test_each_job_comes_back_at_its_interval(app, frozen, recorder, monkeypatch)
     runs = {name: sum(1 for path, _, _ in recorder.jobs if path == job.job)
             for name, job in ((job.name, job) for job in schedule.SCHEDULE)}
     # Ticks at 0, 5, ..., 120 s: a 60 s job runs at 0, 60, 120; a 30 s one five times.
-    assert runs == {"snooze-wake": 3, "send-due": 3, "imap-poll": 5, "inbound-requeue": 3,
+    assert runs == {"snooze-wake": 3, "send-due": 3, "csat-due": 3, "imap-poll": 5, "inbound-requeue": 3,
                     "presence-expiry": 9, "sla-check": 3, "webhook-sweep": 5, "integrations-prune": 1}
 
 

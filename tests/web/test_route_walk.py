@@ -40,8 +40,11 @@ PUBLIC = {
     "ops.healthz": "liveness for load balancers and containers: says only that the process answers",
     "ops.readyz": "readiness for load balancers: each check's state and reason, nothing secret",
     "ops.metrics_view": "Prometheus scrapes it without a session: HALO_METRICS_ALLOW or HALO_METRICS_TOKEN guard it",
+    "survey.show": "a CSAT email's link: the signed, expiring token names the ticket; GET records nothing",
+    "survey.answer": "the customer's rating from that page: the same token is the proof",
 }
-CSRF_EXEMPT = {"inbound.receive": "a machine posts raw mail with a bearer token; it has no session"}
+CSRF_EXEMPT = {"inbound.receive": "a machine posts raw mail with a bearer token; it has no session",
+               "survey.answer": "the signed token in the URL is the form's secret; a customer has no session"}
 
 # Plausible values for string arguments; int arguments get a row of the world, or 1.
 STRINGS = {"view": "open", "mode": "note", "action": "delete", "token": "not-a-real-token",

@@ -17,7 +17,7 @@ from halo.services.tickets import presence
 TYPING_SHOWN = 6.0  # seconds a "typing" signal stays visible without a new one
 # Events that change nothing an inbox row or count shows (a reply's delivery state, a
 # visitor coming or going), and nothing the Live table shows (delivery).
-INBOX_QUIET = ("delivery", "presence")
+INBOX_QUIET = ("delivery", "presence", "csat")  # a survey offered changes no list
 LIVE_QUIET = ("delivery",)
 
 

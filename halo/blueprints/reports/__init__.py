@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from halo.models import CHANNELS
 from halo.services.errors import ValidationError
 from halo.services.reports import charts, overview
+from halo.services.reports import csat as csat_report
 
 bp = Blueprint("reports", __name__)
 
@@ -24,7 +25,8 @@ def index():
     current, prior = overview.compare(period)
     return render_template("reports/overview.html", report=current, prior=prior, channels=CHANNELS,
                            chart=charts.stacked_bars(current.volume, CHANNELS),
-                           human=charts.human_duration, change=charts.change)
+                           human=charts.human_duration, change=charts.change, percent=charts.percent,
+                           points=charts.points)
 
 
 @bp.get("/reports/<table>.csv")
@@ -42,6 +44,13 @@ def download(table: str):
         for name, times in (("first_response", overview.first_response_times(period)),
                             ("resolution", overview.resolution_times(period))):
             writer.writerow([name, times.n, _num(times.median), _num(times.p90)])
+    elif table == "csat":
+        writer.writerow(["period", "first_day", "last_day", "answers", "good", "okay", "not_good",
+                         "csat_percent", "score", "surveys_offered", "offered_answered", "response_rate_percent"])
+        for name, span in (("current", period), ("before", period.before())):
+            s = csat_report.satisfaction(span)
+            writer.writerow([name, span.first.isoformat(), span.last.isoformat(), s.answered, s.good, s.okay, s.bad,
+                             _num(s.csat), _num(s.score), s.offered, s.offered_answered, _num(s.response_rate)])
     elif table == "backlog":
         writer.writerow(["status", "tickets"])
         for label, n in overview.backlog().items():

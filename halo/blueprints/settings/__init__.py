@@ -6,6 +6,7 @@ from halo.blueprints.settings import (  # noqa: E402,F401  # noqa: E402,F401
     ai,  # noqa: E402,F401
     api_tokens,
     chat,
+    csat,
     exports,
     hours,
     inboxes,

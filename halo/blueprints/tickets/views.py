@@ -15,6 +15,7 @@ from halo.services.access import roles
 from halo.services.access import scope as access_scope
 from halo.services.accounts import aliases
 from halo.services.ai import pilot as ai_pilot
+from halo.services.csat import surveys as csat_surveys
 from halo.services.errors import NotFound, ValidationError
 from halo.services.inbox import stamps
 from halo.services.inbox import views as inbox
@@ -100,6 +101,7 @@ def _page(ticket_id: int, code: int = 200, **extra):
                     access_scope.scope_key()),
                    lambda: inbox.other_ticket_rows(ticket.customer_id, ticket_id)))
     ctx["sla"] = sla.reading(sla.evaluate(ticket, ctx["now"]), ctx["now"]) if sla.any_policy() else None
+    ctx["csat"] = csat_surveys.survey_of(ticket_id)
     return render_template("tickets/show.html", **ctx), code
 
 

@@ -27,7 +27,8 @@ from halo.blueprints.wsutil import (
 )
 from halo.extensions import db, sock
 from halo.services import chat
-from halo.services.errors import HaloError
+from halo.services.csat import surveys as csat_surveys
+from halo.services.errors import HaloError, ValidationError
 from halo.services.settings import get_setting
 from halo.services.tickets import presence
 
@@ -87,6 +88,7 @@ def _serve(ws):
             if opened.visitor_id:
                 conn.adopt(opened.visitor_id)
             conn.catch_up()
+            conn.show_survey()
             db.session.remove()  # nothing holds a connection while the socket idles
             bind(ws, sub)
             conn.loop()
@@ -112,6 +114,9 @@ def _id(value) -> int:
         and 0 <= value <= MAX_ID else 0
 
 
+CLOSED_SURVEY = {"type": "survey", "open": False}
+
+
 class RateLimited(HaloError):
     """Over a rate limit: the frame was dropped; send it again later."""
 
@@ -127,6 +132,7 @@ class Conversation:
         self.address, self.counted, self.closed = address, False, False
         self.identity = None
         self.typing_at = 0.0
+        self.survey = CLOSED_SURVEY  # the survey frame last sent
 
     def topics(self) -> list[str]:
         return [f"visitor:{self.digest}"]
@@ -190,6 +196,10 @@ class Conversation:
         elif kind == "message" and (payload.get("message_id") or 0) > self.last_id \
                 or kind == realtime.RESYNC:
             self.catch_up()
+            self.show_survey()  # a resolve or a reopen opens or closes the rating choice
+            db.session.remove()
+        elif kind == "csat":
+            self.show_survey()
             db.session.remove()
         elif kind == "typing":
             # Never the agent's name: the customer may be talking to an alias.
@@ -268,13 +278,31 @@ class Conversation:
         if self.stored() is not None:
             chat.mark_delivered(self.visitor_id, _id(data.get("id")))
 
+    def show_survey(self):
+        """The rating choice while this visitor's chat is resolved and has a survey; sent
+        when what the widget should show changed."""
+        if not self.visitor_id:
+            return
+        view = csat_surveys.widget_view(self.visitor_id)
+        if view != self.survey:
+            self.survey = view
+            self.out.json(view)
+
+    def on_rate(self, data):
+        """The visitor's rating of its resolved chat (a second one replaces the first)."""
+        if self.stored() is None:
+            raise ValidationError("There is no survey to answer in this chat.")
+        answer = csat_surveys.rate_in_widget(self.visitor_id, data.get("rating"), data.get("comment"))
+        self.out.json({"type": "rated", "rating": answer.survey.rating, "comment": answer.survey.comment})
+        self.survey = csat_surveys.widget_view(self.visitor_id)
+
     def on_ping(self, _data):
         self.out.json({"type": "pong"})
 
 
 FRAME_HANDLERS = {"send": Conversation.on_send, "identify": Conversation.on_identify,
                   "typing": Conversation.on_typing, "seen": Conversation.on_seen,
-                  "received": Conversation.on_seen,
+                  "received": Conversation.on_seen, "rate": Conversation.on_rate,
                   "ping": Conversation.on_ping}
 
 

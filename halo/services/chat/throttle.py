@@ -25,6 +25,7 @@ LIMITS = {
     "HALO_WIDGET_ADDRESS_LIMIT": "60 per 5 seconds",  # frames from one client address
     "HALO_WIDGET_HELLO_LIMIT": "30 per minute",  # sockets opened from one address
     "HALO_WIDGET_NEW_VISITOR_LIMIT": "20 per hour",  # visitors stored from one address
+    "HALO_CSAT_ANSWER_LIMIT": "20 per hour",  # answers posted to one ticket's survey page
 }
 KEY_PREFIX = "halo-widget-limits"
 

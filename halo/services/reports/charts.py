@@ -62,3 +62,15 @@ def change(now, before) -> str:
         return ""
     pct = (now - before) / before * 100
     return f"{pct:+.0f}%"
+
+
+def percent(value: float | None) -> str:
+    """'87%'; an em dash when there is nothing to measure."""
+    return "—" if value is None else f"{value:.0f}%"
+
+
+def points(now: float | None, before: float | None) -> str:
+    """'+4 pts' beside the period before, for figures that are already percentages."""
+    if now is None or before is None:
+        return ""
+    return f"{now - before:+.0f} pts"

@@ -1,5 +1,6 @@
 """The overview report: volume by day and channel, first response and resolution times
-(median and 90th percentile), backlog by status; each beside the period before."""
+(median and 90th percentile), customer satisfaction, backlog by status; each beside the
+period before."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -9,6 +10,7 @@ from halo import clock
 from halo.extensions import db
 from halo.models import CHANNELS, STATUS_LABELS, Message, Ticket
 from halo.services.errors import ValidationError
+from halo.services.reports.csat import Satisfaction, satisfaction
 from halo.services.reports.sql import percentiles, seconds_between
 
 MAX_DAYS = 366
@@ -72,6 +74,7 @@ class Overview:
     first_response: Times = field(default_factory=Times)
     resolution: Times = field(default_factory=Times)
     backlog: dict[str, int] = field(default_factory=dict)
+    csat: Satisfaction = field(default_factory=Satisfaction)
 
 
 def volume(period: Period) -> tuple[dict[date, dict[str, int]], int]:
@@ -132,7 +135,8 @@ def backlog() -> dict[str, int]:
 
 def overview(period: Period) -> Overview:
     days, total = volume(period)
-    return Overview(period, days, total, first_response_times(period), resolution_times(period), backlog())
+    return Overview(period, days, total, first_response_times(period), resolution_times(period), backlog(),
+                    satisfaction(period))
 
 
 def compare(period: Period) -> tuple[Overview, Overview]:
@@ -140,4 +144,5 @@ def compare(period: Period) -> tuple[Overview, Overview]:
     current = overview(period)
     prior = period.before()
     days, total = volume(prior)
-    return current, Overview(prior, days, total, first_response_times(prior), resolution_times(prior), {})
+    return current, Overview(prior, days, total, first_response_times(prior), resolution_times(prior), {},
+                             satisfaction(prior))

@@ -22,10 +22,10 @@ PENDING = "halo_webhook_pending"  # [(type, order_key, payload)] read off flushe
 QUEUED = "halo_webhook_queued"  # {(endpoint_id, order_key)} to start after the commit
 ENDPOINT_TTL = 10.0
 EVENT_LINES = {"status": "ticket.status_changed", "assignment": "ticket.assignee_changed",
-               "tags": "ticket.tags_changed", "inbox": "ticket.inbox_changed"}
+               "tags": "ticket.tags_changed", "inbox": "ticket.inbox_changed", "csat": "csat.rated"}
 EVENT_TYPES = ("ticket.created", "ticket.status_changed", "ticket.assignee_changed",
                "ticket.tags_changed", "ticket.inbox_changed", "message.created",
-               "customer.created", "customer.updated")
+               "customer.created", "customer.updated", "csat.rated")
 PROFILE = ("name", "email", "language", "traits")
 
 _cache: dict = {"at": None, "endpoints": ()}
@@ -107,8 +107,13 @@ def _message_event(session, message: Message):
     if kind is None:
         return None
     ticket = session.get(Ticket, message.ticket_id)  # in the session already: the change's subject
-    data = {"ticket_id": message.ticket_id, "actor_id": message.author_id,
-            "change": dict(message.event_data or {}), "event_line_id": message.id}
+    if message.event_type == "csat":  # the customer's answer, not a teammate's change
+        said = message.event_data or {}
+        data = {"ticket_id": message.ticket_id, "rating": said.get("rating"), "previous": said.get("previous"),
+                "comment": said.get("comment") or "", "via": said.get("via"), "event_line_id": message.id}
+    else:
+        data = {"ticket_id": message.ticket_id, "actor_id": message.author_id,
+                "change": dict(message.event_data or {}), "event_line_id": message.id}
     if ticket is not None:
         data["ticket"] = ticket_data(ticket)
     return kind, key, data

@@ -1,0 +1,67 @@
+"""/survey/<token>: the public page a satisfaction email's links open.
+
+GET never records: mail security scanners open every link of a message (some run its
+script too), so a rating recorded on GET would be whichever link a scanner opened last.
+The link opens the page with its rating chosen and a comment box; the customer's Send
+(a POST) records it. The signed token in the URL is the form's secret, so the POST needs
+no session CSRF token (which would expire while the page sits open in a mail app).
+Answers to one ticket's page are rate-limited (HALO_CSAT_ANSWER_LIMIT), as widget frames are.
+"""
+from flask import Blueprint, render_template, request
+
+from halo.blueprints.access import public
+from halo.extensions import csrf
+from halo.models import RATING_LABELS, RATINGS
+from halo.services import chat
+from halo.services.csat import surveys, tokens
+from halo.services.errors import NotFound, ValidationError
+
+bp = Blueprint("survey", __name__)
+
+
+@bp.get("/survey/<token>")
+@public
+def show(token: str):
+    try:
+        survey = _survey(token)
+    except (tokens.BadLink, NotFound) as exc:
+        return _problem(exc)
+    chosen = request.args.get("rating")
+    return _page(token, survey, chosen if chosen in RATINGS else survey.rating, survey.comment)
+
+
+@bp.post("/survey/<token>")
+@public
+@csrf.exempt
+def answer(token: str):
+    try:
+        survey = _survey(token)
+    except (tokens.BadLink, NotFound) as exc:
+        return _problem(exc)
+    rating, comment = request.form.get("rating", ""), request.form.get("comment", "")
+    if not chat.throttle().allow("HALO_CSAT_ANSWER_LIMIT", "ticket", str(survey.ticket_id)):
+        return _page(token, survey, rating if rating in RATINGS else None, comment, code=429,
+                     error="That was a lot of answers at once: please try again in a while.")
+    try:
+        surveys.record(survey.ticket_id, rating, comment, via="email")
+    except ValidationError as exc:
+        return _page(token, survey, rating if rating in RATINGS else None, comment, error=str(exc), code=400)
+    return render_template("survey/thanks.html", token=token, rating=rating, labels=RATING_LABELS, comment=comment)
+
+
+def _survey(token: str):
+    survey = surveys.survey_of(tokens.ticket_of(token))
+    if survey is None:
+        raise NotFound("This conversation no longer has a survey.")
+    return survey
+
+
+def _page(token, survey, chosen, comment, error=None, code=200):
+    return render_template("survey/rate.html", token=token, survey=survey, chosen=chosen, comment=comment,
+                           ratings=RATINGS, labels=RATING_LABELS, error=error,
+                           max_comment=surveys.MAX_COMMENT), code
+
+
+def _problem(exc):
+    code = 404 if isinstance(exc, NotFound) else 410 if getattr(exc, "expired", False) else 400
+    return render_template("survey/problem.html", message=str(exc)), code
