@@ -183,7 +183,7 @@
     const button = document.querySelector(".menu-toggle[aria-expanded=true]");
     if (button && button.closest(".sidebar").contains(e.target)) { setMenu(button, false); button.focus(); }
     const snooze = document.querySelector("details.snooze[open]");
-    if (snooze) { snooze.open = false; snooze.querySelector("summary").focus(); }
+    if (snooze && snooze.contains(e.target)) { snooze.open = false; snooze.querySelector("summary").focus(); }
   });
   // The Reply link is only needed while the composer is out of sight below.
   const end = document.getElementById("thread-end"), bar = document.getElementById("jump-reply");
