@@ -139,6 +139,18 @@ def test_ticket_page_does_not_scroll_sideways_and_sends_one_handed(live_server, 
     _inside(page.locator(".snooze form").bounding_box(), viewport, "the snooze panel")
 
 
+@pytest.mark.parametrize("viewport", [{"width": 1024, "height": 768}, DESKTOP], ids=["1024", "1440"])
+def test_ticket_header_keeps_its_controls_inside_a_narrow_column(live_server, new_page, ada, viewport):
+    ticket = make_ticket(subject="Refund for duplicate charge", channel="chat")
+    page = _signed_in(new_page, live_server, ada, viewport)
+    _open(page, f"{live_server}/tickets/{ticket.id}")
+    head = page.locator(".ticket-head")
+    _not_truncated(head, "the ticket header")  # nothing sticks out under the profile
+    for control in ("status", "assignee", "handler"):
+        _inside(page.locator(f"#ticket-{ticket.id}-{control}").bounding_box(), head.bounding_box(), control)
+    assert page.locator(".ticket-title").bounding_box()["width"] >= 180
+
+
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1440", "390"])
 def test_a_reply_link_reaches_the_composer_of_a_long_thread(live_server, new_page, ada, viewport):
     ticket = make_ticket(customer=make_customer(name="Maya Costa"), body=LONG)
