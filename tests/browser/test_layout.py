@@ -60,7 +60,7 @@ def _inside(inner, outer, what):
 
 def _not_truncated(locator, what):
     sizes = locator.evaluate("el => [el.scrollWidth, el.clientWidth]")
-    assert sizes[0] <= sizes[1], f"{what} is cut: {sizes[0]} px of text in {sizes[1]} px"
+    assert sizes[0] <= sizes[1], f"{what} is cut: {sizes[0]} px of content in {sizes[1]} px"
 
 
 # The sidebar
