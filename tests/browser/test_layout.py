@@ -72,6 +72,11 @@ def test_sidebar_folds_behind_a_menu_button_on_a_phone(live_server, new_page, ad
     toggle = page.locator(".menu-toggle")
     expect(toggle).to_be_visible()
     expect(toggle).to_have_attribute("aria-expanded", "false")
+    dot = "el => getComputedStyle(el, '::after').content"
+    assert toggle.evaluate(dot) == "none"  # nothing unread behind the fold
+    replies.post_reply(ticket.id, make_user(name="Ben Cho").id, f"@{ada.handle} can you look?", "note")
+    expect(page.locator("#mentions-badge")).to_be_attached()  # the counts arrive over the socket
+    assert toggle.evaluate(dot) != "none", "an unread mention shows no mark on the folded menu"
     expect(toggle).to_have_attribute("aria-controls", "sidebar-panel")
     expect(page.locator("#sidebar-panel")).to_be_hidden()
     expect(page.locator(f"#ticket-row-{ticket.id}")).to_be_in_viewport()  # the first screen shows tickets
