@@ -100,6 +100,16 @@
     update(draft, "socket");
   });
 
+  // HaloPilot's answers scroll in their own box (halo.css): keep the newest in sight.
+  function pilotToEnd() {
+    var log = document.getElementById("pilot-log");
+    if (log) log.scrollTop = log.scrollHeight;
+  }
+  document.addEventListener("htmx:load", function (ev) {
+    if (ev.target.closest && ev.target.closest("#pilot-log")) pilotToEnd();
+  });
+  pilotToEnd();
+
   document.addEventListener("click", function (ev) {
     var drafter = ev.target.closest("[data-ai-draft]");
     if (drafter) { ev.preventDefault(); return start(drafter); }

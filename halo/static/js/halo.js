@@ -156,3 +156,40 @@
     if (e.detail.successful && form.matches && form.matches("form[data-reset-after]")) form.reset();
   });
 })();
+
+// Layout on small screens and long pages: the sidebar's Menu button, the Reply jump link,
+// the snooze popover (closed by a click outside or Escape, like the filter menus).
+(function () {
+  "use strict";
+  function setMenu(button, open) {
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  document.addEventListener("click", (e) => {
+    const button = e.target.closest && e.target.closest(".menu-toggle");
+    if (button) setMenu(button, button.getAttribute("aria-expanded") !== "true");
+    const jump = e.target.closest && e.target.closest("[data-jump-composer]");
+    const box = jump && document.querySelector("#composer textarea");
+    if (box) {
+      e.preventDefault();
+      document.getElementById("composer").scrollIntoView({ block: "end" });
+      box.focus({ preventScroll: true });
+    }
+    document.querySelectorAll("details.snooze[open]").forEach((open) => {
+      if (!open.contains(e.target)) open.open = false;
+    });
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape") return;
+    const button = document.querySelector(".menu-toggle[aria-expanded=true]");
+    if (button && button.closest(".sidebar").contains(e.target)) { setMenu(button, false); button.focus(); }
+    const snooze = document.querySelector("details.snooze[open]");
+    if (snooze && snooze.contains(e.target)) { snooze.open = false; snooze.querySelector("summary").focus(); }
+  });
+  // The Reply link is only needed while the composer is out of sight below.
+  const end = document.getElementById("thread-end"), bar = document.getElementById("jump-reply");
+  if (end && bar && window.IntersectionObserver) {
+    new IntersectionObserver((entries) => {
+      bar.hidden = entries[entries.length - 1].boundingClientRect.top < window.innerHeight;
+    }).observe(end);
+  }
+})();
