@@ -2,9 +2,9 @@
 import click
 from flask import current_app
 
+from halo.models.users import ROLES
 from halo.services.accounts import twofactor
 from halo.services.accounts.reset import set_password_on_server
-from halo.models.users import ROLES
 from halo.services.accounts.users import create_user, ensure_admin
 from halo.services.demo import load_demo
 from halo.services.errors import ValidationError

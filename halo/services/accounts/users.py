@@ -124,6 +124,8 @@ def update_user(user_id: int, name: str, email: str, role: str, active: bool,
                if getattr(user, field) != value}
     if password:
         changes["password"] = "(changed)"
+    if can_publish is not None and bool(user.can_publish) != can_publish:
+        changes["can_publish"] = can_publish
     user.name, user.email, user.role, user.active = name, email, role, active
     if can_publish is not None:
         user.can_publish = can_publish
