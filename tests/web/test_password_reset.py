@@ -103,7 +103,7 @@ def test_reset_mails_are_throttled_per_account(client, agent, sync_queue, app, m
     for _ in range(5):
         assert _ask(client, agent.email).status_code == 303
     assert len(sent) == 3  # three an hour
-    lines = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "password_reset_requested")).all()
+    lines = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "password_reset_requested").order_by(AuditEvent.id)).all()
     assert [bool(e.detail.get("throttled")) for e in lines] == [False] * 3 + [True]  # the block, noted once
 
 
