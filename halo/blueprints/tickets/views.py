@@ -2,7 +2,7 @@ from datetime import datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -20,7 +20,7 @@ from halo.services.errors import NotFound, ValidationError
 from halo.services.inbox import stamps
 from halo.services.inbox import views as inbox
 from halo.services.service_levels import sla
-from halo.services.tickets import assignment, mentions, replies, status
+from halo.services.tickets import assignment, files, mentions, replies, status
 from halo.services.translate import tickets as translate_tickets
 from halo.web import is_fragment_request, kept
 
@@ -181,7 +181,7 @@ def post_message(ticket_id: int):
         alias_id = aliases.check_alias(_alias_id(request.form.get("alias_id")))
         message = replies.post_reply(ticket_id, current_user.id, body, mode, alias_id=alias_id,
                                      translation=translation_from_form(request.form),
-                                     send_key=request.form.get("send_key"))
+                                     send_key=request.form.get("send_key"), uploads=_uploads())
     except ValidationError as exc:
         if not is_fragment_request():
             flash(str(exc), "error")
@@ -197,6 +197,14 @@ def post_message(ticket_id: int):
               (m.kind == "event" and m.created_at >= message.created_at)]
     return render_template("tickets/_posted.html", items=events,
                            counts=inbox.view_counts(current_user.id, ctx["now"]), **ctx)
+
+
+def _uploads() -> list[files.Upload]:
+    """The composer's files, each read up to one byte past the per-file limit (the service
+    refuses it; a huge file is never held whole: the form parser spooled it to disk)."""
+    cap = current_app.config["HALO_MAX_ATTACHMENT_BYTES"] + 1
+    return [files.Upload(f.filename or "", f.mimetype or "", f.stream.read(cap))
+            for f in request.files.getlist("files") if f.filename]
 
 
 def _alias_id(raw: str | None) -> int | None:
