@@ -31,6 +31,7 @@ LANES = {
     "halo.jobs.email.requeue_inbound": "ingest",
     "halo.jobs.email": "mail",  # the rest talks to mail servers: sends, IMAP polls, the retry sweep
     "halo.jobs.ai": "ai",
+    "halo.jobs.notifications": "mail",  # mails teammates: waits on the mail server like a send
     "halo.jobs.webhooks": "webhooks",  # to come: a customer's slow endpoint waits alone
 }
 # Every lane; an RQ worker listening to several takes jobs from the first non-empty one.

@@ -60,6 +60,9 @@ SCHEDULE = (
     # Webhook retries whose time has come, and deliveries a restart forgot.
     Periodic("webhook-sweep", "halo.jobs.webhooks.sweep", 30),
     Periodic("integrations-prune", "halo.jobs.integrations.prune", 3600),
+    # Notifications by email: each one after a short delay, and the morning digests.
+    Periodic("notify-mail", "halo.jobs.notifications.send_due", 60),
+    Periodic("notify-digest", "halo.jobs.notifications.send_digests", 900),
 )
 
 

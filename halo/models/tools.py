@@ -17,10 +17,14 @@ class Notification(db.Model):
     text: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     read_at: Mapped[datetime | None]
+    # By email (services/notifications/mail.py): None until the mail job has looked at it,
+    # then "sent", "skip" (switched off, or read in the app first) or "failed".
+    mailed: Mapped[str | None] = mapped_column(String(8))
 
     ticket = relationship("Ticket")
 
-    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at", "created_at"),)
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at", "created_at"),
+                      Index("ix_notification_mailed", "mailed", "created_at"))
 
 
 class SavedReply(db.Model):

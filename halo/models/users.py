@@ -1,8 +1,8 @@
 """Teammates: agents and admins."""
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, false
+from sqlalchemy import JSON, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -33,6 +33,10 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(255), default=None)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(default=None)
     totp_last_step: Mapped[int | None] = mapped_column(default=None)
+    # Notification switches (services/notifications/prefs.py; None: the defaults) and the
+    # local date the last daily digest went out for.
+    notification_prefs: Mapped[dict | None] = mapped_column(JSON, default=None)
+    digest_sent_on: Mapped[date | None] = mapped_column(default=None)
 
     @property
     def is_active(self) -> bool:

@@ -44,6 +44,12 @@ def pilot_answered(answer, session: Session | None = None) -> None:
     _later(session, "pilot", answer)
 
 
+def notification_added(note, session: Session | None = None) -> None:
+    """A teammate has a new notification: their open pages update the badge (and may show
+    it on the desktop)."""
+    _later(session, "notification", note)
+
+
 def presence_changed(ticket_id: int, session: Session | None = None) -> None:
     """A visitor came or went: the ticket page and /live show it."""
     ticket_changed(ticket_id, "presence", chat=True, session=session)
@@ -117,6 +123,8 @@ def _payloads(what, obj) -> list:
         return _ticket_topics(obj.ticket_id, "message", obj.id, chat)
     if what == "delivery":
         return _ticket_topics(obj.ticket_id, "delivery", obj.id, obj.channel == "chat")
+    if what == "notification":
+        return [(f"user:{obj.user_id}", {"type": "notification", "notification_id": obj.id})]
     if what == "draft":
         return [(f"ticket:{obj.ticket_id}", {"type": "draft", "ticket_id": obj.ticket_id,
                                               "draft_id": obj.id, "user_id": obj.requested_by})]

@@ -72,7 +72,8 @@ def test_two_hosts_share_one_schedule_and_its_jobs_land_in_their_lanes(hosts, re
     assert lanes == {"default": ["schedule-integrations-prune", "schedule-presence-expiry",
                                  "schedule-sla-check", "schedule-snooze-wake"],
                      "ingest": ["schedule-inbound-requeue"],
-                     "mail": ["schedule-csat-due", "schedule-imap-poll", "schedule-send-due"],
+                     "mail": ["schedule-csat-due", "schedule-imap-poll", "schedule-notify-digest",
+                              "schedule-notify-mail", "schedule-send-due"],
                      "webhooks": ["schedule-webhook-sweep"]}
     # The first host dies; once its lease lapses the second runs the schedule, and the jobs
     # the first enqueued, still waiting for a worker, are not queued twice.

@@ -78,7 +78,8 @@ def test_each_job_comes_back_at_its_interval(app, frozen, recorder, monkeypatch)
             for name, job in ((job.name, job) for job in schedule.SCHEDULE)}
     # Ticks at 0, 5, ..., 120 s: a 60 s job runs at 0, 60, 120; a 30 s one five times.
     assert runs == {"snooze-wake": 3, "send-due": 3, "csat-due": 3, "imap-poll": 5, "inbound-requeue": 3,
-                    "presence-expiry": 9, "sla-check": 3, "webhook-sweep": 5, "integrations-prune": 1}
+                    "presence-expiry": 9, "sla-check": 3, "webhook-sweep": 5, "integrations-prune": 1,
+                    "notify-mail": 3, "notify-digest": 1}
 
 
 def test_a_job_still_running_is_not_queued_again(app, frozen, monkeypatch):

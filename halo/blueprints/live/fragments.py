@@ -7,11 +7,14 @@ from flask import render_template
 
 from halo import clock
 from halo.blueprints.tickets.ai_views import draft_json
+from halo.extensions import db
+from halo.models import Notification
+from halo.services.access import scope as access_scope
 from halo.services.ai import drafts, pilot
 from halo.services.errors import NotFound
 from halo.services.inbox import stamps
 from halo.services.inbox import views as inbox
-from halo.services.tickets import assignment, conversation, handoff
+from halo.services.tickets import assignment, conversation, handoff, notifications
 from halo.services.tickets.status import get_ticket
 
 
@@ -66,6 +69,18 @@ def presence(ticket_id: int, viewers: dict, typers: set, visitor_typing: bool) -
     """'Sara is viewing · Sara is typing…' for one ticket."""
     return render_template("tickets/_presence.html", ticket_id=ticket_id, viewers=viewers,
                            typers=typers, visitor_typing=visitor_typing, oob=True)
+
+
+def notification(notification_id, viewer_id: int) -> str:
+    """A new notification of the viewer's: the sidebar badge, and the line a desktop
+    notification shows (halo.js decides whether to show one)."""
+    note = db.session.get(Notification, notification_id) if isinstance(notification_id, int) else None
+    if note is None or note.user_id != viewer_id:
+        return ""
+    if note.ticket_id is not None and not access_scope.can_see_ticket(viewer_id, note.ticket_id):
+        return ""  # of a ticket gone out of their sight: the badge will not count it either
+    return render_template("live/_notification.html", note=note,
+                           unread=notifications.unread_count(viewer_id))
 
 
 def inbox_update(ticket_id: int | None, view: str, viewer_id: int) -> str:

@@ -78,7 +78,7 @@ class AgentPage:
     def topics(self) -> list[str]:
         # Every agent page has the sidebar counts, so every page hears "inbox".
         topics = [f"ticket:{self.ticket_id}"] if self.ticket_id else []
-        return topics + ["inbox"] + (["live"] if self.live else [])
+        return topics + ["inbox", f"user:{self.user_id}"] + (["live"] if self.live else [])
 
     def start(self):
         """Catch up on what the page missed, then say we are here."""
@@ -140,6 +140,9 @@ class AgentPage:
         elif topic == "live":
             if kind not in LIVE_QUIET:
                 self.on_live(payload)
+        elif topic == f"user:{self.user_id}":
+            if kind == "notification":  # the badge, and what a desktop notification says
+                self.out.text(fragments.notification(payload.get("notification_id"), self.user_id))
         elif not self.ticket_id or topic != f"ticket:{self.ticket_id}":
             return  # the page's ticket left this agent's sight
         elif not access_scope.can_see_ticket(self.user_id, self.ticket_id):

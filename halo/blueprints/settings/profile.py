@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from halo.blueprints.settings import bp
 from halo.services.errors import ValidationError
+from halo.services.notifications import prefs as notify_prefs
 from halo.services.tickets import notifications, snooze
 
 
@@ -20,7 +21,24 @@ def profile():
         except ValidationError as exc:
             flash(str(exc), "error")
             code = 400
-    return render_template("settings/profile.html", zones=sorted(available_timezones())), code
+    return render_template("settings/profile.html", zones=sorted(available_timezones()),
+                           prefs=notify_prefs.of(current_user), email_kinds=notify_prefs.EMAIL_KINDS), code
+
+
+@bp.post("/profile/notifications")
+def notification_prefs():
+    try:
+        notify_prefs.save(current_user.id, request.form.getlist("email"), "digest" in request.form,
+                          "desktop" in request.form, "sound" in request.form, "chats" in request.form)
+        flash("Notification settings saved.", "info")
+    except ValidationError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("settings.profile") + "#profile-notifications", code=303)
+
+
+@bp.app_context_processor
+def _notify_context():
+    return {"notify_prefs": lambda: notify_prefs.of(current_user)}
 
 
 @bp.get("/notifications")

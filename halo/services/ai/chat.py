@@ -21,6 +21,7 @@ from halo.services.ai import settings as ai_settings
 from halo.services.ai.context import build_context, record_directive_uses
 from halo.services.ai.guard import check_output
 from halo.services.ai.prompts import chat_messages, parse_json
+from halo.services.notifications import alerts
 from halo.services.tickets import conversation
 from halo.services.tickets.status import apply_status
 
@@ -97,6 +98,7 @@ def hand_over(ticket: Ticket, reason: str, now: datetime | None = None) -> str:
     written.append(Message(ticket_id=ticket.id, kind="event", event_type="handler",
                            event_data={"ai_paused": True, "text": f"AI handed this conversation to the team ({reason})"},
                            created_at=now))
+    alerts.chat_waiting(ticket, now)
     return _say(ticket, HANDOFF_TEXT, now, written)
 
 

@@ -27,7 +27,8 @@ from halo.services.access import inboxes
 from halo.services.ai import chat as ai_chat
 from halo.services.chat.visitors import Blocked, get_visitor
 from halo.services.errors import ValidationError
-from halo.services.tickets import conversation
+from halo.services.notifications import alerts
+from halo.services.tickets import conversation, handoff
 from halo.services.translate import tickets as translate_tickets
 
 MAX_CHAT_BODY = 4000
@@ -60,6 +61,8 @@ def receive_visitor_message(visitor_id: int, client_id: str, body: str,
         message = conversation.add_customer_message(
             ticket, "chat", body, now, key=client_id, new_ticket=visitor.ticket_id is None,
             language=language)
+        if visitor.ticket_id is None and not handoff.ai_answers_chats():
+            alerts.chat_waiting(ticket, now)  # nobody but a teammate will answer it
         visitor.ticket_id, visitor.last_seen_at = ticket.id, now
         try:
             db.session.commit()

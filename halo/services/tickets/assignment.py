@@ -9,6 +9,7 @@ from halo.services.access import roles
 from halo.services.access import scope as access_scope
 from halo.services.errors import ValidationError
 from halo.services.inbox import stamps
+from halo.services.notifications import alerts
 from halo.services.tickets.status import get_ticket
 
 
@@ -64,6 +65,7 @@ def apply_assignee(ticket: Ticket, assignee_id, actor_id, now) -> Message | None
         return None
     data = {"from": ticket.assignee_id, "to": assignee_id}
     ticket.assignee_id = assignee_id
+    alerts.assigned(ticket, assignee_id, actor_id, now)
     event = Message(ticket_id=ticket.id, kind="event", event_type="assignment",
                     event_data=data, author_id=actor_id, created_at=now)
     db.session.add(event)

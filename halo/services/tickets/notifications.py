@@ -1,4 +1,5 @@
-"""Teammates' notifications (a snooze ended on their ticket) and the sidebar badge count."""
+"""Teammates' notifications (a mention, an assignment, a chat waiting, a snooze ended, an SLA
+target missed) and the sidebar badge count."""
 from datetime import datetime
 
 from sqlalchemy import exists, func, or_, select, true, update
@@ -6,6 +7,7 @@ from sqlalchemy import exists, func, or_, select, true, update
 from halo import clock
 from halo.extensions import db
 from halo.models import Notification, Ticket
+from halo.services import events
 from halo.services.access import scope as access_scope
 
 
@@ -15,6 +17,7 @@ def notify(user_id: int, ticket_id: int | None, kind: str, text: str,
     note = Notification(user_id=user_id, ticket_id=ticket_id, kind=kind, text=text[:300],
                         created_at=now or clock.now())
     db.session.add(note)
+    events.notification_added(note)  # their open pages show it once this commits
     return note
 
 

@@ -296,3 +296,54 @@
     put(composer, [...composer.querySelector("input[name=files]").files], named);
   });
 })();
+
+// Notifications that reach people: a new notification pushed over the agent socket fills
+// #desktop-note; with the Profile switch on and the browser's permission given, it shows
+// as a desktop notification (a click opens its ticket), and a new chat waiting chimes when
+// the sound switch is on. The Profile page's button asks the browser for permission.
+(function () {
+  "use strict";
+  let shown = 0;
+
+  function chime() {
+    try {
+      const audio = new (window.AudioContext || window.webkitAudioContext)();
+      [0, 0.18].forEach((at, i) => {
+        const tone = audio.createOscillator(), gain = audio.createGain();
+        tone.frequency.value = i ? 880 : 660;
+        gain.gain.setValueAtTime(0.15, audio.currentTime + at);
+        gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + at + 0.16);
+        tone.connect(gain).connect(audio.destination);
+        tone.start(audio.currentTime + at);
+        tone.stop(audio.currentTime + at + 0.17);
+      });
+    } catch (e) { /* no audio here: the badge still says it */ }
+  }
+
+  function announce() {
+    const note = document.getElementById("desktop-note");
+    const id = note ? Number(note.dataset.id || 0) : 0;
+    if (!id || id <= shown) return;
+    shown = id;
+    const body = document.body.dataset;
+    if (body.sound === "on" && note.dataset.kind === "chat_waiting") chime();
+    if (body.desktop !== "on" || !("Notification" in window) || Notification.permission !== "granted") return;
+    const desktop = new Notification("Halo", { body: note.dataset.body, tag: "halo-" + id });
+    desktop.onclick = () => { window.focus(); window.location.assign(note.dataset.url); desktop.close(); };
+  }
+  document.addEventListener("htmx:wsAfterMessage", announce);
+
+  document.addEventListener("click", (e) => {
+    const ask = e.target.closest && e.target.closest("[data-ask-desktop]");
+    if (!ask || !("Notification" in window)) return;
+    Notification.requestPermission().then((answer) => {
+      const state = document.getElementById("desktop-permission");
+      if (state) state.textContent = { granted: "Allowed in this browser.", denied: "Blocked in this browser: allow it in the site settings." }[answer] || "Not decided yet.";
+    });
+  });
+  document.addEventListener("DOMContentLoaded", () => {
+    const state = document.getElementById("desktop-permission");
+    if (state) state.textContent = !("Notification" in window) ? "This browser cannot show notifications."
+      : { granted: "Allowed in this browser.", denied: "Blocked in this browser: allow it in the site settings." }[Notification.permission] || "Not asked yet in this browser.";
+  });
+})();
