@@ -24,12 +24,17 @@ def _postgresql(element, compiler, **kw):
     return f"ROUND(EXTRACT(EPOCH FROM ({end} - {start})))"
 
 
-def percentiles(values_subquery, column: str = "secs"):
-    """One row: count, median and 90th percentile (nearest rank) of a subquery's column."""
+def percentiles(values_subquery, column: str = "secs", by: str | None = None):
+    """Count, median and 90th percentile (nearest rank) of a subquery's column: one row, or
+    with `by` one row per value of that column (first column "key"), ranked within each."""
     value = values_subquery.c[column]
-    ranked = select(value.label("v"),
-                    func.row_number().over(order_by=value).label("rn"),
-                    func.count().over().label("n")).where(value.is_not(None)).subquery()
-    return select(func.max(ranked.c.n).label("n"),
-                  func.min(case((ranked.c.rn >= ranked.c.n * 0.5, ranked.c.v))).label("median"),
-                  func.min(case((ranked.c.rn >= ranked.c.n * 0.9, ranked.c.v))).label("p90"))
+    part = [values_subquery.c[by]] if by else None
+    keys = [values_subquery.c[by].label("key")] if by else []
+    ranked = select(*keys, value.label("v"),
+                    func.row_number().over(partition_by=part, order_by=value).label("rn"),
+                    func.count().over(partition_by=part).label("n")).where(value.is_not(None)).subquery()
+    out = select(*([ranked.c.key] if by else []),
+                 func.max(ranked.c.n).label("n"),
+                 func.min(case((ranked.c.rn >= ranked.c.n * 0.5, ranked.c.v))).label("median"),
+                 func.min(case((ranked.c.rn >= ranked.c.n * 0.9, ranked.c.v))).label("p90"))
+    return out.group_by(ranked.c.key) if by else out
