@@ -46,19 +46,15 @@ class Row:
     before: Figures
 
 
-def figures(period, dim: str) -> dict:
+def figures(period, dim: str, clocks: dict) -> dict:
     """{key: Figures} for every key with anything to count in the period."""
-    first, resolution = facts.times(period, dim)
-    parts = {"new": facts.new_tickets(period, dim), "first_response": first, "resolution": resolution,
-             "sla": facts.sla(period, dim)}
     handled = facts.replies(period, dim)
     satisfied = facts.csat(period, dim)
-    keys = set(handled) | set(satisfied)
-    for part in parts.values():
-        keys |= set(part)
+    new = facts.new_tickets(period, dim)
     out = {}
-    for key in keys:
-        f = Figures(**{name: part[key] for name, part in parts.items() if key in part})
+    for key in set(handled) | set(satisfied) | set(new) | set(clocks):
+        c = clocks.get(key) or facts.Clocks()
+        f = Figures(new=new.get(key, 0), first_response=c.first_response, resolution=c.resolution, sla=c.sla)
         f.handled, f.replies = handled.get(key, (0, 0))
         f.csat_good, f.csat_answered = satisfied.get(key, (0, 0))
         out[key] = f
@@ -78,7 +74,9 @@ def labels(dim: str, keys) -> dict:
 
 def report(period, dim: str) -> list[Row]:
     """One row per key seen in either period, busiest (tickets handled) first."""
-    now, before = figures(period, dim), figures(period.before(), dim)
+    prior = period.before()
+    clocks_now, clocks_before = facts.clocks([period, prior], dim)
+    now, before = figures(period, dim, clocks_now), figures(prior, dim, clocks_before)
     names = labels(dim, set(now) | set(before))
     rows = [Row(k, names[k], now.get(k, Figures()), before.get(k, Figures())) for k in names]
     rows.sort(key=lambda r: (-r.now.handled, -r.now.new, r.label.lower()))

@@ -3,13 +3,25 @@ measures built on them (response and resolution times, SLA achievement, replies,
 for the whole workspace or grouped by teammate, tag or inbox.
 
 Thread facts come from one pass over the thread lines of the tickets that moved in the
-period (a line written within it: a first reply, a resolve or a breach always is one), so
-a report reads the period's tickets, not the whole history. Every statement selects from
+periods (a line written within one: a first reply, a resolve or a breach always is one), so
+a report reads the period's tickets, not the whole history, and once for the period and the
+one before it. Every statement selects from
 Ticket, so an agent's open access scope narrows it like every other list.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import (
+    Float,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from halo.extensions import db
 from halo.models import CsatSurvey, Message, SlaPolicy, Ticket, TicketSla, TicketTag
@@ -55,14 +67,14 @@ def in_period(column, period):
     return and_(column >= period.start, column < period.end)
 
 
-def moved(period):
-    """Tickets with a thread line written in the period (ix_message_created_ticket)."""
-    return select(Message.ticket_id).where(in_period(Message.created_at, period))
+def moved(start, end):
+    """Tickets with a thread line written in [start, end) (ix_message_created_ticket)."""
+    return select(Message.ticket_id).where(Message.created_at >= start, Message.created_at < end)
 
 
-def thread_facts(period):
-    """One row per moved ticket: its first customer message, first team reply, last resolve
-    and the first breach recorded for each clock (a subquery, "facts")."""
+def thread_facts(start, end):
+    """One row per ticket that moved in [start, end): its first customer message, first team
+    reply, last resolve and the first breach recorded for each clock."""
     to = Message.event_data["to"].as_string()
     breached = Message.event_data["clock"].as_string()
 
@@ -76,24 +88,31 @@ def thread_facts(period):
                                   Message.created_at))).label("resolved"),
                    first(and_(is_breach, breached == "first_response")).label("first_breach"),
                    first(and_(is_breach, breached == "resolution")).label("resolution_breach"))
-            .where(Message.ticket_id.in_(moved(period)))
-            .group_by(Message.ticket_id).subquery("facts"))
+            .where(Message.ticket_id.in_(moved(start, end)))
+            .group_by(Message.ticket_id).subquery("thread"))
+
+
+def _key(dim: str | None, key_for_teammate=None):
+    """The dimension's key column and the join it needs (None, None for the workspace)."""
+    if dim is None:
+        return None, None
+    if dim == "inbox":
+        return Ticket.inbox_id, None
+    if dim == "teammate":
+        return (Ticket.assignee_id if key_for_teammate is None else key_for_teammate), None
+    if dim == "tag":
+        return TicketTag.tag_id, (TicketTag, TicketTag.ticket_id == Ticket.id)
+    raise ValueError(dim)
 
 
 def _keyed(stmt, dim: str | None, key_for_teammate=None, group: bool = True):
-    """stmt (selecting from Ticket) with the dimension's key as its first column "key":
-    the inbox, the assignee, or each tag (a ticket with two tags counts under both)."""
-    if dim is None:
+    """stmt (selecting from Ticket) with the dimension's key as column "key": the inbox, the
+    assignee, or each tag (a ticket with two tags counts under both)."""
+    key, join = _key(dim, key_for_teammate)
+    if key is None:
         return stmt
-    if dim == "inbox":
-        key = Ticket.inbox_id
-    elif dim == "teammate":
-        key = Ticket.assignee_id if key_for_teammate is None else key_for_teammate
-    elif dim == "tag":
-        key = TicketTag.tag_id
-        stmt = stmt.join(TicketTag, TicketTag.ticket_id == Ticket.id)
-    else:
-        raise ValueError(dim)
+    if join is not None:
+        stmt = stmt.join(*join)
     stmt = stmt.add_columns(key.label("key"))
     return stmt.group_by(key) if group else stmt
 
@@ -103,51 +122,97 @@ def _rows(stmt, dim):
     return {(row.key if dim else None): row for row in db.session.execute(stmt)}
 
 
-def times(period, dim: str | None = None) -> tuple[dict, dict]:
-    """First response (customer's first message to the team's first reply after it, for
-    tickets first answered in the period) and resolution (creation to the last resolve,
-    for tickets resolved in the period), calendar time, as {key: Times} each."""
-    facts = thread_facts(period)
-    by = "key" if dim else None
-    answered = _keyed(select(seconds_between(facts.c.asked, facts.c.answered).label("secs"))
-                      .select_from(Ticket).join(facts, facts.c.ticket_id == Ticket.id)
-                      .where(facts.c.answered >= facts.c.asked, in_period(facts.c.answered, period)), dim, group=False)
-    resolved = _keyed(select(seconds_between(Ticket.created_at, facts.c.resolved).label("secs"))
-                      .select_from(Ticket).join(facts, facts.c.ticket_id == Ticket.id)
-                      .where(Ticket.status == "resolved", in_period(facts.c.resolved, period)), dim, group=False)
-    out = []
-    for stmt in (answered, resolved):
-        rows = _rows(percentiles(stmt.subquery(), by=by), dim)
-        out.append({k: Times(r.n or 0, r.median, r.p90) for k, r in rows.items()})
-    return out[0], out[1]
+@dataclass
+class Clocks:
+    """One key's clock measures in one period."""
+    first_response: Times = field(default_factory=Times)
+    resolution: Times = field(default_factory=Times)
+    sla: Sla = field(default_factory=Sla)
 
 
-def sla(period, dim: str | None = None) -> dict:
-    """SLA achievement: the first-response and resolution clocks that ended in the period
-    on tickets under a policy with that target, and how many were met. A clock ends when
-    the team first replies (or resolves) in the period, or when it is breached in the period
-    and still runs; it counts as missed when Halo recorded a breach for it (an sla_breach
-    line, written by the minute's SLA check), met otherwise. {key: Sla}."""
-    f = thread_facts(period)
-    first_target = or_(SlaPolicy.first_response_minutes.is_not(None), f.c.first_breach.is_not(None))
-    resolution_target = or_(SlaPolicy.resolution_minutes.is_not(None), f.c.resolution_breach.is_not(None))
-    first_ended = or_(and_(in_period(f.c.answered, period), f.c.answered >= f.c.asked, first_target),
-                      and_(or_(f.c.answered.is_(None), f.c.answered < f.c.asked),
-                           in_period(f.c.first_breach, period)))
-    resolution_ended = or_(and_(Ticket.status == "resolved", in_period(f.c.resolved, period), resolution_target),
-                           and_(Ticket.status != "resolved", in_period(f.c.resolution_breach, period)))
+def clocks(periods, dim: str | None = None) -> list[dict]:
+    """Per period (in order), {key: Clocks}, all from one statement that reads the thread
+    facts once:
 
-    def count(condition):
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-    stmt = _keyed(select(count(and_(first_ended, f.c.first_breach.is_(None))).label("first_met"),
-                         count(first_ended).label("first_total"),
-                         count(and_(resolution_ended, f.c.resolution_breach.is_(None))).label("resolution_met"),
-                         count(resolution_ended).label("resolution_total"))
-                  .select_from(Ticket).join(f, f.c.ticket_id == Ticket.id)
-                  .outerjoin(TicketSla, TicketSla.ticket_id == Ticket.id)
-                  .outerjoin(SlaPolicy, SlaPolicy.id == TicketSla.policy_id), dim)
-    return {k: Sla(int(r.first_met), int(r.first_total), int(r.resolution_met), int(r.resolution_total))
-            for k, r in _rows(stmt, dim).items()}
+    - first response: the customer's first message to the team's first reply after it,
+      for tickets first answered in the period; resolution: creation to the last resolve,
+      for tickets resolved (and still resolved) in the period; calendar time.
+    - SLA achievement: the first-response and resolution clocks that ended in the period on
+      tickets under a policy with that target. A clock ends at the team's first reply (the
+      final resolve), or at its breach while it still runs; it is missed when Halo recorded
+      a breach for it (an sla_breach line, written by the minute's SLA check), met otherwise.
+    """
+    start, end = min(p.start for p in periods), max(p.end for p in periods)
+    t = thread_facts(start, end)
+
+    def span(column):
+        """Which period a time falls in (0 this, 1 the one before; NULL neither)."""
+        return case(*((in_period(column, p), i) for i, p in enumerate(periods)))
+    first_end = case((and_(t.c.answered.is_not(None), t.c.answered >= t.c.asked), t.c.answered),
+                     else_=t.c.first_breach)
+    resolved = case((Ticket.status == "resolved", t.c.resolved))
+    resolution_end = case((Ticket.status == "resolved", t.c.resolved), else_=t.c.resolution_breach)
+    # Everything per ticket computed once (a materialised CTE the four parts read).
+    f = (select(t.c.ticket_id, Ticket.inbox_id, Ticket.assignee_id,
+                span(case((t.c.answered >= t.c.asked, t.c.answered))).label("answered_span"),
+                seconds_between(t.c.asked, t.c.answered).label("first_secs"),
+                span(resolved).label("resolved_span"),
+                seconds_between(Ticket.created_at, t.c.resolved).label("resolution_secs"),
+                span(first_end).label("first_end_span"),
+                case((t.c.first_breach.is_(None), 1), else_=0).label("first_met"),
+                or_(SlaPolicy.first_response_minutes.is_not(None), t.c.first_breach.is_not(None)).label("first_target"),
+                span(resolution_end).label("resolution_end_span"),
+                case((t.c.resolution_breach.is_(None), 1), else_=0).label("resolution_met"),
+                or_(SlaPolicy.resolution_minutes.is_not(None), t.c.resolution_breach.is_not(None)
+                    ).label("resolution_target"))
+         .select_from(Ticket).join(t, t.c.ticket_id == Ticket.id)
+         .outerjoin(TicketSla, TicketSla.ticket_id == Ticket.id)
+         .outerjoin(SlaPolicy, SlaPolicy.id == TicketSla.policy_id)
+         .cte("facts").prefix_with("MATERIALIZED"))
+    key = {None: None, "inbox": f.c.inbox_id, "teammate": f.c.assignee_id, "tag": TicketTag.tag_id}[dim]
+    by = ("span", "key") if dim else ("span",)
+
+    def base(*columns):
+        stmt = select(*columns).select_from(f)
+        if dim == "tag":
+            stmt = stmt.join(TicketTag, TicketTag.ticket_id == f.c.ticket_id)
+        return stmt.add_columns(key.label("key")) if dim else stmt
+    answered = base(f.c.answered_span.label("span"), f.c.first_secs.label("secs")).where(
+        f.c.answered_span.is_not(None)).subquery()
+    resolved = base(f.c.resolved_span.label("span"), f.c.resolution_secs.label("secs")).where(
+        f.c.resolved_span.is_not(None)).subquery()
+
+    def achieved(ended, met, target):
+        clock = base(ended.label("span"), met.label("met")).where(ended.is_not(None), target).subquery()
+        keys = [clock.c.span, *([clock.c.key] if dim else [])]
+        return select(*keys, func.sum(clock.c.met).label("met"), func.count().label("total")).group_by(*keys)
+
+    def labelled(measure, stmt, a, b, c):
+        """One shape for every part of the union: measure, span, key, three numbers."""
+        sub = stmt.subquery()
+        return select(literal(measure).label("measure"), sub.c.span,
+                      (sub.c.key if dim else null()).label("key"),
+                      cast(sub.c[a], Float).label("a"), cast(sub.c[b], Float).label("b"),
+                      cast(sub.c[c], Float).label("c") if c else cast(null(), Float).label("c"))
+    parts = [labelled("first", percentiles(answered, by=by), "n", "median", "p90"),
+             labelled("resolution", percentiles(resolved, by=by), "n", "median", "p90"),
+             labelled("first_sla", achieved(f.c.first_end_span, f.c.first_met, f.c.first_target),
+                      "met", "total", None),
+             labelled("resolution_sla", achieved(f.c.resolution_end_span, f.c.resolution_met, f.c.resolution_target),
+                      "met", "total", None)]
+    out = [dict() for _ in periods]
+    for row in db.session.execute(union_all(*parts)):
+        if row.span is None:
+            continue
+        item = out[int(row.span)].setdefault(row.key, Clocks())
+        if row.measure in ("first", "resolution"):
+            setattr(item, "first_response" if row.measure == "first" else "resolution",
+                    Times(int(row.a or 0), row.b, row.c))
+        elif row.measure == "first_sla":
+            item.sla.first_met, item.sla.first_total = int(row.a or 0), int(row.b or 0)
+        else:
+            item.sla.resolution_met, item.sla.resolution_total = int(row.a or 0), int(row.b or 0)
+    return out
 
 
 def new_tickets(period, dim: str | None = None) -> dict:

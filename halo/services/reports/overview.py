@@ -90,18 +90,22 @@ def volume(period: Period) -> tuple[dict[date, dict[str, int]], int]:
 def first_response_times(period: Period) -> Times:
     """From a ticket's first customer message to the team's first reply after it, for the
     tickets first answered within the period (calendar time)."""
-    return facts.times(period)[0].get(None, Times())
+    return _clocks([period])[0].first_response
 
 
 def resolution_times(period: Period) -> Times:
     """From creation to being resolved, for tickets resolved within the period (their last
     resolve, so a reopened ticket counts once, when it was finally resolved)."""
-    return facts.times(period)[1].get(None, Times())
+    return _clocks([period])[0].resolution
 
 
 def sla_achievement(period: Period) -> Sla:
-    """The share of first-response and resolution clocks met (facts.sla says what counts)."""
-    return facts.sla(period).get(None, Sla())
+    """The share of first-response and resolution clocks met (facts.clocks says what counts)."""
+    return _clocks([period])[0].sla
+
+
+def _clocks(periods) -> list[facts.Clocks]:
+    return [found.get(None, facts.Clocks()) for found in facts.clocks(periods)]
 
 
 def backlog() -> dict[str, int]:
@@ -112,13 +116,16 @@ def backlog() -> dict[str, int]:
     return {STATUS_LABELS[s]: counts.get(s, 0) for s in BACKLOG}
 
 
-def overview(period: Period, with_backlog: bool = True) -> Overview:
+def overview(period: Period, with_backlog: bool = True, clocks: facts.Clocks | None = None) -> Overview:
     days, total = volume(period)
-    first, resolution = facts.times(period)
-    return Overview(period, days, total, first.get(None, Times()), resolution.get(None, Times()),
-                    backlog() if with_backlog else {}, satisfaction(period), sla_achievement(period))
+    clocks = clocks or _clocks([period])[0]
+    return Overview(period, days, total, clocks.first_response, clocks.resolution,
+                    backlog() if with_backlog else {}, satisfaction(period), clocks.sla)
 
 
 def compare(period: Period) -> tuple[Overview, Overview]:
-    """This period and the one before it (the backlog is now's, shown once)."""
-    return overview(period), overview(period.before(), with_backlog=False)
+    """This period and the one before it (the backlog is now's, shown once); the clocks of
+    both in one statement."""
+    prior = period.before()
+    now, before = _clocks([period, prior])
+    return overview(period, clocks=now), overview(prior, with_backlog=False, clocks=before)

@@ -24,17 +24,16 @@ def _postgresql(element, compiler, **kw):
     return f"ROUND(EXTRACT(EPOCH FROM ({end} - {start})))"
 
 
-def percentiles(values_subquery, column: str = "secs", by: str | None = None):
+def percentiles(values_subquery, column: str = "secs", by: tuple[str, ...] = ()):
     """Count, median and 90th percentile (nearest rank) of a subquery's column: one row, or
-    with `by` one row per value of that column (first column "key"), ranked within each."""
+    one row per combination of the `by` columns (named as in the subquery, first)."""
     value = values_subquery.c[column]
-    part = [values_subquery.c[by]] if by else None
-    keys = [values_subquery.c[by].label("key")] if by else []
-    ranked = select(*keys, value.label("v"),
+    part = [values_subquery.c[name] for name in by] or None
+    ranked = select(*(values_subquery.c[name].label(name) for name in by), value.label("v"),
                     func.row_number().over(partition_by=part, order_by=value).label("rn"),
                     func.count().over(partition_by=part).label("n")).where(value.is_not(None)).subquery()
-    out = select(*([ranked.c.key] if by else []),
-                 func.max(ranked.c.n).label("n"),
+    keys = [ranked.c[name] for name in by]
+    out = select(*keys, func.max(ranked.c.n).label("n"),
                  func.min(case((ranked.c.rn >= ranked.c.n * 0.5, ranked.c.v))).label("median"),
                  func.min(case((ranked.c.rn >= ranked.c.n * 0.9, ranked.c.v))).label("p90"))
-    return out.group_by(ranked.c.key) if by else out
+    return out.group_by(*keys) if keys else out
