@@ -25,7 +25,7 @@ from sqlalchemy import (
 
 from halo.extensions import db
 from halo.models import CsatSurvey, Message, SlaPolicy, Ticket, TicketSla, TicketTag
-from halo.services.reports.sql import percentiles, seconds_between
+from halo.services.reports.sql import for_reports, percentiles, seconds_between
 
 TEAM_KINDS = ("agent", "ai")
 DIMENSIONS = ("teammate", "tag", "inbox")
@@ -142,6 +142,7 @@ def clocks(periods, dim: str | None = None) -> list[dict]:
       final resolve), or at its breach while it still runs; it is missed when Halo recorded
       a breach for it (an sla_breach line, written by the minute's SLA check), met otherwise.
     """
+    for_reports(db.session)
     start, end = min(p.start for p in periods), max(p.end for p in periods)
     t = thread_facts(start, end)
 

@@ -1,5 +1,5 @@
 """SQL pieces both engines run the same way: seconds between two timestamps, percentiles."""
-from sqlalchemy import Float, case, func, select
+from sqlalchemy import Float, case, func, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -37,3 +37,11 @@ def percentiles(values_subquery, column: str = "secs", by: tuple[str, ...] = ())
                  func.min(case((ranked.c.rn >= ranked.c.n * 0.5, ranked.c.v))).label("median"),
                  func.min(case((ranked.c.rn >= ranked.c.n * 0.9, ranked.c.v))).label("p90"))
     return out.group_by(*keys) if keys else out
+
+
+def for_reports(session) -> None:
+    """PostgreSQL: no JIT for the rest of this transaction. A report's statements cost enough
+    for the planner to compile them (jit_above_cost), and compiling took longer (about 0.1 s
+    of 0.5 s over 100,000 tickets, bench/reports.py) than it saved on queries this short."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
