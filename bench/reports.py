@@ -54,7 +54,8 @@ def main(argv=None) -> None:
             for what in results:
                 results[what].append(_spawn(url, what))
         ref = statistics.median(r["cold"] for r in results["reference"])
-        print(f"\n{engine}, {args.tickets} tickets, median of {args.runs} fresh processes (seconds):")
+        load = os.getloadavg()[0]
+        print(f"\n{engine}, {args.tickets} tickets, median of {args.runs} fresh processes (seconds), load {load:.1f}:")
         print(f"  reference (count + GROUP BY kind), cold   {ref:.3f}")
         for key in results["overview"][0]:
             value = statistics.median(r[key] for r in results["overview"])
@@ -178,11 +179,14 @@ def seed(url: str, n: int, rng_seed: int = 42) -> dict:
                           "mention"):
                 db.session.execute(db.text(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
-            db.session.commit()
-            db.session.execute(db.text("ANALYZE"))
         db.session.commit()
         db.session.remove()
-        return made
+    if not sqlite:  # what autovacuum does to a database in use: statistics, the visibility map
+        from sqlalchemy import create_engine, text
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    return made
 
 
 def _tickets(db, rng, users, n, n_customers) -> dict:
