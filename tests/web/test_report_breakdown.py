@@ -140,3 +140,13 @@ def test_an_agent_reads_only_their_inboxes(client, admin):
     assert [r[0] for r in people[1:]] == ["Sara", "Unassigned"]
     page = browser.get("/reports").get_data(as_text=True)
     assert 'id="sla-figure">100%' in page  # Bo's breaches are in Security
+
+
+def test_an_empty_workspace_reads_as_nothing_to_count(as_agent):
+    clock.set_now(NOW)
+    for page in ("teammates", "tags", "inboxes"):
+        response = as_agent.get(f"/reports/{page}")
+        assert response.status_code == 200 and "Nothing to count" in response.get_data(as_text=True)
+        rows = list(csv.reader(io.StringIO(as_agent.get(f"/reports/{page}.csv").get_data(as_text=True))))
+        assert len(rows) == 1
+    assert 'id="sla-figure">—' in as_agent.get("/reports").get_data(as_text=True)

@@ -4,7 +4,8 @@ per teammate (tag, inbox), this period beside the one before.
 What a row counts: tickets are a teammate's when assigned to them now (times, SLA, CSAT,
 new tickets); replies and the tickets handled (replied to) are the teammate's who wrote
 them. A ticket with two tags counts under both. Every figure is aggregated by the
-database (facts.py); this module only names the keys and lays the rows side by side.
+database (facts.py, each measure one statement for both periods); this module only names
+the keys and lays the rows side by side.
 """
 from dataclasses import dataclass, field
 
@@ -46,11 +47,8 @@ class Row:
     before: Figures
 
 
-def figures(period, dim: str, clocks: dict) -> dict:
-    """{key: Figures} for every key with anything to count in the period."""
-    handled = facts.replies(period, dim)
-    satisfied = facts.csat(period, dim)
-    new = facts.new_tickets(period, dim)
+def figures(dim: str, clocks: dict, new: dict, handled: dict, satisfied: dict) -> dict:
+    """{key: Figures} for every key with anything to count in one period."""
     out = {}
     for key in set(handled) | set(satisfied) | set(new) | set(clocks):
         c = clocks.get(key) or facts.Clocks()
@@ -74,9 +72,9 @@ def labels(dim: str, keys) -> dict:
 
 def report(period, dim: str) -> list[Row]:
     """One row per key seen in either period, busiest (tickets handled) first."""
-    prior = period.before()
-    clocks_now, clocks_before = facts.clocks([period, prior], dim)
-    now, before = figures(period, dim, clocks_now), figures(prior, dim, clocks_before)
+    both = [period, period.before()]
+    now, before = (figures(dim, *parts) for parts in zip(facts.clocks(both, dim), facts.new_tickets(both, dim),
+                                                           facts.replies(both, dim), facts.csat(both, dim)))
     names = labels(dim, set(now) | set(before))
     rows = [Row(k, names[k], now.get(k, Figures()), before.get(k, Figures())) for k in names]
     rows.sort(key=lambda r: (-r.now.handled, -r.now.new, r.label.lower()))

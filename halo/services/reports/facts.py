@@ -147,8 +147,7 @@ def clocks(periods, dim: str | None = None) -> list[dict]:
     t = thread_facts(start, end)
 
     def span(column):
-        """Which period a time falls in (0 this, 1 the one before; NULL neither)."""
-        return case(*((in_period(column, p), i) for i, p in enumerate(periods)))
+        return _span(column, periods)
     first_end = case((and_(t.c.answered.is_not(None), t.c.answered >= t.c.asked), t.c.answered),
                      else_=t.c.first_breach)
     resolved = case((Ticket.status == "resolved", t.c.resolved))
@@ -216,29 +215,53 @@ def clocks(periods, dim: str | None = None) -> list[dict]:
     return out
 
 
-def new_tickets(period, dim: str | None = None) -> dict:
-    """Tickets created in the period: {key: n}."""
-    stmt = _keyed(select(func.count(Ticket.id).label("n")).select_from(Ticket)
-                  .where(in_period(Ticket.created_at, period)), dim)
-    return {k: int(r.n) for k, r in _rows(stmt, dim).items()}
+def _span(column, periods):
+    """Which period a time falls in (0 the first, 1 the next; NULL none)."""
+    return case(*((in_period(column, p), i) for i, p in enumerate(periods)))
 
 
-def replies(period, dim: str | None = None) -> dict:
-    """Tickets the team replied to in the period (handled) and the replies sent:
-    {key: (handled, replies)}; per teammate by who wrote the reply."""
-    stmt = _keyed(select(func.count(func.distinct(Message.ticket_id)).label("handled"),
-                         func.count(Message.id).label("replies"))
-                  .select_from(Ticket).join(Message, Message.ticket_id == Ticket.id)
-                  .where(Message.kind.in_(TEAM_KINDS), Message.delivery.is_not(None),
-                         in_period(Message.created_at, period)), dim, key_for_teammate=Message.author_id)
-    return {k: (int(r.handled), int(r.replies)) for k, r in _rows(stmt, dim).items()}
+def _per_period(inner, periods, dim, *aggregates) -> list[dict]:
+    """Group a subquery with columns span (and key) by them: per period, {key: row}."""
+    keys = [inner.c.span, *([inner.c.key] if dim else [])]
+    out = [dict() for _ in periods]
+    for row in db.session.execute(select(*keys, *aggregates).group_by(*keys)):
+        if row.span is not None:
+            out[int(row.span)][row.key if dim else None] = row
+    return out
 
 
-def csat(period, dim: str | None = None) -> dict:
-    """Answers given in the period and how many were Good: {key: (good, answered)}."""
-    rated = in_period(CsatSurvey.rated_at, period)
-    stmt = _keyed(select(func.coalesce(func.sum(case((CsatSurvey.rating == "good", 1), else_=0)), 0).label("good"),
-                         func.count(CsatSurvey.id).label("answered"))
-                  .select_from(Ticket).join(CsatSurvey, CsatSurvey.ticket_id == Ticket.id)
-                  .where(rated, CsatSurvey.rating.is_not(None)), dim)
-    return {k: (int(r.good), int(r.answered)) for k, r in _rows(stmt, dim).items()}
+def _within(column, periods):
+    return and_(column >= min(p.start for p in periods), column < max(p.end for p in periods))
+
+
+def new_tickets(periods, dim: str | None = None) -> list[dict]:
+    """Tickets created in each period: [{key: n}]."""
+    inner = _keyed(select(_span(Ticket.created_at, periods).label("span")).select_from(Ticket)
+                   .where(_within(Ticket.created_at, periods)), dim, group=False).subquery()
+    return [{k: int(r.n) for k, r in found.items()}
+            for found in _per_period(inner, periods, dim, func.count().label("n"))]
+
+
+def replies(periods, dim: str | None = None) -> list[dict]:
+    """Tickets the team replied to in each period (handled) and the replies sent:
+    [{key: (handled, replies)}]; per teammate by who wrote the reply."""
+    inner = _keyed(select(_span(Message.created_at, periods).label("span"), Message.ticket_id)
+                   .select_from(Ticket).join(Message, Message.ticket_id == Ticket.id)
+                   .where(Message.kind.in_(TEAM_KINDS), Message.delivery.is_not(None),
+                          _within(Message.created_at, periods)),
+                   dim, key_for_teammate=Message.author_id, group=False).subquery()
+    return [{k: (int(r.handled), int(r.replies)) for k, r in found.items()}
+            for found in _per_period(inner, periods, dim, func.count(func.distinct(inner.c.ticket_id)).label("handled"),
+                                     func.count().label("replies"))]
+
+
+def csat(periods, dim: str | None = None) -> list[dict]:
+    """Answers given in each period and how many were Good: [{key: (good, answered)}]."""
+    inner = _keyed(select(_span(CsatSurvey.rated_at, periods).label("span"),
+                          case((CsatSurvey.rating == "good", 1), else_=0).label("good"))
+                   .select_from(Ticket).join(CsatSurvey, CsatSurvey.ticket_id == Ticket.id)
+                   .where(_within(CsatSurvey.rated_at, periods), CsatSurvey.rating.is_not(None)),
+                   dim, group=False).subquery()
+    return [{k: (int(r.good or 0), int(r.answered)) for k, r in found.items()}
+            for found in _per_period(inner, periods, dim, func.sum(inner.c.good).label("good"),
+                                     func.count().label("answered"))]
