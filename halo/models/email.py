@@ -49,9 +49,10 @@ PREVIEW_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 
 class EmailAttachment(db.Model):
-    """A file that came with an inbound email, kept on disk under a server-chosen name."""
+    """A file in the thread, kept in storage under a server-chosen name: one that came with an
+    inbound email (inbound_id set), or one a teammate attached to a reply or note (None)."""
     id: Mapped[int] = mapped_column(primary_key=True)
-    inbound_id: Mapped[int] = mapped_column(ForeignKey("inbound_email.id", ondelete="CASCADE"))
+    inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_email.id", ondelete="CASCADE"))
     message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id", ondelete="CASCADE"))
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(127))
@@ -65,7 +66,7 @@ class EmailAttachment(db.Model):
     part_index: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
-    # Message.attachments, loaded only where a thread item shows an inbound email.
+    # Message.attachments: the thread loads them for every item in one query (selectinload).
     message = relationship("Message", backref=backref("attachments", order_by="EmailAttachment.id"))
 
     @property

@@ -48,6 +48,7 @@
     "header{display:flex;align-items:center;justify-content:space-between;padding:14px 16px;background:#3355ff;color:#fff;font-weight:600}" +
     "header button{background:none;border:0;color:#fff;font-size:22px;cursor:pointer}" +
     ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px;background:#f6f7fb;margin:0;list-style:none}" +
+    ".msg .file{display:block;margin-top:6px;color:inherit;text-decoration:underline;overflow-wrap:anywhere}.msg .file img{display:block;max-width:100%;max-height:200px;border-radius:8px}" +
     ".msg{max-width:80%;padding:8px 12px;border-radius:12px;white-space:pre-wrap;word-wrap:break-word;font-size:14px;line-height:1.4}" +
     ".visitor{align-self:flex-end;background:#3355ff;color:#fff}.team{align-self:flex-start;background:#fff;border:1px solid #e3e5ee}" +
     ".who{display:flex;align-items:center;gap:6px;font-size:12px;color:#666;margin-bottom:2px}.who img{width:20px;height:20px;border-radius:50%}" +
@@ -130,7 +131,21 @@
       who.appendChild(document.createTextNode(m.author.name || "Team"));
       li.appendChild(who);
     }
-    li.appendChild(document.createTextNode(m.body));
+    if (m.body) li.appendChild(document.createTextNode(m.body));
+    (m.files || []).forEach(function (f) {
+      // Links the server signed for this conversation; a picture shows, the rest downloads.
+      var a = document.createElement("a");
+      a.className = "file"; a.href = f.url; a.target = "_blank"; a.rel = "noopener";
+      if (f.image) {
+        var img = document.createElement("img");
+        img.src = f.url; img.alt = f.name; img.loading = "lazy";
+        a.appendChild(img);
+      } else {
+        a.setAttribute("download", f.name);
+        a.textContent = "\u2193 " + f.name + " (" + (f.size < 1048576 ? Math.max(1, Math.round(f.size / 1024)) + " KB" : (f.size / 1048576).toFixed(1) + " MB") + ")";
+      }
+      li.appendChild(a);
+    });
     return li;
   }
   function setOpen(open) {
@@ -179,7 +194,7 @@
     var known = state.messages.some(function (x) { return x.id === m.id; });
     state.pending = state.pending.filter(function (p) { return p.client_id !== m.client_id || !m.client_id; });
     if (!known) {
-      state.messages.push({ id: m.id, client_id: m.client_id, body: m.body, from: m.from, author: m.author, at: m.at });
+      state.messages.push({ id: m.id, client_id: m.client_id, body: m.body, from: m.from, author: m.author, at: m.at, files: m.files });
       if (m.from !== "visitor" && !state.open) state.unread += 1;
     }
     state.lastId = Math.max(state.lastId || 0, m.id);

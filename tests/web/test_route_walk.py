@@ -34,6 +34,7 @@ PUBLIC = {
     "auth.choose_password": "the reset link's page: the signed, expiring, single-use token is the proof",
     "widget.script": "the chat widget's script, loaded by customers' own sites",
     "widget.avatar": "alias avatars the widget shows visitors",
+    "widget.team_file": "files the team sent in a chat, by the signed link the widget was given",
     "widget.socket": "the visitor's chat socket: a signed visitor token and an Origin allow-list guard it",
     "inbound.receive": "mail providers post messages here; a bearer token guards it, not a session",
     "emails.verify": "the link emailed to a sender address; the token is the proof, GET only shows a button",

@@ -8,7 +8,7 @@ from halo import clock
 from halo.blueprints.inbox import bp
 from halo.services.errors import Forbidden, HaloError
 from halo.services.inbox import search, segments
-from halo.services.tickets import bulk
+from halo.services.tickets import bulk, undo
 from halo.web import is_fragment_request, safe_next
 
 
@@ -26,11 +26,15 @@ def _sidebar_globals():
 def bulk_action():
     """Apply one action to the selected tickets; report per ticket what did not change."""
     back = _back(url_for("inbox.view", view="open"))
+    offer = None
     try:
         action, _, value = request.form.get("do", "").partition(":")
-        result = bulk.bulk_update(request.form.getlist("ticket_ids"), action, value or None,
-                                  current_user.id)
+        ids = request.form.getlist("ticket_ids")
+        before = undo.snapshot([int(i) for i in ids if i.isdigit()][:bulk.MAX_TICKETS])
+        result = bulk.bulk_update(ids, action, value or None, current_user.id)
         message, level, code = result.summary(), "error" if result.skipped else "info", 200
+        if result.change and result.updated:
+            offer = undo.offer(current_user.id, *result.change, before, result.updated, message + ".")
     except Forbidden:
         raise  # the role may not: a 403 page, not a note on the list
     except HaloError as exc:
@@ -38,7 +42,8 @@ def bulk_action():
     if not is_fragment_request():
         flash(message, level)
         return redirect(back)
-    response = make_response(render_template("inbox/_bulk_result.html", message=message, level=level), code)
+    response = make_response(render_template("inbox/_bulk_result.html", message=message, level=level,
+                                             undo_offer=offer, undo_next=back), code)
     if code == 200:
         response.headers["HX-Trigger"] = "ticket-list-changed"
     return response

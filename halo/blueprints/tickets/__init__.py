@@ -6,5 +6,6 @@ from halo.blueprints.tickets import (  # noqa: E402,F401
     ai_views,  # noqa: E402,F401
     sla_views,
     tools,
+    undo_views,
     views,
 )

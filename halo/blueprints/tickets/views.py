@@ -2,12 +2,12 @@ from datetime import datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
 from halo import clock
-from halo.blueprints.tickets import bp
+from halo.blueprints.tickets import bp, undo_views
 from halo.blueprints.tickets.tools import snooze_until, translation_from_form
 from halo.services import chat
 from halo.services.access import inboxes as access_inboxes
@@ -20,7 +20,7 @@ from halo.services.errors import NotFound, ValidationError
 from halo.services.inbox import stamps
 from halo.services.inbox import views as inbox
 from halo.services.service_levels import sla
-from halo.services.tickets import assignment, mentions, replies, status
+from halo.services.tickets import assignment, files, mentions, replies, status, undo
 from halo.services.translate import tickets as translate_tickets
 from halo.web import is_fragment_request, kept
 
@@ -154,10 +154,13 @@ def set_status(ticket_id: int):
     try:
         until = (snooze_until(request.form) or _parse_local(request.form.get("until"))
                  if target == "snoozed" else None)
+        before = undo.snapshot([ticket_id])
         event = status.change_status(ticket_id, target, current_user.id, until=until)
     except ValidationError as exc:
         return _control_error(ticket_id, "tickets/_status.html", "status", str(exc))
-    return _changed(ticket_id, "tickets/_status.html", event)
+    offer = event and undo.offer(current_user.id, "status", target, before, [ticket_id],
+                                 undo_views.status_text(ticket_id, target))
+    return _changed(ticket_id, "tickets/_status.html", event, offer)
 
 
 @bp.post("/tickets/<int:ticket_id>/assignee")
@@ -165,12 +168,15 @@ def set_assignee(ticket_id: int):
     raw = request.form.get("assignee_id", "")
     try:
         assignee_id = int(raw) if raw else None
+        before = undo.snapshot([ticket_id])
         event = assignment.assign_ticket(ticket_id, assignee_id, current_user.id)
     except ValueError:
         return _control_error(ticket_id, "tickets/_assignee.html", "assignee", "Choose a teammate.")
     except ValidationError as exc:
         return _control_error(ticket_id, "tickets/_assignee.html", "assignee", str(exc))
-    return _changed(ticket_id, "tickets/_assignee.html", event)
+    offer = event and undo.offer(current_user.id, "assign", assignee_id, before, [ticket_id],
+                                 undo_views.assign_text(ticket_id, assignee_id))
+    return _changed(ticket_id, "tickets/_assignee.html", event, offer)
 
 
 @bp.post("/tickets/<int:ticket_id>/messages")
@@ -181,7 +187,7 @@ def post_message(ticket_id: int):
         alias_id = aliases.check_alias(_alias_id(request.form.get("alias_id")))
         message = replies.post_reply(ticket_id, current_user.id, body, mode, alias_id=alias_id,
                                      translation=translation_from_form(request.form),
-                                     send_key=request.form.get("send_key"))
+                                     send_key=request.form.get("send_key"), uploads=_uploads())
     except ValidationError as exc:
         if not is_fragment_request():
             flash(str(exc), "error")
@@ -199,6 +205,14 @@ def post_message(ticket_id: int):
                            counts=inbox.view_counts(current_user.id, ctx["now"]), **ctx)
 
 
+def _uploads() -> list[files.Upload]:
+    """The composer's files, each read up to one byte past the per-file limit (the service
+    refuses it; a huge file is never held whole: the form parser spooled it to disk)."""
+    cap = current_app.config["HALO_MAX_ATTACHMENT_BYTES"] + 1
+    return [files.Upload(f.filename or "", f.mimetype or "", f.stream.read(cap))
+            for f in request.files.getlist("files") if f.filename]
+
+
 def _alias_id(raw: str | None) -> int | None:
     """The composer's "Send as" choice; '' means the agent themself."""
     try:
@@ -207,12 +221,13 @@ def _alias_id(raw: str | None) -> int | None:
         raise ValidationError("Choose an alias from the list.") from None
 
 
-def _changed(ticket_id: int, partial: str, event):
-    """After a header change: the control, the new event line and the counts (HTMX), or the page."""
+def _changed(ticket_id: int, partial: str, event, offer=None):
+    """After a header change: the control, the new event line, the counts and the Undo
+    (HTMX), or the page."""
     if not is_fragment_request():
         return redirect(url_for("tickets.show", ticket_id=ticket_id))
     ctx = _context(ticket_id)
-    return render_template("tickets/_changed.html", partial=partial, event=event,
+    return render_template("tickets/_changed.html", partial=partial, event=event, undo_offer=offer,
                            counts=inbox.view_counts(current_user.id, ctx["now"]), **ctx)
 
 

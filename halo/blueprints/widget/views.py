@@ -11,8 +11,9 @@ from halo.blueprints.access import public
 from halo.blueprints.widget import bp
 from halo.services import chat
 from halo.services.accounts.aliases import open_avatar
+from halo.services.email.attachments import open_attachment
 from halo.services.errors import ValidationError
-from halo.services.tickets import assignment, status
+from halo.services.tickets import assignment, files, status
 from halo.web import is_fragment_request, send_stored
 
 
@@ -32,6 +33,21 @@ def avatar(name: str):
     response = send_stored(open_avatar(name), max_age=86400)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+@bp.get("/widget/files/<token>")
+@public
+def team_file(token: str):
+    """A file the team sent in the chat, by the signed link the widget was given: a picture
+    shows in the widget, anything else downloads; nothing served here can run."""
+    row = files.for_widget(token)
+    response = send_stored(open_attachment(row), mimetype=row.content_type, as_attachment=not row.previewable,
+                           download_name=row.filename, max_age=86400)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    response.headers["Cache-Control"] = "private, max-age=86400"
     return response
 
 

@@ -30,7 +30,7 @@ from halo.services import chat
 from halo.services.csat import surveys as csat_surveys
 from halo.services.errors import HaloError, ValidationError
 from halo.services.settings import get_setting
-from halo.services.tickets import presence
+from halo.services.tickets import files, presence
 
 POLICY_VIOLATION = 1008
 INTERNAL_ERROR = 1011
@@ -184,7 +184,7 @@ class Conversation:
         while self.visitor_id:
             page = chat.messages_after(self.visitor_id, self.last_id)
             for message in page:
-                self.out.json(chat.widget_json(message, _avatar_url))
+                self.out.json(chat.widget_json(message, _avatar_url, _file_url))
                 self.last_id = message.id
             if len(page) < chat.PAGE:
                 return
@@ -308,6 +308,10 @@ FRAME_HANDLERS = {"send": Conversation.on_send, "identify": Conversation.on_iden
 
 def _avatar_url(alias) -> str:
     return url_for("widget.avatar", name=alias.avatar_file, _external=True)
+
+
+def _file_url(row, ticket_id: int) -> str:
+    return url_for("widget.team_file", token=files.widget_token(row, ticket_id), _external=True)
 
 
 __all__ = ["socket", "ConnectionClosed"]

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from halo import clock
 from halo.extensions import db
@@ -104,16 +105,22 @@ def messages_after(visitor_id: int, after_id: int = 0, limit: int = PAGE) -> lis
         select(Message).where(Message.ticket_id == visitor.ticket_id, Message.id > after_id,
                               Message.kind.in_(WIDGET_KINDS),
                               (Message.kind == "customer") | (Message.channel == "chat"))
+        .options(selectinload(Message.attachments))
         .order_by(Message.id).limit(limit)).unique())
 
 
-def widget_json(message: Message, avatar_url=None) -> dict:
+def widget_json(message: Message, avatar_url=None, file_url=None) -> dict:
     """What the widget is told about one message: never the agent's real identity under an
-    alias, nor anything internal (the team's own keys stay on the server)."""
+    alias, nor anything internal (the team's own keys stay on the server). The team's files
+    come with a signed link each (file_url(row, ticket_id))."""
     out = {"type": "message", "id": message.id,
            "client_id": message.client_id if message.kind == "customer" else None,
            "body": message.body_text, "at": message.created_at.isoformat() + "Z",
            "from": "visitor" if message.kind == "customer" else "team"}
+    if file_url and message.kind != "customer":
+        out["files"] = [{"name": row.filename, "size": row.size, "image": row.previewable,
+                         "url": file_url(row, message.ticket_id)}
+                        for row in message.attachments if row.storage_name]
     if message.kind == "ai":
         out["author"] = {"name": "Halo AI", "avatar": None}
     elif message.kind == "agent":

@@ -1,4 +1,5 @@
-"""Files that come with inbound email: kept in storage under random names, never the sender's."""
+"""Files that come with inbound email: kept in storage under random names, never the sender's.
+(Files teammates attach to replies share the rows and the download: services/tickets/files.py.)"""
 import secrets
 from urllib.parse import quote
 
@@ -44,7 +45,7 @@ def store_attachments(inbound_id: int, message_id: int | None, files) -> list[st
     return skipped
 
 
-def _open(row: EmailAttachment) -> StoredFile:
+def open_attachment(row: EmailAttachment) -> StoredFile:
     try:
         return get_storage().open(AREA, row.storage_name)
     except FileMissing:
@@ -55,16 +56,24 @@ def _open(row: EmailAttachment) -> StoredFile:
                        "on several hosts, they need shared storage (HALO_STORAGE=s3).") from None
 
 
+def read_kept(row: EmailAttachment) -> bytes:
+    """A kept file's bytes (an outbound email attaches a teammate's files)."""
+    return open_attachment(row).read()
+
+
 def get_attachment(attachment_id: int) -> tuple[EmailAttachment, StoredFile]:
     """The attachment row and its stored file, or NotFound."""
     row = db.session.get(EmailAttachment, attachment_id)
     if row is None or not row.storage_name:
         raise NotFound("That attachment does not exist or was not kept.")
     try:
-        access_scope.require_inbound(row.inbound_id)
+        if row.inbound_id is not None:
+            access_scope.require_inbound(row.inbound_id)
+        else:  # a teammate's file: whoever sees its message's ticket
+            access_scope.require_message(row.message)
     except NotFound:
         raise NotFound("That attachment does not exist or was not kept.") from None
-    return row, _open(row)
+    return row, open_attachment(row)
 
 
 def inline_image(inbound_id: int, content_id: str) -> tuple[EmailAttachment, StoredFile]:
@@ -77,7 +86,7 @@ def inline_image(inbound_id: int, content_id: str) -> tuple[EmailAttachment, Sto
         access_scope.require_inbound(inbound_id)
     except NotFound:
         raise NotFound("No such inline image.") from None
-    return row, _open(row)
+    return row, open_attachment(row)
 
 
 def original_file(attachment_id: int) -> tuple[EmailAttachment, bytes]:

@@ -19,6 +19,7 @@ from halo.models import (
     Ticket,
     User,
 )
+from halo.services.email import attachments as email_attachments
 from halo.services.email.participants import participants
 from halo.services.email.threads import reply_address
 from halo.services.settings import DEFAULTS, get_setting
@@ -135,7 +136,7 @@ def plan(message: Message, ticket: Ticket) -> OutboundEmail:
 
 def build(out: OutboundEmail, message: Message, customer_name: str) -> MailMessage:
     """The Flask-Mail message: text and HTML parts, signature (the inbox's, else the
-    workspace's), threading headers."""
+    workspace's), threading headers, the files the teammate attached."""
     inbox = db.session.scalar(select(Inbox).join(Ticket, Ticket.inbox_id == Inbox.id)
                               .where(Ticket.id == message.ticket_id))
     signature = ((inbox.signature if inbox is not None else "") or get_setting("email_signature") or "").strip()
@@ -154,4 +155,7 @@ def build(out: OutboundEmail, message: Message, customer_name: str) -> MailMessa
                              cc=cc, body=text, html=body_html, sender=(out.from_name, out.from_address),
                              reply_to=out.reply_to, extra_headers=headers)
     mail.msgId = f"<{out.rfc_message_id}>"
+    for row in message.attachments:  # a teammate's files, as parts of their own
+        mail.attach(filename=row.filename, content_type=row.content_type,
+                    data=email_attachments.read_kept(row), disposition="attachment")
     return mail

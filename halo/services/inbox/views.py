@@ -16,7 +16,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from halo.extensions import db
 from halo.models import (
@@ -280,6 +280,7 @@ def thread(ticket_id: int) -> list:
     """The ticket's timeline, oldest first."""
     return db.session.scalars(
         select(Message).where(Message.ticket_id == ticket_id)
+        .options(selectinload(Message.attachments))
         .order_by(Message.created_at, Message.id)).unique().all()
 
 

@@ -19,6 +19,7 @@ class BulkResult:
     updated: list[int] = field(default_factory=list)
     unchanged: list[int] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)   # (ticket id, reason)
+    change: tuple[str, object] | None = None  # ("status", target) or ("assign", assignee id): what undo reverts
 
     def summary(self) -> str:
         """'3 updated, 1 skipped: #12 is Resolved' style, for the flash message."""
@@ -59,7 +60,7 @@ def bulk_update(raw_ids, action: str, value: str | None, actor_id: int) -> BulkR
     if action == "status" and value == "snoozed":
         raise ValidationError("Snooze tickets one at a time (each needs a time).")
     assignee = _assignee(value, actor_id) if action == "assign" else None
-    result = BulkResult()
+    result = BulkResult(change=("status", value) if action == "status" else ("assign", assignee))
     for tid in ids:
         try:
             event = (change_status(tid, value, actor_id) if action == "status"

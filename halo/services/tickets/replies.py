@@ -10,7 +10,7 @@ from halo.models import Message, Ticket
 from halo.services.access import roles
 from halo.services.errors import ValidationError
 from halo.services.knowledge import directives
-from halo.services.tickets import conversation
+from halo.services.tickets import conversation, files
 from halo.services.tickets.mentions import record_mentions
 from halo.services.tickets.status import get_ticket
 
@@ -30,18 +30,25 @@ MAX_KEY = 64 - len(KEY_PREFIX) - 1 - DIGEST
 
 def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
                now: datetime | None = None, alias_id: int | None = None,
-               translation: tuple[str, str] | None = None, send_key: str | None = None) -> Message:
+               translation: tuple[str, str] | None = None, send_key: str | None = None,
+               uploads: list[files.Upload] | None = None) -> Message:
     """Write what an agent composed: an outbound reply, an internal note or a directive.
 
     send_key (the composer form's, new with every form) makes it happen once: the same form
     sent again with the same text (a double click without JavaScript, a page resubmitted
     after a dropped connection) returns what the first one wrote, and sends nothing twice.
-    Other text from the same form (restored from history and edited) is a new reply."""
+    Other text from the same form (restored from history and edited) is a new reply.
+
+    uploads are files to attach (a reply by email or chat, or a note): a message may then
+    be only its files."""
     now = now or clock.now()
     body = (body or "").strip()
     if mode not in MODES:
         raise ValidationError(f"Unknown composer mode {mode!r}.")
-    if not body:
+    uploads = files.check_uploads(uploads or [])
+    if uploads and mode == "training":
+        raise ValidationError("A directive is text only: attach files to a reply or a note.")
+    if not body and not uploads:
         raise ValidationError("Write something before sending.")
     if len(body) > MAX_BODY:
         raise ValidationError("That message is too long.")
@@ -50,12 +57,16 @@ def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
     key = None
     if send_key:
         said = f"{mode}\n{body}\n{translation[0] if translation else ''}"
+        said += "".join(f"\n{u.filename}:{u.size}" for u in uploads)
         digest = hashlib.sha256(said.encode()).hexdigest()[:DIGEST]
         key = f"{KEY_PREFIX}{send_key}:{digest}"
     roles.require(author_id, MODE_NEEDS[mode])
     ticket = get_ticket(ticket_id)
     if key and (sent := conversation.by_key(ticket.id, key)) is not None:
         return sent
+    if uploads and mode == "chat" and ticket.channel == "api":
+        raise ValidationError("The API channel's bridge takes text only: send files by email, "
+                              "or link to them.")
     if mode == "note":
         message = _note(ticket, author_id, body, now)
     elif mode == "training":
@@ -69,6 +80,8 @@ def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
             message.body_text = translation[0].strip() or body
         message.alias_id = alias_id if mode == "chat" else None
     message.client_id = key
+    if files.attach(message, uploads) and not body and mode != "note":
+        conversation.touch(ticket, "Sent " + ", ".join(files.clean_filename(u.filename) for u in uploads), now)
     try:
         db.session.commit()
     except IntegrityError:

@@ -193,3 +193,106 @@
     }).observe(end);
   }
 })();
+
+// Files out: the composer's files come from its picker, a drop on the composer or a pasted
+// screenshot; all end up in the one <input type=file name=files> the form posts, listed
+// under it with a Remove button. Sizes are checked here to say so at once; the server
+// checks them again (services/tickets/files.py).
+(function () {
+  "use strict";
+  const fmt = (n) => n < 1024 ? n + " B" : n < 1048576 ? (n / 1024).toFixed(0) + " KB" : (n / 1048576).toFixed(1) + " MB";
+
+  function box(el) { return el && el.closest ? el.closest("#composer") : null; }
+
+  function show(composer, message) {
+    const zone = composer.querySelector(".composer-files");
+    let note = zone.querySelector(".field-error");
+    if (!message) { if (note) note.remove(); return; }
+    if (!note) { note = document.createElement("p"); note.className = "field-error"; note.setAttribute("role", "alert"); zone.appendChild(note); }
+    note.textContent = message;
+  }
+
+  function render(composer) {
+    const input = composer.querySelector("input[name=files]");
+    const list = composer.querySelector(".chosen-files");
+    list.replaceChildren(...[...input.files].map((file, i) => {
+      const li = document.createElement("li");
+      li.className = "chip chosen-file";
+      li.textContent = file.name + " (" + fmt(file.size) + ") ";
+      const remove = document.createElement("button");
+      remove.type = "button"; remove.className = "link-button remove-file"; remove.dataset.index = i;
+      remove.textContent = "Remove"; remove.setAttribute("aria-label", "Remove " + file.name);
+      li.appendChild(remove);
+      return li;
+    }));
+  }
+
+  // Sets the input's files to `kept` plus `added`, refusing what passes a limit.
+  function put(composer, kept, added) {
+    const zone = composer.querySelector(".composer-files");
+    const input = composer.querySelector("input[name=files]");
+    if (!zone || !input) return;
+    const maxFile = Number(zone.dataset.maxFile), maxTotal = Number(zone.dataset.maxTotal);
+    const out = new DataTransfer();
+    let total = 0, refused = "";
+    for (const file of [...kept, ...added]) {
+      if (file.size > maxFile) { refused = file.name + " is larger than " + fmt(maxFile) + ", the most a file may be."; continue; }
+      if (total + file.size > maxTotal) { refused = file.name + " would take the message past " + fmt(maxTotal) + "."; continue; }
+      total += file.size;
+      out.items.add(file);
+    }
+    input.files = out.files;
+    show(composer, refused);
+    render(composer);
+  }
+
+  function stamp() {
+    const d = new Date(), p = (n) => String(n).padStart(2, "0");
+    return d.getFullYear() + p(d.getMonth() + 1) + p(d.getDate()) + "-" + p(d.getHours()) + p(d.getMinutes()) + p(d.getSeconds());
+  }
+
+  document.addEventListener("change", (e) => {
+    if (e.target.matches("#composer input[name=files]")) {
+      const composer = box(e.target);
+      put(composer, [], [...e.target.files]);
+    }
+  });
+  document.addEventListener("click", (e) => {
+    const remove = e.target.closest && e.target.closest(".remove-file");
+    if (!remove) return;
+    const composer = box(remove);
+    const files = [...composer.querySelector("input[name=files]").files];
+    files.splice(Number(remove.dataset.index), 1);
+    put(composer, files, []);
+    composer.querySelector("input[name=files]").closest("label").focus();
+  });
+  const carriesFiles = (e) => e.dataTransfer && [...e.dataTransfer.types].includes("Files");
+  document.addEventListener("dragover", (e) => {
+    const composer = box(e.target);
+    if (composer && composer.querySelector(".composer-files") && carriesFiles(e)) {
+      e.preventDefault();
+      composer.classList.add("drop-target");
+    }
+  });
+  document.addEventListener("dragleave", (e) => {
+    const composer = box(e.target);
+    if (composer && !composer.contains(e.relatedTarget)) composer.classList.remove("drop-target");
+  });
+  document.addEventListener("drop", (e) => {
+    const composer = box(e.target);
+    if (!composer || !composer.querySelector(".composer-files") || !carriesFiles(e)) return;
+    e.preventDefault();
+    composer.classList.remove("drop-target");
+    put(composer, [...composer.querySelector("input[name=files]").files], [...e.dataTransfer.files]);
+  });
+  document.addEventListener("paste", (e) => {
+    const composer = box(e.target);
+    const pasted = e.clipboardData ? [...e.clipboardData.files] : [];
+    if (!composer || !composer.querySelector(".composer-files") || !pasted.length) return;
+    if (![...e.clipboardData.types].includes("text/plain")) e.preventDefault(); // a screenshot, not its name as text
+    const named = pasted.map((f) => /^image\.\w+$/.test(f.name) || !f.name
+      ? new File([f], "screenshot-" + stamp() + "." + ((f.type.split("/")[1] || "png").replace("jpeg", "jpg")), { type: f.type })
+      : f);
+    put(composer, [...composer.querySelector("input[name=files]").files], named);
+  });
+})();
