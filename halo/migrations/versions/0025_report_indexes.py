@@ -2,12 +2,12 @@
 tickets by creation (new tickets per day)
 
 Revision ID: 0025_report_indexes
-Revises: 0022_csat
+Revises: 0027_files_out
 """
 from alembic import op
 
 revision = '0025_report_indexes'
-down_revision = '0022_csat'
+down_revision = '0027_files_out'
 branch_labels = None
 depends_on = None
 
