@@ -97,6 +97,7 @@ class Ticket(db.Model):
         Index("ix_ticket_activity", "last_activity_at", "id"),
         Index("ix_ticket_customer_activity", "customer_id", "last_activity_at"),
         Index("ix_ticket_status_snoozed", "status", "snoozed_until"),
+        Index("ix_ticket_created", "created_at"),  # reports: new tickets in a period (migration 0025)
     )
 
     @validates("status")
@@ -162,6 +163,8 @@ class Message(db.Model):
     alias = relationship("AliasUser", lazy="joined")
 
     __table_args__ = (Index("ix_message_ticket_created", "ticket_id", "created_at", "id"),
+                      # Reports: the tickets that moved in a period (migration 0025).
+                      Index("ix_message_created_ticket", "created_at", "ticket_id"),
                       Index("ix_message_inbound_id", "inbound_id", unique=True),
                       UniqueConstraint("ticket_id", "client_id", name="uq_message_ticket_client"))
 

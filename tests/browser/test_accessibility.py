@@ -46,7 +46,7 @@ def _settled(page):
     expect(page.locator("#live-socket")).to_have_attribute("data-state", "live")
 
 
-PAGES = ["/inbox/open", "/inbox/mine", "/tickets/{ticket}", "/reports", "/notifications", "/inbox/mentions",
+PAGES = ["/inbox/open", "/inbox/mine", "/tickets/{ticket}", "/reports", "/reports/teammates", "/notifications", "/inbox/mentions",
          "/search?q=refund", "/live", "/profile", "/knowledge", "/knowledge/articles/new",
          "/knowledge/saved-replies", "/settings/team", "/settings/team/aliases", "/settings/teams",
          "/settings/inboxes", "/settings/inbox-views", "/settings/emails", "/settings/chat-widget",

@@ -1,4 +1,5 @@
-"""Reports: the overview page with charts and tables, and each table as CSV."""
+"""Reports: the overview page and the pages per teammate, tag and inbox, each chart with
+its table, and each table as CSV (cells defused against spreadsheet formulas)."""
 import csv
 import io
 
@@ -6,7 +7,8 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from halo.models import CHANNELS
 from halo.services.errors import ValidationError
-from halo.services.reports import charts, overview
+from halo.services.integrations.exports import cell
+from halo.services.reports import breakdown, charts, overview
 from halo.services.reports import csat as csat_report
 
 bp = Blueprint("reports", __name__)
@@ -26,15 +28,30 @@ def index():
     return render_template("reports/overview.html", report=current, prior=prior, channels=CHANNELS,
                            chart=charts.stacked_bars(current.volume, CHANNELS),
                            human=charts.human_duration, change=charts.change, percent=charts.percent,
-                           points=charts.points)
+                           points=charts.points, pages=breakdown.PAGES, page=None)
+
+
+@bp.get("/reports/<page>")
+def dimension(page: str):
+    if page not in breakdown.PAGES:
+        abort(404)
+    period = _period()
+    dim, title, noun = breakdown.PAGES[page]
+    rows = breakdown.report(period, dim)
+    chart = charts.paired_bars([(r.label, r.now.handled, r.before.handled) for r in rows])
+    return render_template("reports/dimension.html", period=period, prior=period.before(), rows=rows,
+                           chart=chart, title=title, noun=noun, page=page, pages=breakdown.PAGES,
+                           human=charts.human_duration, percent=charts.percent, change=charts.change)
 
 
 @bp.get("/reports/<table>.csv")
 def download(table: str):
     period = _period()
     out = io.StringIO()
-    writer = csv.writer(out)
-    if table == "volume":
+    writer = _Guarded(csv.writer(out))
+    if table in breakdown.PAGES:
+        _dimension_csv(writer, period, table)
+    elif table == "volume":
         days, _ = overview.volume(period)
         writer.writerow(["day", *CHANNELS, "total"])
         for day, by_channel in sorted(days.items()):
@@ -44,6 +61,13 @@ def download(table: str):
         for name, times in (("first_response", overview.first_response_times(period)),
                             ("resolution", overview.resolution_times(period))):
             writer.writerow([name, times.n, _num(times.median), _num(times.p90)])
+    elif table == "sla":
+        writer.writerow(["period", "first_day", "last_day", "first_response_met", "first_response_clocks",
+                         "first_response_percent", "resolution_met", "resolution_clocks", "resolution_percent"])
+        for name, span in (("current", period), ("before", period.before())):
+            s = overview.sla_achievement(span)
+            writer.writerow([name, span.first.isoformat(), span.last.isoformat(), s.first_met, s.first_total,
+                             _num(s.first), s.resolution_met, s.resolution_total, _num(s.resolution)])
     elif table == "csat":
         writer.writerow(["period", "first_day", "last_day", "answers", "good", "okay", "not_good",
                          "csat_percent", "score", "surveys_offered", "offered_answered", "response_rate_percent"])
@@ -64,3 +88,34 @@ def download(table: str):
 
 def _num(value):
     return "" if value is None else round(value)
+
+
+class _Guarded:
+    """A csv writer whose cells pass through exports.cell (text starting = + - @ defused)."""
+
+    def __init__(self, writer):
+        self.writer = writer
+
+    def writerow(self, row):
+        self.writer.writerow([cell(v) for v in row])
+
+
+MEASURES = ("new", "handled", "replies", "first_response_n", "first_response_median_seconds",
+            "first_response_p90_seconds", "resolved", "resolution_median_seconds", "resolution_p90_seconds",
+            "sla_met", "sla_clocks", "sla_percent", "csat_answers", "csat_percent")
+
+
+def _measures(f) -> list:
+    sla = f.sla
+    return [f.new, f.handled, f.replies, f.first_response.n, _num(f.first_response.median),
+            _num(f.first_response.p90), f.resolution.n, _num(f.resolution.median), _num(f.resolution.p90),
+            sla.first_met + sla.resolution_met, sla.first_total + sla.resolution_total, _num(sla.overall),
+            f.csat_answered, _num(f.csat)]
+
+
+def _dimension_csv(writer, period, page: str) -> None:
+    """One line per teammate (tag, inbox): each measure, then the same for the period before."""
+    dim, _title, noun = breakdown.PAGES[page]
+    writer.writerow([noun.lower(), *MEASURES, *(m + "_before" for m in MEASURES)])
+    for row in breakdown.report(period, dim):
+        writer.writerow([row.label, *_measures(row.now), *_measures(row.before)])

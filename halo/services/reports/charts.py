@@ -74,3 +74,39 @@ def points(now: float | None, before: float | None) -> str:
     if now is None or before is None:
         return ""
     return f"{now - before:+.0f} pts"
+
+
+@dataclass(frozen=True)
+class Pair:
+    label: str
+    y: float
+    now: float      # bar widths
+    before: float
+    now_value: int
+    before_value: int
+
+
+@dataclass(frozen=True)
+class PairChart:
+    width: int
+    height: int
+    label_width: int
+    bar_height: int
+    pairs: list[Pair]
+    peak: int
+
+
+def paired_bars(items: list[tuple[str, int, int]], limit: int = 12) -> PairChart:
+    """Horizontal bars, this period over the period before, one pair per (label, now,
+    before), scaled to the largest value; the first `limit` items (the table has all)."""
+    items = items[:limit]
+    label_width, bar, gap = 180, 10, 8
+    peak = max((max(n, b) for _, n, b in items), default=0)
+    room = WIDTH - label_width - 48
+    pairs = []
+    for i, (label, n, b) in enumerate(items):
+        scale = room / peak if peak else 0
+        pairs.append(Pair(label if len(label) <= 24 else label[:23] + "…", i * (2 * bar + gap),
+                          round(n * scale, 2), round(b * scale, 2), n, b))
+    height = max(len(items) * (2 * bar + gap), 2 * bar)
+    return PairChart(WIDTH, height, label_width, bar, pairs, peak)

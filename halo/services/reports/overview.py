@@ -1,20 +1,20 @@
 """The overview report: volume by day and channel, first response and resolution times
-(median and 90th percentile), customer satisfaction, backlog by status; each beside the
-period before."""
+(median and 90th percentile), SLA achievement, customer satisfaction, backlog by status;
+each beside the period before."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from halo import clock
 from halo.extensions import db
-from halo.models import CHANNELS, STATUS_LABELS, Message, Ticket
+from halo.models import CHANNELS, STATUS_LABELS, Ticket
 from halo.services.errors import ValidationError
+from halo.services.reports import facts
 from halo.services.reports.csat import Satisfaction, satisfaction
-from halo.services.reports.sql import percentiles, seconds_between
+from halo.services.reports.facts import Sla, Times
 
 MAX_DAYS = 366
-TEAM_KINDS = ("agent", "ai")
 BACKLOG = ("open", "priority", "in_progress", "snoozed")
 
 
@@ -60,13 +60,6 @@ def parse_period(first: str | None, last: str | None, today: date | None = None)
 
 
 @dataclass
-class Times:
-    n: int = 0
-    median: float | None = None  # seconds
-    p90: float | None = None
-
-
-@dataclass
 class Overview:
     period: Period
     volume: dict[date, dict[str, int]] = field(default_factory=dict)
@@ -75,6 +68,7 @@ class Overview:
     resolution: Times = field(default_factory=Times)
     backlog: dict[str, int] = field(default_factory=dict)
     csat: Satisfaction = field(default_factory=Satisfaction)
+    sla: Sla = field(default_factory=Sla)
 
 
 def volume(period: Period) -> tuple[dict[date, dict[str, int]], int]:
@@ -96,33 +90,22 @@ def volume(period: Period) -> tuple[dict[date, dict[str, int]], int]:
 def first_response_times(period: Period) -> Times:
     """From a ticket's first customer message to the team's first reply after it, for the
     tickets first answered within the period (calendar time)."""
-    asked = (select(Message.ticket_id.label("ticket_id"), func.min(Message.created_at).label("at"))
-             .where(Message.kind == "customer").group_by(Message.ticket_id).subquery())
-    answered = (select(Message.ticket_id.label("ticket_id"), func.min(Message.created_at).label("at"))
-                .where(Message.kind.in_(TEAM_KINDS), Message.delivery.is_not(None))
-                .group_by(Message.ticket_id).subquery())
-    durations = (select(seconds_between(asked.c.at, answered.c.at).label("secs"))
-                 .select_from(Ticket)
-                 .join(asked, asked.c.ticket_id == Ticket.id)
-                 .join(answered, and_(answered.c.ticket_id == Ticket.id, answered.c.at >= asked.c.at))
-                 .where(answered.c.at >= period.start, answered.c.at < period.end)).subquery()
-    row = db.session.execute(percentiles(durations)).one()
-    return Times(row.n or 0, row.median, row.p90)
+    return _clocks([period])[0].first_response
 
 
 def resolution_times(period: Period) -> Times:
     """From creation to being resolved, for tickets resolved within the period (their last
     resolve, so a reopened ticket counts once, when it was finally resolved)."""
-    to = Message.event_data["to"].as_string()
-    resolved = (select(Message.ticket_id.label("ticket_id"), func.max(Message.created_at).label("at"))
-                .where(Message.kind == "event", Message.event_type == "status", to == "resolved")
-                .group_by(Message.ticket_id).subquery())
-    durations = (select(seconds_between(Ticket.created_at, resolved.c.at).label("secs"))
-                 .select_from(Ticket).join(resolved, resolved.c.ticket_id == Ticket.id)
-                 .where(Ticket.status == "resolved", resolved.c.at >= period.start,
-                        resolved.c.at < period.end)).subquery()
-    row = db.session.execute(percentiles(durations)).one()
-    return Times(row.n or 0, row.median, row.p90)
+    return _clocks([period])[0].resolution
+
+
+def sla_achievement(period: Period) -> Sla:
+    """The share of first-response and resolution clocks met (facts.clocks says what counts)."""
+    return _clocks([period])[0].sla
+
+
+def _clocks(periods) -> list[facts.Clocks]:
+    return [found.get(None, facts.Clocks()) for found in facts.clocks(periods)]
 
 
 def backlog() -> dict[str, int]:
@@ -133,16 +116,16 @@ def backlog() -> dict[str, int]:
     return {STATUS_LABELS[s]: counts.get(s, 0) for s in BACKLOG}
 
 
-def overview(period: Period) -> Overview:
+def overview(period: Period, with_backlog: bool = True, clocks: facts.Clocks | None = None) -> Overview:
     days, total = volume(period)
-    return Overview(period, days, total, first_response_times(period), resolution_times(period), backlog(),
-                    satisfaction(period))
+    clocks = clocks or _clocks([period])[0]
+    return Overview(period, days, total, clocks.first_response, clocks.resolution,
+                    backlog() if with_backlog else {}, satisfaction(period), clocks.sla)
 
 
 def compare(period: Period) -> tuple[Overview, Overview]:
-    """This period and the one before it (backlog only for now)."""
-    current = overview(period)
+    """This period and the one before it (the backlog is now's, shown once); the clocks of
+    both in one statement."""
     prior = period.before()
-    days, total = volume(prior)
-    return current, Overview(prior, days, total, first_response_times(prior), resolution_times(prior), {},
-                             satisfaction(prior))
+    now, before = _clocks([period, prior])
+    return overview(period, clocks=now), overview(prior, with_backlog=False, clocks=before)
