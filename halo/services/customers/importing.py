@@ -144,11 +144,10 @@ def _row(line: int, columns, cells: list[str], seen: dict) -> Row:
             row.traits[key] = value
     if not row.email and not row.name and not row.errors:
         row.errors.append("A row needs an email or a name.")
-    if row.email:
-        if row.email in seen:
-            row.errors.append(f"{row.email} is also on line {seen[row.email]}.")
-        else:
-            seen[row.email] = line
+    if row.email and row.email in seen:
+        row.errors.append(f"{row.email} is also on line {seen[row.email]}.")
+    elif row.email and not row.errors:  # a row that is not imported leaves its email to a later one
+        seen[row.email] = line
     if row.errors:
         row.action = "error"
     return row

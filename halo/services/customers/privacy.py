@@ -8,7 +8,7 @@ writes a line to the audit log (which names the customer by id, never by address
 """
 from datetime import datetime
 
-from sqlalchemy import delete, false, or_, select, update
+from sqlalchemy import String, cast, delete, false, literal, or_, select, update
 
 from halo import clock
 from halo.extensions import db
@@ -40,6 +40,9 @@ from halo.storage import get_storage
 PLACEHOLDER = "[erased]"
 ERASED_NAME = "Erased customer"
 ATTACHMENTS = "attachments"  # the storage area of services/email/attachments.py
+# Keys of an event line's data that may quote the customer (a preview, a comment, a name).
+CONTENT_KEYS = frozenset({"preview", "text", "comment", "customer", "subject", "body", "name", "email",
+                          "address", "from_name", "question", "answer", "title", "summary"})
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -134,11 +137,14 @@ def _erase_threads(ids: list[int]) -> dict:
     counts["messages"] = db.session.execute(
         update(Message).where(Message.ticket_id.in_(ids), Message.kind != "event").values(
             body_text=PLACEHOLDER, body_html=None, original_text=None, translation=None,
-            email_from=None, email_from_name=None, email_notes=None)
+            email_from=None, email_from_name=None, email_notes=None, email_message_id=None)
         .execution_options(synchronize_session=False)).rowcount
+    _erase_event_lines(ids)
     inbound = select(Message.inbound_id).where(Message.ticket_id.in_(ids), Message.inbound_id.is_not(None))
     db.session.execute(update(InboundEmail).where(or_(InboundEmail.ticket_id.in_(ids), InboundEmail.id.in_(inbound)))
-                       .values(raw=b"", size=0, envelope_from=None, envelope_to=[], error=None)
+                       .values(raw=b"", size=0, envelope_from=None, envelope_to=[], error=None,
+                               rfc_message_id=None,
+                               dedupe_key=literal("erased:").concat(cast(InboundEmail.id, String)))
                        .execution_options(synchronize_session=False))
     if message_ids:
         db.session.execute(update(OutboundEmail).where(OutboundEmail.message_id.in_(message_ids)).values(
@@ -154,3 +160,22 @@ def _erase_threads(ids: list[int]) -> dict:
     db.session.execute(update(Notification).where(Notification.ticket_id.in_(ids)).values(text=PLACEHOLDER)
                        .execution_options(synchronize_session=False))
     return counts
+
+
+def _scrub(value):
+    """value with every string under a content key replaced by the placeholder."""
+    if isinstance(value, dict):
+        return {k: PLACEHOLDER if k in CONTENT_KEYS and isinstance(v, str) and v else _scrub(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def _erase_event_lines(ids: list[int]) -> None:
+    """Event lines stay (the thread's history, the reports' counts) without quoted content."""
+    for event in db.session.scalars(select(Message).where(Message.ticket_id.in_(ids), Message.kind == "event")):
+        if event.event_data:
+            event.event_data = _scrub(event.event_data)
+        if event.body_text:
+            event.body_text = PLACEHOLDER
