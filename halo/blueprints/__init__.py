@@ -10,6 +10,7 @@ from halo.blueprints.access import (
 from halo.blueprints.api import bp as api
 from halo.blueprints.api import not_routed as api_not_routed
 from halo.blueprints.auth import bp as auth
+from halo.blueprints.customers import bp as customers
 from halo.blueprints.emails import bp as emails
 from halo.blueprints.inbound import bp as inbound
 from halo.blueprints.inbox import bp as inbox
@@ -30,7 +31,8 @@ def register_blueprints(app: Flask) -> None:
     app.teardown_request(close_scope)
     app.before_request(require_two_factor)
     app.after_request(record_settings_change)
-    for bp in (emails, inbound, auth, inbox, tickets, settings, knowledge, widget, live, ops, reports, survey, api):
+    for bp in (emails, inbound, auth, inbox, tickets, settings, knowledge, widget, live, ops, reports, customers,
+               survey, api):
         app.register_blueprint(bp)
     # The app's 404/405 for an /api/ path that matched no rule answer with the API's
     # problem document (web.py asks for it), not the HTML error page.

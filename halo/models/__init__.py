@@ -9,6 +9,12 @@ from halo.models.ai import AiDraft, Article, DirectiveUse, PilotMessage
 from halo.models.audit import AuditEvent
 from halo.models.chat import AliasUser, Visitor
 from halo.models.csat import RATING_LABELS, RATINGS, CsatSurvey
+from halo.models.customers import (
+    CustomerAddress,
+    CustomerImport,
+    CustomerMerge,
+    CustomerNote,
+)
 from halo.models.email import (
     EmailAttachment,
     EmailParticipant,
@@ -56,6 +62,7 @@ from halo.models.webhooks import (
 )
 
 __all__ = [
+    "CustomerAddress", "CustomerImport", "CustomerMerge", "CustomerNote",
     "BusinessHoliday", "BusinessHours", "EmailParticipant", "SlaPolicy", "TicketSla",
     "Inbox", "InboxAddress", "Team", "team_inbox", "team_member",
     "AliasUser", "Visitor", "BUCKETS", "CHANNELS", "DELIVERY_LABELS", "STATUS_LABELS", "STATUSES", "Customer",

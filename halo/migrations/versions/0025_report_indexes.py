@@ -2,12 +2,12 @@
 tickets by creation (new tickets per day)
 
 Revision ID: 0025_report_indexes
-Revises: 0027_files_out
+Revises: 0028_notifications
 """
 from alembic import op
 
 revision = '0025_report_indexes'
-down_revision = '0027_files_out'
+down_revision = '0028_notifications'
 branch_labels = None
 depends_on = None
 

@@ -35,6 +35,8 @@ ACTIONS = {
     "teammate_changed": "changed a teammate",
     "settings_changed": "changed settings",
     "export": "exported",
+    "customer_exported": "exported a customer's data",
+    "customer_erased": "erased a customer's data",
 }
 
 

@@ -1,4 +1,4 @@
-"""Customer profiles: create, update traits, merge two profiles of one person.
+"""Customer profiles: create, update traits, merge two profiles of one person (merge.py).
 
 Traits are a flat JSON object of short keys (the inbox filters read them: plan:pro);
 an update sets the keys it names and removes those it sets to null, leaving the rest.
@@ -6,14 +6,16 @@ an update sets the keys it names and removes those it sets to null, leaving the 
 import re
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from halo import clock
 from halo.extensions import db
-from halo.models import Customer, Ticket, Visitor
+from halo.models import Customer, CustomerAddress
+from halo.services.access import roles
+from halo.services.customers import merge
+from halo.services.customers.listing import get_customer
 from halo.services.errors import ValidationError
-from halo.services.inbox import stamps
 from halo.services.inbox.filters import LANGUAGE, TRAIT_KEY
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -65,9 +67,12 @@ def merged_traits(current: dict, changes: dict) -> dict:
 
 def _email_taken(email: str, other_than: int | None = None) -> bool:
     query = select(Customer.id).where(func.lower(Customer.email) == email)
+    address = select(CustomerAddress.customer_id).where(CustomerAddress.email == email)
     if other_than is not None:
         query = query.where(Customer.id != other_than)
-    return db.session.scalar(query.limit(1)) is not None
+        address = address.where(CustomerAddress.customer_id != other_than)
+    return (db.session.scalar(query.limit(1)) is not None
+            or db.session.scalar(address.limit(1)) is not None)
 
 
 def create_customer(name: str, email: str | None, language: str | None = None,
@@ -113,26 +118,19 @@ def update_customer(customer: Customer, name=_UNSET, email=_UNSET, language=_UNS
     return customer
 
 
-def merge_customers(target: Customer, source: Customer) -> Customer:
-    """Fold source into target: its tickets and chat visitors move over, its traits fill
-    the ones target lacks, its name and email fill target's blanks; source is deleted."""
-    if target.id == source.id:
-        raise ValidationError("A customer cannot be merged into itself.")
-    # Statements, not the ORM: a customer may have thousands of tickets. Their pages show
-    # the customer, so their thread_rev moves on, and the inbox's stamp with them.
-    db.session.execute(update(Ticket).where(Ticket.customer_id == source.id)
-                       .values(customer_id=target.id, thread_rev=Ticket.thread_rev + 1)
-                       .execution_options(synchronize_session=False))
-    db.session.execute(update(Visitor).where(Visitor.customer_id == source.id)
-                       .values(customer_id=target.id).execution_options(synchronize_session=False))
-    stamps.bump(db.session, "inbox")
-    target.traits = {**(source.traits or {}), **(target.traits or {})}
-    target.name = target.name or source.name
-    target.language = target.language or source.language
-    email = source.email
-    db.session.delete(source)
-    db.session.flush()  # the source's email is free before target takes it
-    if not target.email and email:
-        target.email = email
-    db.session.commit()
-    return target
+def merge_customers(target: Customer, source: Customer, actor_id: int | None = None) -> Customer:
+    """Fold source into target (services/customers/merge.py records what moved, for Undo)."""
+    merge.merge_customers(target.id, source.id, actor_id)
+    return db.session.get(Customer, target.id)
+
+
+def edit_customer(user_id: int, customer_id: int, name=_UNSET, email=_UNSET, language=_UNSET,
+                  traits: dict | None = None) -> Customer:
+    """A teammate's change to a profile they see (the work capability: read-only may not)."""
+    roles.require(user_id, "work")
+    customer = get_customer(user_id, customer_id)
+    try:
+        return update_customer(customer, name=name, email=email, language=language, traits=traits)
+    except ValidationError:
+        db.session.rollback()
+        raise
