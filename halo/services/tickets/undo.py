@@ -10,7 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import (
+    BadSignature,
+    SignatureExpired,
+    TimestampSigner,
+    URLSafeTimedSerializer,
+)
 
 from halo import clock
 from halo.extensions import db
