@@ -12,6 +12,9 @@ DEFAULTS = {
     "widget_allowed_origins": [],
     "widget_identity_secret": "",
     "widget_identity_enforce": False,
+    # What the widget says of the team: its name in the header, the greeting before a chat starts.
+    "widget_team_name": "Support",
+    "widget_greeting": "Hi! Ask us anything. We're here to help.",
     # The inbox the chat widget starts conversations in (None: the default inbox).
     "chat_inbox_id": None,
     # Sign-in (Settings > Security): every teammate must use two-factor sign-in.

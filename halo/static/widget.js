@@ -40,7 +40,10 @@
   root.innerHTML =
     "<style>" +
     ":host{all:initial}*{box-sizing:border-box;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}" +
-    ".launcher{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;background:#3355ff;color:#fff;font-size:26px;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483646}" +
+    ".launcher{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;background:#3355ff;color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483646;display:grid;place-items:center}" +
+    ".launcher svg{width:28px;height:28px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}.launcher .x{display:none}.launcher[aria-expanded=true] .bubble{display:none}.launcher[aria-expanded=true] .x{display:block}" +
+    ".launcher:focus-visible,button:focus-visible,textarea:focus-visible,a:focus-visible{outline:3px solid #ffb300;outline-offset:2px}" +
+    "time{display:block;font-size:11px;margin-top:3px}.greeting{align-self:flex-start;background:#fff;border:1px solid #e3e5ee}" +
     ".badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 6px;border-radius:10px;background:#e5484d;color:#fff;font-size:12px;line-height:20px;text-align:center}" +
     ".badge[hidden]{display:none}" +
     ".panel{position:fixed;right:20px;bottom:88px;width:360px;height:520px;max-height:calc(100vh - 110px);display:flex;flex-direction:column;background:#fff;color:#1c1c1c;border-radius:14px;box-shadow:0 10px 40px rgba(0,0,0,.25);overflow:hidden;z-index:2147483647}" +
@@ -51,8 +54,8 @@
     ".msg .file{display:block;margin-top:6px;color:inherit;text-decoration:underline;overflow-wrap:anywhere}.msg .file img{display:block;max-width:100%;max-height:200px;border-radius:8px}" +
     ".msg{max-width:80%;padding:8px 12px;border-radius:12px;white-space:pre-wrap;word-wrap:break-word;font-size:14px;line-height:1.4}" +
     ".visitor{align-self:flex-end;background:#3355ff;color:#fff}.team{align-self:flex-start;background:#fff;border:1px solid #e3e5ee}" +
-    ".who{display:flex;align-items:center;gap:6px;font-size:12px;color:#666;margin-bottom:2px}.who img{width:20px;height:20px;border-radius:50%}" +
-    ".pending{opacity:.6}.typing{font-size:12px;color:#666;padding:0 14px 6px;background:#f6f7fb}.typing[hidden]{display:none}" +
+    ".who{display:flex;align-items:center;gap:6px;font-size:12px;color:#555;margin-bottom:2px}.who img{width:20px;height:20px;border-radius:50%}" +
+    ".pending{opacity:.6}.typing{font-size:12px;color:#555;padding:0 14px 6px;background:#f6f7fb}.typing[hidden]{display:none}" +
     "form{display:flex;gap:8px;padding:10px;border-top:1px solid #e3e5ee;background:#fff}" +
     "textarea{flex:1;resize:none;border:1px solid #d0d4e0;border-radius:8px;padding:8px;font-size:14px;height:40px}" +
     "form button{border:0;border-radius:8px;background:#3355ff;color:#fff;padding:0 14px;font-size:14px;cursor:pointer}" +
@@ -63,10 +66,12 @@
     ".note{display:flex;gap:6px;margin-top:8px}.note input{flex:1;border:1px solid #d0d4e0;border-radius:8px;padding:8px;font-size:14px}.note button{border:0;border-radius:8px;background:#3355ff;color:#fff;padding:0 12px;cursor:pointer}" +
     "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100%;max-height:100%;border-radius:0}}" +
     "</style>" +
-    "<button class='launcher' part='launcher' aria-label='Open chat'>💬<span class='badge' hidden></span></button>" +
-    "<section class='panel' role='dialog' aria-label='Chat' hidden>" +
-    "<header><span>Chat with us <span class='status'></span></span><button class='close' aria-label='Close chat'>×</button></header>" +
-    "<ol class='log' aria-live='polite'></ol><div class='typing' hidden>Typing…</div>" +
+    "<button class='launcher' part='launcher' aria-label='Open chat' aria-expanded='false' aria-controls='halo-chat-panel'>" +
+    "<svg class='bubble' viewBox='0 0 24 24' aria-hidden='true'><path d='M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z'/></svg>" +
+    "<svg class='x' viewBox='0 0 24 24' aria-hidden='true'><path d='M6 6l12 12M18 6L6 18'/></svg><span class='badge' aria-hidden='true' hidden></span></button>" +
+    "<section class='panel' id='halo-chat-panel' role='dialog' aria-labelledby='halo-chat-title' hidden>" +
+    "<header><span><span id='halo-chat-title' class='title'>Chat with us</span> <span class='status' role='status'></span></span><button class='close' aria-label='Close chat'>×</button></header>" +
+    "<ol class='log' aria-live='polite' aria-label='Messages'></ol><div class='typing' aria-live='polite' hidden>Typing…</div>" +
     "<div class='survey' role='group' aria-label='Rate this chat' hidden><p class='question'>How would you rate the help you got?</p><div class='choices'></div>" +
     "<div class='note' hidden><input class='comment' type='text' aria-label='Comment' placeholder='Anything to add? (optional)' maxlength='2000'><button class='send-comment' type='button'>Send</button></div></div>" +
     "<form><textarea aria-label='Message' placeholder='Write a message…' maxlength='4000'></textarea><button type='submit'>Send</button></form>" +
@@ -75,15 +80,26 @@
   var launcher = $(".launcher"), badge = $(".badge"), panel = $(".panel"), log = $(".log");
   var input = $("form textarea"), typingEl = $(".typing"), statusEl = $(".status");
   var surveyEl = $(".survey"), choicesEl = $(".choices"), noteEl = $(".note"), commentEl = $(".comment");
-  var questionEl = $(".question");
+  var questionEl = $(".question"), titleEl = $(".title");
+  host.setAttribute("lang", "en");
   var FACES = { good: "😀", okay: "😐", bad: "😞" };
 
   function render() {
     log.textContent = "";
+    if (state.team && state.team.greeting && !state.messages.length && !state.pending.length) {
+      var hi = document.createElement("li");
+      hi.className = "msg greeting";
+      hi.textContent = state.team.greeting;
+      log.appendChild(hi);
+    }
     state.messages.concat(state.pending).forEach(function (m) { log.appendChild(item(m)); });
     log.scrollTop = log.scrollHeight;
     badge.hidden = !state.unread;
     badge.textContent = state.unread ? String(state.unread) : "";
+    titleEl.textContent = state.team && state.team.name ? state.team.name : "Chat with us";
+    launcher.setAttribute("aria-expanded", String(!!state.open));
+    launcher.setAttribute("aria-label", (state.open ? "Close chat" : "Open chat") +
+      (state.unread ? ", " + state.unread + " unread" : ""));
     panel.hidden = !state.open;
     statusEl.textContent = closedForGood ? "· this chat is closed" : connected ? "" : "· connecting…";
     input.disabled = closedForGood;
@@ -132,6 +148,11 @@
       li.appendChild(who);
     }
     if (m.body) li.appendChild(document.createTextNode(m.body));
+    var when = document.createElement("time");
+    if (m.at) {
+      when.dateTime = m.at;
+      when.textContent = new Date(m.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    } else if (!m.id) when.textContent = "Sending…";
     (m.files || []).forEach(function (f) {
       // Links the server signed for this conversation; a picture shows, the rest downloads.
       var a = document.createElement("a");
@@ -146,13 +167,17 @@
       }
       li.appendChild(a);
     });
+    if (when.textContent) li.appendChild(when);
     return li;
   }
   function setOpen(open) {
+    var was = state.open;
     state.open = open;
     if (open) { state.unread = 0; sendSeen(); setTimeout(function () { input.focus(); }, 0); }
     save(); render();
+    if (was && !open) launcher.focus();  // back where the keyboard was
   }
+  panel.addEventListener("keydown", function (e) { if (e.key === "Escape") setOpen(false); });
   launcher.addEventListener("click", function () { setOpen(!state.open); });
   $(".close").addEventListener("click", function () { setOpen(false); });
   $("form").addEventListener("submit", function (e) { e.preventDefault(); sendText(); });
@@ -205,6 +230,7 @@
       // this visitor's any more; what was typed but never stored goes into the new one.
       if (f["new"] && state.token) { state.messages = []; state.lastId = 0; state.unread = 0; }
       state.token = f.token;  // renewed on every hello, so a widget in use never expires
+      if (f.team) state.team = f.team;
       state.survey = null;  // the server sends the rating choice after the catch-up if it is open
       attempt = 0;
       // Unacknowledged sends go again with the same client id: the server stores each once.
@@ -241,7 +267,8 @@
     ws = new WebSocket(BASE.replace(/^http/, "ws") + "/ws/widget");
     ws.onopen = function () {
       connected = true;
-      ws.send(JSON.stringify({ type: "hello", token: state.token, last_id: state.lastId || 0, workspace: WORKSPACE }));
+      ws.send(JSON.stringify({ type: "hello", token: state.token, last_id: state.lastId || 0, workspace: WORKSPACE,
+                               language: navigator.language || null }));
       render();
     };
     ws.onmessage = function (e) {

@@ -22,7 +22,7 @@ def serious_violations(page, context=None) -> list[str]:
     """One line per serious or critical rule broken, naming the elements (at most three)."""
     results = AXE.run(page, context=context)
     return [f"{v['id']} ({v['impact']}): {v['help']} — "
-            + "; ".join(" ".join(n["target"]) + " " + n["failureSummary"].replace("\n", " ")
+            + "; ".join(" ".join(map(str, n["target"])) + " " + n["failureSummary"].replace("\n", " ")
                         for n in v["nodes"][:3])
             for v in results.response["violations"] if v["impact"] in SERIOUS]
 

@@ -21,7 +21,7 @@ OPEN: list["Widget"] = []
 class Widget:
     """Speaks the widget protocol (docs/widget-protocol.md) over a real WebSocket."""
 
-    def __init__(self, base_url, origin=None, token=None, last_id=0, workspace=None):
+    def __init__(self, base_url, origin=None, token=None, last_id=0, workspace=None, language=None):
         ws_url = base_url.replace("http", "ws", 1) + "/ws/widget"
         self.ws = Client.connect(ws_url, headers={"Origin": origin or base_url},
                                  thread_class=_DaemonThread)
@@ -30,6 +30,8 @@ class Widget:
         hello = {"type": "hello", "token": token, "last_id": last_id}
         if workspace:
             hello["workspace"] = workspace
+        if language is not None:
+            hello["language"] = language
         self.send(hello)
         self.welcome = self.until("welcome")
         self.token = self.welcome["token"]

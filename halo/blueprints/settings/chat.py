@@ -37,9 +37,12 @@ def alias_active(alias_id: int):
 def chat_widget():
     if request.method == "POST":
         try:
-            widget_settings.save(request.form.get("allowed_origins", ""),
-                                 request.form.get("enforce") == "on",
-                                 request.form.get("rotate_secret") == "on")
+            if request.form.get("section") == "identity":
+                widget_settings.save_identity(request.form.get("team_name", ""), request.form.get("greeting", ""))
+            else:
+                widget_settings.save(request.form.get("allowed_origins", ""),
+                                     request.form.get("enforce") == "on",
+                                     request.form.get("rotate_secret") == "on")
             flash("Saved.", "info")
             return redirect(url_for("settings.chat_widget"))
         except ValidationError as exc:

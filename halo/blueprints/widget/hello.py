@@ -1,5 +1,6 @@
 """The widget's first frame, checked field by field: anything but a well-formed hello closes
 the socket with 1008 and a reason that says what was wrong (docs/widget-protocol.md)."""
+import re
 from typing import NamedTuple
 
 from halo.blueprints.wsutil import parse
@@ -20,6 +21,7 @@ class BadHello(Exception):
 class Hello(NamedTuple):
     token: str | None
     last_id: int
+    language: str | None = None  # the browser's (navigator.language), a hint for a new customer
 
 
 def parse_hello(frame, workspace: str | None) -> Hello:
@@ -36,7 +38,7 @@ def parse_hello(frame, workspace: str | None) -> Hello:
     if data.get("type") != "hello":
         raise BadHello("expected hello")
     _check_workspace(data.get("workspace"), workspace)
-    return Hello(_token(data), _last_id(data))
+    return Hello(_token(data), _last_id(data), _language(data.get("language")))
 
 
 def _check_workspace(given, workspace: str | None) -> None:
@@ -66,3 +68,15 @@ def _last_id(data: dict) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
         raise BadHello(f"hello last_id must be a whole number from 0 to {MAX_ID}")
     return value
+
+
+LANGUAGE_TAG = re.compile(r"^([A-Za-z]{2,3})(-[A-Za-z0-9]{1,8})*$")
+
+
+def _language(value) -> str | None:
+    """The primary language of a BCP 47 tag ("pt-BR" -> "pt"); anything else is ignored, not
+    refused: an odd browser must still be able to chat."""
+    if not isinstance(value, str) or len(value) > 35:
+        return None
+    match = LANGUAGE_TAG.match(value)
+    return match.group(1).lower() if match else None

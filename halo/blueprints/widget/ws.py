@@ -27,6 +27,7 @@ from halo.blueprints.wsutil import (
 )
 from halo.extensions import db, sock
 from halo.services import chat
+from halo.services.chat import settings as widget_settings
 from halo.services.csat import surveys as csat_surveys
 from halo.services.errors import HaloError, ValidationError
 from halo.services.settings import get_setting
@@ -79,9 +80,9 @@ def _serve(ws):
         return close(ws, POLICY_VIOLATION, exc.reason)
     except chat.Blocked:
         return close(ws, POLICY_VIOLATION, "blocked")
-    conn = Conversation(ws, opened, hello.last_id, address)
+    conn = Conversation(ws, opened, hello.last_id, address, hello.language)
     conn.out.json({"type": "welcome", "token": opened.token, "visitor": opened.visitor_id,
-                   "new": opened.fresh})
+                   "new": opened.fresh, "team": widget_settings.identity()})
     with realtime.subscribe(conn.topics()) as sub:
         conn.sub = sub
         try:
@@ -125,8 +126,9 @@ class Conversation:
     """One widget connection's state: its visitor (by key until stored), ticket, the last
     id it was sent, and an identify waiting for the visitor to be stored."""
 
-    def __init__(self, ws, opened, last_id, address):
+    def __init__(self, ws, opened, last_id, address, language=None):
         self.ws, self.out, self.sub = ws, Sender(ws), None
+        self.language = language  # the browser's, from the hello
         self.key, self.digest = opened.key, chat.key_digest(opened.key)
         self.visitor_id, self.ticket_id, self.last_id = None, None, last_id
         self.address, self.counted, self.closed = address, False, False
@@ -252,7 +254,8 @@ class Conversation:
                 raise RateLimited("Too many new conversations from this address: try again later.")
             self.adopt(chat.store_visitor(self.key).id)
         message, _created = chat.receive_visitor_message(
-            self.visitor_id, data.get("client_id"), data.get("body"))
+            self.visitor_id, data.get("client_id"), data.get("body"),
+            browser_language=self.language)
         self.follow(message.ticket_id)
         self.out.json({"type": "ack", "client_id": message.client_id, "id": message.id,
                        "at": message.created_at.isoformat() + "Z"})

@@ -41,15 +41,20 @@ CLAIM_ATTEMPTS = 3
 
 
 def receive_visitor_message(visitor_id: int, client_id: str, body: str,
-                            now: datetime | None = None) -> tuple[Message, bool]:
-    """Store a visitor's message once per client id; returns (message, created)."""
+                            now: datetime | None = None, browser_language: str | None = None) -> tuple[Message, bool]:
+    """Store a visitor's message once per client id; returns (message, created).
+    browser_language (the widget's navigator.language) is put on file for a customer whose
+    language is not yet known: what they chose to read beats guessing from "Hi"."""
     now = now or clock.now()
     client_id, body = check_visitor_message(client_id, body)
     visitor = get_visitor(visitor_id)
     if visitor.blocked_at is not None:
         raise Blocked("This chat is closed.")
     # Before any write, so no lock is held while a first message's language is detected.
-    language = translate_tickets.message_language(body, (visitor.ticket or visitor).customer)
+    customer = (visitor.ticket or visitor).customer
+    if browser_language and customer is not None and not translate_tickets.stated_language(customer):
+        customer.language = browser_language
+    language = translate_tickets.message_language(body, customer)
     for _ in range(CLAIM_ATTEMPTS):
         visitor = get_visitor(visitor_id)
         if visitor.ticket_id and (existing := conversation.by_key(visitor.ticket_id, client_id)):

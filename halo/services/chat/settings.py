@@ -15,7 +15,29 @@ def current() -> dict:
     return {"workspace": get_setting("widget_workspace"),
             "allowed_origins": get_setting("widget_allowed_origins") or [],
             "identity_secret": get_setting("widget_identity_secret"),
-            "enforce": bool(get_setting("widget_identity_enforce"))}
+            "enforce": bool(get_setting("widget_identity_enforce")),
+            "team_name": get_setting("widget_team_name"), "greeting": get_setting("widget_greeting")}
+
+
+MAX_TEAM_NAME, MAX_GREETING = 60, 300
+
+
+def identity() -> dict:
+    """What a visitor's widget shows of the team (sent in the welcome frame)."""
+    return {"name": get_setting("widget_team_name") or "Support", "greeting": get_setting("widget_greeting") or ""}
+
+
+def save_identity(team_name: str, greeting: str) -> None:
+    """The team's name in the widget header and its greeting (an empty greeting: none)."""
+    team_name, greeting = " ".join((team_name or "").split()), (greeting or "").strip()
+    if not team_name:
+        raise ValidationError("The widget needs a team name (it heads the chat).")
+    if len(team_name) > MAX_TEAM_NAME:
+        raise ValidationError(f"The team name is at most {MAX_TEAM_NAME} characters.")
+    if len(greeting) > MAX_GREETING:
+        raise ValidationError(f"The greeting is at most {MAX_GREETING} characters.")
+    set_setting("widget_team_name", team_name)
+    set_setting("widget_greeting", greeting)
 
 
 def parse_origins(text: str) -> list[str]:
