@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from halo import clock
 from halo.extensions import db
-from halo.models import Message, Ticket
+from halo.models import AliasUser, Message, Ticket
 from halo.services.access import roles
 from halo.services.errors import ValidationError
 from halo.services.knowledge import directives
@@ -96,3 +96,14 @@ def _training(ticket: Ticket, author_id: int, body: str, now: datetime) -> Messa
     db.session.add(event)
     return event
 
+
+
+def last_alias(ticket_id: int, author_id: int) -> int | None:
+    """The alias this agent last replied as on this ticket, if it is still active: the
+    composer keeps it, so the customer keeps reading one name."""
+    row = db.session.execute(
+        db.select(Message.alias_id, AliasUser.active).outerjoin(AliasUser, AliasUser.id == Message.alias_id)
+        .where(Message.ticket_id == ticket_id, Message.kind == "agent", Message.author_id == author_id,
+               Message.channel.in_(LIVE_CHANNELS))
+        .order_by(Message.created_at.desc(), Message.id.desc()).limit(1)).first()
+    return row.alias_id if row is not None and row.active else None

@@ -1,0 +1,60 @@
+"""#17's defects, walked through as an agent in a real Chromium: each test is a path that got
+in the way of a day's work (alias, chat hand-off, shortcuts, mentions, translation, AI state,
+spam), asserted on what the agent sees."""
+import pytest
+from playwright.sync_api import expect
+
+from halo.extensions import db
+from halo.models import Message
+from halo.services.accounts.aliases import create_alias
+from tests.browser.conftest import sign_in
+from tests.factories import make_ticket, make_user
+
+
+@pytest.fixture
+def ada():
+    return make_user(email="ada@example.com", name="Ada Park", role="admin")
+
+
+def _settled(page):
+    """Deferred scripts ran and the socket's catch-up push landed."""
+    page.wait_for_load_state()
+    expect(page.locator("#live-socket")).to_have_attribute("data-state", "live")
+
+
+def _open(page, url):
+    page.goto(url)
+    _settled(page)
+
+
+# Alias users
+
+
+def test_send_as_keeps_the_chosen_alias_after_a_send_and_a_reload(live_server, new_page, ada):
+    create_alias("Kim from Kettle", None)
+    create_alias("Sam from Kettle", None)
+    ticket = make_ticket(channel="chat", body="My kettle whistles off-key")
+    page = new_page()
+    sign_in(page, live_server, ada.email)
+    _open(page, f"{live_server}/tickets/{ticket.id}")
+    pick = page.locator("#composer select[name=alias_id]")
+    expect(pick.locator("option:checked")).to_have_text("Myself")
+    pick.select_option(label="Kim from Kettle")
+    for n, text in enumerate(["Which model is it?", "A replacement lid is on its way.", "Anything else?"]):
+        page.fill("#composer textarea", text)
+        page.click("#composer button[type=submit]")
+        expect(page.locator("#thread")).to_contain_text(text)
+        expect(page.locator("#composer textarea")).to_have_value("")
+        expect(page.locator("#composer select[name=alias_id] option:checked")).to_have_text("Kim from Kettle")
+    db.session.expire_all()
+    sent = db.session.scalars(db.select(Message.alias_id).where(Message.ticket_id == ticket.id,
+                                                                Message.kind == "agent")).all()
+    assert len(sent) == 3 and len(set(sent)) == 1 and sent[0] is not None, "the customer read more than one name"
+    _open(page, f"{live_server}/tickets/{ticket.id}")
+    expect(page.locator("#composer select[name=alias_id] option:checked")).to_have_text("Kim from Kettle")
+
+    ben = make_user(email="ben@example.com", name="Ben Cho")  # the choice is Ada's, not the ticket's
+    other = new_page()
+    sign_in(other, live_server, ben.email)
+    _open(other, f"{live_server}/tickets/{ticket.id}")
+    expect(other.locator("#composer select[name=alias_id] option:checked")).to_have_text("Myself")
