@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from halo.extensions import db
 from halo.models import Message
+from halo.services import chat
 from halo.services.accounts.aliases import create_alias
 from tests.browser.conftest import sign_in
 from tests.factories import make_ticket, make_user
@@ -58,3 +59,48 @@ def test_send_as_keeps_the_chosen_alias_after_a_send_and_a_reload(live_server, n
     sign_in(other, live_server, ben.email)
     _open(other, f"{live_server}/tickets/{ticket.id}")
     expect(other.locator("#composer select[name=alias_id] option:checked")).to_have_text("Myself")
+
+
+# Chat hand-off
+
+
+def _waiting_chat(text="Hello, anyone there?"):
+    visitor, _ = chat.open_visitor(None)
+    chat.visitor_connected(visitor.id, +1)
+    message, _ = chat.receive_visitor_message(visitor.id, "c1", text)
+    return message.ticket_id
+
+
+def test_replying_to_a_waiting_chat_makes_the_agent_its_handler(live_server, new_page, ada):
+    ticket_id = _waiting_chat()
+    page = new_page()
+    sign_in(page, live_server, ada.email)
+    _open(page, f"{live_server}/tickets/{ticket_id}")
+    handler = page.locator(f"#ticket-{ticket_id}-handler [data-handler]")
+    expect(handler).to_have_text("Waiting for a teammate")  # no AI model configured
+    for text in ("Hi! Let me look.", "Found your order.", "It ships today."):
+        page.fill("#composer textarea", text)
+        page.click("#composer button[type=submit]")
+        expect(page.locator("#thread")).to_contain_text(text)
+        expect(page.locator("#composer textarea")).to_have_value("")  # the fresh composer is in
+    expect(handler).to_have_text("Ada Park")
+    expect(page.locator(f"#status-{ticket_id} option:checked")).to_have_text("In Progress")
+    expect(page.locator(f"#assignee-{ticket_id} option:checked")).to_contain_text("Ada Park")
+    expect(page.locator("#thread")).to_contain_text("picked up this conversation")
+    expect(page.locator("#thread")).not_to_contain_text("took over from the AI")
+
+    live = new_page()
+    sign_in(live, live_server, ada.email)
+    _open(live, live_server + "/live")
+    expect(live.locator(f"#live-{ticket_id} .handler")).to_have_text("Ada Park")
+
+
+def test_take_over_says_from_the_ai_only_when_the_ai_spoke(live_server, new_page, ada):
+    ticket_id = _waiting_chat()
+    page = new_page()
+    sign_in(page, live_server, ada.email)
+    _open(page, f"{live_server}/tickets/{ticket_id}")
+    page.click(f"#ticket-{ticket_id}-handler button:has-text('Take over')")
+    expect(page.locator(f"#ticket-{ticket_id}-handler [data-handler]")).to_have_text("Ada Park")
+    expect(page.locator("#thread")).to_contain_text("picked up this conversation")
+    expect(page.locator("#thread")).not_to_contain_text("from the AI")

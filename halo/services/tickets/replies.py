@@ -10,7 +10,7 @@ from halo.models import AliasUser, Message, Ticket
 from halo.services.access import roles
 from halo.services.errors import ValidationError
 from halo.services.knowledge import directives
-from halo.services.tickets import conversation
+from halo.services.tickets import conversation, handoff
 from halo.services.tickets.mentions import record_mentions
 from halo.services.tickets.status import get_ticket
 
@@ -63,6 +63,8 @@ def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
     else:
         # A chat reply on an API channel's conversation goes out through its bridge.
         channel = ticket.channel if mode == "chat" and ticket.channel in LIVE_CHANNELS else mode
+        if channel == "chat":  # whoever answers a chat nobody handles now handles it
+            handoff.claim_on_reply(ticket, author_id, now)
         message = conversation.add_agent_message(ticket, channel, body, now, author_id=author_id)
         if translation:  # (text, language): the customer receives text; body stays beside it
             message.original_text, message.language = body, translation[1]
