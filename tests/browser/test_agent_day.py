@@ -104,3 +104,63 @@ def test_take_over_says_from_the_ai_only_when_the_ai_spoke(live_server, new_page
     expect(page.locator(f"#ticket-{ticket_id}-handler [data-handler]")).to_have_text("Ada Park")
     expect(page.locator("#thread")).to_contain_text("picked up this conversation")
     expect(page.locator("#thread")).not_to_contain_text("from the AI")
+
+
+# Shortcuts
+
+
+def test_r_on_an_email_ticket_opens_the_email_reply(live_server, new_page, ada):
+    ticket = make_ticket(channel="email", subject="Invoice question")
+    page = new_page()
+    sign_in(page, live_server, ada.email)
+    _open(page, f"{live_server}/tickets/{ticket.id}?compose=note")
+    expect(page.locator("#composer .tab.active")).to_have_text("Note")
+    page.keyboard.press("r")
+    expect(page.locator("#composer .tab.active")).to_have_text("Email")
+    expect(page.locator("#composer textarea")).to_be_focused()
+    page.keyboard.press("Escape")
+    page.locator("#composer textarea").blur()
+    page.keyboard.press("r")  # already on Email: it stays there (never the Chat tab)
+    expect(page.locator("#composer textarea")).to_be_focused()
+    expect(page.locator("#composer .tab.active")).to_have_text("Email")
+
+    chat_ticket = make_ticket(channel="chat")
+    _open(page, f"{live_server}/tickets/{chat_ticket.id}?compose=note")
+    page.keyboard.press("r")
+    expect(page.locator("#composer .tab.active")).to_have_text("Chat")
+
+
+SLOW = "/static/slow-part.png"
+
+
+def test_keys_typed_while_the_page_loads_or_in_a_field_never_act(live_server, new_page, ada):
+    ticket = make_ticket(channel="email", subject="Invoice question")
+    page = new_page()
+    sign_in(page, live_server, ada.email)
+    held = []
+
+    def with_a_slow_part(route):  # the page as served, with one picture that takes its time
+        response = route.fetch()
+        body = response.text().replace("</body>", f'<img src="{SLOW}" alt=""></body>')
+        route.fulfill(response=response, body=body)
+    page.route(f"**/tickets/{ticket.id}", with_a_slow_part)
+    page.route(f"**{SLOW}", lambda route: held.append(route))
+    page.goto(f"{live_server}/tickets/{ticket.id}", wait_until="domcontentloaded")
+    # deferred scripts (the shortcuts among them) have run by DOMContentLoaded
+    assert page.evaluate("document.readyState") != "complete"
+    status = page.locator(f"#status-{ticket.id}")
+    for key in "refund e":  # search words, their "/" lost before this page's scripts ran
+        page.keyboard.press(key if key != " " else "Space")
+        assert status.evaluate("el => el.value") == "open", f"{key!r} typed while loading acted"
+    expect(page.locator("#composer .tab.active")).to_have_text("Email")
+
+    held[0].fulfill(status=404)
+    page.wait_for_load_state("load")
+    search = page.locator("[data-shortcut-focus=search]")
+    search.click()
+    page.keyboard.type("renewal e")
+    expect(search).to_have_value("renewal e")
+    assert status.evaluate("el => el.value") == "open", "keys typed in the search box acted on the ticket"
+    search.blur()
+    page.keyboard.press("e")  # loaded, no field: the shortcut works
+    expect(page.locator(f"#status-{ticket.id} option:checked")).to_have_text("Resolved")
