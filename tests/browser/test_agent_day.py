@@ -8,6 +8,7 @@ from halo.extensions import db
 from halo.models import Message
 from halo.services import chat
 from halo.services.accounts.aliases import create_alias
+from halo.services.tickets import replies
 from tests.browser.conftest import sign_in
 from tests.factories import make_ticket, make_user
 
@@ -164,3 +165,34 @@ def test_keys_typed_while_the_page_loads_or_in_a_field_never_act(live_server, ne
     search.blur()
     page.keyboard.press("e")  # loaded, no field: the shortcut works
     expect(page.locator(f"#status-{ticket.id} option:checked")).to_have_text("Resolved")
+
+
+# Mentions
+
+
+def test_a_mention_reaches_notifications_and_is_marked_in_the_note(live_server, new_page, ada):
+    ticket = make_ticket(subject="Refund for duplicate charge")
+    ben = make_user(email="ben@example.com", name="Ben Cho")
+    page = new_page()
+    sign_in(page, live_server, ada.email)
+    _settled(page)
+    replies.post_reply(ticket.id, ben.id, f"@{ada.handle} can you check this one? ben@example.com saw it", "note")
+    expect(page.locator("#nav-notifications .badge-count")).to_have_text("1")  # live, over the socket
+    expect(page.locator("#mentions-badge")).to_have_text("1")
+
+    _open(page, live_server + "/notifications")
+    active = page.locator(".sidebar .nav-link.active")
+    expect(active).to_have_count(1)
+    expect(active).to_contain_text("Notifications")
+    item = page.locator("ul.notifications li.unread a")
+    expect(item).to_have_text("Ben Cho mentioned you on “Refund for duplicate charge”")
+    item.click()
+    page.wait_for_url(f"**/tickets/{ticket.id}")
+    _settled(page)
+    mark = page.locator("#thread .item-body mark.mention")
+    expect(mark).to_have_count(1)  # the teammate, not the email address
+    expect(mark).to_have_text(f"@{ada.handle}")
+    assert mark.evaluate("el => getComputedStyle(el).backgroundColor") != \
+        mark.evaluate("el => getComputedStyle(el.parentElement).backgroundColor"), "the mention does not stand out"
+    expect(page.locator("#nav-notifications .badge-count")).to_have_count(0)  # read with the mention
+    expect(page.locator("#mentions-badge")).to_have_count(0)
