@@ -8,9 +8,12 @@ from halo.extensions import db
 from halo.models import Message
 from halo.services import chat
 from halo.services.accounts.aliases import create_alias
+from halo.services.email.ingest import store_email
 from halo.services.tickets import replies
+from halo.services.translate import engine as translation
 from tests.browser.conftest import sign_in
-from tests.factories import make_ticket, make_user
+from tests.email_support import make_raw
+from tests.factories import make_customer, make_ticket, make_user
 
 
 @pytest.fixture
@@ -196,3 +199,43 @@ def test_a_mention_reaches_notifications_and_is_marked_in_the_note(live_server, 
         mark.evaluate("el => getComputedStyle(el.parentElement).backgroundColor"), "the mention does not stand out"
     expect(page.locator("#nav-notifications .badge-count")).to_have_count(0)  # read with the mention
     expect(page.locator("#mentions-badge")).to_have_count(0)
+
+
+# Translate
+
+
+def test_a_spanish_email_shows_its_language_on_first_view(app, live_server, new_page, ada):
+    store_email(make_raw(sender="Lucía Gómez <lucia@cliente.test>", subject="Factura",
+                         body="Hola, no puedo descargar mi factura de noviembre desde el portal."), "smtp")
+    assert app.extensions["halo_queue"].idle()  # the ingest, then the language job it queued
+    db.session.expire_all()
+    ticket_id = db.session.scalar(db.select(Message.ticket_id).where(Message.kind == "customer"))
+    page = new_page()
+    sign_in(page, live_server, ada.email)
+    _open(page, f"{live_server}/tickets/{ticket_id}")
+    expect(page.locator(".profile .traits dt:text-is('Language') + dd")).to_have_text("Spanish")
+
+
+def test_translate_without_the_extra_says_so_plainly_to_an_agent(live_server, new_page, ada, monkeypatch):
+    monkeypatch.setattr(translation, "available", lambda: False)
+    sara = make_user(email="sara@example.com", name="Sara Lind")
+    ticket = make_ticket(make_customer(language="de"), subject="Bestellung")
+    page = new_page()
+    sign_in(page, live_server, sara.email)
+    _open(page, f"{live_server}/tickets/{ticket.id}")
+    page.fill("#composer textarea", "Hello, your order ships today.")
+    page.click("#composer .translate-button")
+    said = page.locator("#composer .translate-preview")
+    expect(said).to_contain_text("Translation is not available on this server.")
+    for shell in ("pip", "make run", ".venv", "`"):
+        expect(said).not_to_contain_text(shell)
+    expect(said.locator("a")).to_have_count(0)
+
+    boss = new_page()
+    sign_in(boss, live_server, ada.email)
+    _open(boss, f"{live_server}/tickets/{ticket.id}")
+    boss.fill("#composer textarea", "Hello")
+    boss.click("#composer .translate-button")
+    boss.locator("#composer .translate-preview a", has_text="Settings > Translation").click()
+    boss.wait_for_url("**/settings/translation")
+    expect(boss.locator("main")).to_contain_text("pip install")  # the install hint: admins, in Settings
