@@ -8,10 +8,14 @@ from halo.extensions import db
 from halo.models import Message
 from halo.services import chat
 from halo.services.accounts.aliases import create_alias
+from halo.services.ai import settings as ai_settings
 from halo.services.email.ingest import store_email
+from halo.services.settings import set_setting
 from halo.services.tickets import replies
 from halo.services.translate import engine as translation
+from tests.ai_support import offline  # noqa: F401
 from tests.browser.conftest import sign_in
+from tests.browser.test_chat_widget import shop  # noqa: F401
 from tests.email_support import make_raw
 from tests.factories import make_customer, make_ticket, make_user
 
@@ -239,3 +243,36 @@ def test_translate_without_the_extra_says_so_plainly_to_an_agent(live_server, ne
     boss.locator("#composer .translate-preview a", has_text="Settings > Translation").click()
     boss.wait_for_url("**/settings/translation")
     expect(boss.locator("main")).to_contain_text("pip install")  # the install hint: admins, in Settings
+
+
+# AI state
+
+
+def test_ai_chat_without_a_model_tells_the_visitor_a_teammate_will_reply(live_server, shop, new_page, offline):  # noqa: F811
+    set_setting("widget_allowed_origins", [shop])
+    ai_settings.save(False, True, "", "", True)  # AI chat on, no provider configured
+    visitor = new_page(viewport={"width": 390, "height": 800})
+    visitor.goto(shop)
+    widget = visitor.locator("#halo-chat-widget")
+    widget.locator(".launcher").click()
+    for n, text in enumerate(["Hi, my kettle whistles off-key", "Anyone there?"]):
+        widget.locator("textarea").fill(text)
+        widget.locator("textarea").press("Enter")
+        expect(widget.locator(".msg.visitor[data-id]")).to_have_count(n + 1)
+        expect(widget.locator(".msg.team")).to_have_count(1)  # said once, not after every message
+    expect(widget.locator(".msg.team")).to_contain_text("A teammate will reply here soon.")
+
+
+def test_pass_to_ai_appears_when_an_email_ticket_is_reopened_in_place(live_server, new_page, ada):
+    ai_settings.save(True, False, "", "", True)  # the AI email pipeline on
+    ticket = make_ticket(channel="email", status="resolved", subject="Invoice question")
+    page = new_page()
+    sign_in(page, live_server, ada.email)
+    _open(page, f"{live_server}/tickets/{ticket.id}")
+    pass_to_ai = page.locator(f"#ticket-{ticket.id}-handler button", has_text="Pass to AI")
+    expect(pass_to_ai).to_have_count(0)
+    page.select_option(f"#status-{ticket.id}", "open")  # Reopen
+    expect(page.locator("#thread")).to_contain_text("reopened this ticket")
+    expect(pass_to_ai).to_be_visible()  # no reload
+    page.select_option(f"#status-{ticket.id}", "resolved")
+    expect(pass_to_ai).to_have_count(0)

@@ -8,6 +8,7 @@ from halo.extensions import db
 from halo.models import Message, Ticket, Visitor
 from halo.services import events
 from halo.services.access import roles
+from halo.services.ai import chat as ai_chat
 from halo.services.ai import pipeline as ai_pipeline
 from halo.services.ai import provider as ai_provider
 from halo.services.ai import settings as ai_settings
@@ -28,7 +29,8 @@ def take_over(ticket_id: int, user_id: int, now: datetime | None = None) -> Tick
 def _taking_text(ticket: Ticket) -> str:
     """The event line of a teammate taking a chat: "from the AI" only when the AI spoke in it."""
     ai_spoke = db.session.scalar(select(Message.id).where(
-        Message.ticket_id == ticket.id, Message.kind == "ai").limit(1)) is not None
+        Message.ticket_id == ticket.id, Message.kind == "ai",
+        Message.body_text != ai_chat.WAITING_TEXT).limit(1)) is not None
     return "took over from the AI" if ai_spoke else "picked up this conversation"
 
 
