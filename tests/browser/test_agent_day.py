@@ -276,3 +276,29 @@ def test_pass_to_ai_appears_when_an_email_ticket_is_reopened_in_place(live_serve
     expect(pass_to_ai).to_be_visible()  # no reload
     page.select_option(f"#status-{ticket.id}", "resolved")
     expect(pass_to_ai).to_have_count(0)
+
+
+# Spam and the thread
+
+
+def test_automatic_spam_says_why_and_split_waits_in_a_message_menu(app, live_server, new_page, ada):
+    store_email(make_raw(sender="Prize Desk <desk@lucky.test>", subject="You have won",
+                         body="Dear friend, you have won the lottery! Act now and claim your prize."), "smtp")
+    assert app.extensions["halo_queue"].idle()
+    db.session.expire_all()
+    ticket_id = db.session.scalar(db.select(Message.ticket_id).where(Message.kind == "customer"))
+    page = new_page()
+    sign_in(page, live_server, ada.email)
+    _open(page, f"{live_server}/tickets/{ticket_id}")
+    line = page.locator("#thread li", has_text="set status to Spam")
+    expect(line).to_contain_text("spam detection: spam phrases: ")
+    expect(line).to_contain_text("dear friend")
+
+    message = page.locator("#thread .item-customer").first
+    split = message.locator("button.split-message")
+    expect(split).to_be_hidden()  # not on every message of the thread
+    message.locator(".item-menu summary").click()
+    expect(split).to_be_visible()
+    expect(split).to_be_enabled()
+    message.locator(".item-menu summary").click()  # and folds away again
+    expect(split).to_be_hidden()
