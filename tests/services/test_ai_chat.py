@@ -3,12 +3,12 @@ import json
 
 from halo.extensions import db
 from halo.models import Message, Ticket
+from halo.services import chat
 from halo.services.ai import chat as ai_chat
 from halo.services.ai import knowledge as ai_knowledge
 from halo.services.ai import settings as ai_settings
-from halo.services import chat
 from halo.services.tickets import handoff
-from tests.ai_support import ai_queue, ai_server  # noqa: F401
+from tests.ai_support import ai_queue, ai_server, offline  # noqa: F401
 from tests.factories import make_user
 
 
@@ -89,3 +89,34 @@ def test_pass_to_ai_hands_back_without_a_loop(ai_server, ai_queue):
     # ...the visitor's next words are.
     chat.receive_visitor_message(visitor.id, "c2", "What are your opening hours?")
     assert ai_lines(ticket_id)[-1].startswith("Hi,\n\nWe are open") and not db.session.get(Ticket, ticket_id).ai_paused
+
+
+def test_without_a_model_the_visitor_is_told_a_teammate_will_reply_once(offline, ai_queue):
+    setup()
+    visitor, message = start_chat("Hi, is anyone there?")
+    ticket = db.session.get(Ticket, message.ticket_id)
+    assert ai_lines(ticket.id) == [ai_chat.WAITING_TEXT]
+    assert [m.kind for m in chat.messages_after(visitor.id)] == ["customer", "ai"]
+    chat.receive_visitor_message(visitor.id, "c2", "Hello?")
+    assert ai_lines(ticket.id) == [ai_chat.WAITING_TEXT]  # once a conversation
+    assert handoff.handler_label(ticket) == "Waiting for a teammate" and ticket.status == "open"
+    handoff.take_over(ticket.id, make_user().id)  # the line is not the AI speaking
+    assert db.session.scalars(db.select(Message.event_data).where(
+        Message.ticket_id == ticket.id, Message.event_type == "handler")).one()["text"] == \
+        "picked up this conversation"
+
+
+def test_ai_chat_off_says_nothing(offline, ai_queue):
+    _, message = start_chat("Hi, is anyone there?")
+    assert ai_lines(message.ticket_id) == [] and ai_queue.ran == []
+
+
+def test_a_provider_failing_in_any_way_hands_over(ai_server, ai_queue, monkeypatch):
+    setup()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("connection reset in the middle of the answer")
+    monkeypatch.setattr(ai_chat.ai_provider, "complete", broken)
+    _, message = start_chat("What are your opening hours?")
+    ticket = db.session.get(Ticket, message.ticket_id)
+    assert ai_lines(ticket.id) == [ai_chat.HANDOFF_TEXT] and ticket.ai_paused and ticket.status == "priority"

@@ -127,3 +127,25 @@ def test_a_chat_reply_on_a_ticket_no_widget_can_reach_fails_visibly(frozen):
     assert reply.delivery == "failed" and "No chat widget" in reply.delivery_error
     chat.deliver_chat(reply.id)  # not queued any more: left as it is
     assert db.session.get(Message, reply.id).delivery == "failed"
+
+
+def test_the_alias_an_agent_last_replied_as_is_kept_per_ticket_and_agent(frozen):
+    sara, ben = make_user(), make_user()
+    ticket = make_ticket(channel="chat")
+    ava = AliasUser(name="Ava from Acme")
+    db.session.add(ava)
+    db.session.commit()
+    assert replies.last_alias(ticket.id, sara.id) is None  # nothing sent yet: Myself
+    replies.post_reply(ticket.id, sara.id, "Hi", "chat", alias_id=ava.id)
+    replies.post_reply(ticket.id, sara.id, "Internal", "note")  # a note does not change it
+    assert replies.last_alias(ticket.id, sara.id) == ava.id
+    assert replies.last_alias(ticket.id, ben.id) is None
+    assert replies.last_alias(make_ticket(channel="chat").id, sara.id) is None
+    frozen(frozen.start + timedelta(minutes=1))
+    replies.post_reply(ticket.id, sara.id, "Myself now", "chat")
+    assert replies.last_alias(ticket.id, sara.id) is None
+    frozen(frozen.start + timedelta(minutes=2))
+    replies.post_reply(ticket.id, sara.id, "Ava again", "chat", alias_id=ava.id)
+    ava.active = False  # a retired alias is not offered again
+    db.session.commit()
+    assert replies.last_alias(ticket.id, sara.id) is None

@@ -3,7 +3,13 @@ from halo import clock
 from halo.extensions import db
 from halo.models import Mention
 from halo.services.inbox.views import list_tickets, view_counts
-from halo.services.tickets.mentions import mark_mentions_read, mentioned_users
+from halo.services.tickets import notifications
+from halo.services.tickets.mentions import (
+    mark_mentions_read,
+    mention_spans,
+    mentioned_users,
+    team_handles,
+)
 from halo.services.tickets.replies import post_reply
 from tests.factories import make_ticket, make_user
 
@@ -43,3 +49,26 @@ def test_trailing_punctuation_and_email_addresses():
     ben = make_user(name="Ben")
     assert [u.id for u in mentioned_users(f"thanks @{ben.handle}.")] == [ben.id]
     assert mentioned_users(f"write to x@{ben.handle}") == []
+
+
+def test_a_mention_is_a_notification_read_with_the_mention(frozen):
+    ada, ben = make_user(name="Ada Lovelace"), make_user(name="Ben Okri")
+    ticket = make_ticket(subject="Refund for duplicate charge")
+    post_reply(ticket.id, ada.id, f"@{ben.handle} can you check the refund?", "note")
+    [note] = notifications.recent(ben.id)
+    assert (note.kind, note.ticket_id, note.text) == (
+        "mention", ticket.id, "Ada Lovelace mentioned you on “Refund for duplicate charge”")
+    assert notifications.unread_count(ben.id) == 1 and notifications.unread_count(ada.id) == 0
+    assert view_counts(ben.id, clock.now()).notifications == 1
+    notifications.notify(ben.id, ticket.id, "snooze_ended", "Snooze ended")  # another kind stays
+    db.session.commit()
+    mark_mentions_read(ticket.id, ben.id, clock.now())
+    assert notifications.unread_count(ben.id) == 1
+    assert [n.kind for n in notifications.recent(ben.id) if n.read_at is None] == ["snooze_ended"]
+
+
+def test_mention_spans_mark_teammates_only():
+    ada = make_user(name="Ada Lovelace")
+    text = f"Hi @{ada.handle}. Ask @nobody or mail@{ada.handle}.com"
+    [(start, end)] = mention_spans(text, team_handles())
+    assert text[start:end] == f"@{ada.handle}"

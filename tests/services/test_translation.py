@@ -12,6 +12,7 @@ from halo.services.errors import ValidationError
 from halo.services.translate import engine as translation
 from halo.services.translate import tickets as translate_tickets
 from tests.ai_support import ai_server  # noqa: F401
+from tests.email_support import make_raw, sync_queue  # noqa: F401
 from tests.factories import make_customer, make_ticket
 
 PACK = pathlib.Path(__file__).parents[1] / "fixtures" / "translate" / "translate-en_es-tiny.argosmodel"
@@ -54,7 +55,7 @@ def test_install_tiny_pack_and_translate_a_reply_preview(packs):
 def test_missing_pair_says_so_plainly(packs):
     translation.install_pack(str(packs))
     ticket = make_ticket(make_customer(language="de"))
-    with pytest.raises(translation.NoTranslation, match="No language pack for English → German"):
+    with pytest.raises(translation.NoTranslation, match="from English to German is not available: no language pack"):
         translate_tickets.preview_reply(ticket.id, "Hello there")
 
 
@@ -241,3 +242,23 @@ def test_packs_with_their_own_sentence_model_translate_without_that_library(pack
 def test_the_install_hint_names_no_torch():
     assert "torch" not in translation.INSTALL_HINT
     assert "--no-deps -r requirements-translate-nodeps.txt" in translation.INSTALL_HINT
+
+
+def test_a_stored_email_has_its_language_settled_by_a_job_of_its_own(app, sync_queue):  # noqa: F811
+    from halo.services.email import ingest as email_ingest
+    raw = make_raw(sender="Lucía Gómez <lucia@cliente.test>", subject="Factura",
+                   body="Hola, no puedo descargar mi factura de noviembre desde el portal. ¿Me pueden ayudar?")
+    email_ingest.store_email(raw, "smtp")
+    # The ingest job stored the message, then queued the detection (it never detects itself).
+    assert [path for path, _ in sync_queue.ran] == ["halo.jobs.email.process_inbound",
+                                                    "halo.jobs.translate.customer_message_arrived"]
+    message = db.session.scalar(db.select(Message).where(Message.kind == "customer"))
+    assert db.session.get(Ticket, message.ticket_id).customer.language == "es"
+    # The customer's language is on file and not the team's: their next mail is queued too
+    # (a pack may translate it); a customer known to write the team's language is not.
+    email_ingest.store_email(make_raw(sender="lucia@cliente.test", message_id="<m2@cliente.test>",
+                                      subject="Factura", body="Gracias."), "smtp")
+    assert [p for p, _ in sync_queue.ran].count("halo.jobs.translate.customer_message_arrived") == 2
+    make_customer(email="ben@customer.test", language="en")
+    email_ingest.store_email(make_raw(sender="ben@customer.test", message_id="<m3@customer.test>"), "smtp")
+    assert [p for p, _ in sync_queue.ran].count("halo.jobs.translate.customer_message_arrived") == 2

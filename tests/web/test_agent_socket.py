@@ -14,7 +14,7 @@ from halo.blueprints.live.ws import AgentPage
 from halo.extensions import db
 from halo.models import AiDraft, PilotMessage, Visitor
 from halo.services import chat
-from halo.services.tickets import presence, replies, status
+from halo.services.tickets import handoff, presence, replies, status
 from tests.conftest import Browser
 from tests.factories import make_ticket, make_user
 
@@ -195,6 +195,7 @@ def _hear(bus, *pages):
 
 def test_a_live_and_inbox_page_gets_the_changed_chat_row_only(app, agent):
     first, second, third = _chat(1), _chat(2), _chat(3)
+    handoff.take_over(second, agent.id)  # already the agent's: the reply changes only the row
     with app.test_request_context("/ws/agent"), realtime.subscribe(["inbox", "live"]) as bus:
         ws = FakeSocket()
         page = AgentPage(ws, agent.id, agent.name, {"type": "hello", "view": "open", "live": True})

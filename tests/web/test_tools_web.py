@@ -7,6 +7,7 @@ from halo.extensions import db
 from halo.models import Message, SavedReply
 from halo.services.knowledge import saved_replies
 from halo.services.translate import engine as translation
+from tests.conftest import Browser
 from tests.factories import make_customer, make_ticket
 
 PACK = pathlib.Path(__file__).parents[1] / "fixtures" / "translate" / "translate-en_es-tiny.argosmodel"
@@ -36,8 +37,26 @@ def test_translate_without_the_extra_or_pack_says_so(as_agent, app, tmp_path):
         html = as_agent.post(f"/tickets/{ticket.id}/translate", {"body": "Hello"}, hx=True).get_data(as_text=True)
     finally:
         app.config.pop("HALO_TRANSLATE_DIR")
-    expected = "No language pack for English → German" if translation.available() else "not installed"
+    expected = ("Translation from English to German is not available: no language pack"
+                if translation.available() else "Translation is not available on this server.")
     assert expected in html
+    assert "pip install" not in html and "Settings &gt; Translation" not in html  # an agent's view
+
+
+def test_an_agent_never_sees_install_commands_an_admin_is_pointed_to_settings(
+        as_agent, client, admin, monkeypatch):
+    monkeypatch.setattr(translation, "available", lambda: False)
+    ticket = make_ticket(make_customer(language="de"))
+    html = as_agent.post(f"/tickets/{ticket.id}/translate", {"body": "Hello"}, hx=True).get_data(as_text=True)
+    assert "Translation is not available on this server." in html
+    assert "pip" not in html and "make run" not in html and "Settings" not in html
+    as_agent.post("/logout")
+    boss = Browser(client)
+    boss.login(admin.email)
+    html = boss.post(f"/tickets/{ticket.id}/translate", {"body": "Hello"}, hx=True).get_data(as_text=True)
+    assert "Translation is not available on this server." in html and "pip" not in html
+    assert 'href="/settings/translation"' in html
+    assert "pip install" in boss.get("/settings/translation").get_data(as_text=True)
 
 
 @pytest.mark.skipif(not translation.available(), reason="argostranslate is not installed")

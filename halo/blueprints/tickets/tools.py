@@ -1,11 +1,13 @@
 """Ticket tools: merge, undo a merge, split a message off, translate."""
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from halo.blueprints.tickets import bp
 from halo.services.errors import ValidationError
+from halo.services.inbox import stamps
 from halo.services.knowledge import saved_replies
-from halo.services.tickets import merge, notifications, snooze, status
+from halo.services.tickets import mentions, merge, notifications, snooze, status
 from halo.services.translate import engine as translation
 from halo.services.translate import tickets as translate_tickets
 from halo.web import is_fragment_request
@@ -97,6 +99,17 @@ def translate_customer_message(message_id: int):
 @bp.app_template_filter("language_name")
 def _language_name(code):
     return translation.language_name(code)
+
+
+@bp.app_template_filter("mentions")
+def _mentions(text: str) -> Markup:
+    """A note's text, escaped, with each @mention of a teammate marked."""
+    handles = stamps.cached(("team-handles", stamps.seen("team")), mentions.team_handles)
+    out, at = [], 0
+    for start, end in mentions.mention_spans(text, handles):
+        out += [escape(text[at:start]), Markup('<mark class="mention">{}</mark>').format(text[start:end])]
+        at = end
+    return Markup("").join([*out, escape(text[at:])])
 
 
 @bp.app_template_global("needs_translation")

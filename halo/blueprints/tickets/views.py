@@ -39,6 +39,8 @@ def _context(ticket_id: int, **extra) -> dict:
            "error_for": None, "aliases": _active_aliases(),
            "visitors": chat.ticket_visitors(ticket.id) if ticket.channel == "chat" else ()}
     ctx.update(extra)
+    if ctx["aliases"] and "alias_id" not in ctx:  # "Send as" keeps the alias last used here
+        ctx["alias_id"] = replies.last_alias(ticket.id, current_user.id)
     if modes is NOTE_ONLY:
         ctx["mode"] = "note"
     return ctx
@@ -194,7 +196,7 @@ def post_message(ticket_id: int):
             return _page(ticket_id, code=400, mode=mode if mode in COMPOSER_MODES else None,
                          draft=body)
         ctx = _context(ticket_id, mode=mode if mode in COMPOSER_MODES else None,
-                       error=str(exc), draft=body)
+                       error=str(exc), draft=body, alias_id=_picked_alias(request.form.get("alias_id")))
         return render_template("tickets/_composer.html", **ctx), 400
     if not is_fragment_request():
         return redirect(url_for("tickets.show", ticket_id=ticket_id, compose=mode) + "#thread-end")
@@ -219,6 +221,11 @@ def _alias_id(raw: str | None) -> int | None:
         return int(raw) if raw else None
     except ValueError:
         raise ValidationError("Choose an alias from the list.") from None
+
+
+def _picked_alias(raw: str | None) -> int | None:
+    """The alias a refused form had chosen (kept in the composer shown again), if readable."""
+    return int(raw) if raw and raw.isdigit() else None
 
 
 def _changed(ticket_id: int, partial: str, event, offer=None):

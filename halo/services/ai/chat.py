@@ -6,6 +6,7 @@ message newer than the last change of handler, so a conversation passed back to 
 waits for the visitor's next words, and a handoff pauses the AI until a person passes
 the conversation back.
 """
+import logging
 import re
 from datetime import datetime
 
@@ -25,11 +26,16 @@ from halo.services.notifications import alerts
 from halo.services.tickets import conversation
 from halo.services.tickets.status import apply_status
 
+log = logging.getLogger(__name__)
+
 JOB = "halo.jobs.ai.answer_chat"
 ASKS_FOR_HUMAN = re.compile(
     r"\b(human|real person|a person|live agent|an agent|representative|operator|"
     r"(talk|speak|chat) (to|with) (someone|somebody|a person|support|the team|staff))\b", re.I)
 HANDOFF_TEXT = "I'm bringing in a teammate who can help with this. They'll reply right here."
+# What a visitor reads when AI chat is on but no model can answer (none configured): once a
+# conversation, so nobody writes into silence.
+WAITING_TEXT = "A teammate will reply here soon."
 
 
 # Conversations the AI answers live: the widget's, and API channels' (a bridge's chat app).
@@ -43,8 +49,9 @@ def ai_handles(ticket: Ticket) -> bool:
 
 
 def offer_message(message_id: int) -> None:
-    """Hook for live chat: queue an answer to a visitor message when the AI handles chats."""
-    if ai_settings.get("ai_chat_enabled") and ai_provider.configured():
+    """Hook for live chat: queue an answer to a visitor message when the AI handles chats
+    (with no model configured, the job tells the visitor a teammate will reply)."""
+    if ai_settings.get("ai_chat_enabled"):
         enqueue(JOB, message_id, job_id=f"ai-chat-{message_id}", retry_intervals=())
 
 
@@ -68,14 +75,18 @@ def answer_chat(message_id: int, now: datetime | None = None) -> str:
         return "skipped"
     if ASKS_FOR_HUMAN.search(message.body_text or ""):
         return hand_over(ticket, "the visitor asked for a person", now)
+    if not ai_provider.configured():
+        return _tell_waiting(ticket, now)
     ctx = build_context(ticket.id)
     messages = chat_messages(ctx)
     db.session.commit()  # hold no transaction (or SQLite snapshot) while the model thinks
     try:
         decision = parse_json(ai_provider.complete(messages, max_tokens=500))
-    except ai_provider.ProviderError as exc:
+    except Exception as exc:  # a provider error, or anything else: the visitor is never left in silence
         db.session.rollback()
-        return hand_over(ticket, f"the AI is unavailable: {exc}", now)
+        if not isinstance(exc, ai_provider.ProviderError):
+            log.exception("AI chat answer to message %s failed", message_id)
+        return hand_over(ticket, f"the AI is unavailable: {exc}"[:300], now)
     db.session.refresh(ticket)
     if not ai_handles(ticket) or _superseded(message):
         return "human"  # taken over while the model was thinking: stop at once
@@ -100,6 +111,17 @@ def hand_over(ticket: Ticket, reason: str, now: datetime | None = None) -> str:
                            created_at=now))
     alerts.chat_waiting(ticket, now)
     return _say(ticket, HANDOFF_TEXT, now, written)
+
+
+def _tell_waiting(ticket: Ticket, now: datetime | None) -> str:
+    """No model to answer: tell the visitor a teammate will reply, unless the team has
+    already said something in this conversation."""
+    spoken = db.session.scalar(select(Message.id).where(
+        Message.ticket_id == ticket.id, Message.kind.in_(("agent", "ai"))).limit(1))
+    if spoken is not None:
+        return "skipped"
+    _say(ticket, WAITING_TEXT, now or clock.now(), [])
+    return "waiting"
 
 
 def _say(ticket: Ticket, text: str, now: datetime, written: list) -> str:

@@ -33,6 +33,7 @@ from halo.services.email import attachments as email_attachments
 from halo.services.email import route as email_route
 from halo.services.errors import NotFound, ValidationError
 from halo.services.tickets import conversation
+from halo.services.translate import tickets as translate_tickets
 
 log = logging.getLogger(__name__)
 JOB = "halo.jobs.email.process_inbound"
@@ -135,9 +136,12 @@ def process_inbound(inbound_id: int, now: datetime | None = None) -> InboundEmai
     try:
         parsed = _parse(inbound)
         with _writing():
-            outcome = _route(inbound, parsed, now)
+            arrived = []
+            outcome = _route(inbound, parsed, now, arrived=arrived)
             _finish(inbound, outcome, now)
+            db.session.flush()
             ticket_id = inbound.ticket_id  # read before commit expires it
+            arrived_ids = [m.id for m in arrived]
             db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -149,6 +153,7 @@ def process_inbound(inbound_id: int, now: datetime | None = None) -> InboundEmai
         db.session.rollback()
         log.exception("inbound email %s could not be processed", inbound_id)
         return _fail(inbound_id, f"Internal error: {exc!r}"[:2000], now)
+    translate_tickets.queue_arrived(arrived_ids)
     if outcome == "ticket":
         ai_pipeline.offer_new_ticket(ticket_id)  # the AI email pipeline sees new tickets first
     return inbound
@@ -173,21 +178,24 @@ def process_inbound_batch(inbound_ids: list[int], now: datetime | None = None) -
     ids = [row.id for row in rows]
     try:
         parsed = [(row, _parse(row)) for row in rows]
-        new_tickets, touched = [], []
+        new_tickets, touched, arrived = [], [], []
         with _writing():
             for inbound, message in parsed:
                 # The session holds clean rows only weakly: `touched` keeps this batch's
                 # tickets loaded, so a later message on the same ticket does not SELECT it.
-                outcome = _route(inbound, message, now, touched)
+                outcome = _route(inbound, message, now, touched, arrived)
                 _finish(inbound, outcome, now)
                 if outcome == "ticket":
                     new_tickets.append(inbound.ticket_id)
+            db.session.flush()
+            arrived_ids = [m.id for m in arrived]
             db.session.commit()
     except Exception:
         db.session.rollback()
         for inbound_id in ids:
             process_inbound(inbound_id, now)
         return
+    translate_tickets.queue_arrived(arrived_ids)  # one job for the batch
     if new_tickets and ai_settings.get("ai_email_enabled"):  # one read for the batch
         for ticket_id in new_tickets:
             ai_pipeline.offer_new_ticket(ticket_id)
@@ -213,8 +221,10 @@ def _fail(inbound_id: int, error: str, now: datetime) -> InboundEmail:
     return inbound
 
 
-def _route(inbound: InboundEmail, parsed, now: datetime, touched: list | None = None) -> str:
-    """Decide and write what the message means (no commit); returns the outcome."""
+def _route(inbound: InboundEmail, parsed, now: datetime, touched: list | None = None,
+           arrived: list | None = None) -> str:
+    """Decide and write what the message means (no commit); returns the outcome. A stored
+    message whose language is still to settle joins arrived."""
     if not inbound.envelope_to:
         inbound.envelope_to = [a["address"] for a in parsed.to + parsed.cc][:50]
     noise = email_route.noise(inbound, parsed, now)
@@ -237,6 +247,8 @@ def _route(inbound: InboundEmail, parsed, now: datetime, touched: list | None = 
         db.session.flush()
         email_attachments.store_attachments(inbound.id, message.id, parsed.attachments)
     inbound.ticket_id = ticket.id
+    if arrived is not None and translate_tickets.wants_language(ticket.customer):
+        arrived.append(message)
     if touched is not None:
         touched.append(ticket)
     return "spam" if spam else ("ticket" if reason.startswith("new") else "reply")

@@ -34,7 +34,7 @@ def spam_reason(parsed) -> str | None:
     if parsed.spam_verdict:
         return "upstream filter verdict"
     if parsed.spam_score is not None and parsed.spam_score >= SCORE_THRESHOLD:
-        return f"upstream spam score {parsed.spam_score:g}"
+        return f"upstream spam score {parsed.spam_score:g}, at or over {SCORE_THRESHOLD:g}"
     if parsed.spam_verdict is False:
         return None  # an upstream filter looked and passed it; trust that over our rules
     return _rules(parsed)

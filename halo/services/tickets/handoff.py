@@ -8,6 +8,7 @@ from halo.extensions import db
 from halo.models import Message, Ticket, Visitor
 from halo.services import events
 from halo.services.access import roles
+from halo.services.ai import chat as ai_chat
 from halo.services.ai import pipeline as ai_pipeline
 from halo.services.ai import provider as ai_provider
 from halo.services.ai import settings as ai_settings
@@ -21,8 +22,37 @@ LIVE_WINDOW = timedelta(hours=1)
 def take_over(ticket_id: int, user_id: int, now: datetime | None = None) -> Ticket:
     """Assign to user_id, set In Progress and stop the AI answering."""
     ticket, _ = _hand(ticket_id, user_id, user_id, "in_progress", True,
-                      "took over from the AI", now)
+                      _taking_text(get_ticket(ticket_id)), now)
     return ticket
+
+
+def _taking_text(ticket: Ticket) -> str:
+    """The event line of a teammate taking a chat: "from the AI" only when the AI spoke in it."""
+    ai_spoke = db.session.scalar(select(Message.id).where(
+        Message.ticket_id == ticket.id, Message.kind == "ai",
+        Message.body_text != ai_chat.WAITING_TEXT).limit(1)) is not None
+    return "took over from the AI" if ai_spoke else "picked up this conversation"
+
+
+def claim_on_reply(ticket: Ticket, author_id: int, now: datetime) -> list[Message]:
+    """A teammate who replies to a chat nobody else handles takes it, as Take over does:
+    assigned to them, In Progress (from Open or Priority) and the AI stops answering. Within
+    the caller's transaction (no commit); returns the event lines written."""
+    if ticket.channel != "chat" or ticket.assignee_id not in (None, author_id):
+        return []
+    to_progress = ticket.status in ("open", "priority")
+    if ticket.assignee_id == author_id and ticket.ai_paused and not to_progress:
+        return []  # theirs already
+    text = _taking_text(ticket) if ticket.assignee_id is None or not ticket.ai_paused else None
+    written = [apply_assignee(ticket, author_id, author_id, now)]
+    if to_progress:
+        written.append(apply_status(ticket, "in_progress", author_id, None, now, reason=None))
+    if not ticket.ai_paused:
+        ticket.ai_paused = True
+    if text:
+        written.append(_handler_event(ticket, author_id, text, now))
+    events.ticket_changed(ticket.id, "handler", chat=True)
+    return [m for m in written if m is not None]
 
 
 def pass_to_ai(ticket_id: int, actor_id: int, now: datetime | None = None) -> Ticket:

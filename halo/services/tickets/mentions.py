@@ -1,13 +1,15 @@
-"""@mentions in internal notes: who is mentioned, and their unread Mentions view."""
+"""@mentions in internal notes: who is mentioned, their unread Mentions view and the
+notification each mention brings (read together with the mention, on the ticket)."""
 import re
 from datetime import datetime
 
 from sqlalchemy import func, select, update
 
 from halo.extensions import db
-from halo.models import Mention, Message, Ticket, User
+from halo.models import Mention, Message, Notification, Ticket, User
 from halo.services.access import scope as access_scope
 from halo.services.inbox import stamps
+from halo.services.tickets.notifications import notify
 
 MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9][A-Za-z0-9_.-]{0,59})")
 
@@ -23,16 +25,37 @@ def mentioned_users(body: str) -> list[User]:
 
 
 def record_mentions(note: Message, author_id: int | None) -> list[User]:
-    """Create an unread mention for each teammate named in the note who sees its ticket
-    (no commit): a teammate of another inbox is not told of a ticket they cannot open."""
-    inbox_id = db.session.scalar(select(Ticket.inbox_id).where(Ticket.id == note.ticket_id)
-                                 .execution_options(halo_unscoped=True))
+    """Create an unread mention and a notification for each teammate named in the note who
+    sees its ticket (no commit): a teammate of another inbox is not told of a ticket they
+    cannot open."""
+    inbox_id, subject = db.session.execute(
+        select(Ticket.inbox_id, Ticket.subject).where(Ticket.id == note.ticket_id)
+        .execution_options(halo_unscoped=True)).one()
     users = [u for u in mentioned_users(note.body_text) if u.id != author_id
              and access_scope.user_sees_inbox(u.id, inbox_id)]
+    author = db.session.get(User, author_id) if author_id is not None and users else None
     for user in users:
         db.session.add(Mention(user_id=user.id, ticket_id=note.ticket_id, message=note,
                                created_at=note.created_at))
+        notify(user.id, note.ticket_id, "mention",
+               f"{author.name if author else 'Halo AI'} mentioned you on “{subject}”", note.created_at)
     return users
+
+
+def team_handles() -> frozenset[str]:
+    """The active teammates' handles, lower-cased (a note's @mentions of them are marked)."""
+    return frozenset(h.lower() for h in db.session.scalars(
+        select(User.handle).where(User.active.is_(True), User.handle.is_not(None))))
+
+
+def mention_spans(text: str, handles: frozenset[str]) -> list[tuple[int, int]]:
+    """Where text names a teammate (start and end of each "@handle")."""
+    spans = []
+    for match in MENTION.finditer(text):
+        handle = match.group(1).rstrip(".")
+        if handle.lower() in handles:
+            spans.append((match.start(), match.start() + 1 + len(handle)))
+    return spans
 
 
 def mark_mentions_read(ticket_id: int, user_id: int, now: datetime) -> int:
@@ -44,6 +67,9 @@ def mark_mentions_read(ticket_id: int, user_id: int, now: datetime) -> int:
     if db.session.scalar(select(Mention.id).where(*unread).limit(1)) is None:
         return 0
     result = db.session.execute(update(Mention).where(*unread).values(read_at=now))
+    db.session.execute(update(Notification).where(  # the mention's notification goes with it
+        Notification.user_id == user_id, Notification.ticket_id == ticket_id,
+        Notification.kind == "mention", Notification.read_at.is_(None)).values(read_at=now))
     stamps.bump(db.session, "inbox")  # the Mentions view's rows (an UPDATE skips the hook)
     db.session.commit()
     return result.rowcount

@@ -6,11 +6,11 @@ from sqlalchemy.exc import IntegrityError
 
 from halo import clock
 from halo.extensions import db
-from halo.models import Message, Ticket
+from halo.models import AliasUser, Message, Ticket
 from halo.services.access import roles
 from halo.services.errors import ValidationError
 from halo.services.knowledge import directives
-from halo.services.tickets import conversation, files
+from halo.services.tickets import conversation, files, handoff
 from halo.services.tickets.mentions import record_mentions
 from halo.services.tickets.status import get_ticket
 
@@ -74,6 +74,8 @@ def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
     else:
         # A chat reply on an API channel's conversation goes out through its bridge.
         channel = ticket.channel if mode == "chat" and ticket.channel in LIVE_CHANNELS else mode
+        if channel == "chat":  # whoever answers a chat nobody handles now handles it
+            handoff.claim_on_reply(ticket, author_id, now)
         message = conversation.add_agent_message(ticket, channel, body, now, author_id=author_id)
         if translation:  # (text, language): the customer receives text; body stays beside it
             message.original_text, message.language = body, translation[1]
@@ -109,3 +111,14 @@ def _training(ticket: Ticket, author_id: int, body: str, now: datetime) -> Messa
     db.session.add(event)
     return event
 
+
+
+def last_alias(ticket_id: int, author_id: int) -> int | None:
+    """The alias this agent last replied as on this ticket, if it is still active: the
+    composer keeps it, so the customer keeps reading one name."""
+    row = db.session.execute(
+        db.select(Message.alias_id, AliasUser.active).outerjoin(AliasUser, AliasUser.id == Message.alias_id)
+        .where(Message.ticket_id == ticket_id, Message.kind == "agent", Message.author_id == author_id,
+               Message.channel.in_(LIVE_CHANNELS))
+        .order_by(Message.created_at.desc(), Message.id.desc()).limit(1)).first()
+    return row.alias_id if row is not None and row.active else None

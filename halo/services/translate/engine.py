@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 INSTALL_HINT = ("Translation is not installed on this server. Add it with "
                 "`make run TRANSLATE=1` (or `.venv/bin/pip install -r requirements-translate.txt && "
                 ".venv/bin/pip install --no-deps -r requirements-translate-nodeps.txt`) and restart Halo.")
+# What an agent reads when a reply cannot be translated: how to install it is for admins,
+# in Settings > Translation (INSTALL_HINT), never in the composer.
+UNAVAILABLE = "Translation is not available on this server."
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German",
                   "it": "Italian", "pt": "Portuguese", "nl": "Dutch", "pl": "Polish",
                   "sv": "Swedish", "ja": "Japanese", "zh": "Chinese", "ru": "Russian",
@@ -151,9 +154,9 @@ def translate_text(text: str, from_code: str, to_code: str, use_ai: bool = False
     if use_ai and ai_available():
         return _ai_translate(text, from_code, to_code), "ai"
     if not available():
-        raise NoTranslation(INSTALL_HINT)
-    raise NoTranslation(f"No language pack for {language_name(from_code)} → "
-                        f"{language_name(to_code)} is installed.")
+        raise NoTranslation(UNAVAILABLE)
+    raise NoTranslation(f"Translation from {language_name(from_code)} to {language_name(to_code)} "
+                        "is not available: no language pack for it is installed.")
 
 
 def _argos_translate(text: str, from_code: str, to_code: str) -> str:

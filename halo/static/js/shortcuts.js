@@ -1,5 +1,7 @@
 // Keyboard shortcuts for the inbox and the ticket page; "?" lists them.
-// They never fire while typing in a field, or with Ctrl/Alt/Meta held.
+// They never fire while typing in a field, or with Ctrl/Alt/Meta held, or before the page
+// has finished loading: keys typed then were meant for a field that was not there yet (a
+// "/" lost before this script ran, then the search words), never for the ticket.
 (function () {
   "use strict";
 
@@ -12,9 +14,13 @@
   const LIST_KEY = "halo:ticket-list";
   let pendingG = false;
 
-  function typing(target) {
-    return target.closest && target.closest("input, textarea, select, [contenteditable=''], [contenteditable=true]");
+  const FIELDS = "input, textarea, select, [contenteditable=''], [contenteditable=true]";
+
+  function typing(event) {
+    return [event.target, document.activeElement].some((el) => el && el.closest && el.closest(FIELDS));
   }
+
+  const loaded = () => document.readyState === "complete";
 
   function rows() { return [...document.querySelectorAll("#ticket-rows tr.ticket-row")]; }
 
@@ -43,9 +49,12 @@
     return at === -1 ? null : list[at + step] || null;
   }
 
+  // "reply" is the ticket's own channel (an email-only customer never gets a chat message).
   function composerTab(mode) {
+    const composer = document.getElementById("composer");
     const tabs = [...document.querySelectorAll("#composer .tab")];
-    const wanted = mode === "reply" ? /compose[/=](chat|email)\b/ : /compose[/=]note\b/;
+    if (mode === "reply") mode = (composer && composer.dataset.replyMode) || "email";
+    const wanted = new RegExp("compose[/=]" + mode + "\\b");
     const tab = tabs.find((t) => wanted.test((t.getAttribute("hx-get") || "") + " " + (t.getAttribute("href") || "")));
     const focus = () => { const box = document.querySelector("#composer textarea"); if (box) box.focus(); };
     if (!tab || tab.classList.contains("active")) return focus();
@@ -110,7 +119,8 @@
   };
 
   document.addEventListener("keydown", (event) => {
-    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || event.isComposing
+        || typing(event) || !loaded()) return;
     if (pendingG) {
       pendingG = false;
       if (event.key === "i") { location.href = "/inbox/open"; event.preventDefault(); }
