@@ -28,6 +28,8 @@ def bulk_action():
     back = _back(url_for("inbox.view", view="open"))
     try:
         action, _, value = request.form.get("do", "").partition(":")
+        if action in ("add_tag", "remove_tag"):
+            value = request.form.get("tag", "")
         result = bulk.bulk_update(request.form.getlist("ticket_ids"), action, value or None,
                                   current_user.id)
         message, level, code = result.summary(), "error" if result.skipped else "info", 200

@@ -7,6 +7,7 @@ from halo.services.chat.tokens import MAX_TOKEN_LENGTH
 
 MAX_HELLO = 2048  # bytes: a real hello is under 300
 MAX_ID = 2 ** 53 - 1  # the largest whole number a browser's JSON keeps exactly
+MAX_TZ = 64
 
 
 class BadHello(Exception):
@@ -20,6 +21,7 @@ class BadHello(Exception):
 class Hello(NamedTuple):
     token: str | None
     last_id: int
+    tz: str | None = None  # the visitor's IANA time zone, when the widget knows it
 
 
 def parse_hello(frame, workspace: str | None) -> Hello:
@@ -36,7 +38,7 @@ def parse_hello(frame, workspace: str | None) -> Hello:
     if data.get("type") != "hello":
         raise BadHello("expected hello")
     _check_workspace(data.get("workspace"), workspace)
-    return Hello(_token(data), _last_id(data))
+    return Hello(_token(data), _last_id(data), _tz(data))
 
 
 def _check_workspace(given, workspace: str | None) -> None:
@@ -66,3 +68,11 @@ def _last_id(data: dict) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
         raise BadHello(f"hello last_id must be a whole number from 0 to {MAX_ID}")
     return value
+
+
+def _tz(data: dict) -> str | None:
+    """An optional time zone name; one this server does not know is simply not used."""
+    value = data.get("tz")
+    if value is not None and (not isinstance(value, str) or len(value) > MAX_TZ):
+        raise BadHello(f"hello tz must be a time zone name (a string up to {MAX_TZ} characters)")
+    return value or None

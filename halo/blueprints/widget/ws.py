@@ -29,6 +29,7 @@ from halo.extensions import db, sock
 from halo.services import chat
 from halo.services.csat import surveys as csat_surveys
 from halo.services.errors import HaloError, ValidationError
+from halo.services.service_levels import promise
 from halo.services.settings import get_setting
 from halo.services.tickets import presence
 
@@ -81,7 +82,7 @@ def _serve(ws):
         return close(ws, POLICY_VIOLATION, "blocked")
     conn = Conversation(ws, opened, hello.last_id, address)
     conn.out.json({"type": "welcome", "token": opened.token, "visitor": opened.visitor_id,
-                   "new": opened.fresh})
+                   "new": opened.fresh, "availability": promise.for_widget(hello.tz)})
     with realtime.subscribe(conn.topics()) as sub:
         conn.sub = sub
         try:
