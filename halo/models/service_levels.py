@@ -1,7 +1,15 @@
 """Service levels: the business hours an inbox keeps, SLA policies and each ticket's clocks."""
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from halo import clock
@@ -58,9 +66,12 @@ class TicketSla(db.Model):
     computes afresh). thread_rev is the ticket's thread revision they were computed at."""
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), primary_key=True)
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policy.id", ondelete="SET NULL"))
-    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    due_at: Mapped[datetime | None]
     due_clock: Mapped[str | None] = mapped_column(String(20))
     # The due time a breach was last recorded for (one breach event per clock cycle).
     breach_due_at: Mapped[datetime | None]
     thread_rev: Mapped[int] = mapped_column(BigInteger, default=0)
     computed_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    # The inbox's sort by due time and its keyset cursor read this index in order.
+    __table_args__ = (Index("ix_ticket_sla_due", "due_at", "ticket_id"),)

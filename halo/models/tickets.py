@@ -204,6 +204,7 @@ class Tag(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40))
     name_key: Mapped[str] = mapped_column(String(40), unique=True)  # lower-cased name
+    colour: Mapped[str | None] = mapped_column(String(16))  # one of tags.PALETTE; None: grey
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 

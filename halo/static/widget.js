@@ -60,6 +60,7 @@
     "textarea{flex:1;resize:none;border:1px solid #d0d4e0;border-radius:8px;padding:8px;font-size:14px;height:40px}" +
     "form button{border:0;border-radius:8px;background:#3355ff;color:#fff;padding:0 14px;font-size:14px;cursor:pointer}" +
     ".status{font-size:11px;font-weight:400;opacity:.85}" +
+    ".hours{margin:0;padding:6px 16px;font-size:12px;color:#1c1c1c;background:#eef1ff;border-bottom:1px solid #e3e5ee}.hours[hidden]{display:none}" +
     ".survey{padding:10px 12px;border-top:1px solid #e3e5ee;background:#fff;font-size:14px}.survey[hidden],.survey [hidden]{display:none}" +
     ".survey p{margin:0 0 8px}.choices{display:flex;gap:6px}.choices button{flex:1;border:1px solid #d0d4e0;border-radius:8px;background:#fff;padding:8px 4px;font-size:13px;cursor:pointer}" +
     ".choices button[aria-pressed=true]{border-color:#3355ff;background:#eef1ff;font-weight:600}" +
@@ -71,7 +72,7 @@
     "<svg class='x' viewBox='0 0 24 24' aria-hidden='true'><path d='M6 6l12 12M18 6L6 18'/></svg><span class='badge' aria-hidden='true' hidden></span></button>" +
     "<section class='panel' id='halo-chat-panel' role='dialog' aria-labelledby='halo-chat-title' hidden>" +
     "<header><span><span id='halo-chat-title' class='title'>Chat with us</span> <span class='status' role='status'></span></span><button class='close' aria-label='Close chat'>×</button></header>" +
-    "<ol class='log' aria-live='polite' aria-label='Messages'></ol><div class='typing' aria-live='polite' hidden>Typing…</div>" +
+    "<p class='hours' role='status' hidden></p><ol class='log' aria-live='polite' aria-label='Messages'></ol><div class='typing' aria-live='polite' hidden>Typing…</div>" +
     "<div class='survey' role='group' aria-label='Rate this chat' hidden><p class='question'>How would you rate the help you got?</p><div class='choices'></div>" +
     "<div class='note' hidden><input class='comment' type='text' aria-label='Comment' placeholder='Anything to add? (optional)' maxlength='2000'><button class='send-comment' type='button'>Send</button></div></div>" +
     "<form><textarea aria-label='Message' placeholder='Write a message…' maxlength='4000'></textarea><button type='submit'>Send</button></form>" +
@@ -80,7 +81,7 @@
   var launcher = $(".launcher"), badge = $(".badge"), panel = $(".panel"), log = $(".log");
   var input = $("form textarea"), typingEl = $(".typing"), statusEl = $(".status");
   var surveyEl = $(".survey"), choicesEl = $(".choices"), noteEl = $(".note"), commentEl = $(".comment");
-  var questionEl = $(".question"), titleEl = $(".title");
+  var questionEl = $(".question"), titleEl = $(".title"), hoursEl = $(".hours");
   host.setAttribute("lang", "en");
   var FACES = { good: "😀", okay: "😐", bad: "😞" };
 
@@ -231,6 +232,9 @@
       if (f["new"] && state.token) { state.messages = []; state.lastId = 0; state.unread = 0; }
       state.token = f.token;  // renewed on every hello, so a widget in use never expires
       if (f.team) state.team = f.team;
+      // "We usually reply within 2 hours" while the team is in, "We're back Monday at 9:00" when not.
+      var said = f.availability && f.availability.text;
+      hoursEl.textContent = said || ""; hoursEl.hidden = !said;
       state.survey = null;  // the server sends the rating choice after the catch-up if it is open
       attempt = 0;
       // Unacknowledged sends go again with the same client id: the server stores each once.
@@ -263,12 +267,16 @@
       }
     }
   };
+  function visitorZone() {
+    try { return Intl.DateTimeFormat().resolvedOptions().timeZone || null; } catch (e) { return null; }
+  }
+
   function connect() {
     ws = new WebSocket(BASE.replace(/^http/, "ws") + "/ws/widget");
     ws.onopen = function () {
       connected = true;
       ws.send(JSON.stringify({ type: "hello", token: state.token, last_id: state.lastId || 0, workspace: WORKSPACE,
-                               language: navigator.language || null }));
+                               tz: visitorZone(), language: navigator.language || null }));
       render();
     };
     ws.onmessage = function (e) {

@@ -139,3 +139,16 @@ def test_a_calm_customer_is_not_escalated_for_a_negated_word(ai_server, ai_queue
     ai_pipeline.offer_ticket(ticket.id)
     assert "upset" not in " ".join(m.body_text for m in messages(ticket.id, "note"))
     assert ai_server.requests  # the model was asked: no priority filter claimed it
+
+
+def test_priority_filters_can_apply_a_tag(ai_server, ai_queue):
+    ai_settings.save(True, False, "lawsuit", "", False, tag="Legal")
+    ticket = make_ticket(body="We will file a lawsuit")
+    assert ai_pipeline.offer_ticket(ticket.id) == "escalated"
+    from halo.services.tickets.tags import tags_of
+    assert tags_of([ticket.id])[ticket.id] == ["Legal"]
+    line = db.session.scalar(db.select(Message).where(Message.ticket_id == ticket.id, Message.event_type == "tags"))
+    assert line.event_data == {"added": ["Legal"], "removed": []} and line.author_id is None
+    with pytest.raises(Exception, match="must be 1-40"):
+        ai_settings.save(True, False, "", "", False, tag="<bad>")
+    assert ai_settings.get("ai_priority_tag") == "Legal"

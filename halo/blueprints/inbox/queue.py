@@ -29,6 +29,8 @@ def bulk_action():
     offer = None
     try:
         action, _, value = request.form.get("do", "").partition(":")
+        if action in ("add_tag", "remove_tag"):
+            value = request.form.get("tag", "")
         ids = request.form.getlist("ticket_ids")
         before = undo.snapshot([int(i) for i in ids if i.isdigit()][:bulk.MAX_TICKETS])
         result = bulk.bulk_update(ids, action, value or None, current_user.id)

@@ -11,9 +11,11 @@ from flask_login import current_user
 
 from halo import clock
 from halo.blueprints.inbox import bp
-from halo.services.inbox import stamps
+from halo.services.inbox import by_due, stamps
 from halo.services.inbox import views as inbox
 from halo.services.inbox.filters import (
+    SLA,
+    SORTS,
     describe,
     filter_condition,
     parse_filters,
@@ -48,15 +50,17 @@ def view(view: str):
                 current_user.id, stamps.seen("inbox"), counts.woken, stamps.minute(now))
 
     def rows():
-        tickets, next_cursor = inbox.list_tickets(
+        lister = by_due.list_by_due if flt.sort == "sla" else inbox.list_tickets
+        tickets, next_cursor = lister(
             view, current_user.id, now, after, current_app.config["HALO_PAGE_SIZE"],
-            where=filter_condition(flt, current_user.id) if flt else None)
+            where=filter_condition(flt, current_user.id, now) if flt else None)
         return render_template("inbox/_rows.html", tickets=tickets, next_cursor=next_cursor,
-                               view=view, filter_query=query, now=now)
+                               view=view, filter_query=query, now=now,
+                               extras=by_due.row_extras([t.id for t in tickets]))
     if is_fragment_request() and after:
         return kept(rows_key, rows)
     total = count_tickets(view, query, current_user.id, now) if flt else counts[view]
-    context = {"view": view, "view_label": inbox.VIEWS[view], "now": now, "filter": flt,
+    context = {"sorts": SORTS, "sla_filters": SLA, "view": view, "view_label": inbox.VIEWS[view], "now": now, "filter": flt,
                "filter_query": query, "chips": describe(flt), "counts": counts, "total": total,
                "teammates": [u for u in team() if u.active]}
 

@@ -12,7 +12,7 @@ from halo.models import Notification
 from halo.services.access import scope as access_scope
 from halo.services.ai import drafts, pilot
 from halo.services.errors import NotFound
-from halo.services.inbox import stamps
+from halo.services.inbox import by_due, stamps
 from halo.services.inbox import views as inbox
 from halo.services.tickets import assignment, conversation, handoff, notifications
 from halo.services.tickets.status import get_ticket
@@ -91,7 +91,8 @@ def inbox_update(ticket_id: int | None, view: str, viewer_id: int) -> str:
     if ticket_id and inbox.ticket_in_view(ticket_id, view, viewer_id, now):
         row = get_ticket(ticket_id)
     return render_template("live/_inbox_update.html", row=row, ticket_id=ticket_id,
-                           view=view, counts=counts, now=now)
+                           view=view, counts=counts, now=now,
+                           extras=by_due.row_extras([row.id]) if row is not None else {})
 
 
 def inbox_stamp() -> str:
@@ -105,7 +106,8 @@ def inbox_page(view: str, viewer_id: int, limit: int) -> str:
     now = clock.now()
     tickets, next_cursor = inbox.list_tickets(view, viewer_id, now, None, limit)
     return render_template("live/_inbox_page.html", tickets=tickets, next_cursor=next_cursor,
-                           view=view, now=now, counts=inbox.view_counts(viewer_id, now))
+                           view=view, now=now, counts=inbox.view_counts(viewer_id, now),
+                           extras=by_due.row_extras([t.id for t in tickets]))
 
 
 def live_rows() -> str:

@@ -13,6 +13,7 @@ from halo.blueprints.settings import (  # noqa: E402,F401  # noqa: E402,F401
     profile,
     security,
     sla,
+    tags,
     translation,
     views,
     webhooks,

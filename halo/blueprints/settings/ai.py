@@ -16,7 +16,8 @@ def ai():
         f = request.form
         try:
             ai_settings.save(f.get("email_enabled") == "on", f.get("chat_enabled") == "on",
-                             f.get("keywords", ""), f.get("traits", ""), f.get("negative") == "on")
+                             f.get("keywords", ""), f.get("traits", ""), f.get("negative") == "on",
+                             f.get("priority_tag", ""))
             flash("AI settings saved.", "info")
             return redirect(url_for("settings.ai"))
         except ValidationError as exc:

@@ -21,6 +21,7 @@ from halo.services.inbox import stamps
 from halo.services.inbox import views as inbox
 from halo.services.service_levels import sla
 from halo.services.tickets import assignment, files, mentions, replies, status, undo
+from halo.services.tickets import tags as ticket_tags
 from halo.services.translate import tickets as translate_tickets
 from halo.web import is_fragment_request, kept
 
@@ -37,7 +38,8 @@ def _context(ticket_id: int, **extra) -> dict:
            "teammates": [u for u in users if u.active], "modes": modes,
            "mode": _default_mode(ticket), "now": clock.now(), "error": None,
            "error_for": None, "aliases": _active_aliases(),
-           "visitors": chat.ticket_visitors(ticket.id) if ticket.channel == "chat" else ()}
+           "visitors": chat.ticket_visitors(ticket.id) if ticket.channel == "chat" else (),
+           "tag_labels": ticket_tags.labels_of([ticket.id])[ticket.id]}
     ctx.update(extra)
     if ctx["aliases"] and "alias_id" not in ctx:  # "Send as" keeps the alias last used here
         ctx["alias_id"] = replies.last_alias(ticket.id, current_user.id)

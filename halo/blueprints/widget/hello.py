@@ -8,6 +8,7 @@ from halo.services.chat.tokens import MAX_TOKEN_LENGTH
 
 MAX_HELLO = 2048  # bytes: a real hello is under 300
 MAX_ID = 2 ** 53 - 1  # the largest whole number a browser's JSON keeps exactly
+MAX_TZ = 64
 
 
 class BadHello(Exception):
@@ -22,6 +23,7 @@ class Hello(NamedTuple):
     token: str | None
     last_id: int
     language: str | None = None  # the browser's (navigator.language), a hint for a new customer
+    tz: str | None = None  # the visitor's IANA time zone, when the widget knows it
 
 
 def parse_hello(frame, workspace: str | None) -> Hello:
@@ -38,7 +40,7 @@ def parse_hello(frame, workspace: str | None) -> Hello:
     if data.get("type") != "hello":
         raise BadHello("expected hello")
     _check_workspace(data.get("workspace"), workspace)
-    return Hello(_token(data), _last_id(data), _language(data.get("language")))
+    return Hello(_token(data), _last_id(data), _language(data.get("language")), _tz(data))
 
 
 def _check_workspace(given, workspace: str | None) -> None:
@@ -80,3 +82,11 @@ def _language(value) -> str | None:
         return None
     match = LANGUAGE_TAG.match(value)
     return match.group(1).lower() if match else None
+
+
+def _tz(data: dict) -> str | None:
+    """An optional time zone name; one this server does not know is simply not used."""
+    value = data.get("tz")
+    if value is not None and (not isinstance(value, str) or len(value) > MAX_TZ):
+        raise BadHello(f"hello tz must be a time zone name (a string up to {MAX_TZ} characters)")
+    return value or None

@@ -30,6 +30,7 @@ from halo.services import chat
 from halo.services.chat import settings as widget_settings
 from halo.services.csat import surveys as csat_surveys
 from halo.services.errors import HaloError, ValidationError
+from halo.services.service_levels import promise
 from halo.services.settings import get_setting
 from halo.services.tickets import files, presence
 
@@ -82,7 +83,8 @@ def _serve(ws):
         return close(ws, POLICY_VIOLATION, "blocked")
     conn = Conversation(ws, opened, hello.last_id, address, hello.language)
     conn.out.json({"type": "welcome", "token": opened.token, "visitor": opened.visitor_id,
-                   "new": opened.fresh, "team": widget_settings.identity()})
+                   "new": opened.fresh, "team": widget_settings.identity(),
+                   "availability": promise.for_widget(hello.tz)})
     with realtime.subscribe(conn.topics()) as sub:
         conn.sub = sub
         try:

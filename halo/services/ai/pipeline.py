@@ -25,6 +25,7 @@ from halo.services.ai.context import Context, build_context, record_directive_us
 from halo.services.ai.guard import check_output
 from halo.services.ai.prompts import email_decision_messages, parse_json
 from halo.services.tickets import conversation
+from halo.services.tickets import tags as ticket_tags
 from halo.services.tickets.assignment import apply_assignee
 from halo.services.tickets.status import apply_status
 
@@ -100,7 +101,8 @@ def offer_ticket(ticket_id: int, now: datetime | None = None, since_id: int = 0)
     ctx = build_context(ticket_id)
     reason = priority_reason(ctx)
     if reason:
-        return escalate(ctx, f"a priority filter matched: {reason}", now)
+        return escalate(ctx, f"a priority filter matched: {reason}", now,
+                        tag=ai_settings.get("ai_priority_tag"))
     if not ai_provider.configured():
         return "offline"  # the offline assistant never writes to customers on its own
     messages = email_decision_messages(ctx)
@@ -144,11 +146,14 @@ def send_answer(ctx: Context, answer: str, article, now: datetime | None = None)
     return "answered"
 
 
-def escalate(ctx: Context, reason: str, now: datetime | None = None) -> str:
-    """Priority, unassigned, and an internal note saying why."""
+def escalate(ctx: Context, reason: str, now: datetime | None = None, tag: str | None = None) -> str:
+    """Priority, unassigned, an internal note saying why, and the filters' tag if one is set."""
     now = now or clock.now()
     ticket = ctx.ticket
     written = [apply_assignee(ticket, None, None, now)]
+    current = ticket_tags.tags_of([ticket.id])[ticket.id] if tag else []
+    if tag and len(current) < ticket_tags.MAX_TAGS:  # a full ticket keeps its tags; the note still says why
+        written.append(ticket_tags.apply_tags(ticket, current + [tag], None, now))
     if ticket.status != "priority":
         written.append(apply_status(ticket, "priority", None, None, now, reason=None))
     written.append(Message(ticket_id=ticket.id, kind="note", body_text=f"Halo AI escalated this ticket: {reason}.",

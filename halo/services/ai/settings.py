@@ -4,6 +4,7 @@ import re
 from halo.extensions import db
 from halo.models import Setting
 from halo.services.errors import ValidationError
+from halo.services.tickets.tags import clean_names
 
 DEFAULTS = {
     "ai_email_enabled": False,
@@ -12,6 +13,8 @@ DEFAULTS = {
     # [[trait, value], ...]: e.g. [["plan", "enterprise"]]
     "ai_priority_traits": [],
     "ai_priority_negative": True,
+    # A tag put on a ticket a priority filter claims (None: none), e.g. "urgent".
+    "ai_priority_tag": None,
 }
 TRAIT_LINE = re.compile(r"^\s*([\w .-]{1,60}?)\s*[=:]\s*(.{1,100}?)\s*$")
 
@@ -40,14 +43,16 @@ def parse_traits(text: str) -> list[list[str]]:
     return out
 
 
-def save(email_enabled: bool, chat_enabled: bool, keywords: str, traits: str, negative: bool) -> None:
-    """Store the AI settings."""
+def save(email_enabled: bool, chat_enabled: bool, keywords: str, traits: str, negative: bool,
+         tag: str = "") -> None:
+    """Store the AI settings (tag: applied when a priority filter matches; '' for none)."""
+    tag = clean_names([tag])[0] if (tag or "").strip() else None
     words = [w.strip() for w in re.split(r"[,\n]", keywords or "") if w.strip()]
     if any(len(w) > 60 for w in words) or len(words) > 100:
         raise ValidationError("Keep keywords under 60 characters, at most 100 of them.")
     values = {"ai_email_enabled": bool(email_enabled), "ai_chat_enabled": bool(chat_enabled),
               "ai_priority_keywords": words, "ai_priority_traits": parse_traits(traits),
-              "ai_priority_negative": bool(negative)}
+              "ai_priority_negative": bool(negative), "ai_priority_tag": tag}
     for key, value in values.items():
         row = db.session.get(Setting, key)
         if row is None:

@@ -10,14 +10,21 @@ from urllib.parse import urlencode
 
 from sqlalchemy import String, and_, cast, func, select, true
 
-from halo.models import CHANNELS, STATUS_LABELS, STATUSES, Customer, Ticket
+from halo import clock
+from halo.models import CHANNELS, STATUS_LABELS, STATUSES, Customer, Ticket, TicketSla
 from halo.services.errors import ValidationError
 from halo.services.inbox import search
+from halo.services.tickets.tags import clean_names, tagged_condition
 
 TRAIT_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 LANGUAGE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$")
 DATE_KEYS = ("created_from", "created_to", "updated_from", "updated_to")
 KEYS = ("status", "assignee", "channel", "priority", "trait", "lang", *DATE_KEYS, "q")
+# "tag:refund" (or tag:"big refund") typed among the text is the tag filter.
+TAG_TERM = re.compile(r'(?<!\S)tag:(?:"([^"]*)"|(\S+))', re.I)
+SLA = {"breached": "SLA breached", "soon": "SLA due within 1 hour"}
+SOON = timedelta(hours=1)
+SORTS = {"updated": "Last updated", "sla": "SLA due (soonest first)"}
 
 
 @dataclass(frozen=True)
@@ -28,14 +35,18 @@ class Filter:
     priority: str | None = None          # "yes" or "no"
     trait: tuple[tuple[str, str | None], ...] = ()   # (key, value); None = has the trait
     lang: tuple[str, ...] = ()
+    tag: tuple[str, ...] = ()            # every one of these (case-insensitive)
+    sla: str | None = None               # "breached" or "soon" (SLA)
     created_from: str | None = None
     created_to: str | None = None
     updated_from: str | None = None
     updated_to: str | None = None
     q: str = ""
+    sort: str | None = None              # "sla": by SLA due time; None: newest activity first
 
     def __bool__(self) -> bool:
-        return any(getattr(self, f.name) for f in fields(self))
+        """Whether anything narrows the list (the order is not a filter)."""
+        return any(getattr(self, f.name) for f in fields(self) if f.name != "sort")
 
     @property
     def uses_me(self) -> bool:
@@ -59,12 +70,33 @@ def parse_filters(args: dict[str, list[str]]) -> Filter:
     for c in channel:
         if c not in CHANNELS:
             raise ValidationError(f"Unknown channel {c!r}: use one of {', '.join(CHANNELS)}.")
+    text, typed_tags = _tag_terms(" ".join(values("q")))
+    sort = _one_of("sort", values("sort"), tuple(SORTS))
     return Filter(status=status, assignee=_assignee(values("assignee")), channel=channel,
                   priority=_one_of("priority", values("priority"), ("yes", "no")),
                   trait=tuple(sorted({_trait(t) for t in values("trait")}, key=str)),
                   lang=tuple(sorted({_language(v) for v in values("lang")})),
+                  tag=_tags(values("tag") + typed_tags),
+                  sla=_one_of("sla", values("sla"), tuple(SLA)),
                   **{k: _date(k, values(k)) for k in DATE_KEYS},
-                  q=" ".join(" ".join(values("q")).split())[:200])
+                  q=" ".join(text.split())[:200], sort=None if sort == "updated" else sort)
+
+
+def _tag_terms(text: str) -> tuple[str, list[str]]:
+    """The text without its tag:NAME terms, and those names."""
+    names = [m.group(1) if m.group(1) is not None else m.group(2) for m in TAG_TERM.finditer(text)]
+    return TAG_TERM.sub(" ", text), [n for n in names if n.strip()]
+
+
+def _tags(names: list[str]) -> tuple[str, ...]:
+    """Tag names checked as tags are, one per name whatever its case, in a stable order."""
+    if len(names) > 10:
+        raise ValidationError("Filter by at most 10 tags at once.")
+    try:
+        cleaned = clean_names(names)
+    except ValidationError as exc:
+        raise ValidationError(f"tag: {exc}") from None
+    return tuple(sorted(cleaned, key=str.lower))
 
 
 def _single(key, vals):
@@ -121,12 +153,14 @@ def to_query(flt: Filter) -> str:
              ("channel", ",".join(flt.channel)), ("priority", flt.priority)]
     pairs += [("trait", f"{k}:{v if v is not None else '*'}") for k, v in flt.trait]
     pairs += [("lang", ",".join(flt.lang))]
-    pairs += [(k, getattr(flt, k)) for k in DATE_KEYS] + [("q", flt.q)]
+    pairs += [("tag", name) for name in flt.tag] + [("sla", flt.sla)]
+    pairs += [(k, getattr(flt, k)) for k in DATE_KEYS] + [("q", flt.q), ("sort", flt.sort)]
     return urlencode([(k, v) for k, v in pairs if v])
 
 
-def filter_condition(flt: Filter, user_id: int):
-    """One SQL condition on Ticket that holds exactly for the tickets the filter keeps."""
+def filter_condition(flt: Filter, user_id: int, now: datetime | None = None):
+    """One SQL condition on Ticket that holds exactly for the tickets the filter keeps
+    (now: the moment SLA filters judge by)."""
     parts = []
     if flt.status:
         parts.append(Ticket.status.in_(flt.status))
@@ -146,6 +180,13 @@ def filter_condition(flt: Filter, user_id: int):
         # IN (subquery), not a join: the inbox query already eager-joins the customer.
         parts.append(Ticket.customer_id.in_(select(Customer.id).where(customer)))
     parts += _date_conditions(flt)
+    if flt.tag:
+        parts.append(tagged_condition(list(flt.tag)))
+    if flt.sla:
+        now = now or clock.now()
+        due = (TicketSla.due_at <= now if flt.sla == "breached"
+               else and_(TicketSla.due_at > now, TicketSla.due_at <= now + SOON))
+        parts.append(Ticket.id.in_(select(TicketSla.ticket_id).where(due)))
     if flt.q:
         parts.append(search.ticket_match_condition(flt.q))
     return and_(*parts) if parts else true()
@@ -195,6 +236,10 @@ def describe(flt: Filter, user_names: dict[int, str] | None = None) -> list[tupl
         chips.append((label, drop(trait=tuple(t for t in flt.trait if t != pair))))
     if flt.lang:
         chips.append(("Language: " + ", ".join(flt.lang), drop(lang=())))
+    for name in flt.tag:
+        chips.append((f"Tag: {name}", drop(tag=tuple(t for t in flt.tag if t != name))))
+    if flt.sla:
+        chips.append((SLA[flt.sla], drop(sla=None)))
     for key in DATE_KEYS:
         if getattr(flt, key):
             chips.append((f"{key.replace('_', ' ')} {getattr(flt, key)}", drop(**{key: None})))

@@ -42,6 +42,7 @@ from halo.models import (
     Message,
     Segment,
     Setting,
+    Tag,
     Team,
     Ticket,
     User,
@@ -55,6 +56,8 @@ _SCOPES = {
     Ticket: ("inbox",), Customer: ("inbox",), Message: ("inbox",), Mention: ("inbox",),
     EmailAttachment: (), PilotMessage: (), User: ("inbox", "team"), AliasUser: ("team",),
     Setting: ("team",), Segment: ("segments",),
+    # Rows show tag names and colours (a tag on a ticket always comes with an event line).
+    Tag: ("inbox",),
     # Who sees which inbox: rows, counts and segment counts change with it.
     Inbox: ("inbox", "team", "segments"), InboxAddress: ("team",), Team: ("inbox", "team", "segments"),
 }

@@ -61,7 +61,8 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
 
 def list_tickets(view: str, user_id: int, now: datetime, cursor: str | None = None,
                  limit: int = 25, where=None) -> tuple[list[Ticket], str | None]:
-    """One page of a view (narrowed by an optional filter condition), newest first, and the next cursor."""
+    """One page of a view (narrowed by an optional filter condition), newest first, and the
+    next cursor (services/inbox/by_due.py lists soonest SLA due first)."""
     if view not in VIEWS:
         raise KeyError(view)
     after = decode_cursor(cursor)
@@ -128,6 +129,9 @@ _customer, _assignee = aliased(Customer, name="row_customer"), aliased(User, nam
 _ROW_COLUMNS = select(Ticket.id, Ticket.subject, Ticket.preview, Ticket.channel, Ticket.status,
                       Ticket.snoozed_until, Ticket.last_activity_at, _customer.id, _customer.name,
                       _customer.email, Ticket.assignee_id, _assignee.name)     .join(_customer, _customer.id == Ticket.customer_id)     .outerjoin(_assignee, _assignee.id == Ticket.assignee_id)
+
+
+ROW_COLUMNS = _ROW_COLUMNS
 
 
 def _page(condition, after, limit) -> list[InboxRow]:

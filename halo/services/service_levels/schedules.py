@@ -208,9 +208,10 @@ class Availability:
     open: bool
     next_open: datetime | None  # naive UTC; None while open or when never open
     reply_hours: int | None
+    timezone: str = "UTC"  # the schedule's
 
     def as_json(self) -> dict:
-        return {"open": self.open, "reply_hours": self.reply_hours,
+        return {"open": self.open, "reply_hours": self.reply_hours, "timezone": self.timezone,
                 "next_open": self.next_open.isoformat() + "Z" if self.next_open else None}
 
 
@@ -222,5 +223,5 @@ def availability(inbox_id: int | None, now: datetime | None = None) -> Availabil
         return Availability(True, None, None)
     schedule = schedule_of(row)
     if schedule.is_open(now):
-        return Availability(True, None, row.reply_hours)
-    return Availability(False, schedule.next_open(now), row.reply_hours)
+        return Availability(True, None, row.reply_hours, schedule.tz.key)
+    return Availability(False, schedule.next_open(now), row.reply_hours, schedule.tz.key)

@@ -7,11 +7,12 @@ from halo.models import STATUS_LABELS, Ticket
 from halo.services.access import roles
 from halo.services.errors import HaloError, ValidationError
 from halo.services.tickets import merge
+from halo.services.tickets import tags as ticket_tags
 from halo.services.tickets.assignment import assign_ticket
 from halo.services.tickets.status import change_status
 
 MAX_TICKETS = 200
-ACTIONS = ("status", "assign", "spam", "merge")
+ACTIONS = ("status", "assign", "spam", "merge", "add_tag", "remove_tag")
 
 
 @dataclass
@@ -59,12 +60,20 @@ def bulk_update(raw_ids, action: str, value: str | None, actor_id: int) -> BulkR
         raise ValidationError("Choose a status.")
     if action == "status" and value == "snoozed":
         raise ValidationError("Snooze tickets one at a time (each needs a time).")
+    if action in ("add_tag", "remove_tag"):
+        if not str(value or "").strip():
+            raise ValidationError("Type the tag to add or remove.")
+        value = ticket_tags.clean_names([value])[0]
     assignee = _assignee(value, actor_id) if action == "assign" else None
     result = BulkResult(change=("status", value) if action == "status" else ("assign", assignee))
     for tid in ids:
         try:
-            event = (change_status(tid, value, actor_id) if action == "status"
-                     else assign_ticket(tid, assignee, actor_id))
+            if action == "status":
+                event = change_status(tid, value, actor_id)
+            elif action == "assign":
+                event = assign_ticket(tid, assignee, actor_id)
+            else:
+                event = ticket_tags.change_tag(tid, value, actor_id, add=action == "add_tag")
         except HaloError as exc:
             db.session.rollback()
             result.skipped.append((tid, _reason(tid, exc)))

@@ -9,9 +9,12 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 
+from halo import clock
 from halo.extensions import db
 from halo.models import Message, Tag, Ticket, TicketTag
+from halo.services.access import roles
 from halo.services.errors import ValidationError
+from halo.services.tickets import status
 
 NAME = re.compile(r"^[\w][\w .&+:/-]{0,39}$")
 MAX_TAGS = 30
@@ -44,6 +47,18 @@ def tags_of(ticket_ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
+def labels_of(ticket_ids: list[int]) -> dict[int, list[tuple[str, str | None]]]:
+    """Each ticket's (name, colour) pairs, by name, in one query (the inbox rows)."""
+    out: dict[int, list[tuple[str, str | None]]] = {i: [] for i in ticket_ids}
+    if ticket_ids:
+        rows = db.session.execute(select(TicketTag.ticket_id, Tag.name, Tag.colour)
+                                  .join(Tag, Tag.id == TicketTag.tag_id)
+                                  .where(TicketTag.ticket_id.in_(ticket_ids)).order_by(Tag.name_key))
+        for ticket_id, name, colour in rows:
+            out[ticket_id].append((name, colour))
+    return out
+
+
 def _tag(name: str, now: datetime) -> Tag:
     tag = db.session.scalar(select(Tag).where(Tag.name_key == name.lower()))
     if tag is None:
@@ -73,6 +88,33 @@ def apply_tags(ticket: Ticket, names: list[str], actor_id: int | None, now: date
                     event_data={"added": added, "removed": removed}, author_id=actor_id,
                     created_at=now)
     db.session.add(event)
+    return event
+
+
+def change_tag(ticket_id: int, name: str, actor_id: int | None, add: bool,
+               now: datetime | None = None) -> Message | None:
+    """Add one tag to a ticket, or take one off (the header's tag box, bulk actions, the AI);
+    the event line, or None when the ticket already was so."""
+    now = now or clock.now()
+    roles.require(actor_id, "work")
+    ticket = status.get_ticket(ticket_id)
+    if ticket.status == "merged":
+        raise ValidationError(f"Ticket #{ticket.id} was merged into #{ticket.merged_into_id}; "
+                              "tag that one.")
+    name = clean_names([name])[0] if str(name or "").strip() else ""
+    if not name:
+        raise ValidationError("Type a tag name.")
+    current = tags_of([ticket.id])[ticket.id]
+    if add:
+        wanted = current + [name]
+    else:
+        wanted = [n for n in current if n.lower() != name.lower()]
+    try:
+        event = apply_tags(ticket, wanted, actor_id, now)
+    except ValidationError:
+        db.session.rollback()
+        raise
+    db.session.commit()
     return event
 
 

@@ -8,7 +8,7 @@
   const HELP = [
     ["j / k", "Next / previous ticket"], ["o or Enter", "Open the selected ticket"],
     ["x", "Select the ticket for a bulk action"], ["r", "Reply"], ["n", "Internal note"],
-    ["e", "Resolve"], ["s", "Snooze"], ["a", "Assign to me"], ["/", "Search"],
+    ["e", "Resolve"], ["s", "Snooze"], ["a", "Assign to me"], ["t", "Add a tag"], ["/", "Search"],
     ["g i", "Go to the Open inbox"], ["?", "Show this list"], ["Esc", "Close"],
   ];
   const LIST_KEY = "halo:ticket-list";
@@ -116,6 +116,7 @@
     "e": () => setSelect("select[name=status]", (o) => o.value === "resolved"),
     "s": () => snooze(),
     "a": () => setSelect("select[name=assignee_id]", (o) => /\(me\)\s*$/.test(o.textContent)),
+    "t": () => { const box = document.querySelector("[data-shortcut-focus=tags]"); if (box) box.focus(); },
   };
 
   document.addEventListener("keydown", (event) => {

@@ -22,10 +22,11 @@ PENDING = "halo_webhook_pending"  # [(type, order_key, payload)] read off flushe
 QUEUED = "halo_webhook_queued"  # {(endpoint_id, order_key)} to start after the commit
 ENDPOINT_TTL = 10.0
 EVENT_LINES = {"status": "ticket.status_changed", "assignment": "ticket.assignee_changed",
-               "tags": "ticket.tags_changed", "inbox": "ticket.inbox_changed", "csat": "csat.rated"}
+               "tags": "ticket.tags_changed", "inbox": "ticket.inbox_changed", "csat": "csat.rated",
+               "sla_breach": "sla.breached"}
 EVENT_TYPES = ("ticket.created", "ticket.status_changed", "ticket.assignee_changed",
                "ticket.tags_changed", "ticket.inbox_changed", "message.created",
-               "customer.created", "customer.updated", "csat.rated")
+               "customer.created", "customer.updated", "csat.rated", "sla.breached")
 PROFILE = ("name", "email", "language", "traits")
 
 _cache: dict = {"at": None, "endpoints": ()}
@@ -57,6 +58,11 @@ def _endpoints(session, fresh: bool = False) -> tuple:
 
 def _stamp(value) -> str | None:
     return value.isoformat() + "Z" if value is not None else None
+
+
+def _due(value: str | None) -> str | None:
+    """A stored naive-UTC ISO time, as the payloads write times."""
+    return value + "Z" if value and not value.endswith("Z") else value
 
 
 def ticket_data(ticket: Ticket) -> dict:
@@ -111,6 +117,11 @@ def _message_event(session, message: Message):
         said = message.event_data or {}
         data = {"ticket_id": message.ticket_id, "rating": said.get("rating"), "previous": said.get("previous"),
                 "comment": said.get("comment") or "", "via": said.get("via"), "event_line_id": message.id}
+    elif message.event_type == "sla_breach":  # the clock's, not a teammate's
+        said = message.event_data or {}
+        data = {"ticket_id": message.ticket_id, "clock": said.get("clock"), "due_at": _due(said.get("due_at")),
+                "policy": said.get("policy"), "breached_at": _stamp(message.created_at),
+                "event_line_id": message.id}
     else:
         data = {"ticket_id": message.ticket_id, "actor_id": message.author_id,
                 "change": dict(message.event_data or {}), "event_line_id": message.id}
