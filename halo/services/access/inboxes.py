@@ -9,6 +9,7 @@ flushed without an inbox gets it, and it is made when missing).
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, insert, literal_column, select, union_all
+from sqlalchemy.exc import IntegrityError
 
 from halo import clock
 from halo.extensions import db
@@ -44,12 +45,18 @@ def default_inbox_id(session=None) -> int:
     inbox_id = session.info.get("halo_default_inbox")
     if inbox_id is not None:
         return inbox_id
-    inbox_id = session.scalar(select(func.min(Inbox.id)).execution_options(halo_unscoped=True))
+    oldest = select(func.min(Inbox.id)).execution_options(halo_unscoped=True)
+    inbox_id = session.scalar(oldest)
     if inbox_id is None:
-        inbox = Inbox(name=DEFAULT_NAME, signature="", created_at=clock.now())
-        session.add(inbox)
-        session.flush()
-        inbox_id = inbox.id
+        # Several first requests may make it at once (two widget sockets of a fresh install):
+        # the unique name lets one win; the others read the winner's.
+        try:
+            with session.begin_nested():
+                inbox = Inbox(name=DEFAULT_NAME, signature="", created_at=clock.now())
+                session.add(inbox)
+            inbox_id = inbox.id
+        except IntegrityError:
+            inbox_id = session.scalar(oldest)
     session.info["halo_default_inbox"] = inbox_id
     return inbox_id
 
