@@ -81,7 +81,12 @@ def refused(base_url, frame, origin=None, timeout=15.0) -> tuple[int, str]:
                         headers={"Origin": origin or base_url}, thread_class=_DaemonThread)
     try:
         if frame is not None:
-            ws.send(frame if isinstance(frame, str) else json.dumps(frame))
+            try:
+                ws.send(frame if isinstance(frame, str) else json.dumps(frame))
+            except OSError:
+                # A server that refuses on connect may have closed the socket before the
+                # frame went out; the reader thread has then recorded its close reason.
+                ws.thread.join(timeout)
         got = ws.receive(timeout=timeout)
         raise AssertionError(f"the server answered {got!r} instead of closing")
     except ConnectionClosed:
