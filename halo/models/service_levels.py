@@ -2,6 +2,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Date,
     ForeignKey,
@@ -56,6 +57,8 @@ class SlaPolicy(db.Model):
     inbox_id: Mapped[int | None] = mapped_column(ForeignKey("inbox.id", ondelete="CASCADE"))
     trait_key: Mapped[str | None] = mapped_column(String(64))
     trait_value: Mapped[str | None] = mapped_column(String(200))
+    # A tag the ticket carries (deleting the tag deletes the policy, as deleting its inbox does).
+    tag_id: Mapped[int | None] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"))
     # On a breach: set the ticket to Priority as well as telling the assignee.
     escalate: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
@@ -68,10 +71,18 @@ class TicketSla(db.Model):
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policy.id", ondelete="SET NULL"))
     due_at: Mapped[datetime | None]
     due_clock: Mapped[str | None] = mapped_column(String(20))
-    # The due time a breach was last recorded for (one breach event per clock cycle).
+    # Unused since 0031_sla_alarms (breaches are read off the thread's sla_breach lines).
     breach_due_at: Mapped[datetime | None]
+    # The next thing the minute's check must do for this ticket: warn that a clock is about
+    # to run out, or record its breach (alarm_kind "warning" | "breach", for alarm_clock).
+    alarm_at: Mapped[datetime | None]
+    alarm_kind: Mapped[str | None] = mapped_column(String(10))
+    alarm_clock: Mapped[str | None] = mapped_column(String(20))
+    # The clock cycles ("first_response@<start>") already warned of, as JSON.
+    warned: Mapped[list | None] = mapped_column(JSON)
     thread_rev: Mapped[int] = mapped_column(BigInteger, default=0)
     computed_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     # The inbox's sort by due time and its keyset cursor read this index in order.
-    __table_args__ = (Index("ix_ticket_sla_due", "due_at", "ticket_id"),)
+    __table_args__ = (Index("ix_ticket_sla_due", "due_at", "ticket_id"),
+                      Index("ix_ticket_sla_alarm", "alarm_at"))

@@ -101,7 +101,7 @@ def factories_message(ticket, text):
 
 def test_no_policy_costs_nothing_and_shows_nothing(app):
     ticket = factories.make_ticket(now=FRIDAY_NINE)
-    assert sla.check() == {"refreshed": 0, "breached": 0}
+    assert sla.check() == {"refreshed": 0, "breached": 0, "warned": 0}
     assert sla.reading(sla.evaluate(ticket, FRIDAY_NINE), FRIDAY_NINE) is None
     assert db.session.get(TicketSla, ticket.id) is None
 

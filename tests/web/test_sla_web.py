@@ -64,3 +64,21 @@ def test_an_agent_of_another_team_cannot_read_a_tickets_clocks(client, admin):
     browser.login(sara.email)
     page = browser.get(f"/tickets/{theirs.id}/sla")
     assert page.status_code == 404 and "Zebrafish" not in page.get_data(as_text=True)
+
+
+def test_a_policy_for_a_tag_is_chosen_from_the_tags_and_keeps_its_tag(as_admin):
+    from halo.models import Tag
+    from halo.services.tickets import tags
+    refund = tags._tag("Refund", FRIDAY_NINE)
+    db.session.commit()
+    page = as_admin.get("/settings/sla").get_data(as_text=True)
+    assert f'<option value="{refund.id}" >Refund</option>' in page
+    as_admin.post("/settings/sla", {"name": "Refunds", "first_response": "30 min", "tag_id": str(refund.id),
+                                    "active": "on"})
+    policy = db.session.scalar(db.select(SlaPolicy).where(SlaPolicy.name == "Refunds"))
+    assert policy.tag_id == refund.id
+    assert "tagged Refund" in as_admin.get("/settings/sla").get_data(as_text=True)
+    assert f'<option value="{refund.id}" selected>' in as_admin.get(f"/settings/sla/{policy.id}").get_data(as_text=True)
+    refused = as_admin.post(f"/settings/tags/{refund.id}/delete", follow_redirects=True).get_data(as_text=True)
+    assert "change or delete that policy first" in refused
+    assert db.session.get(Tag, refund.id) is not None

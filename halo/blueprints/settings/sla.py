@@ -7,11 +7,13 @@ from halo.models import CHANNELS
 from halo.services.access import inboxes
 from halo.services.errors import ValidationError
 from halo.services.service_levels import policies, sla
+from halo.services.tickets import tag_catalog
 
 
 def _render(editing=None, form=None, code=200):
     return render_template("settings/sla.html", policies=sla.policies(), editing=editing, form=form or {},
-                           inboxes=inboxes.list_inboxes(), channels=CHANNELS), code
+                           inboxes=inboxes.list_inboxes(), channels=CHANNELS,
+                           tags=tag_catalog.list_tags()), code
 
 
 @bp.get("/settings/sla")
@@ -64,4 +66,5 @@ def _form_of(policy) -> dict:
             "next_response": minutes(policy.next_response_minutes),
             "resolution": minutes(policy.resolution_minutes), "priority_only": policy.priority_only,
             "channel": policy.channel or "", "inbox_id": str(policy.inbox_id or ""), "trait": trait,
+            "tag_id": str(policy.tag_id or ""),
             "escalate": policy.escalate, "active": policy.active}

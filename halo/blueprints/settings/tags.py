@@ -34,7 +34,7 @@ def save_tag(tag_id: int):
 def delete_tag(tag_id: int):
     try:
         carried = tag_catalog.delete_tag(tag_id, current_user.id)
-    except NotFound as exc:
+    except (NotFound, ValidationError) as exc:
         flash(str(exc), "error")
         return redirect(url_for("settings.tags_page"))
     flash(f"Deleted the tag; it came off {carried} ticket{'s' if carried != 1 else ''}.", "info")

@@ -13,6 +13,7 @@ EMAIL_KINDS = {
     "mention": "someone mentions you in a note",
     "assigned": "a ticket is assigned to you",
     "chat_waiting": "a new chat waits for a teammate",
+    "sla_warning": "an SLA target is about to be missed on your ticket",
     "sla_breach": "an SLA target is missed on your ticket",
     "snooze_ended": "a snooze you set ends",
 }

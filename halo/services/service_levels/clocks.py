@@ -52,11 +52,17 @@ class Clock:
     stopped_at: datetime | None = None
     elapsed_seconds: float = 0.0        # open, unpaused time counted up to now (or the stop)
     due_at: datetime | None = None      # when the target is (or was) reached; None while paused
+    warn_at: datetime | None = None     # when the team is warned (warning_lead before due_at)
     pauses: list[Pause] = field(default_factory=list)
 
     @property
     def label(self) -> str:
         return LABELS[self.name]
+
+    @property
+    def cycle(self) -> str:
+        """Names this clock's cycle: a breach or a warning is recorded once per cycle."""
+        return f"{self.name}@{self.started_at.isoformat()}"
 
     @property
     def running(self) -> bool:
@@ -124,35 +130,51 @@ def union(*lists: list[Pause]) -> list[Pause]:
     return [tuple(p) for p in merged]
 
 
-def _measure(clock: Clock, schedule: Schedule, now: datetime) -> Clock:
-    """Fill elapsed time and the due instant from the clock's start, stop and pauses."""
-    end = clock.stopped_at or now
-    left = clock.target_minutes * 60.0
-    cursor, elapsed, due = clock.started_at, 0.0, None
-    segments = []
+def warning_lead(target_minutes: int) -> float:
+    """How long before its due time a clock warns, in open seconds: a quarter of the target,
+    at most half an hour (a 1-hour target warns 15 minutes ahead, a day's 30 minutes)."""
+    return min(30 * 60.0, target_minutes * 60 * 0.25)
+
+
+def _segments(clock: Clock) -> list[tuple[datetime, datetime | None]]:
+    """The stretches the clock counts: from its start to its first pause, between pauses,
+    and after the last pause (to the end of time; the caller cuts at the stop or now)."""
+    cursor, out = clock.started_at, []
     for p_start, p_end, _ in clock.pauses:
-        segments.append((cursor, p_start))
+        out.append((cursor, p_start))
         cursor = p_end
         if p_end is None:
             break
     if cursor is not None:
-        segments.append((cursor, None))
+        out.append((cursor, None))
+    return [(a, b) for a, b in out if a is not None and (b is None or b > a)]
+
+
+def _reach(segments, schedule: Schedule, seconds: float) -> datetime | None:
+    """The instant the counted open time reaches `seconds` (None: never, the clock stays paused)."""
+    left = seconds
     for a, b in segments:
-        if a is None or (b is not None and b <= a):
-            continue
-        counted = schedule.open_seconds(a, min(b, end) if b is not None else end) if a < end else 0.0
-        elapsed += counted
-        if due is None:
-            if b is None:
-                due = schedule.after(a, left)
-            else:
-                span = schedule.open_seconds(a, b)
-                if span >= left:
-                    due = schedule.after(a, left)
-                else:
-                    left -= span
-    clock.elapsed_seconds = elapsed
-    clock.due_at = None if (clock.paused and clock.elapsed_seconds < clock.target_minutes * 60) else due
+        if b is None:
+            return schedule.after(a, left)
+        span = schedule.open_seconds(a, b)
+        if span >= left:
+            return schedule.after(a, left)
+        left -= span
+    return None
+
+
+def _measure(clock: Clock, schedule: Schedule, now: datetime) -> Clock:
+    """Fill elapsed time, the due instant and the warning instant from the clock's start,
+    stop and pauses."""
+    end = clock.stopped_at or now
+    segments = _segments(clock)
+    clock.elapsed_seconds = sum(
+        schedule.open_seconds(a, min(b, end) if b is not None else end) for a, b in segments if a < end)
+    target = clock.target_minutes * 60.0
+    due = _reach(segments, schedule, target)
+    clock.due_at = None if (clock.paused and clock.elapsed_seconds < target) else due
+    if clock.due_at is not None:
+        clock.warn_at = _reach(segments, schedule, target - warning_lead(clock.target_minutes))
     return clock
 
 

@@ -4,7 +4,7 @@ import re
 from sqlalchemy import func, select
 
 from halo.extensions import db
-from halo.models import CHANNELS, Inbox, SlaPolicy
+from halo.models import CHANNELS, Inbox, SlaPolicy, Tag
 from halo.services.errors import NotFound, ValidationError
 from halo.services.service_levels.schedules import mark_stale
 
@@ -50,6 +50,10 @@ def save_policy(policy_id: int | None, form) -> SlaPolicy:
     inbox_id = int(inbox_id) if inbox_id.isdigit() else None
     if form.get("inbox_id") and inbox_id is None or (inbox_id and db.session.get(Inbox, inbox_id) is None):
         raise ValidationError("Choose an inbox from the list.")
+    tag_id = (form.get("tag_id") or "").strip()
+    if tag_id and (not tag_id.isdigit() or db.session.get(Tag, int(tag_id)) is None):
+        raise ValidationError("Choose a tag from the list.")
+    tag_id = int(tag_id) if tag_id else None
     trait = (form.get("trait") or "").strip()
     trait_key = trait_value = None
     if trait:
@@ -72,7 +76,7 @@ def save_policy(policy_id: int | None, form) -> SlaPolicy:
     policy.next_response_minutes = targets["next_response"]
     policy.resolution_minutes = targets["resolution"]
     policy.priority_only = bool(form.get("priority_only"))
-    policy.channel, policy.inbox_id = channel, inbox_id
+    policy.channel, policy.inbox_id, policy.tag_id = channel, inbox_id, tag_id
     policy.trait_key, policy.trait_value = trait_key, trait_value
     policy.escalate = bool(form.get("escalate"))
     policy.active = bool(form.get("active", "on"))

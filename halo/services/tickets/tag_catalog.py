@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from halo.extensions import db
-from halo.models import Tag, TicketTag
+from halo.models import SlaPolicy, Tag, TicketTag
 from halo.services import audit
 from halo.services.access import roles
 from halo.services.errors import NotFound, ValidationError
@@ -109,9 +109,15 @@ def update_tag(tag_id: int, actor_id: int | None, name: str | None = None,
 
 
 def delete_tag(tag_id: int, actor_id: int | None) -> int:
-    """Delete a tag and take it off every ticket (admins); returns how many carried it."""
+    """Delete a tag and take it off every ticket (admins); returns how many carried it. A tag
+    an SLA policy asks for stays until the policy is changed (deleting it would widen or drop
+    the policy without anyone deciding to)."""
     roles.require(actor_id, "admin")
     tag = _get(tag_id)
+    policy = db.session.scalar(select(SlaPolicy.name).where(SlaPolicy.tag_id == tag.id).limit(1))
+    if policy is not None:
+        raise ValidationError(f"The SLA policy “{policy}” applies to tickets tagged “{tag.name}”: "
+                              "change or delete that policy first.")
     carried = db.session.scalar(select(func.count()).where(TicketTag.tag_id == tag.id))
     db.session.execute(TicketTag.__table__.delete().where(TicketTag.tag_id == tag.id))
     audit.record(actor_id, "settings_changed", f"tag {tag.name}",
