@@ -54,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from halo.services.inbox import counters, segment_counts, stamps
     from halo.services.integrations import api_channel, ratelimit
     from halo.services.integrations.webhooks import capture as webhook_capture
+    from halo.services.service_levels import hooks as sla_hooks
     from halo.services.tickets import conversation
     from halo.services.tickets.presence import init_presence
     from halo.storage import init_storage
@@ -63,9 +64,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     # counters, segment counts, then the events published once the commit succeeds; and
     # on every ORM read, the open access scope (a teammate sees their teams' inboxes);
     # satisfaction surveys offered on resolve; last, webhook events, written in the
-    # committing transaction (an outbox).
+    # committing transaction (an outbox); a customer's traits moving their tickets' SLA clocks.
     for hooks in (access_inboxes.HOOKS, stamps.HOOKS, counters.HOOKS, segment_counts.HOOKS,
-                  events.HOOKS, access_scope.HOOKS, csat_surveys.HOOKS, webhook_capture.HOOKS):
+                  events.HOOKS, access_scope.HOOKS, csat_surveys.HOOKS, webhook_capture.HOOKS,
+                  sla_hooks.HOOKS):
         session_hooks.install(hooks)
     # Channels: how each delivers the team's replies. A new channel is a module and a line here.
     for channel in (email_outbound.CHANNEL, chat.CHANNEL, api_channel.CHANNEL):

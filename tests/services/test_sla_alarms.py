@@ -160,3 +160,16 @@ def test_a_tag_a_policy_asks_for_cannot_be_deleted_and_an_unknown_tag_is_refused
         _policy(name="Ghost", first_response="1 h", tag_id="999")
     with pytest.raises(ValidationError, match="Choose a tag"):
         _policy(name="Ghost", first_response="1 h", tag_id="refund")
+
+
+def test_a_customer_trait_changing_chooses_the_policy_again(app, agent):
+    from halo.services.customers import profiles
+    _policy(first_response="8 h")
+    vip = _policy(name="VIP", first_response="30 min", trait="plan = vip")
+    policies.move(vip.id, -1)
+    ticket = factories.make_ticket(now=FRIDAY_NINE)
+    _at(FRIDAY_NINE)
+    assert db.session.get(TicketSla, ticket.id).due_at == FRIDAY_NINE + timedelta(hours=8)
+    profiles.update_customer(ticket.customer, traits={"plan": "VIP"})
+    assert _at(FRIDAY_NINE + timedelta(minutes=1))["refreshed"] == 1
+    assert db.session.get(TicketSla, ticket.id).due_at == FRIDAY_NINE + timedelta(minutes=30)
