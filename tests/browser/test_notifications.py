@@ -51,3 +51,29 @@ def test_profile_switch_then_an_assignment_shows_on_the_desktop(live_server, new
     assert shown == [["Halo", f"Ben Cho assigned you #{ticket.id}: Printer on fire"]]
     page.evaluate("window.__shown[0].onclick()")
     page.wait_for_url(f"**/tickets/{ticket.id}")
+
+
+def test_an_sla_warning_reaches_the_open_inbox_before_the_breach(live_server, new_page):
+    from datetime import datetime
+
+    from halo import clock
+    from halo.services.notifications.prefs import save
+    from halo.services.service_levels import policies, sla
+    ada = make_user(email="ada@example.com", name="Ada Park")
+    save(ada.id, [], True, True, False, True)  # desktop on, nothing by email
+    policies.save_policy(None, {"name": "Standard", "first_response": "1 h", "active": "on"})
+    clock.set_now(datetime(2026, 12, 4, 9, 0))
+    ticket = make_ticket(subject="Invoice missing", assignee_id=ada.id)
+    page = new_page()
+    page.add_init_script(RECORD)
+    sign_in(page, live_server, ada.email)
+    page.goto(f"{live_server}/inbox/open")
+    expect(page.locator("#live-socket")).to_have_attribute("data-state", "live")
+    clock.set_now(datetime(2026, 12, 4, 9, 46))
+    assert sla.check()["warned"] == 1
+    expect(page.locator("#nav-notifications .badge-count")).to_have_text("1")
+    page.wait_for_function("window.__shown.length === 1")
+    assert page.evaluate("window.__shown[0].body") == \
+        f"SLA warning: First response due in 14 min on #{ticket.id} Invoice missing"
+    page.goto(f"{live_server}/notifications")
+    expect(page.get_by_text(f"SLA warning: First response due in 14 min on #{ticket.id}")).to_be_visible()
