@@ -65,7 +65,8 @@ def require_two_factor():
     if (not current_user.is_authenticated or "_user_id" not in session
             or request.endpoint in ENROLMENT_ENDPOINTS or current_user.two_factor):
         return None
-    if not twofactor.required():
+    required = getattr(current_user, "workspace_requires_two_factor", None)
+    if not (twofactor.required() if required is None else required):
         return None
     target = url_for("settings.two_factor")
     if htmx:
