@@ -131,3 +131,18 @@ def test_a_kept_thread_carries_each_sessions_own_csrf_token(client, app, agent, 
     browser, token = sessions[1]
     response = browser.post(f"/messages/{second.id}/split", data={"csrf_token": token}, csrf=False)
     assert response.status_code in (302, 303)
+
+
+def test_the_ticket_page_shows_a_new_sla_policy_and_a_recoloured_tag_at_once(as_agent, frozen, agent):
+    from halo.services.service_levels import policies
+    from halo.services.tickets import tag_catalog, tags
+    admin = make_user(email="boss@example.com", name="Boss", role="admin")
+    ticket = make_ticket(subject="Where is it")
+    tags.change_tag(ticket.id, "refund", agent.id, add=True)
+    page = as_agent.get(f"/tickets/{ticket.id}").text
+    assert "First response due" not in page and "tag-grey" in page
+    policies.save_policy(None, {"name": "Standard", "first_response": "1 h", "active": "on"})
+    refund = db.session.scalar(db.select(tags.Tag).where(tags.Tag.name_key == "refund"))
+    tag_catalog.update_tag(refund.id, admin.id, colour="red")
+    page = as_agent.get(f"/tickets/{ticket.id}").text
+    assert "First response due in 1 h" in page and "tag-red" in page

@@ -39,13 +39,20 @@ def _context(ticket_id: int, **extra) -> dict:
            "mode": _default_mode(ticket), "now": clock.now(), "error": None,
            "error_for": None, "aliases": _active_aliases(),
            "visitors": chat.ticket_visitors(ticket.id) if ticket.channel == "chat" else (),
-           "tag_labels": ticket_tags.labels_of([ticket.id])[ticket.id]}
+           "tag_labels": _tag_labels(ticket)}
     ctx.update(extra)
     if ctx["aliases"] and "alias_id" not in ctx:  # "Send as" keeps the alias last used here
         ctx["alias_id"] = replies.last_alias(ticket.id, current_user.id)
     if modes is NOTE_ONLY:
         ctx["mode"] = "note"
     return ctx
+
+
+def _tag_labels(ticket) -> list:
+    """The ticket's tags with their colours; a tag put on or taken off writes an event line
+    (thread_rev), a renamed or recoloured tag moves the "inbox" stamp."""
+    return stamps.cached(("tag-labels", ticket.id, ticket.thread_rev, stamps.seen("inbox")),
+                         lambda: ticket_tags.labels_of([ticket.id])[ticket.id])
 
 
 def _active_aliases() -> tuple:
@@ -104,7 +111,8 @@ def _page(ticket_id: int, code: int = 200, **extra):
                    ("other-tickets", ticket.customer_id, ticket_id, stamps.seen("inbox"),
                     access_scope.scope_key()),
                    lambda: inbox.other_ticket_rows(ticket.customer_id, ticket_id)))
-    ctx["sla"] = sla.reading(sla.evaluate(ticket, ctx["now"]), ctx["now"]) if sla.any_policy() else None
+    any_policy = stamps.cached(("any-sla-policy", stamps.seen("team")), sla.any_policy)
+    ctx["sla"] = sla.reading(sla.evaluate(ticket, ctx["now"]), ctx["now"]) if any_policy else None
     ctx["csat"] = csat_surveys.survey_of(ticket_id)
     return render_template("tickets/show.html", **ctx), code
 

@@ -42,6 +42,7 @@ from halo.models import (
     Message,
     Segment,
     Setting,
+    SlaPolicy,
     Tag,
     Team,
     Ticket,
@@ -56,6 +57,8 @@ _SCOPES = {
     Ticket: ("inbox",), Customer: ("inbox",), Message: ("inbox",), Mention: ("inbox",),
     EmailAttachment: (), PilotMessage: (), User: ("inbox", "team"), AliasUser: ("team",),
     Setting: ("team",), Segment: ("segments",),
+    # Whether any SLA policy is on decides if the ticket page computes clocks at all.
+    SlaPolicy: ("team",),
     # Rows show tag names and colours (a tag on a ticket always comes with an event line).
     Tag: ("inbox",),
     # Who sees which inbox: rows, counts and segment counts change with it.
