@@ -113,8 +113,22 @@ def _page(ticket_id: int, code: int = 200, **extra):
                    lambda: inbox.other_ticket_rows(ticket.customer_id, ticket_id)))
     any_policy = stamps.cached(("any-sla-policy", stamps.seen("team")), sla.any_policy)
     ctx["sla"] = sla.reading(sla.evaluate(ticket, ctx["now"]), ctx["now"]) if any_policy else None
-    ctx["csat"] = csat_surveys.survey_of(ticket_id)
+    ctx["csat"] = _survey(ticket)
     return render_template("tickets/show.html", **ctx), code
+
+
+def _survey(ticket):
+    """The ticket's satisfaction survey. Most tickets have none, and a survey is only ever
+    offered in the commit that resolves the ticket (a thread line), so "none" is kept until
+    the thread moves on; a survey that exists is read afresh (its mail's state changes
+    without a thread line)."""
+    key = ("no-survey", ticket.id, ticket.thread_rev)
+    if stamps.pieces.get(key):
+        return None
+    survey = csat_surveys.survey_of(ticket.id)
+    if survey is None:
+        stamps.pieces.put(key, True)
+    return survey
 
 
 def _pilot_log_html(ticket) -> Markup:
