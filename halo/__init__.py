@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from halo.queue import init_queue
     from halo.realtime import init_realtime
     from halo.security.headers import init_security_headers
+    from halo.security.sessions import KeptSignatureSessionInterface
     from halo.services import chat, events, session_hooks
     from halo.services.access import inboxes as access_inboxes
     from halo.services.access import scope as access_scope
@@ -85,6 +86,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_web(app)
     init_ops(app)
     init_security_headers(app)  # after init_ops: ProxyFix must wrap everything
+    app.session_interface = KeptSignatureSessionInterface()  # a cookie's signature checked once
     register_blueprints(app)
     app.cli.add_command(halo_cli)
     return app
