@@ -18,12 +18,26 @@ class _DaemonThread(threading.Thread):
 OPEN: list["Widget"] = []
 
 
+class _Client(Client):
+    """simple-websocket 1.1's client, minus one race: the server's first frames can arrive in
+    the same read as its handshake answer, and the library leaves them in wsproto's buffer
+    until the next read. When that frame is a refusal (a close), the next read is the end of
+    the connection and the close code is lost (1005). Handle what is buffered first."""
+
+    def _thread(self):
+        self.connected = self._handle_events()
+        if not self.connected:
+            self.sock.close()
+            return
+        super()._thread()
+
+
 class Widget:
     """Speaks the widget protocol (docs/widget-protocol.md) over a real WebSocket."""
 
     def __init__(self, base_url, origin=None, token=None, last_id=0, workspace=None, language=None):
         ws_url = base_url.replace("http", "ws", 1) + "/ws/widget"
-        self.ws = Client.connect(ws_url, headers={"Origin": origin or base_url},
+        self.ws = _Client.connect(ws_url, headers={"Origin": origin or base_url},
                                  thread_class=_DaemonThread)
         OPEN.append(self)
         self.frames = []
@@ -77,7 +91,7 @@ class Widget:
 def refused(base_url, frame, origin=None, timeout=15.0) -> tuple[int, str]:
     """Open a widget socket, send frame (text, or a dict as JSON) as its first frame, and
     return the (code, reason) the server closed it with; fails if it answered instead."""
-    ws = Client.connect(base_url.replace("http", "ws", 1) + "/ws/widget",
+    ws = _Client.connect(base_url.replace("http", "ws", 1) + "/ws/widget",
                         headers={"Origin": origin or base_url}, thread_class=_DaemonThread)
     try:
         if frame is not None:
