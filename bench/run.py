@@ -1,7 +1,7 @@
 """Benchmark Halo's inbox and ticket pages against a bare Flask + SQLite reference.
 
     python bench/run.py [--tickets 100000] [--duration 10] [--workers 2] [--threads 4]
-                        [--writes 5] [--sign-in EMAIL]
+                        [--writes 5] [--sign-in EMAIL] [--snoozes-ending 10000]
 
 Seeds bench/out/bench-N.db if it is missing, serves Halo and bench/reference_app.py with
 the same gunicorn settings on 127.0.0.1, signs in through the login form (CSRF token
@@ -52,6 +52,7 @@ def main(argv=None) -> None:
         sys.exit("wrk is missing: apt-get install -y wrk")
     db_path = os.path.abspath(args.db or os.path.join(OUT, f"bench-{args.tickets}.db"))
     seed_note = _ensure_seeded(db_path, args.tickets, args.reseed)
+    backlog = _end_snoozes(db_path, args.snoozes_ending) if args.snoozes_ending else None
     targets = _targets(db_path, args.sign_in)
     halo = Server("halo", "wsgi:app", args, db_path, args.port)
     ref = Server("reference", "reference_app:app", args, db_path, args.port + 1)
@@ -78,10 +79,17 @@ def main(argv=None) -> None:
     finally:
         halo.stop()
         ref.stop()
+        if backlog is not None:
+            backlog["still_due_after"] = _due_snoozes(db_path)
+            from seed import release_sweeper
+            release_sweeper(db_path)
     report = _report(args, db_path, seed_note, targets, results, memory) + "\n" + wire
+    if backlog is not None:
+        report += (f"\nSnooze backlog: {backlog['note']}; still due (not woken) after the run: "
+                   f"{backlog['still_due_after']}")
     print(report)
     _save(args, report, {"args": vars(args), "seed": seed_note, "targets": targets,
-                         "results": results, "memory_kb": memory})
+                         "results": results, "memory_kb": memory, "snooze_backlog": backlog})
 
 
 def _parse(argv):
@@ -101,6 +109,9 @@ def _parse(argv):
                         help='sent with every Halo request (e.g. "zstd, br, gzip", as Chrome does)')
     parser.add_argument("--writes", type=float, default=0,
                         help="internal notes posted per second while Halo is measured")
+    parser.add_argument("--snoozes-ending", type=int, default=0, metavar="N",
+                        help="many snoozes end at once: N open tickets snoozed until a minute "
+                             "before the run, the sweeper held back while pages are measured")
     parser.add_argument("--sign-in", default=BENCH_EMAIL, metavar="EMAIL",
                         help="the teammate whose pages are measured (seed.AGENT_EMAIL: an agent of one inbox)")
     return parser.parse_args(argv)
@@ -120,6 +131,28 @@ def _ensure_seeded(db_path: str, tickets: int, reseed: bool) -> str:
         print(out, flush=True)
     with open(note_path) as f:
         return f.read().strip()
+
+
+def _end_snoozes(db_path: str, n: int) -> dict:
+    """seed.end_snoozes in its own process (it loads Halo); returns its summary."""
+    done = subprocess.run([sys.executable, os.path.join(BENCH, "seed.py"), "--db", db_path,
+                           "--end-snoozes", str(n)], capture_output=True, text=True)
+    if done.returncode:
+        sys.exit("could not end the snoozes:\n" + done.stderr)
+    note = done.stdout.strip().splitlines()[-1]
+    print("Snooze backlog: " + note, flush=True)
+    return {"n": n, "note": note}
+
+
+def _due_snoozes(db_path: str) -> int:
+    """Snoozes whose end has passed and that nothing has woken (stored as naive UTC text)."""
+    now = datetime.now(timezone.utc).replace(tzinfo=None).isoformat(" ")
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute("SELECT count(*) FROM ticket WHERE status = 'snoozed' AND snoozed_until <= ?",
+                            (now,)).fetchone()[0]
+    finally:
+        conn.close()
 
 
 def _targets(db_path: str, email: str = BENCH_EMAIL) -> dict[str, str]:

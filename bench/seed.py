@@ -63,6 +63,9 @@ CHUNK = 20_000  # tickets per transaction
 def main(argv=None) -> None:
     args = _parse(argv)
     db_path = os.path.abspath(args.db)
+    if args.end_snoozes is not None:
+        print(end_snoozes(db_path, args.end_snoozes), flush=True)
+        return
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(db_path + suffix):
             os.remove(db_path + suffix)
@@ -80,6 +83,9 @@ def _parse(argv):
     parser.add_argument("--db", required=True, help="SQLite file to create (replaced if present)")
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=42, help="random seed (repeatable data)")
+    parser.add_argument("--end-snoozes", type=int, metavar="N",
+                        help="no seeding: snooze N open tickets of the existing database until a "
+                             "minute ago (see end_snoozes)")
     return parser.parse_args(argv)
 
 
@@ -109,6 +115,62 @@ def seed(db_path: str, n_tickets: int, rng_seed: int = 42) -> dict:
         db.session.execute(db.text("PRAGMA wal_checkpoint(TRUNCATE)"))
         db.session.remove()
         return made
+
+
+SWEEPER_HELD = "bench: sweeper held back"
+
+
+def end_snoozes(db_path: str, n: int) -> str:
+    """The "many snoozes end at once" case: n tickets, spread evenly over the open and
+    snoozed ones by id, snoozed until one minute ago, all at the same instant (a team's
+    "until Monday 9:00"), and the schedule's lease held for two hours so no sweeper wakes
+    them while pages are measured (a worker down or behind). The same tickets are picked
+    on every call (open and snoozed stay open or snoozed), so runs can repeat it; the
+    sweeper wakes them all on the first run without it (release_sweeper gives the lease up).
+    Their last activity is left as seeded, so woken rows fall at every depth of the list."""
+    from halo import clock
+    from halo.extensions import db
+    from halo.models import Lease
+    from halo.services.inbox.counters import rebuild_counters
+    app = _app(db_path)
+    with app.app_context():
+        now = clock.now()
+        until = now - timedelta(minutes=1)
+        admin = db.session.scalar(db.text("SELECT id FROM user WHERE email = :e"), {"e": BENCH_EMAIL})
+        ids = [i for (i,) in db.session.execute(db.text(
+            "SELECT id FROM ticket WHERE bucket IN ('open', 'snoozed') AND subject != :long "
+            "ORDER BY id"), {"long": LONG_THREAD_SUBJECT})]
+        step = max(1, len(ids) // max(1, n))
+        chosen = ids[::step][:n]
+        for start in range(0, len(chosen), 5000):
+            db.session.execute(db.text(
+                "UPDATE ticket SET status = 'snoozed', bucket = 'snoozed', snoozed_until = :until, "
+                "snoozed_by_id = coalesce(assignee_id, :admin) WHERE id = :id"),
+                [{"until": until, "admin": admin, "id": i} for i in chosen[start:start + 5000]])
+        lease = db.session.get(Lease, "schedule") or Lease(name="schedule")
+        lease.holder, lease.expires_at = SWEEPER_HELD, now + timedelta(hours=2)
+        db.session.add(lease)
+        db.session.commit()
+        rebuild_counters()
+        due = db.session.scalar(db.text(
+            "SELECT count(*) FROM ticket WHERE status = 'snoozed' AND snoozed_until <= :now"), {"now": now})
+        db.session.remove()
+    return f"{len(chosen)} snoozes set to end at {until:%H:%M:%S} UTC; {due} ended snoozes in all; sweeper held back"
+
+
+def release_sweeper(db_path: str) -> None:
+    """Give back the schedule's lease end_snoozes took, so the next run's sweeper wakes them."""
+    import sqlite3
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("UPDATE lease SET expires_at = '2000-01-01 00:00:00' WHERE name = 'schedule' "
+                     "AND holder = ?", (SWEEPER_HELD,))
+    conn.close()
+
+
+def _app(db_path: str):
+    from halo import create_app
+    return create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + db_path, "SECRET_KEY": "bench-secret"})
 
 
 def _suspend_fts(db) -> tuple[list[str], list[str]]:
