@@ -2,12 +2,12 @@
 ended snoozes (the inbox sidebar) is read from the index alone, never from ticket rows
 
 Revision ID: 0030_snooze_index
-Revises: 0024_tag_colours
+Revises: 0031_sla_alarms
 """
 from alembic import op
 
 revision = '0030_snooze_index'
-down_revision = '0024_tag_colours'
+down_revision = '0031_sla_alarms'
 branch_labels = None
 depends_on = None
 
