@@ -1,14 +1,16 @@
 """Customer satisfaction: one answer per ticket, and the survey that asked for it."""
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from halo import clock
 from halo.extensions import db
+from halo.i18n import N_
 
 RATINGS = ("good", "okay", "bad")
-RATING_LABELS = {"good": "Good", "okay": "Okay", "bad": "Not good"}
+RATING_LABELS = {"good": N_("Good"), "okay": N_("Okay"), "bad": N_("Not good")}
 
 
 class CsatSurvey(db.Model):
@@ -37,7 +39,7 @@ class CsatSurvey(db.Model):
 
     @property
     def label(self) -> str:
-        return RATING_LABELS.get(self.rating or "", "")
+        return gettext(RATING_LABELS[self.rating]) if self.rating in RATING_LABELS else ""
 
     @property
     def asked(self) -> str:

@@ -1,5 +1,6 @@
 """Forgotten password: ask for a link by email, then choose a new password through it."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from halo.blueprints.access import public
 from halo.blueprints.auth import bp
@@ -35,7 +36,7 @@ def choose_password(token: str):
         except ValidationError as exc:
             flash(str(exc), "error")
             return _no_referrer(render_template("auth/choose_password.html", user=user), 400)
-        flash("Your password is changed. Sign in with it now.", "info")
+        flash(gettext("Your password is changed. Sign in with it now."), "info")
         return redirect(url_for("auth.login"), code=303)
     return _no_referrer(render_template("auth/choose_password.html", user=user), 200)
 

@@ -10,6 +10,7 @@ import socket as sockets
 import time
 
 from flask import current_app, request, url_for
+from flask_babel import gettext
 from simple_websocket import ConnectionClosed
 
 from halo import realtime
@@ -296,7 +297,7 @@ class Conversation:
     def on_rate(self, data):
         """The visitor's rating of its resolved chat (a second one replaces the first)."""
         if self.stored() is None:
-            raise ValidationError("There is no survey to answer in this chat.")
+            raise ValidationError(gettext("There is no survey to answer in this chat."))
         answer = csat_surveys.rate_in_widget(self.visitor_id, data.get("rating"), data.get("comment"))
         self.out.json({"type": "rated", "rating": answer.survey.rating, "comment": answer.survey.comment})
         self.survey = csat_surveys.widget_view(self.visitor_id)

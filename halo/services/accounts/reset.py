@@ -12,6 +12,7 @@ import hashlib
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import gettext
 from flask_mail import Message as MailMessage
 from itsdangerous import (
     BadSignature,
@@ -105,7 +106,7 @@ def reset_password(token: str, password: str, confirm: str | None = None) -> Use
     """Set a new password through a link; every sign-in of the teammate ends."""
     user = check_token(token)
     if confirm is not None and password != confirm:
-        raise ValidationError("The two passwords differ.")
+        raise ValidationError(gettext("The two passwords differ."))
     validate_password(password)
     user.set_password(password)
     end_sessions(user.id)
@@ -118,7 +119,7 @@ def set_password_on_server(email: str, password: str) -> User:
     """`flask halo reset-password EMAIL`: for a lost admin password, typed on the server."""
     user = find_by_email(email)
     if user is None:
-        raise ValidationError(f"No teammate has the address {email}.")
+        raise ValidationError(gettext("No teammate has the address %(email)s.", email=email))
     validate_password(password)
     user.set_password(password)
     end_sessions(user.id)

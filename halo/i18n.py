@@ -1,0 +1,109 @@
+"""Languages: which locale a request, a mail or a widget speaks, and the catalogues' wiring.
+
+Flask-Babel translates; this module only chooses. A signed-in teammate's choice in
+Profile (User.locale) wins, else the browser's Accept-Language best match among the
+supported locales (config HALO_LOCALES), else English. Mail is written in its reader's
+language with force_locale(): a teammate's chosen one, a customer's known language when
+Halo speaks it. Rendered pieces kept across requests (services/inbox/stamps.py) carry
+locale_key() in their keys, so one teammate's language never shows in another's page.
+"""
+import os
+from collections.abc import Mapping
+
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import force_locale, get_locale, gettext
+from flask_login import current_user
+
+from halo.extensions import babel
+
+__all__ = ["N_", "Translated", "force_locale", "init_i18n", "locale_key", "select_locale", "supported"]
+
+
+def N_(text: str) -> str:
+    """Mark a string for the catalogue where it is defined (a label table); gettext() it
+    where it is shown. Extraction reads N_ as a keyword (babel.cfg, README)."""
+    return text
+
+
+class Translated(Mapping):
+    """A label table (code -> English label) read in the current locale."""
+
+    def __init__(self, labels: dict):
+        self._labels = labels
+
+    def __getitem__(self, key):
+        return gettext(self._labels[key])
+
+    def __iter__(self):
+        return iter(self._labels)
+
+    def __len__(self):
+        return len(self._labels)
+
+
+def supported() -> dict:
+    """The locales Halo speaks, code -> name in that language (config HALO_LOCALES)."""
+    return current_app.config["HALO_LOCALES"]
+
+
+def match(tag: str | None) -> str | None:
+    """A supported locale for a language tag ("es-ES", "es_MX", "ES"), or None."""
+    if not tag:
+        return None
+    tag = str(tag).strip().replace("_", "-").lower()
+    codes = supported()
+    if tag in codes:
+        return tag
+    primary = tag.split("-", 1)[0]
+    return primary if primary in codes else None
+
+
+def of_user(user) -> str | None:
+    """The locale a teammate chose (None: automatic)."""
+    return match(getattr(user, "locale", None))
+
+
+def for_user(user) -> str:
+    """The locale to write a teammate's mail in: their choice, else the default."""
+    return of_user(user) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def for_customer(customer, fallback: str | None = None) -> str:
+    """The locale to write to a customer in: their known language when Halo speaks it,
+    else fallback (e.g. the visitor's browser), else the default."""
+    return (match(getattr(customer, "language", None)) or match(fallback)
+            or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def from_browser() -> str | None:
+    """The browser's Accept-Language best match among the supported locales."""
+    return request.accept_languages.best_match(list(supported()))
+
+
+def select_locale() -> str | None:
+    """Flask-Babel's locale selector: the teammate's choice, the browser's, the default."""
+    if not has_request_context():
+        return None  # jobs: the default, or what force_locale() says
+    if current_user and current_user.is_authenticated:
+        chosen = of_user(current_user)
+        if chosen:
+            return chosen
+    return from_browser()
+
+
+def locale_key() -> str:
+    """The part of a kept piece's key that says which language it was rendered in."""
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def html_lang() -> str:
+    """The <html lang> value: the locale as a BCP 47 tag."""
+    return locale_key().replace("_", "-")
+
+
+def init_i18n(app: Flask) -> None:
+    """Bind Flask-Babel with Halo's selector and catalogues; template helpers."""
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=os.path.join(app.root_path, "translations"))
+    app.jinja_env.globals["html_lang"] = html_lang
+    app.jinja_env.globals["locale_names"] = supported
