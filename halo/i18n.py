@@ -10,8 +10,8 @@ locale_key() in their keys, so one teammate's language never shows in another's 
 import os
 from collections.abc import Mapping
 
-from flask import Flask, current_app, has_request_context, request
-from flask_babel import force_locale, get_locale, gettext
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import force_locale, get_locale, gettext, refresh
 from flask_login import current_user
 
 from halo.extensions import babel
@@ -84,11 +84,19 @@ def select_locale() -> str | None:
     """Flask-Babel's locale selector: the teammate's choice, the browser's, the default."""
     if not has_request_context():
         return None  # jobs: the default, or what force_locale() says
+    if g.get("halo_locale"):
+        return g.halo_locale  # a page for a customer (speak())
     if current_user and current_user.is_authenticated:
         chosen = of_user(current_user)
         if chosen:
             return chosen
     return from_browser()
+
+
+def speak(code: str) -> None:
+    """Render the rest of this request in code (a customer's page: their language)."""
+    g.halo_locale = code
+    refresh()
 
 
 def locale_key() -> str:
@@ -101,9 +109,37 @@ def html_lang() -> str:
     return locale_key().replace("_", "-")
 
 
+# The agent UI's words that its scripts write (halo/static/js): base.html carries them,
+# translated, in a JSON data block (not executed, so the strict CSP stands); halo.js's
+# window.haloT() reads it.
+JS_STRINGS = (
+    N_("Offline draft ready to edit."), N_("Draft ready to edit."), N_("The draft failed."),
+    N_("Writing…"), N_("Reading the ticket…"), N_("The draft is taking too long. Try again."),
+    N_("Lost contact with Halo. Try again."), N_("Could not start a draft."), N_("Remove"),
+    N_("Remove %(name)s"), N_("Allowed in this browser."),
+    N_("Blocked in this browser: allow it in the site settings."), N_("Not decided yet."),
+    N_("This browser cannot show notifications."), N_("Not asked yet in this browser."),
+    N_("Any status"), N_("Any channel"), N_("Keyboard shortcuts"), N_("Next / previous ticket"),
+    N_("Open the selected ticket"), N_("Select the ticket for a bulk action"), N_("Reply"),
+    N_("Internal note"), N_("Resolve"), N_("Snooze"), N_("Assign to me"), N_("Add a tag"),
+    N_("Search"), N_("Go to the Open inbox"), N_("Show this list"), N_("Close"),
+)
+_JS_CATALOGUES: dict = {}
+
+
+def js_catalogue() -> dict:
+    """JS_STRINGS in the current locale (English -> translation), made once per locale."""
+    key = locale_key()
+    found = _JS_CATALOGUES.get(key)
+    if found is None:
+        found = _JS_CATALOGUES[key] = {s: gettext(s) for s in JS_STRINGS}
+    return found
+
+
 def init_i18n(app: Flask) -> None:
     """Bind Flask-Babel with Halo's selector and catalogues; template helpers."""
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=os.path.join(app.root_path, "translations"))
     app.jinja_env.globals["html_lang"] = html_lang
     app.jinja_env.globals["locale_names"] = supported
+    app.jinja_env.globals["js_catalogue"] = js_catalogue

@@ -13,9 +13,10 @@ from flask import current_app, request, url_for
 from flask_babel import gettext
 from simple_websocket import ConnectionClosed
 
-from halo import realtime
+from halo import i18n, realtime
 from halo.blueprints.access import public
 from halo.blueprints.widget import bp
+from halo.blueprints.widget import strings as widget_strings
 from halo.blueprints.widget.hello import MAX_ID, BadHello, parse_hello
 from halo.blueprints.wsutil import (
     CLIENT,
@@ -83,9 +84,12 @@ def _serve(ws):
     except chat.Blocked:
         return close(ws, POLICY_VIOLATION, "blocked")
     conn = Conversation(ws, opened, hello.last_id, address, hello.language)
+    # The widget speaks the visitor's browser language when Halo has it (halo/i18n.py).
+    i18n.speak(i18n.for_customer(None, fallback=hello.language))
     conn.out.json({"type": "welcome", "token": opened.token, "visitor": opened.visitor_id,
                    "new": opened.fresh, "team": widget_settings.identity(),
-                   "availability": promise.for_widget(hello.tz)})
+                   "availability": promise.for_widget(hello.tz),
+                   "lang": i18n.locale_key(), "strings": widget_strings.catalogue()})
     with realtime.subscribe(conn.topics()) as sub:
         conn.sub = sub
         try:

@@ -218,7 +218,7 @@ def widget_view(visitor_id: int | None) -> dict:
     if survey is None:
         return {"type": "survey", "open": False}
     return {"type": "survey", "open": True, "rating": survey.rating, "comment": survey.comment,
-            "choices": [{"value": r, "label": RATING_LABELS[r]} for r in RATINGS]}
+            "choices": [{"value": r, "label": gettext(RATING_LABELS[r])} for r in RATINGS]}
 
 
 def rate_in_widget(visitor_id: int | None, rating, comment=None) -> Answer:
