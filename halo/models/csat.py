@@ -10,6 +10,9 @@ from halo.extensions import db
 from halo.i18n import N_
 
 RATINGS = ("good", "okay", "bad")
+# How a survey email went out, as the ticket page says it.
+ASKED = {"queued": N_("Survey email queued"), "sending": N_("Survey email sending"), "sent": N_("Survey emailed"),
+         "failed": N_("Survey email failed"), "skipped": N_("Survey email not sent")}
 RATING_LABELS = {"good": N_("Good"), "okay": N_("Okay"), "bad": N_("Not good")}
 
 
@@ -45,6 +48,5 @@ class CsatSurvey(db.Model):
     def asked(self) -> str:
         """How the survey went out, for the ticket page."""
         if self.channel == "chat":
-            return "Survey shown in the chat widget"
-        return {"queued": "Survey email queued", "sending": "Survey email sending", "sent": "Survey emailed",
-                "failed": "Survey email failed", "skipped": "Survey email not sent"}.get(self.email_state or "", "Survey")
+            return gettext("Survey shown in the chat widget")
+        return gettext(ASKED.get(self.email_state or "", N_("Survey")))

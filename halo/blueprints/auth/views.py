@@ -1,6 +1,6 @@
 """Signing in (password, then the two-factor code when the teammate has it), signing out."""
 from flask import flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_user, logout_user
 
 from halo import clock
@@ -36,7 +36,7 @@ def _too_many(account: str, template: str, **ctx):
     if throttle.first_refusal(account, request.remote_addr, wait):  # one line a block, not one an attempt
         audit.record(None, "sign_in_throttled", account, {"retry_after": wait}, actor_email=account)
     minutes = max(1, round(wait / 60))
-    flash(gettext("Too many sign-in attempts. Try again in %(minutes)s minute%(value)s.", minutes=minutes, value='s' if minutes != 1 else ''), "error")
+    flash(ngettext("Too many sign-in attempts. Try again in %(num)s minute.", "Too many sign-in attempts. Try again in %(num)s minutes.", minutes), "error")
     return render_template(template, **ctx), 429, {"Retry-After": str(wait)}
 
 

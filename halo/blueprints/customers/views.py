@@ -1,6 +1,6 @@
 """The customers list and a customer's page: profile, traits, notes, tickets, merges."""
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from halo.blueprints.customers import bp
@@ -114,7 +114,8 @@ def merge_into(customer_id: int):
         label = source.display_name
         record = merge.merge_customers(customer_id, source.id, current_user.id)
         moved = len(record.moved.get("tickets", []))
-        flash(gettext("Merged %(label)s into this customer (%(moved)s ticket%(value)s moved). Undo is under Merges.", label=label, moved=moved, value='s' if moved != 1 else ''), "info")
+        flash(ngettext("Merged %(label)s into this customer (%(num)s ticket moved). Undo is under Merges.",
+                       "Merged %(label)s into this customer (%(num)s tickets moved). Undo is under Merges.", moved, label=label), "info")
     except ValidationError as exc:
         flash(str(exc), "error")
     return _back(customer_id)

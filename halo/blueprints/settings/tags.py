@@ -1,6 +1,6 @@
 """Settings > Tags: every tag with its colour and use; rename, recolour or delete one."""
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from halo.blueprints.access import admin_required
@@ -38,5 +38,5 @@ def delete_tag(tag_id: int):
     except NotFound as exc:
         flash(str(exc), "error")
         return redirect(url_for("settings.tags_page"))
-    flash(gettext("Deleted the tag; it came off %(carried)s ticket%(value)s.", carried=carried, value='s' if carried != 1 else ''), "info")
+    flash(ngettext("Deleted the tag; it came off %(num)s ticket.", "Deleted the tag; it came off %(num)s tickets.", carried), "info")
     return redirect(url_for("settings.tags_page"))
