@@ -110,7 +110,7 @@ def html_lang() -> str:
 
 
 # The agent UI's words that its scripts write (halo/static/js): base.html carries them,
-# translated, in a JSON data block (not executed, so the strict CSP stands); halo.js's
+# translated, as JSON in <body data-i18n> (data, so the strict CSP stands); halo.js's
 # window.haloT() reads it.
 JS_STRINGS = (
     N_("Offline draft ready to edit."), N_("Draft ready to edit."), N_("The draft failed."),

@@ -1,8 +1,8 @@
-// The words Halo's scripts write, in the page's language: base.html's #halo-i18n data
-// block maps the English to it (halo/i18n.py JS_STRINGS); a word it lacks stays English.
+// The words Halo's scripts write, in the page's language: base.html's <body data-i18n>
+// maps the English to it (halo/i18n.py JS_STRINGS); a word it lacks stays English.
 window.haloT = (function () {
   let table = {};
-  try { table = JSON.parse(document.getElementById("halo-i18n").textContent) || {}; } catch (e) { table = {}; }
+  try { table = JSON.parse(document.body.dataset.i18n || "{}") || {}; } catch (e) { table = {}; }
   return function (text, values) {
     let out = table[text] || text;
     Object.keys(values || {}).forEach(function (k) { out = out.split("%(" + k + ")s").join(values[k]); });
