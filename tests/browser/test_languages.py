@@ -33,9 +33,9 @@ def test_a_teammate_chooses_spanish_in_profile(live_server, new_page):
     page.keyboard.press("Escape")
 
     page.goto(f"{live_server}/tickets/{ticket.id}")
-    expect(page.locator("main")).to_contain_text("Conversación")
-    expect(page.locator("main")).to_contain_text("Perfil del cliente")
-    expect(page.locator("main")).not_to_contain_text("Customer profile")
+    expect(page.locator("main")).to_contain_text("Cliente desde")
+    expect(page.locator("main")).not_to_contain_text("Customer since")
+    expect(page.get_by_role("complementary", name="Perfil del cliente")).to_be_visible()
 
 
 def test_the_widget_speaks_the_visitors_browser_language(live_server, shop, chromium):  # noqa: F811
