@@ -11,8 +11,11 @@ import os
 from collections.abc import Mapping
 
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import force_locale, get_locale, gettext, refresh
+from flask.globals import _cv_app
+from flask_babel import force_locale, get_locale, get_translations, gettext, refresh
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 from halo.extensions import babel
 
@@ -32,7 +35,7 @@ class Translated(Mapping):
         self._labels = labels
 
     def __getitem__(self, key):
-        return gettext(self._labels[key])
+        return _catalogue().ugettext(self._labels[key])
 
     def __iter__(self):
         return iter(self._labels)
@@ -101,7 +104,13 @@ def speak(code: str) -> None:
 
 def locale_key() -> str:
     """The part of a kept piece's key that says which language it was rendered in."""
-    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    locale = get_locale()
+    if locale is None:
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    held = g.get("_halo_locale_key")
+    if held is None or held[0] is not locale:  # str(Locale) is slow; force_locale swaps the object
+        held = g._halo_locale_key = (locale, str(locale))
+    return held[1]
 
 
 def html_lang() -> str:
@@ -136,10 +145,37 @@ def js_catalogue() -> dict:
     return found
 
 
+def _catalogue():
+    """The request's translations, looked up once per locale per request: Flask-Babel's
+    gettext() walks the domain, the app and its cache on every call (~300 a page)."""
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        return get_translations()
+    known = app_ctx.g.__dict__  # the proxy costs more than the lookups
+    ctx = known.get("_flask_babel")
+    locale = getattr(ctx, "babel_locale", None)
+    held = known.get("_halo_catalogue")
+    if locale is None or held is None or held[0] is not locale:
+        translations = get_translations()
+        locale = getattr(known.get("_flask_babel"), "babel_locale", None)
+        held = known["_halo_catalogue"] = (locale, translations)
+    return held[1]
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx, text: str, **variables):
+    """Jinja's _() and gettext(), as Jinja's newstyle gettext does them, through _catalogue()."""
+    out = _catalogue().ugettext(text)
+    if eval_ctx.autoescape:
+        out = Markup(out)
+    return out % variables if variables or "%" in out else out
+
+
 def init_i18n(app: Flask) -> None:
     """Bind Flask-Babel with Halo's selector and catalogues; template helpers."""
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=os.path.join(app.root_path, "translations"))
+    app.jinja_env.globals["_"] = app.jinja_env.globals["gettext"] = _template_gettext
     app.jinja_env.globals["html_lang"] = html_lang
     app.jinja_env.globals["locale_names"] = supported
     app.jinja_env.globals["js_catalogue"] = js_catalogue
