@@ -5,6 +5,7 @@ from flask import Flask
 
 from halo import config, extensions
 from halo.extensions import compress, csrf, db, htmx, login_manager, sock
+from halo.i18n import init_i18n
 from halo.migrating import init_migrate
 
 # The release (CHANGELOG.md); `flask --app wsgi halo version` prints it with the schema's.
@@ -34,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.mail.init_app(app)
     sock.init_app(app)
     compress.init_app(app)
+    init_i18n(app)  # Flask-Babel: halo/i18n.py chooses the locale, halo/translations holds catalogues
 
     from halo import models  # noqa: F401  (register tables with the metadata)
     from halo.assets import init_assets

@@ -79,6 +79,10 @@ def defaults(instance_path: str) -> dict:
         "OPENAI_BASE_URL": "",
         "HALO_AI_MODEL": "gpt-4o-mini",
         "HALO_API_RATE_LIMIT": "600/minute",
+        # The languages Halo's screens, mail and widget speak (halo/i18n.py): a code and
+        # its name in itself. Adding one is adding its catalogue under halo/translations.
+        "HALO_LOCALES": {"en": "English", "es": "Español"},
+        "BABEL_DEFAULT_LOCALE": "en",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

@@ -1,4 +1,5 @@
 """Flask extensions, created unbound; create_app() binds them (avoids import cycles)."""
+from flask_babel import Babel
 from flask_compress import Compress
 from flask_htmx import HTMX
 from flask_login import LoginManager
@@ -24,3 +25,4 @@ htmx = HTMX()
 mail = Mail()
 sock = Sock()
 compress = Compress()
+babel = Babel()

@@ -18,12 +18,14 @@ from flask import (
     url_for,
 )
 from flask.globals import _cv_request
+from flask_babel import format_date, gettext, lazy_gettext
 from flask_login import current_user, login_url
 from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
 
 from halo import clock
 from halo.extensions import htmx, login_manager
+from halo.i18n import N_, Translated
 from halo.models import DELIVERY_LABELS, STATUS_LABELS, User
 from halo.security.redirects import UnsafeRedirect, local_path, safe_next  # noqa: F401  (views use safe_next)
 from halo.services import audit
@@ -36,7 +38,7 @@ from halo.services.tickets import status
 from halo.storage import StoredFile
 
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Please sign in to continue."
+login_manager.login_message = lazy_gettext("Please sign in to continue.")
 login_manager.session_protection = "basic"
 
 
@@ -55,7 +57,7 @@ def sign_in_first():
     asked (a status dropdown, the composer), so it gets HX-Redirect instead. htmx 2 reads
     that header before it looks at the status, so a 401 still moves the whole page.
     """
-    flash(login_manager.login_message, login_manager.login_message_category)
+    flash(str(login_manager.login_message), login_manager.login_message_category)  # the session holds text
     if not htmx:
         if request.method == "GET":
             return redirect(login_url(login_manager.login_view, next_url=request.url))
@@ -89,17 +91,18 @@ def relative_time(value: datetime, now: datetime | None = None) -> str:
         return ""
     seconds = ((now or clock.now()) - value).total_seconds()
     if seconds < 60:
-        return "just now" if seconds > -60 else "soon"
+        return gettext("just now") if seconds > -60 else gettext("soon")
     for limit, unit, size in ((3600, "m", 60), (86400, "h", 3600), (7 * 86400, "d", 86400)):
         if seconds < limit:
             return f"{int(seconds // size)}{unit}"
-    return value.strftime("%b %d, %Y") if value.year != clock.now().year else value.strftime("%b %d")
+    # Babel's patterns in the page's locale ("Mar 4" / "4 mar"); the stored time is already UTC.
+    return format_date(value, "MMM dd, y" if value.year != clock.now().year else "MMM dd", rebase=False)
 
 
 def ago(value: datetime, now: datetime | None = None) -> str:
     """'just now', '5m ago', or a date: relative_time as a phrase."""
     text = relative_time(value, now)
-    return text + " ago" if text[-1:] in "mhd" and text[:1].isdigit() else text
+    return gettext("%(time)s ago", time=text) if text[-1:] in "mhd" and text[:1].isdigit() else text
 
 
 def csrf_token_once() -> str:
@@ -192,8 +195,8 @@ def register_web(app: Flask) -> None:
     """Install handlers and helpers on the app."""
     app.jinja_env.filters["reltime"] = relative_time
     app.jinja_env.filters["ago"] = ago
-    app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
-    app.jinja_env.globals["DELIVERY_LABELS"] = DELIVERY_LABELS
+    app.jinja_env.globals["STATUS_LABELS"] = Translated(STATUS_LABELS)  # read in the page's locale
+    app.jinja_env.globals["DELIVERY_LABELS"] = Translated(DELIVERY_LABELS)
     app.jinja_env.globals["status_choices"] = status.choices
     app.jinja_env.globals["csrf_token"] = csrf_token_once  # replaces Flask-WTF's (re-signs per call)
     app.jinja_env.globals["id_url"] = id_url
@@ -222,16 +225,16 @@ def register_web(app: Flask) -> None:
     def _csrf_error(error: CSRFError):
         if htmx and not current_user.is_authenticated:  # the session is gone, not just the token
             return sign_in_first()
-        return _error_page(400, "Your session expired or the form was stale. Reload the page and try again.")
+        return _error_page(400, gettext("Your session expired or the form was stale. Reload the page and try again."))
 
     @app.errorhandler(UnsafeRedirect)
     def _unsafe_redirect(error: UnsafeRedirect):
         return _error_page(400, error.description)
 
-    for code, text in ((403, "You do not have access to this page."),
-                       (404, "There is nothing here."),
-                       (405, "That method is not allowed here.")):
-        app.register_error_handler(code, lambda e, code=code, text=text: _error_page(code, text, e))
+    for code, text in ((403, N_("You do not have access to this page.")),
+                       (404, N_("There is nothing here.")),
+                       (405, N_("That method is not allowed here."))):
+        app.register_error_handler(code, lambda e, code=code, text=text: _error_page(code, gettext(text), e))
 
 
 def _can(capability: str) -> bool:

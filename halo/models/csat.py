@@ -1,14 +1,19 @@
 """Customer satisfaction: one answer per ticket, and the survey that asked for it."""
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from halo import clock
 from halo.extensions import db
+from halo.i18n import N_
 
 RATINGS = ("good", "okay", "bad")
-RATING_LABELS = {"good": "Good", "okay": "Okay", "bad": "Not good"}
+# How a survey email went out, as the ticket page says it.
+ASKED = {"queued": N_("Survey email queued"), "sending": N_("Survey email sending"), "sent": N_("Survey emailed"),
+         "failed": N_("Survey email failed"), "skipped": N_("Survey email not sent")}
+RATING_LABELS = {"good": N_("Good"), "okay": N_("Okay"), "bad": N_("Not good")}
 
 
 class CsatSurvey(db.Model):
@@ -37,12 +42,11 @@ class CsatSurvey(db.Model):
 
     @property
     def label(self) -> str:
-        return RATING_LABELS.get(self.rating or "", "")
+        return gettext(RATING_LABELS[self.rating]) if self.rating in RATING_LABELS else ""
 
     @property
     def asked(self) -> str:
         """How the survey went out, for the ticket page."""
         if self.channel == "chat":
-            return "Survey shown in the chat widget"
-        return {"queued": "Survey email queued", "sending": "Survey email sending", "sent": "Survey emailed",
-                "failed": "Survey email failed", "skipped": "Survey email not sent"}.get(self.email_state or "", "Survey")
+            return gettext("Survey shown in the chat widget")
+        return gettext(ASKED.get(self.email_state or "", N_("Survey")))

@@ -2,6 +2,7 @@
 import secrets
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from halo import clock
 from halo.extensions import db
+from halo.i18n import N_
 
 # "merged" is terminal: the ticket lives on inside another one (merged_into_id).
 STATUSES = ("open", "priority", "in_progress", "snoozed", "resolved", "spam", "merged")
@@ -23,14 +25,14 @@ CHANNELS = ("email", "chat", "api")  # api: a bridge's channel (services/integra
 # A bucket groups statuses the inbox lists together, so each view is one index range.
 BUCKETS = {"open": "open", "priority": "open", "in_progress": "open",
            "snoozed": "snoozed", "resolved": "resolved", "spam": "spam", "merged": "merged"}
-STATUS_LABELS = {"open": "Open", "priority": "Priority", "in_progress": "In Progress",
-                 "snoozed": "Snoozed", "resolved": "Resolved", "spam": "Spam",
-                 "merged": "Merged"}
+STATUS_LABELS = {"open": N_("Open"), "priority": N_("Priority"), "in_progress": N_("In Progress"),
+                 "snoozed": N_("Snoozed"), "resolved": N_("Resolved"), "spam": N_("Spam"),
+                 "merged": N_("Merged")}
 
 
-DELIVERY_LABELS = {"queued": "Queued", "sending": "Sending", "sent": "Sent", "failed": "Failed",
-                   "uncertain": "Uncertain", "waiting": "Waiting for the visitor",
-                   "delivered": "Delivered"}
+DELIVERY_LABELS = {"queued": N_("Queued"), "sending": N_("Sending"), "sent": N_("Sent"), "failed": N_("Failed"),
+                   "uncertain": N_("Uncertain"), "waiting": N_("Waiting for the visitor"),
+                   "delivered": N_("Delivered")}
 
 
 def _random_start() -> int:
@@ -111,7 +113,7 @@ class Ticket(db.Model):
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return gettext(STATUS_LABELS[self.status])
 
     def snooze_expired(self, now: datetime) -> bool:
         """A snoozed ticket whose time has come counts as open again."""

@@ -1,6 +1,7 @@
 """Teammates: agents and admins."""
 from datetime import date, datetime
 
+from flask_babel import gettext
 from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
@@ -8,11 +9,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from halo import clock
 from halo.extensions import db
+from halo.i18n import N_
 
 # admin: everything, every inbox; agent: works the tickets of their teams' inboxes;
 # readonly: reads those tickets and writes internal notes, never a word to a customer.
 ROLES = ("admin", "agent", "readonly")
-ROLE_LABELS = {"admin": "Admin", "agent": "Agent", "readonly": "Read-only"}
+ROLE_LABELS = {"admin": N_("Admin"), "agent": N_("Agent"), "readonly": N_("Read-only")}
 
 
 class User(UserMixin, db.Model):
@@ -26,6 +28,9 @@ class User(UserMixin, db.Model):
     # Granted by an admin: may publish articles and directives the autonomous AI answers use.
     can_publish: Mapped[bool] = mapped_column(default=False, server_default=false())
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The language of Halo's screens and mail for this teammate (halo/i18n.py); None:
+    # automatic, from the browser's Accept-Language.
+    locale: Mapped[str | None] = mapped_column(String(16), default=None)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     # Two-factor sign-in (services/accounts/twofactor.py): the TOTP secret, sealed at rest;
     # set while enrolling, in use once totp_enabled_at is set. totp_last_step is the last
@@ -52,7 +57,7 @@ class User(UserMixin, db.Model):
 
     @property
     def role_label(self) -> str:
-        return ROLE_LABELS.get(self.role, self.role)
+        return gettext(ROLE_LABELS[self.role]) if self.role in ROLE_LABELS else self.role
 
     @property
     def two_factor(self) -> bool:

@@ -83,6 +83,23 @@
   var surveyEl = $(".survey"), choicesEl = $(".choices"), noteEl = $(".note"), commentEl = $(".comment");
   var questionEl = $(".question"), titleEl = $(".title"), hoursEl = $(".hours");
   host.setAttribute("lang", "en");
+  // The UI's words in the visitor's language: the welcome frame carries them (English -> theirs),
+  // chosen by the server from the hello's language; until it arrives, and for any word it
+  // lacks, the English stands.
+  var T = {};
+  function t(s) { return T[s] || s; }
+  function relabel() {
+    $("form textarea").setAttribute("aria-label", t("Message"));
+    $("form textarea").setAttribute("placeholder", t("Write a message…"));
+    $("form button").textContent = t("Send");
+    $(".send-comment").textContent = t("Send");
+    $(".close").setAttribute("aria-label", t("Close chat"));
+    log.setAttribute("aria-label", t("Messages"));
+    typingEl.textContent = t("Typing…");
+    surveyEl.setAttribute("aria-label", t("Rate this chat"));
+    commentEl.setAttribute("aria-label", t("Comment"));
+    commentEl.setAttribute("placeholder", t("Anything to add? (optional)"));
+  }
   var FACES = { good: "😀", okay: "😐", bad: "😞" };
 
   function render() {
@@ -97,12 +114,12 @@
     log.scrollTop = log.scrollHeight;
     badge.hidden = !state.unread;
     badge.textContent = state.unread ? String(state.unread) : "";
-    titleEl.textContent = state.team && state.team.name ? state.team.name : "Chat with us";
+    titleEl.textContent = state.team && state.team.name ? state.team.name : t("Chat with us");
     launcher.setAttribute("aria-expanded", String(!!state.open));
-    launcher.setAttribute("aria-label", (state.open ? "Close chat" : "Open chat") +
-      (state.unread ? ", " + state.unread + " unread" : ""));
+    launcher.setAttribute("aria-label", t(state.open ? "Close chat" : "Open chat") +
+      (state.unread ? ", " + t("%(count)s unread").replace("%(count)s", state.unread) : ""));
     panel.hidden = !state.open;
-    statusEl.textContent = closedForGood ? "· this chat is closed" : connected ? "" : "· connecting…";
+    statusEl.textContent = closedForGood ? "· " + t("this chat is closed") : connected ? "" : "· " + t("connecting…");
     input.disabled = closedForGood;
     renderSurvey();
   }
@@ -120,8 +137,8 @@
       b.textContent = (FACES[c.value] || "") + " " + c.label;
       choicesEl.appendChild(b);
     });
-    questionEl.textContent = s.rating && s.comment ? "Thanks! We got your rating and comment."
-      : s.rating ? "Thanks for your rating! You can change it or add a comment." : "How would you rate the help you got?";
+    questionEl.textContent = t(s.rating && s.comment ? "Thanks! We got your rating and comment."
+      : s.rating ? "Thanks for your rating! You can change it or add a comment." : "How would you rate the help you got?");
     noteEl.hidden = !s.rating;
   }
   choicesEl.addEventListener("click", function (e) {
@@ -145,7 +162,7 @@
         img.src = m.author.avatar; img.alt = "";
         who.appendChild(img);
       }
-      who.appendChild(document.createTextNode(m.author.name || "Team"));
+      who.appendChild(document.createTextNode(m.author.name || t("Team")));
       li.appendChild(who);
     }
     if (m.body) li.appendChild(document.createTextNode(m.body));
@@ -153,7 +170,7 @@
     if (m.at) {
       when.dateTime = m.at;
       when.textContent = new Date(m.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    } else if (!m.id) when.textContent = "Sending…";
+    } else if (!m.id) when.textContent = t("Sending…");
     (m.files || []).forEach(function (f) {
       // Links the server signed for this conversation; a picture shows, the rest downloads.
       var a = document.createElement("a");
@@ -232,6 +249,7 @@
       if (f["new"] && state.token) { state.messages = []; state.lastId = 0; state.unread = 0; }
       state.token = f.token;  // renewed on every hello, so a widget in use never expires
       if (f.team) state.team = f.team;
+      if (f.strings) { T = f.strings; host.setAttribute("lang", f.lang || "en"); relabel(); }
       // "We usually reply within 2 hours" while the team is in, "We're back Monday at 9:00" when not.
       var said = f.availability && f.availability.text;
       hoursEl.textContent = said || ""; hoursEl.hidden = !said;

@@ -98,7 +98,7 @@ def test_bulk_tagging_from_the_inbox(as_agent):
 
 def test_the_tag_shortcut_is_listed_and_bound():
     js = (STATIC / "js" / "shortcuts.js").read_text()
-    assert '["t", "Add a tag"]' in js and '"t": () =>' in js
+    assert '["t", haloT("Add a tag")]' in js and '"t": () =>' in js
     assert js.count('"t"') == 2  # not bound twice
 
 

@@ -1,6 +1,7 @@
 """Inboxes, and the API channel's way in: a bridge posts its customers' messages."""
 from typing import Literal
 
+from flask_babel import gettext
 from pydantic import BaseModel, Field
 
 from halo.blueprints.api import bp
@@ -71,7 +72,7 @@ def post_inbound(inbox_id: int):
     data, who = body(), principal()
     seen = _visible_inbox_ids(who)
     if seen is not None and inbox_id not in seen:
-        raise NotFound(f"Inbox #{inbox_id} does not exist.")
+        raise NotFound(gettext("Inbox #%(inbox_id)s does not exist.", inbox_id=inbox_id))
     reach.require(who, "work")
     message, created = api_channel.receive(inbox_id, data.contact.id, data.message.id, data.message.text,
                                            name=data.contact.name or "", email=data.contact.email)

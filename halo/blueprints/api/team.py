@@ -1,6 +1,7 @@
 """Teammates (read) and segments, the team's saved filters (read, with their counts)."""
 from urllib.parse import parse_qs
 
+from flask_babel import gettext
 from pydantic import BaseModel, Field
 
 from halo import clock
@@ -59,7 +60,7 @@ def get_teammate(user_id: int):
     for mate in _teammates():
         if mate.id == user_id:
             return mate
-    raise NotFound(f"Teammate #{user_id} does not exist.")
+    raise NotFound(gettext("Teammate #%(user_id)s does not exist.", user_id=user_id))
 
 
 def _segment_out(segment, user_id: int) -> SegmentOut:
@@ -92,4 +93,4 @@ def get_segment(segment_id: int):
     for segment in _visible(user_id):
         if segment.id == segment_id:
             return _segment_out(segment, user_id)
-    raise NotFound(f"Segment #{segment_id} does not exist.")
+    raise NotFound(gettext("Segment #%(segment_id)s does not exist.", segment_id=segment_id))

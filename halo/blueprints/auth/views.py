@@ -1,5 +1,6 @@
 """Signing in (password, then the two-factor code when the teammate has it), signing out."""
 from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_user, logout_user
 
 from halo import clock
@@ -35,7 +36,7 @@ def _too_many(account: str, template: str, **ctx):
     if throttle.first_refusal(account, request.remote_addr, wait):  # one line a block, not one an attempt
         audit.record(None, "sign_in_throttled", account, {"retry_after": wait}, actor_email=account)
     minutes = max(1, round(wait / 60))
-    flash(f"Too many sign-in attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}.", "error")
+    flash(ngettext("Too many sign-in attempts. Try again in %(num)s minute.", "Too many sign-in attempts. Try again in %(num)s minutes.", minutes), "error")
     return render_template(template, **ctx), 429, {"Retry-After": str(wait)}
 
 
@@ -55,7 +56,7 @@ def login():
     if user is None:
         throttle.sign_in_failed(email, request.remote_addr)
         audit.record(None, "sign_in_failed", email, actor_email=email)
-        flash("Wrong email or password, or the account is deactivated.", "error")
+        flash(gettext("Wrong email or password, or the account is deactivated."), "error")
         return render_template("auth/login.html", email=email), 401
     remember = bool(request.form.get("remember"))
     if user.two_factor:
@@ -74,7 +75,7 @@ def two_factor():
         user = None
     if user is None or not user.active or clock.now().timestamp() - pending.get("t", 0) > PENDING_SECONDS:
         session.pop(PENDING, None)
-        flash("Sign in again: the two-factor step timed out.", "error")
+        flash(gettext("Sign in again: the two-factor step timed out."), "error")
         return redirect(url_for("auth.login"))
     if request.method == "GET":
         return render_template("auth/two_factor.html")
@@ -85,12 +86,12 @@ def two_factor():
     if kind is None:
         throttle.sign_in_failed(user.email, request.remote_addr)
         audit.record(user.id, "two_factor_failed", user.email)
-        flash("That code is not right. Use the newest code from your app, or a recovery code.", "error")
+        flash(gettext("That code is not right. Use the newest code from your app, or a recovery code."), "error")
         return render_template("auth/two_factor.html"), 401
     session.pop(PENDING, None)
     if kind == "recovery":
         left = twofactor.recovery_codes_left(user.id)
-        flash(f"You signed in with a recovery code; {left} left. Make new ones in your profile.", "info")
+        flash(gettext("You signed in with a recovery code; %(left)s left. Make new ones in your profile.", left=left), "info")
     return _signed_in(user, pending.get("r", False), pending.get("n") or url_for("inbox.view", view="open"),
                       {"two_factor": kind})
 
@@ -101,7 +102,7 @@ def _signed_in(user, remember: bool, target: str, detail: dict):
     login_user(user, remember=remember)
     audit.record(user.id, "sign_in", user.email, detail)
     if twofactor.needs_enrolment(user):
-        flash("This workspace requires two-factor sign-in: set it up to continue.", "info")
+        flash(gettext("This workspace requires two-factor sign-in: set it up to continue."), "info")
         return redirect(url_for("settings.two_factor"))
     return redirect(target)
 
@@ -111,5 +112,5 @@ def logout():
     audit.record(current_user.id, "sign_out", current_user.email)
     close_session(current_user)
     logout_user()
-    flash("You are signed out.", "info")
+    flash(gettext("You are signed out."), "info")
     return redirect(url_for("auth.login"))

@@ -1,5 +1,6 @@
 """CSV import of customers: upload, preview with per-row errors, then import the good rows."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from halo.blueprints.customers import bp
@@ -20,7 +21,7 @@ def import_form():
 def import_preview():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        flash("Choose a CSV file to import.", "error")
+        flash(gettext("Choose a CSV file to import."), "error")
         return redirect(url_for("customers.import_form"))
     data = upload.stream.read(importing.MAX_BYTES + 1)  # never more than the limit in memory
     try:

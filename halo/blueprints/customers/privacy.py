@@ -2,6 +2,7 @@
 import json
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from halo.blueprints.customers import bp
@@ -34,6 +35,5 @@ def erase(customer_id: int):
     except ValidationError as exc:
         flash(str(exc), "error")
         return redirect(url_for("customers.erase_form", customer_id=customer_id))
-    flash(f"Erased: {counts['tickets']} tickets and {counts['messages']} messages kept as anonymous rows, "
-          f"{counts['attachments']} attachments deleted.", "info")
+    flash(gettext("Erased: %(value)s tickets and %(value2)s messages kept as anonymous rows, %(value3)s attachments deleted.", value=counts['tickets'], value2=counts['messages'], value3=counts['attachments']), "info")
     return redirect(url_for("customers.show", customer_id=customer_id))

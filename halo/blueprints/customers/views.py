@@ -1,5 +1,6 @@
 """The customers list and a customer's page: profile, traits, notes, tickets, merges."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from halo.blueprints.customers import bp
@@ -57,7 +58,7 @@ def save_profile(customer_id: int):
         profiles.edit_customer(current_user.id, customer_id, name=form.get("name", ""),
                                email=form.get("email", "").strip() or None,
                                language=form.get("language", "").strip() or None)
-        flash("Profile saved.", "info")
+        flash(gettext("Profile saved."), "info")
     except ValidationError as exc:
         flash(str(exc), "error")
     return _back(customer_id)
@@ -84,7 +85,7 @@ def trait_changes(form) -> dict:
 def save_traits(customer_id: int):
     try:
         profiles.edit_customer(current_user.id, customer_id, traits=trait_changes(request.form))
-        flash("Traits saved.", "info")
+        flash(gettext("Traits saved."), "info")
     except ValidationError as exc:
         flash(str(exc), "error")
     return _back(customer_id)
@@ -102,7 +103,7 @@ def add_note(customer_id: int):
 @bp.post("/customers/notes/<int:note_id>/delete")
 def delete_note(note_id: int):
     customer_id = notes.delete_note(current_user.id, note_id)
-    flash("Note removed.", "info")
+    flash(gettext("Note removed."), "info")
     return redirect(url_for("customers.show", customer_id=customer_id, _anchor="customer-notes"))
 
 
@@ -113,8 +114,8 @@ def merge_into(customer_id: int):
         label = source.display_name
         record = merge.merge_customers(customer_id, source.id, current_user.id)
         moved = len(record.moved.get("tickets", []))
-        flash(f"Merged {label} into this customer ({moved} ticket{'s' if moved != 1 else ''} moved). "
-              f"Undo is under Merges.", "info")
+        flash(ngettext("Merged %(label)s into this customer (%(num)s ticket moved). Undo is under Merges.",
+                       "Merged %(label)s into this customer (%(num)s tickets moved). Undo is under Merges.", moved, label=label), "info")
     except ValidationError as exc:
         flash(str(exc), "error")
     return _back(customer_id)
@@ -128,5 +129,5 @@ def undo_merge(merge_id: int):
         flash(str(exc), "error")
         back = request.form.get("back", "")
         return _back(int(back)) if back.isdigit() else redirect(url_for("customers.index"))
-    flash(f"Merge undone: {restored.display_name} is back with what moved.", "info")
+    flash(gettext("Merge undone: %(display_name)s is back with what moved.", display_name=restored.display_name), "info")
     return _back(restored.id)

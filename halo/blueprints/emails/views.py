@@ -1,9 +1,11 @@
 """Settings > Emails: email settings, trusted senders, inbound mailboxes, could not process."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from halo.blueprints.access import admin_required, public
 from halo.blueprints.emails import bp
+from halo.i18n import Translated
 from halo.services import netguard
 from halo.services.email import held as email_held
 from halo.services.email import imap as imap_poll
@@ -54,7 +56,7 @@ def sender_action(sender_id: int, action: str):
         elif action == "delete":
             email_settings.remove_sender(sender_id)
         else:
-            raise ValidationError("Unknown action.")
+            raise ValidationError(gettext("Unknown action."))
     except ValidationError as exc:
         flash(str(exc), "error")
         return redirect(url_for("emails.settings"))
@@ -115,7 +117,7 @@ def mailbox_action(mailbox_id: int, action: str):
     if action == "poll":
         stored, error = imap_poll.poll_now(mailbox_id)
         if error:
-            flash(f"The poll failed: {error}", "error")
+            flash(gettext("The poll failed: %(error)s", error=error), "error")
             return redirect(url_for("emails.inbound"))
         return _done(f"Polled: {stored} new message(s).", "emails.inbound")
     if action == "delete":
@@ -123,7 +125,7 @@ def mailbox_action(mailbox_id: int, action: str):
         return _done("Mailbox removed.", "emails.inbound")
     if action == "signin":
         return _sign_in(mailbox_id)
-    flash("Unknown action.", "error")
+    flash(gettext("Unknown action."), "error")
     return redirect(url_for("emails.inbound"))
 
 
@@ -168,7 +170,7 @@ def oauth_callback():
         flash(str(exc), "error")
         return redirect(url_for("emails.inbound"))
     except netguard.OutboundError as exc:
-        flash(f"Signing in failed: {exc}", "error")
+        flash(gettext("Signing in failed: %(exc)s", exc=exc), "error")
         return redirect(url_for("emails.inbound"))
     return _done(f"Signed in to {box.username}; it is polled every minute.", "emails.inbound")
 
@@ -186,7 +188,7 @@ def _inbound_page():
 @admin_required
 def failed():
     return render_template("emails/failed.html", emails=email_ingest.failed_emails(),
-                           held=email_held.held_for_admins(), held_labels=email_held.LABELS)
+                           held=email_held.held_for_admins(), held_labels=Translated(email_held.LABELS))
 
 
 @bp.post("/settings/emails/held/<int:inbound_id>/release")

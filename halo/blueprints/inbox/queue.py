@@ -2,6 +2,7 @@
 from urllib.parse import parse_qs
 
 from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from halo import clock
@@ -65,7 +66,7 @@ def create_segment():
     segment = segments.save_segment(current_user.id, form.get("name", ""), form.get("view", "all"),
                                     parse_qs(form.get("query", "")),
                                     shared=form.get("visibility") == "team")
-    flash(f"Saved “{segment.name}”.", "info")
+    flash(gettext("Saved “%(name)s”.", name=segment.name), "info")
     url = url_for("inbox.view", view=segment.view) + (f"?{segment.query}" if segment.query else "")
     if is_fragment_request():
         response = make_response("", 204)
@@ -82,7 +83,7 @@ def update_segment(segment_id: int):
     back = _back(url_for("inbox.view", view="open"))  # a bad next changes nothing
     segments.update_segment(segment_id, current_user.id, name=form.get("name"),
                             pinned=flag.get(form.get("pinned")), shared=flag.get(form.get("shared")))
-    flash("Segment saved.", "info")
+    flash(gettext("Segment saved."), "info")
     return redirect(back)
 
 
@@ -91,7 +92,7 @@ def delete_segment(segment_id: int):
     """Remove a segment."""
     back = _back(url_for("inbox.view", view="open"))
     segments.delete_segment(segment_id, current_user.id)
-    flash("Segment removed.", "info")
+    flash(gettext("Segment removed."), "info")
     return redirect(back)
 
 

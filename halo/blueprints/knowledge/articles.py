@@ -1,5 +1,6 @@
 """Knowledge > Articles: list and search, read, write, publish."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from halo.blueprints.knowledge import bp
@@ -25,7 +26,7 @@ def new_article():
         try:
             created = ai_knowledge.create_article(form.get("title"), form.get("body"),
                                                   form.get("published") == "on", current_user.id)
-            flash("Article saved.", "info")
+            flash(gettext("Article saved."), "info")
             return redirect(url_for("knowledge.article", article_id=created.id))
         except ValidationError as exc:
             flash(str(exc), "error")
@@ -41,7 +42,7 @@ def edit_article(article_id: int):
         try:
             ai_knowledge.update_article(article_id, form.get("title"), form.get("body"),
                                         form.get("published") == "on", current_user.id)
-            flash("Article saved.", "info")
+            flash(gettext("Article saved."), "info")
             return redirect(url_for("knowledge.article", article_id=article_id))
         except ValidationError as exc:
             flash(str(exc), "error")
@@ -53,5 +54,5 @@ def edit_article(article_id: int):
 @bp.post("/knowledge/articles/<int:article_id>/delete")
 def delete_article(article_id: int):
     ai_knowledge.delete_article(article_id, current_user.id)
-    flash("Article deleted.", "info")
+    flash(gettext("Article deleted."), "info")
     return redirect(url_for("knowledge.articles"))

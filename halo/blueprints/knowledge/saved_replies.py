@@ -1,5 +1,6 @@
 """Knowledge > Saved replies: the team's snippets, managed by any teammate."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from halo.blueprints.knowledge import bp
@@ -15,7 +16,7 @@ def saved_replies_page():
         try:
             saved_replies.save_reply(form.get("title"), form.get("body"), current_user.id,
                                      reply_id=_id(form.get("reply_id")))
-            flash("Saved reply stored.", "info")
+            flash(gettext("Saved reply stored."), "info")
             return redirect(url_for("knowledge.saved_replies"), code=303)
         except ValidationError as exc:
             flash(str(exc), "error")
@@ -27,7 +28,7 @@ def saved_replies_page():
 @bp.post("/knowledge/saved-replies/<int:reply_id>/delete")
 def delete_saved_reply(reply_id: int):
     saved_replies.delete_reply(reply_id, current_user.id)
-    flash("Saved reply deleted.", "info")
+    flash(gettext("Saved reply deleted."), "info")
     return redirect(url_for("knowledge.saved_replies"), code=303)
 
 
@@ -35,5 +36,5 @@ def _id(raw):
     try:
         return int(raw) if raw else None
     except ValueError:
-        raise ValidationError("Unknown saved reply.") from None
+        raise ValidationError(gettext("Unknown saved reply.")) from None
 

@@ -1,4 +1,5 @@
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from halo.blueprints.knowledge import bp
@@ -25,7 +26,7 @@ def edit_directive(directive_id: int):
         try:
             directives.update_directive(directive_id, request.form.get("body", ""),
                                         request.form.get("enabled") == "on", current_user.id)
-            flash("Directive saved.", "info")
+            flash(gettext("Directive saved."), "info")
             return redirect(url_for("knowledge.training"))
         except ValidationError as exc:
             flash(str(exc), "error")
@@ -37,7 +38,7 @@ def edit_directive(directive_id: int):
 @bp.post("/knowledge/training/<int:directive_id>/delete")
 def delete_directive(directive_id: int):
     directives.delete_directive(directive_id, current_user.id)
-    flash("Directive deleted.", "info")
+    flash(gettext("Directive deleted."), "info")
     return redirect(url_for("knowledge.training"))
 
 
@@ -45,5 +46,5 @@ def delete_directive(directive_id: int):
 def publish_directive(directive_id: int):
     """An admin (or a teammate granted the permission) lets the AI use a draft directive."""
     directives.publish_directive(directive_id, current_user.id)
-    flash("Directive published: the AI uses it from now on.", "info")
+    flash(gettext("Directive published: the AI uses it from now on."), "info")
     return redirect(url_for("knowledge.training") + f"#directive-{directive_id}")

@@ -9,6 +9,8 @@ shows the state the event announced, or a later one whose own event follows.
 import threading
 from collections import OrderedDict
 
+from halo.i18n import locale_key
+
 SIZE = 512  # events kept: far more than a burst reaching a process's sockets at once
 
 
@@ -22,7 +24,7 @@ class EventMemo:
 
     def once(self, payload: dict, key: tuple, render):
         """render() the first time payload reaches key in this process, its result after."""
-        slot = (id(payload),) + key
+        slot = (id(payload), locale_key()) + key  # each language renders its own
         with self._lock:
             entry = self._items.get(slot)
         # The entry holds the payload itself, so its id cannot name another event meanwhile.

@@ -3,6 +3,7 @@ import ipaddress
 import time
 
 from flask import Flask, g, request
+from flask_babel import gettext
 
 from halo.services.ops import metrics
 
@@ -19,8 +20,7 @@ def allowed_networks(value: str) -> list:
             try:
                 nets.append(ipaddress.ip_network(item, strict=False))
             except ValueError:
-                raise ValueError(f"HALO_METRICS_ALLOW: {item!r} is not an address or network "
-                                 "(e.g. 10.0.0.0/8, 192.168.1.5, ::1)") from None
+                raise ValueError(gettext("HALO_METRICS_ALLOW: %(item)s is not an address or network (e.g. 10.0.0.0/8, 192.168.1.5, ::1)", item=f'{item!r}')) from None
     return nets
 
 

@@ -1,5 +1,6 @@
 """Settings > AI: the email pipeline, AI chat and the priority filters."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from halo.blueprints.access import admin_required
 from halo.blueprints.settings import bp
@@ -18,7 +19,7 @@ def ai():
             ai_settings.save(f.get("email_enabled") == "on", f.get("chat_enabled") == "on",
                              f.get("keywords", ""), f.get("traits", ""), f.get("negative") == "on",
                              f.get("priority_tag", ""))
-            flash("AI settings saved.", "info")
+            flash(gettext("AI settings saved."), "info")
             return redirect(url_for("settings.ai"))
         except ValidationError as exc:
             flash(str(exc), "error")

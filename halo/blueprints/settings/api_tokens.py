@@ -2,6 +2,7 @@
 see when each was last used, revoke. Any teammate has personal tokens; admins also make
 workspace (bot) tokens and tokens with the admin scope."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from halo.blueprints.settings import bp
@@ -34,5 +35,5 @@ def api_tokens():
 @bp.post("/settings/api-tokens/<int:token_id>/revoke")
 def revoke_api_token(token_id: int):
     token = tokens.revoke_token(token_id, current_user.id)
-    flash(f"“{token.name}” is revoked: calls with it are refused from now on.", "info")
+    flash(gettext("“%(name)s” is revoked: calls with it are refused from now on.", name=token.name), "info")
     return redirect(url_for("settings.api_tokens"), code=303)

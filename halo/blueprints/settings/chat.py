@@ -1,5 +1,6 @@
 """Settings > Alias Users and Settings > Chat widget."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from halo.blueprints.access import admin_required
 from halo.blueprints.settings import bp
@@ -17,7 +18,7 @@ def aliases():
         try:
             alias = alias_service.create_alias(request.form.get("name"),
                                          upload.read() if upload and upload.filename else None)
-            flash(f"Alias {alias.name} was added.", "info")
+            flash(gettext("Alias %(name)s was added.", name=alias.name), "info")
             return redirect(url_for("settings.aliases"))
         except ValidationError as exc:
             flash(str(exc), "error")
@@ -43,7 +44,7 @@ def chat_widget():
                 widget_settings.save(request.form.get("allowed_origins", ""),
                                      request.form.get("enforce") == "on",
                                      request.form.get("rotate_secret") == "on")
-            flash("Saved.", "info")
+            flash(gettext("Saved."), "info")
             return redirect(url_for("settings.chat_widget"))
         except ValidationError as exc:
             flash(str(exc), "error")

@@ -1,6 +1,7 @@
 """Settings > Satisfaction: the CSAT survey switch (off by default) and the email's delay.
 Like every settings form, a save is an audit line (blueprints/access.record_settings_change)."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from halo.blueprints.access import admin_required
 from halo.blueprints.settings import bp
@@ -14,7 +15,7 @@ def satisfaction():
     if request.method == "POST":
         try:
             surveys.save_settings(request.form.get("enabled") == "on", request.form.get("delay", "0"))
-            flash("Saved.", "info")
+            flash(gettext("Saved."), "info")
             return redirect(url_for("settings.satisfaction"), code=303)
         except ValidationError as exc:
             flash(str(exc), "error")

@@ -1,5 +1,6 @@
 """Settings > Business hours: the workspace's schedule and each inbox's own."""
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from halo.blueprints.access import admin_required
 from halo.blueprints.settings import bp
@@ -31,12 +32,12 @@ def business_hours():
         days = [request.form.get(f"day{i}", "") for i in range(7)]
         if request.form.get("action") == "inherit" and inbox_id is not None:
             schedules.clear(inbox_id)
-            flash(f"{inbox.name} now keeps the workspace's hours.", "info")
+            flash(gettext("%(name)s now keeps the workspace's hours.", name=inbox.name), "info")
             return redirect(url_for("settings.business_hours", inbox=inbox_id))
         try:
             schedules.save(inbox_id, request.form.get("timezone", ""), days,
                            request.form.get("holidays", ""), request.form.get("reply_hours", ""))
-            flash("Business hours saved.", "info")
+            flash(gettext("Business hours saved."), "info")
             return redirect(url_for("settings.business_hours", inbox=inbox_id or "workspace"))
         except ValidationError as exc:
             flash(str(exc), "error")

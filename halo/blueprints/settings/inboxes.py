@@ -1,5 +1,6 @@
 """Settings > Inboxes and Settings > Teams: who works which inbox."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from halo.blueprints.access import admin_required
@@ -17,7 +18,7 @@ def _ids(name: str) -> list[int]:
     try:
         return [int(v) for v in request.form.getlist(name)]
     except ValueError:
-        raise ValidationError("Choose from the list.") from None
+        raise ValidationError(gettext("Choose from the list.")) from None
 
 
 def _inbox_form(inbox_id: int | None):
@@ -26,9 +27,9 @@ def _inbox_form(inbox_id: int | None):
     try:
         sender = int(raw_sender) if raw_sender else None
     except ValueError:
-        raise ValidationError("Choose a sender address from the list.") from None
+        raise ValidationError(gettext("Choose a sender address from the list.")) from None
     if form.get("auto_assign", "") not in AUTO_ASSIGN:
-        raise ValidationError("Choose an auto-assign rule.")
+        raise ValidationError(gettext("Choose an auto-assign rule."))
     return inboxes.save_inbox(
         current_user.id, inbox_id, name=form.get("name", ""), addresses=form.get("addresses", ""),
         sender_address_id=sender, signature=form.get("signature", ""),
@@ -50,7 +51,7 @@ def inboxes_page():
     if request.method == "POST":
         try:
             inbox = _inbox_form(None)
-            flash(f"Inbox “{inbox.name}” created.", "info")
+            flash(gettext("Inbox “%(name)s” created.", name=inbox.name), "info")
             return redirect(url_for("settings.inboxes_page"), code=303)
         except ValidationError as exc:
             flash(str(exc), "error")
@@ -66,7 +67,7 @@ def edit_inbox(inbox_id: int):
     if request.method == "POST":
         try:
             _inbox_form(inbox_id)
-            flash("Inbox saved.", "info")
+            flash(gettext("Inbox saved."), "info")
             return redirect(url_for("settings.inboxes_page"), code=303)
         except ValidationError as exc:
             flash(str(exc), "error")
@@ -79,7 +80,7 @@ def edit_inbox(inbox_id: int):
 def delete_inbox(inbox_id: int):
     try:
         inboxes.delete_inbox(current_user.id, inbox_id)
-        flash("Inbox removed.", "info")
+        flash(gettext("Inbox removed."), "info")
     except ValidationError as exc:
         flash(str(exc), "error")
     return redirect(url_for("settings.inboxes_page"), code=303)
@@ -103,7 +104,7 @@ def teams_page():
     if request.method == "POST":
         try:
             team = _team_form(None)
-            flash(f"Team “{team.name}” created.", "info")
+            flash(gettext("Team “%(name)s” created.", name=team.name), "info")
             return redirect(url_for("settings.teams_page"), code=303)
         except ValidationError as exc:
             flash(str(exc), "error")
@@ -119,7 +120,7 @@ def edit_team(team_id: int):
     if request.method == "POST":
         try:
             _team_form(team_id)
-            flash("Team saved.", "info")
+            flash(gettext("Team saved."), "info")
             return redirect(url_for("settings.teams_page"), code=303)
         except ValidationError as exc:
             flash(str(exc), "error")
@@ -131,5 +132,5 @@ def edit_team(team_id: int):
 @admin_required
 def delete_team(team_id: int):
     teams.delete_team(current_user.id, team_id)
-    flash("Team removed.", "info")
+    flash(gettext("Team removed."), "info")
     return redirect(url_for("settings.teams_page"), code=303)

@@ -1,6 +1,7 @@
 """Settings > Security (admins: require two-factor, the audit log) and every teammate's
 own two-factor sign-in page."""
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from halo.blueprints.access import admin_required, audited
@@ -17,7 +18,7 @@ def security():
     if request.method == "POST":
         try:
             twofactor.set_required(request.form.get("require_two_factor") == "on", current_user.id)
-            flash("Saved.", "info")
+            flash(gettext("Saved."), "info")
         except ValidationError as exc:
             flash(str(exc), "error")
         return redirect(url_for("settings.security"), code=303)
@@ -67,11 +68,11 @@ def two_factor_recovery_codes():
 def two_factor_disable():
     """Turning it off asks for a current code, so a borrowed session cannot do it."""
     if twofactor.verify(current_user.id, request.form.get("code", "")) is None:
-        flash("That code is not right; two-factor sign-in stays on.", "error")
+        flash(gettext("That code is not right; two-factor sign-in stays on."), "error")
         return redirect(url_for("settings.two_factor"), code=303)
     try:
         twofactor.disable(current_user.id, current_user.id)
-        flash("Two-factor sign-in is off.", "info")
+        flash(gettext("Two-factor sign-in is off."), "info")
     except ValidationError as exc:
         flash(str(exc), "error")
     return redirect(url_for("settings.two_factor"), code=303)
@@ -83,5 +84,5 @@ def two_factor_disable():
 def reset_two_factor(user_id: int):
     """For a teammate who lost their phone and codes: they enrol again at their next sign-in."""
     twofactor.disable(user_id, current_user.id)
-    flash("Two-factor sign-in was reset; the teammate sets it up again when they next sign in.", "info")
+    flash(gettext("Two-factor sign-in was reset; the teammate sets it up again when they next sign in."), "info")
     return redirect(url_for("settings.edit_user", user_id=user_id), code=303)

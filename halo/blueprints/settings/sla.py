@@ -1,5 +1,6 @@
 """Settings > SLA: policies in the order they are tried, each with targets and conditions."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from halo.blueprints.access import admin_required
 from halo.blueprints.settings import bp
@@ -39,7 +40,7 @@ def save_sla_policy(policy_id: int | None = None):
     except ValidationError as exc:
         flash(str(exc), "error")
         return _render(editing=editing, form=request.form, code=400)
-    flash(f"SLA policy “{policy.name}” saved; open tickets' clocks follow within a minute.", "info")
+    flash(gettext("SLA policy “%(name)s” saved; open tickets' clocks follow within a minute.", name=policy.name), "info")
     return redirect(url_for("settings.sla_policies"))
 
 
@@ -47,7 +48,7 @@ def save_sla_policy(policy_id: int | None = None):
 @admin_required
 def delete_sla_policy(policy_id: int):
     policies.delete_policy(policy_id)
-    flash("SLA policy deleted.", "info")
+    flash(gettext("SLA policy deleted."), "info")
     return redirect(url_for("settings.sla_policies"))
 
 

@@ -1,5 +1,6 @@
 """Settings > Tags: every tag with its colour and use; rename, recolour or delete one."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from halo.blueprints.access import admin_required
@@ -25,7 +26,7 @@ def save_tag(tag_id: int):
         flash(str(exc), "error")
         return render_template("settings/tags.html", tags=tag_catalog.list_tags(),
                                palette=tag_catalog.PALETTE), exc.status_code
-    flash(f"Saved the tag “{tag.name}”.", "info")
+    flash(gettext("Saved the tag “%(name)s”.", name=tag.name), "info")
     return redirect(url_for("settings.tags_page"))
 
 
@@ -37,5 +38,5 @@ def delete_tag(tag_id: int):
     except (NotFound, ValidationError) as exc:
         flash(str(exc), "error")
         return redirect(url_for("settings.tags_page"))
-    flash(f"Deleted the tag; it came off {carried} ticket{'s' if carried != 1 else ''}.", "info")
+    flash(ngettext("Deleted the tag; it came off %(num)s ticket.", "Deleted the tag; it came off %(num)s tickets.", carried), "info")
     return redirect(url_for("settings.tags_page"))

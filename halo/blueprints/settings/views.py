@@ -1,4 +1,5 @@
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from halo.blueprints.access import admin_required, audited
@@ -26,7 +27,7 @@ def team():
             user = accounts.create_user(form.get("email"), form.get("name"),
                                         form.get("password"), form.get("role", "agent"),
                                         acting_user_id=current_user.id)
-            flash(f"{user.name} was added to the team.", "info")
+            flash(gettext("%(name)s was added to the team.", name=user.name), "info")
             return redirect(url_for("settings.team"))
         except ValidationError as exc:
             flash(str(exc), "error")
@@ -46,7 +47,7 @@ def edit_user(user_id: int):
                                  form.get("role", "agent"), form.get("active") == "on",
                                  form.get("password", ""), acting_user_id=current_user.id,
                                  can_publish=form.get("can_publish") == "on")
-            flash("Saved.", "info")
+            flash(gettext("Saved."), "info")
             return redirect(url_for("settings.team"))
         except ValidationError as exc:
             flash(str(exc), "error")
@@ -59,7 +60,7 @@ def edit_user(user_id: int):
 def inbox_views():
     if request.method == "POST":
         set_setting("auto_assign_on_reply", request.form.get("auto_assign_on_reply") == "on")
-        flash("Saved.", "info")
+        flash(gettext("Saved."), "info")
         return redirect(url_for("settings.inbox_views"))
     return render_template("settings/inbox_views.html",
                            auto_assign=get_setting("auto_assign_on_reply"),

@@ -2,6 +2,7 @@
 delivery log, redeliver, turn an endpoint off and on; and API channels, inboxes whose
 bridges post customers' messages and get the replies at their URL."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from halo.blueprints.access import admin_required
@@ -24,7 +25,7 @@ def webhooks():
         url, events, description = _form_values()
         try:
             endpoint = endpoints.create_endpoint(url, events, description, current_user.id)
-            flash("Webhook added. Verify its signatures with the secret shown here.", "info")
+            flash(gettext("Webhook added. Verify its signatures with the secret shown here."), "info")
             return redirect(url_for("settings.webhook", endpoint_id=endpoint.id), code=303)
         except ValidationError as exc:
             flash(str(exc), "error")
@@ -49,8 +50,7 @@ def create_api_channel():
     except ValidationError as exc:
         flash(str(exc), "error")
         return _index(request.form, 400)
-    flash(f"API channel “{channel.inbox.name}” added: its bridge posts to "
-          f"/api/v1/inboxes/{channel.inbox_id}/messages.", "info")
+    flash(gettext("API channel “%(name)s” added: its bridge posts to /api/v1/inboxes/%(inbox_id)s/messages.", name=channel.inbox.name, inbox_id=channel.inbox_id), "info")
     return redirect(url_for("settings.webhook", endpoint_id=channel.endpoint_id), code=303)
 
 
@@ -63,7 +63,7 @@ def webhook(endpoint_id: int):
         try:
             endpoints.update_endpoint(endpoint_id, url, events, description,
                                       request.form.get("active") == "on", bridge=_bridge(endpoint_id))
-            flash("Saved.", "info")
+            flash(gettext("Saved."), "info")
             return redirect(url_for("settings.webhook", endpoint_id=endpoint_id), code=303)
         except ValidationError as exc:
             flash(str(exc), "error")
@@ -81,7 +81,7 @@ def _bridge(endpoint_id: int) -> bool:
 @admin_required
 def rotate_webhook_secret(endpoint_id: int):
     endpoints.rotate_secret(endpoint_id)
-    flash("New secret made: receivers must use it from now on.", "info")
+    flash(gettext("New secret made: receivers must use it from now on."), "info")
     return redirect(url_for("settings.webhook", endpoint_id=endpoint_id), code=303)
 
 
@@ -89,7 +89,7 @@ def rotate_webhook_secret(endpoint_id: int):
 @admin_required
 def delete_webhook(endpoint_id: int):
     endpoints.delete_endpoint(endpoint_id)
-    flash("Webhook removed.", "info")
+    flash(gettext("Webhook removed."), "info")
     return redirect(url_for("settings.webhooks"), code=303)
 
 
@@ -97,5 +97,5 @@ def delete_webhook(endpoint_id: int):
 @admin_required
 def redeliver_webhook(delivery_id: int):
     again = endpoints.redeliver(delivery_id)
-    flash("Queued to be sent again.", "info")
+    flash(gettext("Queued to be sent again."), "info")
     return redirect(url_for("settings.webhook", endpoint_id=again.endpoint_id), code=303)

@@ -1,5 +1,6 @@
 """Ticket tools: merge, undo a merge, split a message off, translate."""
 from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -26,7 +27,7 @@ def _ids(values) -> list[int]:
     try:
         return [int(v) for v in values]
     except ValueError:
-        raise ValidationError("Choose tickets from the list.") from None
+        raise ValidationError(gettext("Choose tickets from the list.")) from None
 
 
 @bp.get("/tickets/<int:ticket_id>/merge")
@@ -46,21 +47,21 @@ def merge_into(ticket_id: int):
         template = "tickets/_merge_form.html" if is_fragment_request() else "tickets/merge.html"
         return render_template(template, ticket=ticket, error=str(exc),
                                candidates=merge.merge_candidates(ticket_id)), 400
-    flash("Tickets merged. You can undo it from the merge line in the thread.", "info")
+    flash(gettext("Tickets merged. You can undo it from the merge line in the thread."), "info")
     return _go(url_for("tickets.show", ticket_id=ticket_id))
 
 
 @bp.post("/merges/<int:event_id>/undo")
 def undo_merge(event_id: int):
     undo = merge.undo_merge(event_id, current_user.id)
-    flash("Merge undone: the tickets are separate again.", "info")
+    flash(gettext("Merge undone: the tickets are separate again."), "info")
     return _go(url_for("tickets.show", ticket_id=undo.ticket_id))
 
 
 @bp.post("/messages/<int:message_id>/split")
 def split(message_id: int):
     ticket = merge.split_message(message_id, current_user.id)
-    flash(f"Message split off into ticket #{ticket.id}.", "info")
+    flash(gettext("Message split off into ticket #%(id)s.", id=ticket.id), "info")
     return _go(url_for("tickets.show", ticket_id=ticket.id))
 
 
@@ -91,7 +92,7 @@ def translate_customer_message(message_id: int):
     ticket_id = translate_tickets.request_message_translation(message_id)
     if is_fragment_request():
         return '<span class="muted translating">Translating… reload to see it.</span>'
-    flash("Translating the message; it appears beside the original when ready.", "info")
+    flash(gettext("Translating the message; it appears beside the original when ready."), "info")
     # Back to the message on its ticket, never to a Referer (a header anyone can write).
     return redirect(url_for("tickets.show", ticket_id=ticket_id, _anchor=f"msg-{message_id}"), code=303)
 

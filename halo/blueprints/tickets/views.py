@@ -3,6 +3,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -82,7 +83,7 @@ def move(ticket_id: int):
         flash(str(exc), "error")
         return redirect(url_for("tickets.show", ticket_id=ticket_id))
     if event is not None:
-        flash(f"Moved to {event.event_data['to_name']}.", "info")
+        flash(gettext("Moved to %(value)s.", value=event.event_data['to_name']), "info")
     if access_scope.can_see_ticket(current_user.id, ticket_id):
         return redirect(url_for("tickets.show", ticket_id=ticket_id))
     return redirect(url_for("inbox.view", view="open"))
@@ -244,7 +245,7 @@ def _alias_id(raw: str | None) -> int | None:
     try:
         return int(raw) if raw else None
     except ValueError:
-        raise ValidationError("Choose an alias from the list.") from None
+        raise ValidationError(gettext("Choose an alias from the list.")) from None
 
 
 def _picked_alias(raw: str | None) -> int | None:
@@ -273,11 +274,11 @@ def _control_error(ticket_id: int, partial: str, control: str, message: str):
 def _parse_local(value: str | None) -> datetime:
     """A datetime-local value in the agent's time zone, as naive UTC."""
     if not value:
-        raise ValidationError("Choose when the snooze should end.")
+        raise ValidationError(gettext("Choose when the snooze should end."))
     try:
         local = datetime.fromisoformat(value)
     except ValueError:
-        raise ValidationError("That is not a valid date and time.") from None
+        raise ValidationError(gettext("That is not a valid date and time.")) from None
     if local.tzinfo is None:
         local = local.replace(tzinfo=ZoneInfo(current_user.timezone or "UTC"))
     return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)

@@ -10,11 +10,13 @@ import socket as sockets
 import time
 
 from flask import current_app, request, url_for
+from flask_babel import gettext
 from simple_websocket import ConnectionClosed
 
-from halo import realtime
+from halo import i18n, realtime
 from halo.blueprints.access import public
 from halo.blueprints.widget import bp
+from halo.blueprints.widget import strings as widget_strings
 from halo.blueprints.widget.hello import MAX_ID, BadHello, parse_hello
 from halo.blueprints.wsutil import (
     CLIENT,
@@ -82,9 +84,12 @@ def _serve(ws):
     except chat.Blocked:
         return close(ws, POLICY_VIOLATION, "blocked")
     conn = Conversation(ws, opened, hello.last_id, address, hello.language)
+    # The widget speaks the visitor's browser language when Halo has it (halo/i18n.py).
+    i18n.speak(i18n.for_customer(None, fallback=hello.language))
     conn.out.json({"type": "welcome", "token": opened.token, "visitor": opened.visitor_id,
                    "new": opened.fresh, "team": widget_settings.identity(),
-                   "availability": promise.for_widget(hello.tz)})
+                   "availability": promise.for_widget(hello.tz),
+                   "lang": i18n.locale_key(), "strings": widget_strings.catalogue()})
     with realtime.subscribe(conn.topics()) as sub:
         conn.sub = sub
         try:
@@ -296,7 +301,7 @@ class Conversation:
     def on_rate(self, data):
         """The visitor's rating of its resolved chat (a second one replaces the first)."""
         if self.stored() is None:
-            raise ValidationError("There is no survey to answer in this chat.")
+            raise ValidationError(gettext("There is no survey to answer in this chat."))
         answer = csat_surveys.rate_in_widget(self.visitor_id, data.get("rating"), data.get("comment"))
         self.out.json({"type": "rated", "rating": answer.survey.rating, "comment": answer.survey.comment})
         self.survey = csat_surveys.widget_view(self.visitor_id)

@@ -8,6 +8,7 @@ flushed without an inbox gets it, and it is made when missing).
 """
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import bindparam, func, insert, literal_column, select, union_all
 from sqlalchemy.exc import IntegrityError
 
@@ -155,16 +156,16 @@ def inbox_names() -> dict[int, str]:
 def get_inbox(inbox_id) -> Inbox:
     inbox = db.session.get(Inbox, inbox_id) if isinstance(inbox_id, int) else None
     if inbox is None:
-        raise NotFound("That inbox does not exist.")
+        raise NotFound(gettext("That inbox does not exist."))
     return inbox
 
 
 def _clean_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise ValidationError("Give the inbox a name.")
+        raise ValidationError(gettext("Give the inbox a name."))
     if len(name) > NAME_CHARS:
-        raise ValidationError(f"An inbox name has at most {NAME_CHARS} characters.")
+        raise ValidationError(gettext("An inbox name has at most %(NAME_CHARS)s characters.", NAME_CHARS=NAME_CHARS))
     return name
 
 
@@ -175,7 +176,7 @@ def _clean_addresses(text: str) -> list[str]:
         if not address:
             continue
         if address.count("@") != 1 or "." not in address.split("@")[1] or len(address) > 254:
-            raise ValidationError(f"“{part}” is not an email address.")
+            raise ValidationError(gettext("“%(part)s” is not an email address.", part=part))
         if address not in found:
             found.append(address)
     return found
@@ -193,17 +194,17 @@ def save_inbox(actor_id: int, inbox_id: int | None, *, name: str, addresses: str
     inbox.name = _clean_name(name)
     clash = db.session.scalar(select(Inbox.id).where(Inbox.name == inbox.name, Inbox.id != (inbox_id or 0)))
     if clash:
-        raise ValidationError(f"There is already an inbox called “{inbox.name}”.")
+        raise ValidationError(gettext("There is already an inbox called “%(name)s”.", name=inbox.name))
     wanted = _clean_addresses(addresses)
     taken = db.session.execute(select(InboxAddress.address, Inbox.name).join(Inbox)
                                .where(InboxAddress.address.in_(wanted), Inbox.id != (inbox_id or 0))).first()
     if taken:
-        raise ValidationError(f"{taken[0]} already starts tickets in “{taken[1]}”.")
+        raise ValidationError(gettext("%(value)s already starts tickets in “%(value2)s”.", value=taken[0], value2=taken[1]))
     if sender_address_id is not None and db.session.get(SenderAddress, sender_address_id) is None:
-        raise ValidationError("Choose a sender address from the list.")
+        raise ValidationError(gettext("Choose a sender address from the list."))
     teams = [db.session.get(Team, i) for i in team_ids]
     if any(t is None for t in teams):
-        raise ValidationError("Choose teams from the list.")
+        raise ValidationError(gettext("Choose teams from the list."))
     inbox.sender_address_id, inbox.signature = sender_address_id, (signature or "")[:5000]
     inbox.auto_assign, inbox.teams = auto_assign, teams
     keep = {a.address: a for a in inbox.addresses}
@@ -232,10 +233,10 @@ def delete_inbox(actor_id: int, inbox_id: int) -> None:
     roles.require(actor_id, "admin")
     inbox = get_inbox(inbox_id)
     if db.session.scalar(select(func.count()).select_from(Inbox)) <= 1:
-        raise ValidationError("A workspace keeps at least one inbox.")
+        raise ValidationError(gettext("A workspace keeps at least one inbox."))
     if db.session.scalar(select(Ticket.id).where(Ticket.inbox_id == inbox.id)
                          .execution_options(halo_unscoped=True).limit(1)) is not None:
-        raise ValidationError(f"“{inbox.name}” still holds tickets: move them to another inbox first.")
+        raise ValidationError(gettext("“%(name)s” still holds tickets: move them to another inbox first.", name=inbox.name))
     db.session.delete(inbox)
     db.session.commit()
 
@@ -251,7 +252,7 @@ def move_ticket(ticket_id: int, inbox_id: int, actor_id: int | None,
     ticket = db.session.get(Ticket, ticket_id)
     target = get_inbox(inbox_id)
     if actor_id is not None and not user_sees_inbox(actor_id, target.id):
-        raise NotFound("That inbox does not exist.")
+        raise NotFound(gettext("That inbox does not exist."))
     if ticket.inbox_id == target.id:
         return None
     old = db.session.get(Inbox, ticket.inbox_id)

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import with_loader_criteria
 
@@ -158,13 +159,13 @@ def require_ticket(ticket_id) -> None:
     """NotFound unless the open scope sees the ticket (a ticket of another team's inbox
     is as absent as one that never existed)."""
     if not _visible(ticket_id, inbox_ids()):
-        raise NotFound(f"Ticket #{ticket_id} does not exist.")
+        raise NotFound(gettext("Ticket #%(ticket_id)s does not exist.", ticket_id=ticket_id))
 
 
 def require_message(message) -> None:
     """NotFound unless the open scope sees the ticket a thread message belongs to."""
     if message is None:
-        raise NotFound("That message does not exist.")
+        raise NotFound(gettext("That message does not exist."))
     require_ticket(message.ticket_id)
 
 
@@ -176,12 +177,12 @@ def require_inbound(inbound_id: int) -> None:
         select(InboundEmail.ticket_id, Message.ticket_id).outerjoin(Message, Message.inbound_id == InboundEmail.id)
         .where(InboundEmail.id == inbound_id)).first()
     if found is None:
-        raise NotFound("That email does not exist.")
+        raise NotFound(gettext("That email does not exist."))
     ticket_id = found[1] or found[0]
     if ticket_id is not None:
         require_ticket(ticket_id)
     elif inbox_ids() is not None:
-        raise NotFound("That email does not exist.")
+        raise NotFound(gettext("That email does not exist."))
 
 
 def sees_ticket(ticket: Ticket) -> bool:

@@ -1,4 +1,5 @@
 """Teams: who is in each, and which inboxes each is given (admins manage them)."""
+from flask_babel import gettext
 from sqlalchemy import select
 
 from halo import clock
@@ -18,7 +19,7 @@ def list_teams() -> list[Team]:
 def get_team(team_id) -> Team:
     team = db.session.get(Team, team_id) if isinstance(team_id, int) else None
     if team is None:
-        raise NotFound("That team does not exist.")
+        raise NotFound(gettext("That team does not exist."))
     return team
 
 
@@ -27,17 +28,17 @@ def save_team(actor_id: int, team_id: int | None, *, name: str, member_ids=(), i
     roles.require(actor_id, "admin")
     name = " ".join((name or "").split())
     if not name:
-        raise ValidationError("Give the team a name.")
+        raise ValidationError(gettext("Give the team a name."))
     if len(name) > NAME_CHARS:
-        raise ValidationError(f"A team name has at most {NAME_CHARS} characters.")
+        raise ValidationError(gettext("A team name has at most %(NAME_CHARS)s characters.", NAME_CHARS=NAME_CHARS))
     if db.session.scalar(select(Team.id).where(Team.name == name, Team.id != (team_id or 0))):
-        raise ValidationError(f"There is already a team called “{name}”.")
+        raise ValidationError(gettext("There is already a team called “%(name)s”.", name=name))
     members = [db.session.get(User, i) for i in member_ids]
     inboxes = [db.session.get(Inbox, i) for i in inbox_ids]
     if any(m is None for m in members):
-        raise ValidationError("Choose members from the list.")
+        raise ValidationError(gettext("Choose members from the list."))
     if any(i is None for i in inboxes):
-        raise ValidationError("Choose inboxes from the list.")
+        raise ValidationError(gettext("Choose inboxes from the list."))
     team = Team(created_at=clock.now()) if team_id is None else get_team(team_id)
     team.name, team.members, team.inboxes = name, members, inboxes
     if team_id is None:

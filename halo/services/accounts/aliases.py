@@ -2,6 +2,8 @@
 import re
 import secrets
 
+from flask_babel import gettext
+
 from halo.extensions import db
 from halo.models import AliasUser
 from halo.services.errors import NotFound, ValidationError
@@ -17,11 +19,11 @@ AVATAR_NAME = re.compile(r"^[A-Za-z0-9_-]{16,40}\.(png|jpg|gif|webp)$")
 def open_avatar(name: str) -> StoredFile:
     """An alias picture from storage (outside the static folder, served through a checked view)."""
     if not AVATAR_NAME.match(name or ""):
-        raise NotFound("No such avatar.")
+        raise NotFound(gettext("No such avatar."))
     try:
         return get_storage().open("avatars", name)
     except FileMissing:
-        raise NotFound("No such avatar.") from None
+        raise NotFound(gettext("No such avatar.")) from None
 
 
 def _image_kind(data: bytes) -> str:
@@ -30,18 +32,18 @@ def _image_kind(data: bytes) -> str:
             return kind
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "webp"
-    raise ValidationError("The avatar must be a PNG, JPEG, GIF or WebP image.")
+    raise ValidationError(gettext("The avatar must be a PNG, JPEG, GIF or WebP image."))
 
 
 def create_alias(name: str, avatar: bytes | None) -> AliasUser:
     """Save an alias; the avatar file name is random, never the uploader's."""
     name = (name or "").strip()
     if not name or len(name) > 120:
-        raise ValidationError("An alias needs a name of at most 120 characters.")
+        raise ValidationError(gettext("An alias needs a name of at most 120 characters."))
     alias = AliasUser(name=name)
     if avatar:
         if len(avatar) > MAX_AVATAR:
-            raise ValidationError("The avatar must be at most 512 KB.")
+            raise ValidationError(gettext("The avatar must be at most 512 KB."))
         filename = f"{secrets.token_urlsafe(18)}.{_image_kind(avatar)}"
         get_storage().save("avatars", filename, avatar)
         alias.avatar_file = filename
@@ -62,7 +64,7 @@ def set_alias_active(alias_id: int, active: bool) -> AliasUser:
     """Retire or restore an alias (old messages keep showing it)."""
     alias = db.session.get(AliasUser, alias_id)
     if alias is None:
-        raise NotFound("That alias does not exist.")
+        raise NotFound(gettext("That alias does not exist."))
     alias.active = active
     db.session.commit()
     return alias
@@ -74,5 +76,5 @@ def check_alias(alias_id: int | None) -> int | None:
         return None
     alias = db.session.get(AliasUser, alias_id)
     if alias is None or not alias.active:
-        raise ValidationError("That alias does not exist or was retired.")
+        raise ValidationError(gettext("That alias does not exist or was retired."))
     return alias.id

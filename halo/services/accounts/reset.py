@@ -12,6 +12,7 @@ import hashlib
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import force_locale, gettext
 from flask_mail import Message as MailMessage
 from itsdangerous import (
     BadSignature,
@@ -20,7 +21,7 @@ from itsdangerous import (
     URLSafeTimedSerializer,
 )
 
-from halo import clock
+from halo import clock, i18n
 from halo.extensions import db
 from halo.models import User
 from halo.queue import enqueue
@@ -105,7 +106,7 @@ def reset_password(token: str, password: str, confirm: str | None = None) -> Use
     """Set a new password through a link; every sign-in of the teammate ends."""
     user = check_token(token)
     if confirm is not None and password != confirm:
-        raise ValidationError("The two passwords differ.")
+        raise ValidationError(gettext("The two passwords differ."))
     validate_password(password)
     user.set_password(password)
     end_sessions(user.id)
@@ -118,7 +119,7 @@ def set_password_on_server(email: str, password: str) -> User:
     """`flask halo reset-password EMAIL`: for a lost admin password, typed on the server."""
     user = find_by_email(email)
     if user is None:
-        raise ValidationError(f"No teammate has the address {email}.")
+        raise ValidationError(gettext("No teammate has the address %(email)s.", email=email))
     validate_password(password)
     user.set_password(password)
     end_sessions(user.id)
@@ -137,10 +138,14 @@ def send_reset_email(user_id: int) -> None:
     minutes = max_age() // 60
     domain = current_app.config["HALO_DOMAIN"]
     sender = current_app.config.get("MAIL_DEFAULT_SENDER") or f"halo@{domain}"
+    with force_locale(i18n.for_user(user)):  # the teammate's language
+        subject = gettext("Reset your Halo password")
+        body = (gettext("Hi %(name)s,", name=user.name) + "\n\n"
+                + gettext("Someone asked to reset the password of your Halo account.") + "\n\n"
+                + gettext("Choose a new password here (the link works once, for %(minutes)s minutes):",
+                          minutes=minutes) + f"\n{link}\n\n"
+                + gettext("If it was not you, ignore this email: your password stays as it is.") + "\n")
     message = MailMessage(
-        subject="Reset your Halo password", recipients=[user.email], sender=sender,
-        body=(f"Hi {user.name},\n\nSomeone asked to reset the password of your Halo account.\n\n"
-              f"Choose a new password here (the link works once, for {minutes} minutes):\n{link}\n\n"
-              "If it was not you, ignore this email: your password stays as it is.\n"),
+        subject=subject, recipients=[user.email], sender=sender, body=body,
         extra_headers={"Auto-Submitted": "auto-generated", "X-Halo-Loop": one_line(domain)})
     transmit(message, message.sender if isinstance(message.sender, str) else message.sender[1])

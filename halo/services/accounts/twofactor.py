@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 import pyotp
 import segno
+from flask_babel import gettext
 from markupsafe import Markup
 from sqlalchemy import delete, select
 
@@ -41,7 +42,7 @@ def set_required(value: bool, actor_id: int) -> None:
     so nobody is locked into an enrolment page they did not choose."""
     actor = get_user(actor_id)
     if value and not actor.two_factor:
-        raise ValidationError("Turn on two-factor sign-in for your own account first.")
+        raise ValidationError(gettext("Turn on two-factor sign-in for your own account first."))
     if bool(value) != required():
         set_setting("require_two_factor", bool(value))
         audit.record(actor_id, "settings_changed", "require_two_factor", {"require_two_factor": bool(value)})
@@ -57,7 +58,7 @@ def begin_enrolment(user_id: int) -> str:
     of the page shows the same code). Returns the otpauth:// URI."""
     user = get_user(user_id)
     if user.two_factor:
-        raise ValidationError("Two-factor sign-in is already on. Turn it off first to move it to another app.")
+        raise ValidationError(gettext("Two-factor sign-in is already on. Turn it off first to move it to another app."))
     if not user.totp_secret:
         user.totp_secret = seal(pyotp.random_base32())
         db.session.commit()
@@ -86,9 +87,9 @@ def confirm_enrolment(user_id: int, code: str, now: datetime | None = None) -> l
     shown this once."""
     user = get_user(user_id)
     if user.two_factor or not user.totp_secret:
-        raise ValidationError("Start again: scan the code shown on this page.")
+        raise ValidationError(gettext("Start again: scan the code shown on this page."))
     if not _accept_code(user, code, now or clock.now()):
-        raise ValidationError("That code does not match. Check the time on your phone and try the newest code.")
+        raise ValidationError(gettext("That code does not match. Check the time on your phone and try the newest code."))
     user.totp_enabled_at = now or clock.now()
     codes = _new_recovery_codes(user.id)
     audit.record(user.id, "two_factor_enabled", user.email, commit=False)
@@ -119,7 +120,7 @@ def disable(user_id: int, actor_id: int, force: bool = False) -> None:
     sign-ins end when someone else asked, since that may not be them."""
     user = get_user(user_id)
     if user_id == actor_id and required() and not force:
-        raise ValidationError("Two-factor sign-in is required in this workspace; it cannot be turned off.")
+        raise ValidationError(gettext("Two-factor sign-in is required in this workspace; it cannot be turned off."))
     user.totp_secret, user.totp_enabled_at, user.totp_last_step = None, None, None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     if user_id != actor_id:
@@ -133,7 +134,7 @@ def renew_recovery_codes(user_id: int) -> list[str]:
     """Ten new recovery codes; the old ones stop working."""
     user = get_user(user_id)
     if not user.two_factor:
-        raise ValidationError("Turn on two-factor sign-in first.")
+        raise ValidationError(gettext("Turn on two-factor sign-in first."))
     codes = _new_recovery_codes(user.id)
     audit.record(user.id, "recovery_codes_renewed", user.email, commit=False)
     db.session.commit()

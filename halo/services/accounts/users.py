@@ -4,6 +4,8 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
+from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import bindparam, delete, func, select
 
 from halo import clock
@@ -95,7 +97,7 @@ def create_user(email: str, name: str, password: str, role: str = "agent",
     email, name = (email or "").strip().lower(), (name or "").strip()
     _validate(email, name, role)
     if find_by_email(email):
-        raise ValidationError("A teammate with that email already exists.")
+        raise ValidationError(gettext("A teammate with that email already exists."))
     validate_password(password)
     user = User(email=email, name=name, role=role, handle=unique_handle(name or email))
     user.set_password(password)
@@ -118,9 +120,9 @@ def update_user(user_id: int, name: str, email: str, role: str, active: bool,
     _validate(email, name, role)
     other = find_by_email(email)
     if other and other.id != user.id:
-        raise ValidationError("A teammate with that email already exists.")
+        raise ValidationError(gettext("A teammate with that email already exists."))
     if user.id == acting_user_id and (role != "admin" or not active):
-        raise ValidationError("You cannot remove your own admin role or deactivate yourself.")
+        raise ValidationError(gettext("You cannot remove your own admin role or deactivate yourself."))
     if password:
         validate_password(password)
         user.set_password(password)
@@ -145,7 +147,7 @@ def get_user(user_id: int) -> User:
     """The teammate, or NotFound."""
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("That teammate does not exist.")
+        raise NotFound(gettext("That teammate does not exist."))
     return user
 
 
@@ -169,17 +171,17 @@ def ensure_admin(email: str | None, password: str | None) -> tuple[User, str | N
 
 def _validate(email: str, name: str, role: str) -> None:
     if not EMAIL.match(email):
-        raise ValidationError("Enter a valid email address.")
+        raise ValidationError(gettext("Enter a valid email address."))
     if not name:
-        raise ValidationError("Enter a name.")
+        raise ValidationError(gettext("Enter a name."))
     if role not in ROLES:
-        raise ValidationError("Role must be admin, agent or read-only.")
+        raise ValidationError(gettext("Role must be admin, agent or read-only."))
 
 
 def validate_password(password: str) -> None:
     """ValidationError unless password is long enough for a teammate's."""
     if len(password or "") < MIN_PASSWORD:
-        raise ValidationError(f"Passwords need at least {MIN_PASSWORD} characters.")
+        raise ValidationError(gettext("Passwords need at least %(MIN_PASSWORD)s characters.", MIN_PASSWORD=MIN_PASSWORD))
 
 
 def unique_handle(source: str) -> str:
@@ -189,3 +191,17 @@ def unique_handle(source: str) -> str:
         n += 1
         handle = f"{base}{n}"
     return handle
+
+
+def set_locale(user_id: int, code: str | None) -> str | None:
+    """Save the language a teammate chose for Halo's screens and mail; "" or None: automatic
+    (the browser's). Only a supported locale (config HALO_LOCALES) is accepted."""
+    code = (code or "").strip()
+    if code and code not in current_app.config["HALO_LOCALES"]:
+        raise ValidationError(gettext("Choose one of the languages listed."))
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(gettext("That teammate does not exist."))
+    user.locale = code or None
+    db.session.commit()
+    return user.locale

@@ -3,6 +3,8 @@ the asking agent's page over the agent socket, and the composer also reads it ba
 (the safety net when the socket is down)."""
 import time
 
+from flask_babel import gettext
+
 from halo import clock
 from halo.extensions import db
 from halo.models import AiDraft
@@ -26,7 +28,7 @@ FLUSH_SECONDS = 0.15
 def request_draft(ticket_id: int, user_id: int, mode: str) -> AiDraft:
     """Start an AI draft for the composer; the job fills it in."""
     if mode not in MODES:
-        raise ValidationError("AI Draft writes chat and email replies only.")
+        raise ValidationError(gettext("AI Draft writes chat and email replies only."))
     roles.require(user_id, "reply")  # a draft is a reply in the making
     get_ticket(ticket_id)
     draft = AiDraft(ticket_id=ticket_id, requested_by=user_id, mode=mode, state="pending",
@@ -41,7 +43,7 @@ def get_draft(ticket_id: int, draft_id: int) -> AiDraft:
     """The ticket's draft, or NotFound."""
     draft = db.session.get(AiDraft, draft_id)
     if draft is None or draft.ticket_id != ticket_id:
-        raise NotFound("That draft does not exist.")
+        raise NotFound(gettext("That draft does not exist."))
     get_ticket(ticket_id)  # the open access scope sees the ticket
     return draft
 

@@ -3,6 +3,7 @@ from datetime import datetime
 
 import markdown
 import nh3
+from flask_babel import gettext
 from sqlalchemy import select
 
 from halo import clock
@@ -30,11 +31,11 @@ def render_markdown(source: str) -> str:
 def _check(title: str, body: str) -> tuple[str, str]:
     title, body = (title or "").strip(), (body or "").strip()
     if not title:
-        raise ValidationError("Give the article a title.")
+        raise ValidationError(gettext("Give the article a title."))
     if len(title) > MAX_TITLE:
-        raise ValidationError(f"Titles are at most {MAX_TITLE} characters.")
+        raise ValidationError(gettext("Titles are at most %(MAX_TITLE)s characters.", MAX_TITLE=MAX_TITLE))
     if len(body) > MAX_BODY:
-        raise ValidationError("That article is too long.")
+        raise ValidationError(gettext("That article is too long."))
     return title, body
 
 
@@ -81,7 +82,7 @@ def get_article(article_id: int) -> Article:
     """The article, or NotFound."""
     article = db.session.get(Article, article_id)
     if article is None:
-        raise NotFound("That article does not exist.")
+        raise NotFound(gettext("That article does not exist."))
     return article
 
 

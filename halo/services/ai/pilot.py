@@ -1,4 +1,5 @@
 """HaloPilot: a per-ticket chat for the team, answering from the ticket, profile and knowledge."""
+from flask_babel import gettext
 from sqlalchemy import select
 
 from halo.extensions import db
@@ -36,12 +37,12 @@ def ask(ticket_id: int, user_id: int, question: str = "", action: str | None = N
     roles.require(user_id, "note")
     get_ticket(ticket_id)
     if action and action not in ACTIONS:
-        raise ValidationError("Unknown quick action.")
+        raise ValidationError(gettext("Unknown quick action."))
     question = ACTIONS[action] if action else (question or "").strip()
     if not question:
-        raise ValidationError("Ask HaloPilot something about this ticket.")
+        raise ValidationError(gettext("Ask HaloPilot something about this ticket."))
     if len(question) > MAX_QUESTION:
-        raise ValidationError("That question is too long.")
+        raise ValidationError(gettext("That question is too long."))
     db.session.add(PilotMessage(ticket_id=ticket_id, role="user", author_id=user_id,
                                 action=action, body=question))
     answer = PilotMessage(ticket_id=ticket_id, role="assistant", action=action, state="pending",
@@ -63,7 +64,7 @@ def get_answer(ticket_id: int, answer_id: int) -> PilotMessage:
     """One answer of this ticket's conversation, or NotFound."""
     row = db.session.get(PilotMessage, answer_id)
     if row is None or row.ticket_id != ticket_id or row.role != "assistant":
-        raise NotFound("That answer does not exist.")
+        raise NotFound(gettext("That answer does not exist."))
     get_ticket(ticket_id)  # the open access scope sees the ticket
     return row
 

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 
 from flask import current_app
+from flask_babel import gettext
 
 from halo.services.errors import HaloError
 
@@ -78,7 +79,7 @@ def complete(messages: list[dict], max_tokens: int = 800) -> str:
         raise _explain(exc) from exc
     text = (response.choices[0].message.content or "") if response.choices else ""
     if not text.strip():
-        raise ProviderError("The AI provider returned an empty answer.")
+        raise ProviderError(gettext("The AI provider returned an empty answer."))
     return text
 
 
@@ -93,7 +94,7 @@ def stream(messages: list[dict], max_tokens: int = 800) -> Iterator[str]:
         with chunks:
             for chunk in chunks:
                 if time.monotonic() > deadline:
-                    raise ProviderError("The AI provider took too long to finish its answer.")
+                    raise ProviderError(gettext("The AI provider took too long to finish its answer."))
                 delta = chunk.choices[0].delta.content if chunk.choices else None
                 if delta:
                     yield delta

@@ -1,6 +1,8 @@
 """Settings > AI: the email pipeline and chat switches and the priority filters."""
 import re
 
+from flask_babel import gettext
+
 from halo.extensions import db
 from halo.models import Setting
 from halo.services.errors import ValidationError
@@ -38,7 +40,7 @@ def parse_traits(text: str) -> list[list[str]]:
             continue
         match = TRAIT_LINE.match(line)
         if not match:
-            raise ValidationError(f"Write trait filters as trait = value (not {line.strip()[:40]!r}).")
+            raise ValidationError(gettext("Write trait filters as trait = value (not %(value)s).", value=f'{line.strip()[:40]!r}'))
         out.append([match.group(1).strip().lower().replace(" ", "_"), match.group(2)])
     return out
 
@@ -49,7 +51,7 @@ def save(email_enabled: bool, chat_enabled: bool, keywords: str, traits: str, ne
     tag = clean_names([tag])[0] if (tag or "").strip() else None
     words = [w.strip() for w in re.split(r"[,\n]", keywords or "") if w.strip()]
     if any(len(w) > 60 for w in words) or len(words) > 100:
-        raise ValidationError("Keep keywords under 60 characters, at most 100 of them.")
+        raise ValidationError(gettext("Keep keywords under 60 characters, at most 100 of them."))
     values = {"ai_email_enabled": bool(email_enabled), "ai_chat_enabled": bool(chat_enabled),
               "ai_priority_keywords": words, "ai_priority_traits": parse_traits(traits),
               "ai_priority_negative": bool(negative), "ai_priority_tag": tag}

@@ -9,6 +9,8 @@ import tarfile
 import zlib
 from typing import BinaryIO, Iterator
 
+from flask_babel import gettext
+
 from halo.services.backup.errors import BackupError
 from halo.storage import AREAS, NAME
 
@@ -64,7 +66,7 @@ class ArchiveWriter:
         reader = _Hashing(stream)
         self.tar.addfile(info, reader)
         if reader.size != size:
-            raise BackupError(f"{name} changed size while it was saved ({size} -> {reader.size} bytes).")
+            raise BackupError(gettext("%(name)s changed size while it was saved (%(size)s -> %(size2)s bytes).", name=name, size=size, size2=reader.size))
         self.files[name] = {"size": size, "sha256": reader.sha.hexdigest()}
 
     def add_file(self, name: str, path: str, mtime: float) -> None:
@@ -85,7 +87,7 @@ class ArchiveWriter:
         self.file.close()
         if os.path.exists(self.path):
             self.abort()
-            raise BackupError(f"{self.path} appeared while the backup ran; nothing was overwritten.")
+            raise BackupError(gettext("%(path)s appeared while the backup ran; nothing was overwritten.", path=self.path))
         os.replace(self.temp, self.path)
         return manifest
 
@@ -118,11 +120,11 @@ def members(path: str) -> Iterator[tuple[str, str, BinaryIO]]:
         with tarfile.open(path, mode="r|gz") as tar:
             for info in tar:
                 if info.name in seen:
-                    raise BackupError(f"The archive holds {info.name} twice.")
+                    raise BackupError(gettext("The archive holds %(name)s twice.", name=info.name))
                 seen.add(info.name)
                 kind = "manifest" if info.name == MANIFEST else member_kind(info.name)
                 if kind is None or not info.isreg():
-                    raise BackupError(f"The archive holds {info.name!r}, which no Halo backup contains.")
+                    raise BackupError(gettext("The archive holds %(name)s, which no Halo backup contains.", name=f'{info.name!r}'))
                 yield info.name, kind, tar.extractfile(info)
     except READ_ERRORS as exc:
         raise unreadable(exc) from None
@@ -130,28 +132,27 @@ def members(path: str) -> Iterator[tuple[str, str, BinaryIO]]:
 
 def unreadable(exc: Exception) -> BackupError:
     """The error for an archive that cannot be read through."""
-    return BackupError(f"The archive cannot be read (damaged or not a Halo backup): {exc}")
+    return BackupError(gettext("The archive cannot be read (damaged or not a Halo backup): %(exc)s", exc=exc))
 
 
 def read_manifest(stream: BinaryIO) -> dict:
     """The manifest, checked for its format and version."""
     data = stream.read(MAX_MANIFEST + 1)
     if len(data) > MAX_MANIFEST:
-        raise BackupError("The archive's manifest is too large.")
+        raise BackupError(gettext("The archive's manifest is too large."))
     try:
         manifest = json.loads(data)
     except ValueError:
-        raise BackupError("The archive's manifest is not valid JSON.") from None
+        raise BackupError(gettext("The archive's manifest is not valid JSON.")) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise BackupError("This is not a Halo backup (no Halo manifest).")
+        raise BackupError(gettext("This is not a Halo backup (no Halo manifest)."))
     if manifest.get("version") != VERSION:
-        raise BackupError(f"Backup format version {manifest.get('version')} is not one this Halo reads "
-                          f"(it reads {VERSION}).")
+        raise BackupError(gettext("Backup format version %(get)s is not one this Halo reads (it reads %(VERSION)s).", get=manifest.get('version'), VERSION=VERSION))
     if not isinstance(manifest.get("files"), dict):
-        raise BackupError("The archive's manifest lists no files.")
+        raise BackupError(gettext("The archive's manifest lists no files."))
     facts = manifest.get("database")
     if not isinstance(facts, dict) or not all(isinstance(facts.get(k), str) for k in ("engine", "revision")):
-        raise BackupError("The archive's manifest does not say which database it holds.")
+        raise BackupError(gettext("The archive's manifest does not say which database it holds."))
     return manifest
 
 
@@ -180,22 +181,22 @@ def verify(path: str) -> tuple[dict, dict]:
             found[name] = {"size": size, "sha256": sha}
             if kind == "instance":
                 if size > MAX_INSTANCE_FILE:
-                    raise BackupError(f"{name} is too large to be Halo's.")
+                    raise BackupError(gettext("%(name)s is too large to be Halo's.", name=name))
                 small[name] = b"".join(chunks)
     except READ_ERRORS as exc:
         raise unreadable(exc) from None
     if manifest is None:
-        raise BackupError("The archive has no manifest: it is incomplete or not a Halo backup.")
+        raise BackupError(gettext("The archive has no manifest: it is incomplete or not a Halo backup."))
     listed = manifest["files"]
     for name in sorted(set(listed) | set(found)):
         if name not in found:
-            raise BackupError(f"The archive is missing {name}, which its manifest lists.")
+            raise BackupError(gettext("The archive is missing %(name)s, which its manifest lists.", name=name))
         if name not in listed:
-            raise BackupError(f"The archive holds {name}, which its manifest does not list.")
+            raise BackupError(gettext("The archive holds %(name)s, which its manifest does not list.", name=name))
         if found[name] != listed[name]:
-            raise BackupError(f"{name} does not match its checksum: the archive is damaged or was changed.")
+            raise BackupError(gettext("%(name)s does not match its checksum: the archive is damaged or was changed.", name=name))
     databases = [n for n in listed if member_kind(n) == "database"]
     if len(databases) != 1 or "instance/secret_key" not in listed:
-        raise BackupError("The archive lacks its database or its secret key.")
+        raise BackupError(gettext("The archive lacks its database or its secret key."))
     return manifest, small
 

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
@@ -27,7 +28,7 @@ def engine_kind() -> str:
     """sqlite or postgresql, from the configured URL."""
     name = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
     if name not in MEMBER:
-        raise BackupError(f"Backups support SQLite and PostgreSQL, not {name}.")
+        raise BackupError(gettext("Backups support SQLite and PostgreSQL, not %(name)s.", name=name))
     return name
 
 
@@ -37,7 +38,7 @@ def revision() -> str:
         return db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     except Exception as exc:
         db.session.rollback()
-        raise BackupError(f"The database has no schema revision (run `flask db upgrade` first): {exc}") from None
+        raise BackupError(gettext("The database has no schema revision (run `flask db upgrade` first): %(exc)s", exc=exc)) from None
 
 
 def dump(workdir: str) -> tuple[str, str, dict]:
@@ -56,7 +57,7 @@ def dump(workdir: str) -> tuple[str, str, dict]:
 def _sqlite_path() -> str:
     path = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).database
     if not path or path == ":memory:":
-        raise BackupError("An in-memory SQLite database cannot be backed up.")
+        raise BackupError(gettext("An in-memory SQLite database cannot be backed up."))
     return path
 
 
@@ -68,7 +69,7 @@ def _sqlite_dump(source: str, target: str) -> None:
         dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
         _check_sqlite(dst)
     except sqlite3.Error as exc:
-        raise BackupError(f"Copying the SQLite database failed: {exc}") from None
+        raise BackupError(gettext("Copying the SQLite database failed: %(exc)s", exc=exc)) from None
     finally:
         dst.close()
         src.close()
@@ -77,7 +78,7 @@ def _sqlite_dump(source: str, target: str) -> None:
 def _check_sqlite(conn) -> None:
     result = conn.execute("PRAGMA integrity_check").fetchone()[0]
     if result != "ok":
-        raise BackupError(f"The SQLite database fails its integrity check: {result}")
+        raise BackupError(gettext("The SQLite database fails its integrity check: %(result)s", result=result))
 
 
 def leftovers() -> list[str]:
@@ -113,7 +114,7 @@ def _sqlite_load(path: str, target: str) -> None:
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        raise BackupError(f"The archive's SQLite database cannot be opened: {exc}") from None
+        raise BackupError(gettext("The archive's SQLite database cannot be opened: %(exc)s", exc=exc)) from None
     os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
     for suffix in ("-wal", "-shm", "-journal"):  # of the empty database being replaced
         if os.path.exists(target + suffix):
@@ -135,7 +136,7 @@ def _pg_connection() -> tuple[str, dict]:
 def _major(version: str) -> int:
     match = re.search(r"(\d+)(?:\.\d+)?", version)
     if not match:
-        raise BackupError(f"Cannot read a PostgreSQL version from {version!r}.")
+        raise BackupError(gettext("Cannot read a PostgreSQL version from %(version)s.", version=f'{version!r}'))
     return int(match.group(1))
 
 
@@ -156,15 +157,13 @@ def _tool(name: str, at_least: int) -> tuple[str, int]:
             if major >= at_least:
                 return candidate, major
             found.append(f"{candidate} ({major})")
-    raise BackupError(f"{name} of PostgreSQL {at_least} or newer is needed "
-                      f"(found: {', '.join(found) or 'none'}); install the postgresql-client "
-                      f"package of that version or point HALO_PG_BIN at its bin folder.")
+    raise BackupError(gettext("%(name)s of PostgreSQL %(at_least)s or newer is needed (found: %(value)s); install the postgresql-client package of that version or point HALO_PG_BIN at its bin folder.", name=name, at_least=at_least, value=', '.join(found) or 'none'))
 
 
 def _run(argv: list[str], env: dict, what: str) -> None:
     run = subprocess.run(argv, capture_output=True, text=True, env=env)
     if run.returncode != 0:
-        raise BackupError(f"{what} failed: {run.stderr.strip() or run.returncode}")
+        raise BackupError(gettext("%(what)s failed: %(value)s", what=what, value=run.stderr.strip() or run.returncode))
 
 
 def _pg_dump(path: str) -> dict:

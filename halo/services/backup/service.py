@@ -7,6 +7,7 @@ import tempfile
 from typing import Callable
 
 from flask import current_app
+from flask_babel import gettext
 
 from halo import clock
 from halo.config import ENV_KEYS
@@ -37,11 +38,11 @@ def archive_path(dest: str) -> str:
                 break
             path = os.path.join(folder, f"halo-backup-{stamp}-{n}.tar.gz")
     if os.path.exists(path):
-        raise BackupError(f"{path} already exists; a backup never overwrites one.")
+        raise BackupError(gettext("%(path)s already exists; a backup never overwrites one.", path=path))
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
     except OSError as exc:
-        raise BackupError(f"Cannot create {folder}: {exc.strerror}") from None
+        raise BackupError(gettext("Cannot create %(folder)s: %(strerror)s", folder=folder, strerror=exc.strerror)) from None
     return path
 
 
@@ -75,7 +76,7 @@ def backup(dest_path: str, progress: Progress = None) -> dict:
         if writer:
             writer.abort()
         if isinstance(exc, (OSError, StorageError)):
-            raise BackupError(f"The backup failed and was removed: {exc}") from None
+            raise BackupError(gettext("The backup failed and was removed: %(exc)s", exc=exc)) from None
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -105,7 +106,7 @@ def verify(archive_path_: str) -> dict:
 def restore(archive_file: str, progress: Progress = None) -> dict:
     """Check the archive, then restore it into this instance, which must be empty."""
     if not os.path.isfile(archive_file):
-        raise BackupError(f"{archive_file} is not a file.")
+        raise BackupError(gettext("%(archive_file)s is not a file.", archive_file=archive_file))
     manifest, instance_files = archive.verify(archive_file)
     _say(progress, "verified", f"{len(manifest['files'])} files match their checksums")
     facts = manifest["database"]
@@ -125,7 +126,7 @@ def restore(archive_file: str, progress: Progress = None) -> dict:
             except StorageError:
                 pass
         if isinstance(exc, OSError):
-            raise BackupError(f"The restore failed and what it stored was removed: {exc}") from None
+            raise BackupError(gettext("The restore failed and what it stored was removed: %(exc)s", exc=exc)) from None
         raise
     finally:
         if db_temp and os.path.exists(db_temp):
@@ -148,13 +149,13 @@ def _unpack(archive_file: str, manifest: dict, instance_files: dict, written: li
             data = _read(stream, expected, name)
             if kind == "instance":
                 if data != instance_files[name]:
-                    raise BackupError(f"{name} changed since it was checked; nothing was restored.")
+                    raise BackupError(gettext("%(name)s changed since it was checked; nothing was restored.", name=name))
                 continue
             area, file_name = kind, name.rsplit("/", 1)[1]
             try:
                 storage.save(area, file_name, data)
             except (OSError, StorageError) as exc:
-                raise BackupError(f"Storing {name} failed ({exc}); what was stored is removed.") from None
+                raise BackupError(gettext("Storing %(name)s failed (%(exc)s); what was stored is removed.", name=name, exc=exc)) from None
             written.append((area, file_name))
     except BaseException as exc:
         if db_temp and os.path.exists(db_temp):
@@ -169,25 +170,21 @@ def _check_target(facts: dict) -> None:
     """Refuse, before any change, what would not restore cleanly."""
     kind = database.engine_kind()
     if facts.get("engine") != kind:
-        raise BackupError(f"This backup holds a {facts.get('engine')} database and this instance uses "
-                          f"{kind}; restore into an instance configured like the one backed up.")
+        raise BackupError(gettext("This backup holds a %(get)s database and this instance uses %(kind)s; restore into an instance configured like the one backed up.", get=facts.get('engine'), kind=kind))
     # Imported here: Alembic loads only when something migrates (halo/migrating.py).
     from alembic.script import ScriptDirectory
     script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
     try:
         script.get_revision(facts.get("revision"))
     except Exception:
-        raise BackupError(f"The backup's schema revision {facts.get('revision')!r} is unknown to this "
-                          "Halo: it was made by a newer version. Upgrade Halo, then restore.") from None
+        raise BackupError(gettext("The backup's schema revision %(get)s is unknown to this Halo: it was made by a newer version. Upgrade Halo, then restore.", get=f"{facts.get('revision')!r}")) from None
     full = database.leftovers()
     if full:
-        raise BackupError("This instance is not empty (its database holds rows in "
-                          f"{', '.join(sorted(full))}); restore only into a new, empty instance.")
+        raise BackupError(gettext("This instance is not empty (its database holds rows in %(join)s); restore only into a new, empty instance.", join=', '.join(sorted(full))))
     storage = get_storage()
     for area in AREAS:
         if next(iter(storage.list(area)), None) is not None:
-            raise BackupError(f"This instance's storage already holds {area} "
-                              f"({storage.describe()}); restore only into empty storage.")
+            raise BackupError(gettext("This instance's storage already holds %(area)s (%(describe)s); restore only into empty storage.", area=area, describe=storage.describe()))
 
 
 def _check_key(key: str) -> None:
@@ -196,10 +193,7 @@ def _check_key(key: str) -> None:
     path = os.path.join(current_app.instance_path, "secret_key")
     from_file = os.path.isfile(path) and open(path).read().strip() == current
     if current != key and not from_file:
-        raise BackupError("SECRET_KEY is set (environment or halo.cfg) to another value than the "
-                          "backup's: sessions would end and saved IMAP passwords could not be unsealed. "
-                          "Set SECRET_KEY to the backup's key (tar -xzOf ARCHIVE instance/secret_key) "
-                          "or unset it, then restore again.")
+        raise BackupError(gettext("SECRET_KEY is set (environment or halo.cfg) to another value than the backup's: sessions would end and saved IMAP passwords could not be unsealed. Set SECRET_KEY to the backup's key (tar -xzOf ARCHIVE instance/secret_key) or unset it, then restore again."))
 
 
 def _spool(stream, expected: dict, name: str) -> str:
@@ -212,7 +206,7 @@ def _spool(stream, expected: dict, name: str) -> str:
         raise
     if found != (expected["size"], expected["sha256"]):
         os.unlink(path)
-        raise BackupError(f"{name} changed since it was checked; nothing was restored.")
+        raise BackupError(gettext("%(name)s changed since it was checked; nothing was restored.", name=name))
     return path
 
 
@@ -220,7 +214,7 @@ def _read(stream, expected: dict, name: str) -> bytes:
     chunks = []
     found = archive.digest(stream, chunks.append)
     if found != (expected["size"], expected["sha256"]):
-        raise BackupError(f"{name} changed since it was checked; nothing was restored.")
+        raise BackupError(gettext("%(name)s changed since it was checked; nothing was restored.", name=name))
     return b"".join(chunks)
 
 

@@ -7,6 +7,7 @@ The conversation stays for the team. Unblocking lets the same token in again.
 """
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from halo import clock
@@ -40,7 +41,7 @@ def _set_blocked(ticket_id, actor_id, blocked, now) -> list[Visitor]:
     ticket = _visible_ticket(ticket_id, actor_id)
     attached = ticket_visitors(ticket.id)
     if not attached:
-        raise ValidationError("This ticket has no chat visitor.")
+        raise ValidationError(gettext("This ticket has no chat visitor."))
     visitors = [v for v in attached if (v.blocked_at is not None) != blocked]
     if not visitors:
         return []
@@ -63,5 +64,5 @@ def _visible_ticket(ticket_id: int, actor_id: int) -> Ticket:
     (its inbox is one of their teams'): NotFound for a ticket out of sight."""
     roles.require(actor_id, "work")
     if not access_scope.can_see_ticket(actor_id, ticket_id):
-        raise NotFound(f"Ticket #{ticket_id} does not exist.")
+        raise NotFound(gettext("Ticket #%(ticket_id)s does not exist.", ticket_id=ticket_id))
     return get_ticket(ticket_id)

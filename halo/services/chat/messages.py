@@ -16,6 +16,7 @@ A reply to a chat is "Waiting for the visitor" until a widget confirms it receiv
 import re
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -76,7 +77,7 @@ def receive_visitor_message(visitor_id: int, client_id: str, body: str,
             continue
         ai_chat.offer_message(message.id)  # the AI answers while it handles the chat
         return message, True
-    raise ValidationError("This conversation is busy: send the message again.")
+    raise ValidationError(gettext("This conversation is busy: send the message again."))
 
 
 def check_visitor_message(client_id, body) -> tuple[str, str]:
@@ -84,12 +85,11 @@ def check_visitor_message(client_id, body) -> tuple[str, str]:
     body = body.strip() if isinstance(body, str) else ""
     client_id = client_id if isinstance(client_id, str) else ""
     if not CLIENT_ID.fullmatch(client_id):
-        raise ValidationError("Each message needs a client id of 1 to 64 letters, digits, "
-                              "'-', '_', '.' or '~'.")
+        raise ValidationError(gettext("Each message needs a client id of 1 to 64 letters, digits, '-', '_', '.' or '~'."))
     if not body:
-        raise ValidationError("Write something before sending.")
+        raise ValidationError(gettext("Write something before sending."))
     if len(body) > MAX_CHAT_BODY:
-        raise ValidationError("That message is too long.")
+        raise ValidationError(gettext("That message is too long."))
     return client_id, body
 
 

@@ -2,6 +2,8 @@
 import secrets
 from urllib.parse import urlsplit
 
+from flask_babel import gettext
+
 from halo.services.errors import ValidationError
 from halo.services.settings import get_setting, set_setting
 
@@ -31,11 +33,11 @@ def save_identity(team_name: str, greeting: str) -> None:
     """The team's name in the widget header and its greeting (an empty greeting: none)."""
     team_name, greeting = " ".join((team_name or "").split()), (greeting or "").strip()
     if not team_name:
-        raise ValidationError("The widget needs a team name (it heads the chat).")
+        raise ValidationError(gettext("The widget needs a team name (it heads the chat)."))
     if len(team_name) > MAX_TEAM_NAME:
-        raise ValidationError(f"The team name is at most {MAX_TEAM_NAME} characters.")
+        raise ValidationError(gettext("The team name is at most %(MAX_TEAM_NAME)s characters.", MAX_TEAM_NAME=MAX_TEAM_NAME))
     if len(greeting) > MAX_GREETING:
-        raise ValidationError(f"The greeting is at most {MAX_GREETING} characters.")
+        raise ValidationError(gettext("The greeting is at most %(MAX_GREETING)s characters.", MAX_GREETING=MAX_GREETING))
     set_setting("widget_team_name", team_name)
     set_setting("widget_greeting", greeting)
 
@@ -49,7 +51,7 @@ def parse_origins(text: str) -> list[str]:
             continue
         parts = urlsplit(raw)
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
-            raise ValidationError(f"{raw!r} is not a site origin like https://www.example.com.")
+            raise ValidationError(gettext("%(raw)s is not a site origin like https://www.example.com.", raw=f'{raw!r}'))
         origins.append(f"{parts.scheme}://{parts.netloc}".lower())
     return sorted(set(origins))
 

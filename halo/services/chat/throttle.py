@@ -14,6 +14,7 @@ import logging
 import os
 
 from flask import Flask, current_app
+from flask_babel import gettext
 from limits import RateLimitItem, parse_many, storage, strategies
 from limits.errors import StorageError
 
@@ -67,8 +68,7 @@ def init_throttle(app: Flask) -> None:
         try:
             _parsed(app.config[key])
         except ValueError as exc:
-            raise ValueError(f"{key}={app.config[key]!r} is not a rate limit such as "
-                             f"'20 per 5 seconds': {exc}") from None
+            raise ValueError(gettext("%(key)s=%(value)s is not a rate limit such as '20 per 5 seconds': %(exc)s", key=key, value=f'{app.config[key]!r}', exc=exc)) from None
     app.extensions["halo_widget_throttle"] = Throttle(app.config.get("REDIS_URL") or "")
 
 

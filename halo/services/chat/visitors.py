@@ -18,6 +18,7 @@ import hmac
 from datetime import datetime
 from typing import NamedTuple
 
+from flask_babel import gettext
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -116,12 +117,12 @@ def check_identity(email, name="", traits=None, user_hash=None) -> Identity:
     that does not match is always refused."""
     email = email.strip().lower() if isinstance(email, str) else ""
     if not email or "@" not in email or len(email) > 254:
-        raise ValidationError("identify needs a valid email.")
+        raise ValidationError(gettext("identify needs a valid email."))
     traits = {str(k)[:60]: v for k, v in traits.items()
               if isinstance(v, (str, int, float, bool))} if isinstance(traits, dict) else {}
     verified = valid_user_hash(email, user_hash)
     if not verified and (get_setting("widget_identity_enforce") or user_hash):
-        raise Forbidden("identify refused: user_hash does not match.")
+        raise Forbidden(gettext("identify refused: user_hash does not match."))
     return Identity(email, name[:200] if isinstance(name, str) else "", traits, verified)
 
 
@@ -147,7 +148,7 @@ def apply_identity(visitor_id: int, identity: Identity) -> Visitor:
             return visitor
         except IntegrityError:  # another visitor stored this customer's email first: join it
             db.session.rollback()
-    raise ValidationError("identify collided with another: send it again.")
+    raise ValidationError(gettext("identify collided with another: send it again."))
 
 
 def _verified_owner(visitor: Visitor, identity: Identity) -> Customer:
@@ -170,8 +171,7 @@ def _claimant(visitor: Visitor, email: str) -> Customer:
     if own.email is not None:
         if own.email.lower() == email:
             return own
-        raise Forbidden("identify refused: this visitor is identified already; "
-                        "a different email needs user_hash.")
+        raise Forbidden(gettext("identify refused: this visitor is identified already; a different email needs user_hash."))
     own.claimed_email = email
     return own
 

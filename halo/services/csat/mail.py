@@ -16,9 +16,10 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import force_locale, gettext
 from sqlalchemy import or_, select, update
 
-from halo import clock
+from halo import clock, i18n
 from halo.extensions import db
 from halo.models import RATING_LABELS, RATINGS, CsatSurvey, Message, Ticket
 from halo.queue import enqueue
@@ -43,8 +44,7 @@ def build(survey: CsatSurvey, ticket: Ticket, author_id: int | None):
     """The Flask-Mail message of a survey."""
     parent, refs = compose.thread_ids(ticket.id, survey.resolve_event_id or 2**62)
     address, name = compose.resolve_sender(ticket, author_id)
-    choices = [(RATING_LABELS[r], url) for r, url in links(ticket.id).items()]
-    context = {"customer": ticket.customer.display_name, "subject": ticket.subject, "choices": choices,
+    context = {"customer": ticket.customer.display_name, "subject": ticket.subject,
                "days": tokens.max_age() // 86400}
     domain = current_app.config["HALO_DOMAIN"]
     headers = {"X-Halo-Loop": domain, "Auto-Submitted": "auto-generated"}
@@ -52,10 +52,14 @@ def build(survey: CsatSurvey, ticket: Ticket, author_id: int | None):
         headers["In-Reply-To"] = f"<{parent}>"
     if refs:
         headers["References"] = "\n ".join(f"<{r}>" for r in refs)
+    # In the customer's language when Halo knows it and speaks it (halo/i18n.py).
+    with force_locale(i18n.for_customer(ticket.customer)):
+        context["choices"] = [(r, gettext(RATING_LABELS[r]), url) for r, url in links(ticket.id).items()]
+        text, html = _render("survey/email.txt", context), _render("survey/email.html", context)
     mail = compose.StructuredMessage(
         subject=compose.reply_subject(ticket.subject),
         recipients=[(compose.one_line(ticket.customer.display_name, 200), ticket.customer.email)],
-        body=_render("survey/email.txt", context), html=_render("survey/email.html", context),
+        body=text, html=html,
         sender=(compose.one_line(name, 200), address), reply_to=reply_address(ticket.id), extra_headers=headers)
     mail.msgId = f"<halo.csat.{survey.id}.{secrets.token_hex(8)}@{domain}>"
     return mail, address

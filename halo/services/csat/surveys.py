@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 
 from halo import clock
@@ -75,9 +76,9 @@ def save_settings(enabled: bool, delay: str | int) -> None:
     try:
         minutes = int(delay or 0)
     except (TypeError, ValueError):
-        raise ValidationError("Choose how long after the resolve the email waits.") from None
+        raise ValidationError(gettext("Choose how long after the resolve the email waits.")) from None
     if minutes not in DELAYS:
-        raise ValidationError("Choose how long after the resolve the email waits.")
+        raise ValidationError(gettext("Choose how long after the resolve the email waits."))
     set_setting("csat_enabled", bool(enabled))
     set_setting("csat_delay_minutes", minutes)
 
@@ -177,7 +178,7 @@ def clean_comment(comment: str | None) -> str | None:
         return None
     comment = comment.replace("\r\n", "\n").strip()
     if len(comment) > MAX_COMMENT:
-        raise ValidationError(f"Keep the comment under {MAX_COMMENT} characters.")
+        raise ValidationError(gettext("Keep the comment under %(MAX_COMMENT)s characters.", MAX_COMMENT=MAX_COMMENT))
     return comment
 
 
@@ -186,11 +187,11 @@ def record(ticket_id: int, rating: str, comment: str | None = None, via: str = "
     """The customer's answer: sets the ticket's one rating (a later answer replaces it) and
     writes an event line; the same answer again changes nothing."""
     if rating not in RATINGS:
-        raise ValidationError("Choose Good, Okay or Not good.")
+        raise ValidationError(gettext("Choose Good, Okay or Not good."))
     comment = clean_comment(comment)
     survey = db.session.scalar(select(CsatSurvey).where(CsatSurvey.ticket_id == ticket_id))
     if survey is None:
-        raise NotFound("This conversation has no survey to answer.")
+        raise NotFound(gettext("This conversation has no survey to answer."))
     if survey.rating == rating and (comment is None or comment == survey.comment):
         return Answer(survey, False)
     now = now or clock.now()
@@ -217,15 +218,15 @@ def widget_view(visitor_id: int | None) -> dict:
     if survey is None:
         return {"type": "survey", "open": False}
     return {"type": "survey", "open": True, "rating": survey.rating, "comment": survey.comment,
-            "choices": [{"value": r, "label": RATING_LABELS[r]} for r in RATINGS]}
+            "choices": [{"value": r, "label": gettext(RATING_LABELS[r])} for r in RATINGS]}
 
 
 def rate_in_widget(visitor_id: int | None, rating, comment=None) -> Answer:
     """A visitor's answer from the widget, for its own conversation only."""
     if _visitor_survey(visitor_id) is None:
-        raise ValidationError("There is no survey to answer in this chat.")
+        raise ValidationError(gettext("There is no survey to answer in this chat."))
     if not isinstance(rating, str) or (comment is not None and not isinstance(comment, str)):
-        raise ValidationError("Choose Good, Okay or Not good.")
+        raise ValidationError(gettext("Choose Good, Okay or Not good."))
     visitor = db.session.get(Visitor, visitor_id)
     return record(visitor.ticket_id, rating, comment, via="chat")
 

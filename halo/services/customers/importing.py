@@ -13,6 +13,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from halo import clock
@@ -81,25 +82,23 @@ def _header(cells: list[str]) -> list[tuple[str, str]]:
             bad.append(label or "(empty)")
         out.append(("trait", key))
     if bad:
-        raise FileError(f"Column names must be email, name, language or a trait name of letters, digits, "
-                        f"'_', '.', '-' (up to 64): {', '.join(bad)}.")
+        raise FileError(gettext("Column names must be email, name, language or a trait name of letters, digits, '_', '.', '-' (up to 64): %(join)s.", join=', '.join(bad)))
     kinds = [k for k, _ in out]
     if "email" not in kinds and "name" not in kinds:
-        raise FileError("The first line must name the columns, with at least an email or a name column.")
+        raise FileError(gettext("The first line must name the columns, with at least an email or a name column."))
     dupes = {c for c in out if out.count(c) > 1}
     if dupes:
-        raise FileError(f"Column {sorted(n or k for k, n in dupes)[0]!r} appears twice.")
+        raise FileError(gettext("Column %(value)s appears twice.", value=f'{sorted((n or k for k, n in dupes))[0]!r}'))
     return out
 
 
 def parse_csv(data: bytes) -> tuple[list[Row], str, str]:
     """Every data row of the file, checked; the encoding and the delimiter it was read with."""
     if len(data) > MAX_BYTES:
-        raise FileError(f"The file is {len(data) / 1048576:.1f} MB; an import takes at most "
-                        f"{MAX_BYTES // 1048576} MB (split it into several files).")
+        raise FileError(gettext("The file is %(value)s MB; an import takes at most %(value2)s MB (split it into several files).", value=f'{len(data) / 1048576:.1f}', value2=MAX_BYTES // 1048576))
     text, encoding = decode(data)
     if not text.strip():
-        raise FileError("The file is empty.")
+        raise FileError(gettext("The file is empty."))
     dialect = _dialect(text)
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
@@ -109,10 +108,10 @@ def parse_csv(data: bytes) -> tuple[list[Row], str, str]:
             if not any(c.strip() for c in cells):
                 continue
             if len(rows) >= MAX_ROWS:
-                raise FileError(f"An import takes at most {MAX_ROWS:,} rows (split the file).")
+                raise FileError(gettext("An import takes at most %(MAX_ROWS)s rows (split the file).", MAX_ROWS=f'{MAX_ROWS:,}'))
             rows.append(_row(reader.line_num, columns, cells, seen))
     except csv.Error as exc:
-        raise FileError(f"Line {reader.line_num} cannot be read as CSV ({exc}).") from None
+        raise FileError(gettext("Line %(line_num)s cannot be read as CSV (%(exc)s).", line_num=reader.line_num, exc=exc)) from None
     return rows, encoding, getattr(dialect, "delimiter", ",")
 
 
@@ -189,9 +188,9 @@ def run_import(user_id: int | None, import_id: int, now: datetime | None = None)
     roles.require(user_id, "work")
     record = db.session.get(CustomerImport, import_id)
     if record is None or (user_id is not None and record.user_id != user_id):
-        raise NotFound("That import does not exist (start again with the file).")
+        raise NotFound(gettext("That import does not exist (start again with the file)."))
     if record.imported_at is not None:
-        raise ValidationError("That import has already run.")
+        raise ValidationError(gettext("That import has already run."))
     now = now or clock.now()
     known = _known([r["email"] for r in record.rows if r["email"]])
     created = updated = 0

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import String, and_, cast, exists, func, or_, select, true
 
 from halo.extensions import db
@@ -65,7 +66,7 @@ def parse_traits(values: list[str]) -> list[tuple[str, str | None]]:
         if not key:
             continue
         if not TRAIT_KEY.match(key):
-            raise ValidationError(f"Trait name {key!r} may use letters, digits, '_', '.', '-' (up to 64).")
+            raise ValidationError(gettext("Trait name %(key)s may use letters, digits, '_', '.', '-' (up to 64).", key=f'{key!r}'))
         out.append((key, None if not sep or value in ("", "*") else value[:200]))
     return out
 
@@ -94,7 +95,7 @@ def customer_page(user_id: int, q: str = "", traits: list[str] = (), sort: str =
                   page: int = 1, size: int = PAGE_SIZE) -> Page:
     """One page of the customers a teammate sees, filtered and sorted."""
     if sort not in SORTS:
-        raise ValidationError(f"Sort by one of {', '.join(SORTS)}, not {sort!r}.")
+        raise ValidationError(gettext("Sort by one of %(join)s, not %(sort)s.", join=', '.join(SORTS), sort=f'{sort!r}'))
     page = max(1, page)
     ids = access_scope.visible_inbox_ids(user_id)
     mine = and_(Ticket.customer_id == Customer.id, _ticket_scope(ids))
@@ -122,7 +123,7 @@ def get_customer(user_id: int, customer_id: int) -> Customer:
     customer = db.session.scalar(select(Customer).where(Customer.id == customer_id, customer_condition(ids))
                                  .execution_options(halo_unscoped=True))
     if customer is None:
-        raise NotFound(f"Customer #{customer_id} does not exist.")
+        raise NotFound(gettext("Customer #%(customer_id)s does not exist.", customer_id=customer_id))
     return customer
 
 
@@ -146,7 +147,7 @@ def find_customer(user_id: int, ref: str) -> Customer:
     """A customer the teammate sees by '#id', id, or one of their email addresses."""
     ref = (ref or "").strip()
     if not ref:
-        raise ValidationError("Name the other customer by email address or #id.")
+        raise ValidationError(gettext("Name the other customer by email address or #id."))
     number = ref.removeprefix("#")
     if number.isdigit():
         return get_customer(user_id, int(number))
@@ -154,5 +155,5 @@ def find_customer(user_id: int, ref: str) -> Customer:
     found = db.session.scalar(select(Customer.id).where(or_(Customer.email == address, Customer.id.in_(
         select(CustomerAddress.customer_id).where(CustomerAddress.email == address)))))
     if found is None:
-        raise NotFound(f"No customer has the address {ref}.")
+        raise NotFound(gettext("No customer has the address %(ref)s.", ref=ref))
     return get_customer(user_id, found)

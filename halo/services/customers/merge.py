@@ -9,6 +9,7 @@ source back and move back exactly those rows (new tickets the target got since s
 """
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select, update
 
 from halo import clock
@@ -67,7 +68,7 @@ def merge_customers(target_id: int, source_id: int, actor_id: int | None = None,
     """Fold source into target (both must be customers the actor sees); returns the record Undo uses."""
     roles.require(actor_id, "work")
     if target_id == source_id:
-        raise ValidationError("A customer cannot be merged into itself.")
+        raise ValidationError(gettext("A customer cannot be merged into itself."))
     target, source = _reach(actor_id, target_id), _reach(actor_id, source_id)
     moved = {key: _ids(model, source.id) for key, model in MOVABLE}
     record = CustomerMerge(target_id=target.id, source_id=source.id, source=_snapshot(source),
@@ -98,7 +99,7 @@ def _reach(actor_id: int | None, customer_id: int) -> Customer:
     if actor_id is None:
         customer = db.session.get(Customer, customer_id)
         if customer is None:
-            raise NotFound(f"Customer #{customer_id} does not exist.")
+            raise NotFound(gettext("Customer #%(customer_id)s does not exist.", customer_id=customer_id))
         return customer
     return get_customer(actor_id, customer_id)
 
@@ -110,19 +111,18 @@ def undo_merge(merge_id: int, actor_id: int | None = None, now: datetime | None 
     record = db.session.get(CustomerMerge, merge_id)
     if record is None or (actor_id is not None and record.target_id is not None
                           and not _sees(actor_id, record.target_id)):
-        raise NotFound("That merge does not exist.")
+        raise NotFound(gettext("That merge does not exist."))
     if record.undone_at is not None:
-        raise ValidationError("That merge was already undone.")
+        raise ValidationError(gettext("That merge was already undone."))
     target = db.session.get(Customer, record.target_id) if record.target_id else None
     if target is None:
-        raise ValidationError("The customer it was merged into is gone (merged again or erased), "
-                              "so this merge can no longer be undone.")
+        raise ValidationError(gettext("The customer it was merged into is gone (merged again or erased), so this merge can no longer be undone."))
     src, before, moved = record.source, record.target_before, record.moved
     _give_back(target, src, before, moved)
     db.session.flush()
     if src["email"] and db.session.scalar(select(Customer.id).where(Customer.email == src["email"])):
         db.session.rollback()
-        raise Conflict(f"{src['email']} now belongs to another customer; merge that one first.")
+        raise Conflict(gettext("%(value)s now belongs to another customer; merge that one first.", value=src['email']))
     restored = Customer(name=src["name"], email=src["email"], claimed_email=src["claimed_email"],
                         language=src["language"], traits=src["traits"],
                         created_at=datetime.fromisoformat(src["created_at"]))

@@ -1,6 +1,7 @@
 """Internal notes about a customer: short lines teammates write for each other (who and
 when shown); the customer never sees them. Writing one needs the note capability (read-only
 teammates write internal notes too, services/access/roles.py); removing one, its author or an admin."""
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -20,9 +21,9 @@ def add_note(user_id: int, customer_id: int, body: str) -> CustomerNote:
     get_customer(user_id, customer_id)
     body = (body or "").strip()
     if not body:
-        raise ValidationError("Write something in the note first.")
+        raise ValidationError(gettext("Write something in the note first."))
     if len(body) > MAX_NOTE:
-        raise ValidationError(f"A note is at most {MAX_NOTE} characters (this one has {len(body)}).")
+        raise ValidationError(gettext("A note is at most %(MAX_NOTE)s characters (this one has %(len)s).", MAX_NOTE=MAX_NOTE, len=len(body)))
     note = CustomerNote(customer_id=customer_id, author_id=user_id, body=body, created_at=clock.now())
     db.session.add(note)
     db.session.commit()
@@ -33,11 +34,11 @@ def delete_note(user_id: int, note_id: int) -> int:
     """Remove a note (its author or an admin); returns the customer's id."""
     note = db.session.get(CustomerNote, note_id)
     if note is None:
-        raise NotFound("That note does not exist.")
+        raise NotFound(gettext("That note does not exist."))
     get_customer(user_id, note.customer_id)
     user = db.session.get(User, user_id)
     if note.author_id != user_id and not (user and user.role == "admin"):
-        raise Forbidden("Only the note's author or an admin can remove it.")
+        raise Forbidden(gettext("Only the note's author or an admin can remove it."))
     customer_id = note.customer_id
     db.session.delete(note)
     db.session.commit()

@@ -8,6 +8,7 @@ writes a line to the audit log (which names the customer by id, never by address
 """
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import String, cast, delete, false, literal, or_, select, update
 
 from halo import clock
@@ -98,7 +99,7 @@ def erase_customer(user_id: int | None, customer_id: int, typed: str) -> dict:
     roles.require(user_id, "admin")
     customer = get_customer(user_id, customer_id) if user_id else db.session.get(Customer, customer_id)
     if (typed or "").strip().lower() != confirmation_word(customer).lower():
-        raise ValidationError(f"Type {confirmation_word(customer)} to confirm the erasure.")
+        raise ValidationError(gettext("Type %(confirmation_word)s to confirm the erasure.", confirmation_word=confirmation_word(customer)))
     ids = list(db.session.scalars(select(Ticket.id).where(Ticket.customer_id == customer.id)
                                   .execution_options(halo_unscoped=True)))
     counts = {"tickets": len(ids), "messages": 0, "attachments": 0}

@@ -6,6 +6,7 @@ an update sets the keys it names and removes those it sets to null, leaving the 
 import re
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -34,7 +35,7 @@ def check_email(email: str | None) -> str | None:
         return None
     email = email.strip().lower()
     if not EMAIL.match(email) or len(email) > 254:
-        raise ValidationError(f"{email!r} is not an email address.")
+        raise ValidationError(gettext("%(email)s is not an email address.", email=f'{email!r}'))
     return email
 
 
@@ -42,7 +43,7 @@ def check_language(language: str | None) -> str | None:
     if language is None:
         return None
     if not LANGUAGE.match(language):
-        raise ValidationError(f"Language {language!r} is not a language code like 'de' or 'pt-BR'.")
+        raise ValidationError(gettext("Language %(language)s is not a language code like 'de' or 'pt-BR'.", language=f'{language!r}'))
     return language.lower().replace("_", "-")
 
 
@@ -51,17 +52,17 @@ def merged_traits(current: dict, changes: dict) -> dict:
     traits = dict(current or {})
     for key, value in changes.items():
         if not TRAIT_KEY.match(key):
-            raise ValidationError(f"Trait name {key!r} may use letters, digits, '_', '.', '-' (up to 64).")
+            raise ValidationError(gettext("Trait name %(key)s may use letters, digits, '_', '.', '-' (up to 64).", key=f'{key!r}'))
         if value is None:
             traits.pop(key, None)
         elif isinstance(value, (dict, list)):
-            raise ValidationError(f"Trait {key!r} must be a string, number or true/false.")
+            raise ValidationError(gettext("Trait %(key)s must be a string, number or true/false.", key=f'{key!r}'))
         elif isinstance(value, str) and len(value) > MAX_TRAIT_VALUE:
-            raise ValidationError(f"Trait {key!r} is longer than {MAX_TRAIT_VALUE} characters.")
+            raise ValidationError(gettext("Trait %(key)s is longer than %(MAX_TRAIT_VALUE)s characters.", key=f'{key!r}', MAX_TRAIT_VALUE=MAX_TRAIT_VALUE))
         else:
             traits[key] = value
     if len(traits) > MAX_TRAITS:
-        raise ValidationError(f"A customer has at most {MAX_TRAITS} traits.")
+        raise ValidationError(gettext("A customer has at most %(MAX_TRAITS)s traits.", MAX_TRAITS=MAX_TRAITS))
     return traits
 
 
@@ -81,9 +82,9 @@ def create_customer(name: str, email: str | None, language: str | None = None,
     email, language = check_email(email), check_language(language)
     name = " ".join((name or "").split())[:200]
     if not name and not email:
-        raise ValidationError("A customer needs a name or an email.")
+        raise ValidationError(gettext("A customer needs a name or an email."))
     if email and _email_taken(email):
-        raise Conflict(f"A customer with the email {email} already exists.")
+        raise Conflict(gettext("A customer with the email %(email)s already exists.", email=email))
     customer = Customer(name=name, email=email, language=language,
                         traits=merged_traits({}, traits or {}), created_at=now or clock.now())
     db.session.add(customer)
@@ -91,7 +92,7 @@ def create_customer(name: str, email: str | None, language: str | None = None,
         db.session.commit()
     except IntegrityError:  # the same email raced in
         db.session.rollback()
-        raise Conflict(f"A customer with the email {email} already exists.") from None
+        raise Conflict(gettext("A customer with the email %(email)s already exists.", email=email)) from None
     return customer
 
 
@@ -104,7 +105,7 @@ def update_customer(customer: Customer, name=_UNSET, email=_UNSET, language=_UNS
     if email is not _UNSET:
         email = check_email(email)
         if email and _email_taken(email, customer.id):
-            raise Conflict(f"A customer with the email {email} already exists.")
+            raise Conflict(gettext("A customer with the email %(email)s already exists.", email=email))
         customer.email = email
     if language is not _UNSET:
         customer.language = check_language(language)
@@ -113,7 +114,7 @@ def update_customer(customer: Customer, name=_UNSET, email=_UNSET, language=_UNS
     if traits:
         customer.traits = merged_traits(customer.traits, traits)
     if not customer.name and not customer.email:
-        raise ValidationError("A customer needs a name or an email.")
+        raise ValidationError(gettext("A customer needs a name or an email."))
     db.session.commit()
     return customer
 

@@ -4,6 +4,7 @@ import secrets
 from urllib.parse import quote
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 
 from halo.extensions import db
@@ -52,8 +53,7 @@ def open_attachment(row: EmailAttachment) -> StoredFile:
         # Local storage on several hosts without a shared folder ends here: say so, not a 500.
         current_app.logger.warning("Attachment %s (%s) is missing from storage %s", row.id,
                                    row.storage_name, get_storage().describe())
-        raise NotFound("The file of this attachment is missing from storage. With web and worker "
-                       "on several hosts, they need shared storage (HALO_STORAGE=s3).") from None
+        raise NotFound(gettext("The file of this attachment is missing from storage. With web and worker on several hosts, they need shared storage (HALO_STORAGE=s3).")) from None
 
 
 def read_kept(row: EmailAttachment) -> bytes:
@@ -65,14 +65,14 @@ def get_attachment(attachment_id: int) -> tuple[EmailAttachment, StoredFile]:
     """The attachment row and its stored file, or NotFound."""
     row = db.session.get(EmailAttachment, attachment_id)
     if row is None or not row.storage_name:
-        raise NotFound("That attachment does not exist or was not kept.")
+        raise NotFound(gettext("That attachment does not exist or was not kept."))
     try:
         if row.inbound_id is not None:
             access_scope.require_inbound(row.inbound_id)
         else:  # a teammate's file: whoever sees its message's ticket
             access_scope.require_message(row.message)
     except NotFound:
-        raise NotFound("That attachment does not exist or was not kept.") from None
+        raise NotFound(gettext("That attachment does not exist or was not kept.")) from None
     return row, open_attachment(row)
 
 
@@ -81,11 +81,11 @@ def inline_image(inbound_id: int, content_id: str) -> tuple[EmailAttachment, Sto
     row = db.session.scalar(select(EmailAttachment).where(
         EmailAttachment.inbound_id == inbound_id, EmailAttachment.content_id == content_id).limit(1))
     if row is None or not row.storage_name or row.content_type not in INLINE_IMAGE_TYPES:
-        raise NotFound("No such inline image.")
+        raise NotFound(gettext("No such inline image."))
     try:
         access_scope.require_inbound(inbound_id)
     except NotFound:
-        raise NotFound("No such inline image.") from None
+        raise NotFound(gettext("No such inline image.")) from None
     return row, open_attachment(row)
 
 
@@ -93,20 +93,20 @@ def original_file(attachment_id: int) -> tuple[EmailAttachment, bytes]:
     """A file as it is in the stored original email, kept or not (for admins)."""
     row = db.session.get(EmailAttachment, attachment_id)
     if row is None or row.part_index is None:
-        raise NotFound("That attachment does not exist.")
+        raise NotFound(gettext("That attachment does not exist."))
     try:
         access_scope.require_inbound(row.inbound_id)
     except NotFound:
-        raise NotFound("That attachment does not exist.") from None
+        raise NotFound(gettext("That attachment does not exist.")) from None
     inbound = db.session.get(InboundEmail, row.inbound_id)
     try:
         parsed = parse_email(inbound.raw, max_files=row.part_index + 1)
     except EmailParseError as exc:
-        raise NotFound(f"The original email cannot be read: {exc}") from exc
+        raise NotFound(gettext("The original email cannot be read: %(exc)s", exc=exc)) from exc
     for item in parsed.attachments:
         if item.index == row.part_index:
             return row, item.payload
-    raise NotFound("That file is no longer in the original email.")
+    raise NotFound(gettext("That file is no longer in the original email."))
 
 
 def cid_path(inbound_id: int, content_id: str) -> str:

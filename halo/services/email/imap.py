@@ -12,6 +12,7 @@ import socket
 import ssl
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from halo import clock
@@ -111,7 +112,7 @@ class XOAuth2:
 def poll_now(mailbox_id: int, now: datetime | None = None) -> tuple[int, str | None]:
     """Poll one mailbox at an admin's request: (messages stored, the error if it failed)."""
     if db.session.get(Mailbox, mailbox_id) is None:
-        raise NotFound("That mailbox does not exist.")
+        raise NotFound(gettext("That mailbox does not exist."))
     stored = poll_mailbox(mailbox_id, now)
     return stored, db.session.get(Mailbox, mailbox_id).last_error
 

@@ -13,6 +13,7 @@ from email import policy
 from email.parser import BytesHeaderParser
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -109,7 +110,7 @@ def store_email(raw: bytes, source: str, envelope_from: str | None = None,
     same moment); the commit is done before this returns, so before the SMTP 250.
     """
     if not raw or not raw.strip():
-        raise ValidationError("The message is empty.")
+        raise ValidationError(gettext("The message is empty."))
     if len(raw) > current_app.config["HALO_MAX_EMAIL_BYTES"]:
         raise TooLarge("The message is larger than this server accepts.")
     key, mid = dedupe_key(raw)
@@ -235,7 +236,7 @@ def _route(inbound: InboundEmail, parsed, now: datetime, touched: list | None = 
         return "duplicate"
     sender = (parsed.from_address or inbound.envelope_from or "").strip().lower()
     if not sender:
-        raise EmailParseError("no sender address (From, Reply-To, Sender and the envelope are empty)")
+        raise EmailParseError(gettext("no sender address (From, Reply-To, Sender and the envelope are empty)"))
     ticket, reason, spam = email_route.thread(inbound, parsed, sender, now)
     text = parsed.reply_text.strip() or parsed.text.strip() or "(no text)"
     message = conversation.add_customer_message(
@@ -290,9 +291,9 @@ def reprocess(inbound_id: int) -> InboundEmail:
     """Queue a failed message again (admins' "could not process" list)."""
     inbound = db.session.get(InboundEmail, inbound_id)
     if inbound is None:
-        raise NotFound("That email does not exist.")
+        raise NotFound(gettext("That email does not exist."))
     if inbound.state != "failed":
-        raise ValidationError("Only a message that could not be processed can be reprocessed.")
+        raise ValidationError(gettext("Only a message that could not be processed can be reprocessed."))
     inbound.state, inbound.error = "pending", None
     db.session.commit()
     enqueue(JOB, inbound.id, job_id=f"inbound-{inbound.id}-{inbound.attempts}")
@@ -319,7 +320,7 @@ def get_inbound(inbound_id: int) -> InboundEmail:
     """One stored message, or NotFound."""
     inbound = db.session.get(InboundEmail, inbound_id)
     if inbound is None:
-        raise NotFound("That email does not exist.")
+        raise NotFound(gettext("That email does not exist."))
     access_scope.require_inbound(inbound_id)
     return inbound
 

@@ -14,6 +14,7 @@ import secrets
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from flask_babel import gettext
 from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
 from oauthlib.oauth2.rfc6749.utils import is_secure_transport
 from sqlalchemy import select
@@ -60,21 +61,21 @@ def add_oauth_mailbox(provider: str, username: str, client_id: str, client_secre
     """Add a mailbox that signs in with OAuth; it is polled once an admin has signed in."""
     preset = PROVIDERS.get(provider)
     if preset is None:
-        raise ValidationError("Choose Microsoft 365, Google Workspace or another provider.")
+        raise ValidationError(gettext("Choose Microsoft 365, Google Workspace or another provider."))
     username, client_id = (username or "").strip(), (client_id or "").strip()
     if not username or not client_id or not client_secret:
-        raise ValidationError("The mailbox address, the client id and the client secret are required.")
+        raise ValidationError(gettext("The mailbox address, the client id and the client secret are required."))
     if len(client_secret) > 512 or len(client_id) > 255:
-        raise ValidationError("The client id or secret is too long.")
+        raise ValidationError(gettext("The client id or secret is too long."))
     tenant = (tenant or "").strip() or "organizations"
     if provider == "custom":
         host, scope = (host or "").strip(), " ".join((scope or "").split())
         authorize_url, token_url = _url(authorize_url, "authorization"), _url(token_url, "token")
         if not host or not scope:
-            raise ValidationError("Enter the IMAP host and the scope the provider asks for.")
+            raise ValidationError(gettext("Enter the IMAP host and the scope the provider asks for."))
     else:
         if not all(c.isalnum() or c in "-." for c in tenant) or len(tenant) > 100:
-            raise ValidationError("The tenant is a directory id or a domain such as contoso.com.")
+            raise ValidationError(gettext("The tenant is a directory id or a domain such as contoso.com."))
         host, scope = preset["host"], preset["scope"]
         authorize_url = preset["authorize_url"].format(tenant=tenant)
         token_url = preset["token_url"].format(tenant=tenant)
@@ -107,7 +108,7 @@ def start_sign_in(mailbox_id: int, user_id: int, redirect_uri: str) -> str:
             code_challenge=client.create_code_challenge(verifier, "S256"), code_challenge_method="S256",
             login_hint=auth.mailbox.username, **PROVIDERS[auth.provider]["extra"])
     except OAuth2Error as exc:  # InsecureTransportError: an http:// authorization URL
-        raise ValidationError(f"The authorization URL cannot be used: {exc.description}") from None
+        raise ValidationError(gettext("The authorization URL cannot be used: %(description)s", description=exc.description)) from None
     auth.state_hash, auth.code_verifier = _digest(state), sealed.seal(verifier)
     auth.redirect_uri, auth.started_by, auth.started_at = redirect_uri, user_id, clock.now()
     db.session.commit()
@@ -119,18 +120,18 @@ def finish_sign_in(state: str, code: str, user_id: int, error: str = "",
     """The provider sent the admin back: check the state, trade the code for tokens."""
     auth = db.session.scalar(select(MailboxOAuth).where(MailboxOAuth.state_hash == _digest(state or "")))
     if auth is None or not hmac.compare_digest(auth.state_hash or "", _digest(state or "")):
-        raise ValidationError("This sign-in is unknown or was already used; start it again from Settings.")
+        raise ValidationError(gettext("This sign-in is unknown or was already used; start it again from Settings."))
     started_by, started_at, verifier = auth.started_by, auth.started_at, auth.code_verifier
     auth.state_hash = auth.code_verifier = None  # one use, whatever happens next
     db.session.commit()
     if started_by != user_id:
-        raise ValidationError("This sign-in was started by another teammate; start it again yourself.")
+        raise ValidationError(gettext("This sign-in was started by another teammate; start it again yourself."))
     if started_at is None or clock.now() - started_at > SIGN_IN_MAX_AGE:
-        raise ValidationError("This sign-in took too long; start it again from Settings.")
+        raise ValidationError(gettext("This sign-in took too long; start it again from Settings."))
     if error:
-        raise ValidationError(f"The provider did not sign you in: {error_description or error}")
+        raise ValidationError(gettext("The provider did not sign you in: %(value)s", value=error_description or error))
     if not code:
-        raise ValidationError("The provider sent no authorization code back.")
+        raise ValidationError(gettext("The provider sent no authorization code back."))
     client = WebApplicationClient(auth.client_id)
     body = client.prepare_request_body(code=code, redirect_uri=auth.redirect_uri,
                                        code_verifier=sealed.unseal(verifier),
@@ -140,8 +141,7 @@ def finish_sign_in(state: str, code: str, user_id: int, error: str = "",
     except SignInNeeded as exc:
         raise ValidationError(str(exc)) from None
     if not token.get("refresh_token"):
-        raise ValidationError("The provider gave no refresh token, so Halo could not keep the "
-                              "mailbox signed in (ask for offline access in the app's scopes).")
+        raise ValidationError(gettext("The provider gave no refresh token, so Halo could not keep the mailbox signed in (ask for offline access in the app's scopes)."))
     _keep(auth, token)
     auth.signed_in_at = clock.now()
     box = auth.mailbox
@@ -179,7 +179,7 @@ def _token_request(auth: MailboxOAuth, client: WebApplicationClient, body: str) 
         resp = netguard.http_request("POST", auth.token_url, body=body, headers=headers,
                                      timeout=TOKEN_TIMEOUT, max_bytes=TOKEN_MAX_BYTES)
     except netguard.OutboundError as exc:
-        raise netguard.OutboundError(f"The token endpoint could not be reached: {exc}") from None
+        raise netguard.OutboundError(gettext("The token endpoint could not be reached: %(exc)s", exc=exc)) from None
     text = resp.body.decode("utf-8", "replace")
     try:
         token = client.parse_request_body_response(text)
@@ -190,8 +190,7 @@ def _token_request(auth: MailboxOAuth, client: WebApplicationClient, body: str) 
         raise netguard.OutboundError(f"The token endpoint answered HTTP {resp.status}: "
                                      f"{exc.error} {exc.description or ''}".strip()) from None
     except (ValueError, json.JSONDecodeError):
-        raise netguard.OutboundError(f"The token endpoint answered HTTP {resp.status} "
-                                     "with something that is not a token.") from None
+        raise netguard.OutboundError(gettext("The token endpoint answered HTTP %(status)s with something that is not a token.", status=resp.status)) from None
     return dict(token)
 
 
@@ -210,9 +209,9 @@ def _keep(auth: MailboxOAuth, token: dict, now: datetime | None = None) -> None:
 def _oauth_of(mailbox_id: int) -> MailboxOAuth:
     box = db.session.get(Mailbox, mailbox_id)
     if box is None:
-        raise NotFound("That mailbox does not exist.")
+        raise NotFound(gettext("That mailbox does not exist."))
     if box.oauth is None:
-        raise ValidationError("This mailbox signs in with a password, not OAuth.")
+        raise ValidationError(gettext("This mailbox signs in with a password, not OAuth."))
     return box.oauth
 
 
@@ -224,9 +223,9 @@ def _url(value: str, what: str) -> str:
     value = (value or "").strip()
     parts = urlsplit(value)
     if parts.scheme not in ("https", "http") or not parts.hostname or len(value) > 500:
-        raise ValidationError(f"Enter the provider's {what} URL (https://...).")
+        raise ValidationError(gettext("Enter the provider's %(what)s URL (https://...).", what=what))
     if not is_secure_transport(value):  # oauthlib's rule (OAUTHLIB_INSECURE_TRANSPORT relaxes it)
-        raise ValidationError(f"The {what} URL must use https://: the client secret and tokens travel over it.")
+        raise ValidationError(gettext("The %(what)s URL must use https://: the client secret and tokens travel over it.", what=what))
     return value
 
 
@@ -234,7 +233,7 @@ def _port(value) -> int:
     try:
         port = int(value or 993)
     except ValueError:
-        raise ValidationError("The port must be a number.") from None
+        raise ValidationError(gettext("The port must be a number.")) from None
     if not 0 < port < 65536:
-        raise ValidationError("The port must be between 1 and 65535.")
+        raise ValidationError(gettext("The port must be between 1 and 65535."))
     return port

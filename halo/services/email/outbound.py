@@ -9,6 +9,7 @@ import logging
 import smtplib
 from datetime import datetime, timedelta
 
+from flask_babel import gettext
 from flask_mail import BadHeaderError
 from sqlalchemy import bindparam, or_, select, update
 
@@ -94,14 +95,14 @@ def transmit(mail_message, envelope_from: str) -> None:
         # state that init_app never sets, so it was always off.
         connection.host = None if connection.mail.suppress else connection.configure_host()
     except (OSError, smtplib.SMTPException) as exc:
-        raise Undelivered(f"Cannot reach the mail server: {exc}") from exc
+        raise Undelivered(gettext("Cannot reach the mail server: %(exc)s", exc=exc)) from exc
     try:
         connection.send(mail_message, envelope_from=envelope_from)
     except BadHeaderError as exc:
-        raise Undelivered("A header contained a line break.", permanent=True) from exc
+        raise Undelivered(gettext("A header contained a line break."), permanent=True) from exc
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
-        raise Undelivered(f"Recipient refused: {exc.recipients}", permanent=min(codes) >= 500) from exc
+        raise Undelivered(gettext("Recipient refused: %(recipients)s", recipients=exc.recipients), permanent=min(codes) >= 500) from exc
     except smtplib.SMTPResponseException as exc:  # the server answered with an error: not accepted
         raise Undelivered(f"{exc.smtp_code} {exc.smtp_error!r}", permanent=exc.smtp_code >= 500) from exc
     finally:
@@ -148,11 +149,11 @@ def retry_send(message_id: int, actor_id: int | None = None) -> OutboundEmail:
     out = db.session.scalar(select(OutboundEmail).where(OutboundEmail.message_id == message_id))
     message = db.session.get(Message, message_id)
     if message is None or message.channel != "email" or message.delivery is None:
-        raise NotFound("That email does not exist.")
+        raise NotFound(gettext("That email does not exist."))
     try:
         access_scope.require_message(message)
     except NotFound:
-        raise NotFound("That email does not exist.") from None
+        raise NotFound(gettext("That email does not exist.")) from None
     roles.require(actor_id, "reply")
     if out is None:  # the handler never ran (crash right after the reply was saved)
         message.delivery = "queued"
@@ -160,7 +161,7 @@ def retry_send(message_id: int, actor_id: int | None = None) -> OutboundEmail:
         schedule_send(message_id)
         return db.session.scalar(select(OutboundEmail).where(OutboundEmail.message_id == message_id))
     if out.state not in ("failed", "uncertain"):
-        raise ValidationError("Only a failed email can be retried.")
+        raise ValidationError(gettext("Only a failed email can be retried."))
     out.state, out.next_attempt_at, out.attempts = "queued", None, 0
     message.delivery, message.delivery_error = "queued", None
     db.session.commit()

@@ -5,6 +5,7 @@ but shown under its real sender and marked "not the customer". Only the customer
 people an agent added here may thread by In-Reply-To/References alone, and only they are
 copied (Cc) on the team's replies.
 """
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from halo import clock
@@ -40,11 +41,11 @@ def add_from_message(message_id: int, agent_id: int) -> EmailParticipant:
     message = db.session.get(Message, message_id)
     ticket = db.session.get(Ticket, message.ticket_id) if message is not None else None
     if ticket is None or message.kind != "customer" or not message.email_from:
-        raise NotFound("That email does not exist.")
+        raise NotFound(gettext("That email does not exist."))
     access_scope.require_message(message)  # a ticket out of this agent's sight is not found
     address = message.email_from.strip().lower()
     if (ticket.customer.email or "").lower() == address:
-        raise ValidationError("That is the ticket's customer.")
+        raise ValidationError(gettext("That is the ticket's customer."))
     existing = db.session.scalar(select(EmailParticipant).where(
         EmailParticipant.ticket_id == ticket.id, EmailParticipant.address == address))
     if existing is not None:
@@ -62,7 +63,7 @@ def remove(participant_id: int, agent_id: int) -> int:
     row = db.session.get(EmailParticipant, participant_id)
     ticket = db.session.get(Ticket, row.ticket_id) if row is not None else None
     if ticket is None:
-        raise NotFound("That participant does not exist.")
+        raise NotFound(gettext("That participant does not exist."))
     _event(ticket, agent_id, {"removed": row.address})
     db.session.delete(row)
     db.session.commit()

@@ -4,6 +4,7 @@ import re
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import gettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
@@ -32,7 +33,7 @@ def clean_email(value: str) -> str:
     """A lower-cased address, or ValidationError."""
     value = (value or "").strip().lower()
     if not _EMAIL.match(value) or len(value) > 254:
-        raise ValidationError("Enter a valid email address.")
+        raise ValidationError(gettext("Enter a valid email address."))
     return value
 
 
@@ -47,7 +48,7 @@ def add_sender(email: str, name: str, base_url: str) -> SenderAddress:
     """Add a sender address and mail it a confirmation link."""
     email = clean_email(email)
     if db.session.scalar(select(SenderAddress).where(SenderAddress.email == email)):
-        raise ValidationError(f"{email} is already a sender address.")
+        raise ValidationError(gettext("%(email)s is already a sender address.", email=email))
     sender = SenderAddress(email=email, name=(name or "").strip()[:200], verify_sent_at=clock.now())
     db.session.add(sender)
     db.session.commit()
@@ -66,12 +67,12 @@ def verify_sender(token: str, now: datetime | None = None) -> SenderAddress:
     try:
         data = _serializer().loads(token, max_age=VERIFY_MAX_AGE)
     except SignatureExpired:
-        raise ValidationError("This confirmation link has expired; send a new one from Settings.") from None
+        raise ValidationError(gettext("This confirmation link has expired; send a new one from Settings.")) from None
     except BadSignature:
-        raise ValidationError("This confirmation link is not valid.") from None
+        raise ValidationError(gettext("This confirmation link is not valid.")) from None
     sender = db.session.get(SenderAddress, data.get("id"))
     if sender is None or sender.email != data.get("email"):
-        raise NotFound("This sender address no longer exists.")
+        raise NotFound(gettext("This sender address no longer exists."))
     if sender.verified_at is None:
         sender.verified_at = now or clock.now()
         if not db.session.scalar(select(SenderAddress.id).where(SenderAddress.is_default)):
@@ -84,9 +85,9 @@ def set_default_sender(sender_id: int) -> None:
     """Make a verified sender the workspace default."""
     sender = db.session.get(SenderAddress, sender_id)
     if sender is None:
-        raise NotFound("That sender address does not exist.")
+        raise NotFound(gettext("That sender address does not exist."))
     if sender.verified_at is None:
-        raise ValidationError("Confirm this address (its link was emailed) before using it.")
+        raise ValidationError(gettext("Confirm this address (its link was emailed) before using it."))
     for other in db.session.scalars(select(SenderAddress).where(SenderAddress.is_default)):
         other.is_default = False
     sender.is_default = True
@@ -97,7 +98,7 @@ def remove_sender(sender_id: int) -> None:
     """Delete a sender address."""
     sender = db.session.get(SenderAddress, sender_id)
     if sender is None:
-        raise NotFound("That sender address does not exist.")
+        raise NotFound(gettext("That sender address does not exist."))
     db.session.delete(sender)
     db.session.commit()
 
@@ -106,7 +107,7 @@ def resend_verification(sender_id: int, base_url: str) -> None:
     """Send a new confirmation link."""
     sender = db.session.get(SenderAddress, sender_id)
     if sender is None:
-        raise NotFound("That sender address does not exist.")
+        raise NotFound(gettext("That sender address does not exist."))
     sender.verify_sent_at = clock.now()
     db.session.commit()
     enqueue("halo.jobs.email.send_verification", sender.id, base_url)
@@ -115,9 +116,9 @@ def resend_verification(sender_id: int, base_url: str) -> None:
 def save_preferences(reply_from: str, signature: str) -> None:
     """Store reply-from behaviour and the signature."""
     if reply_from not in REPLY_FROM:
-        raise ValidationError("Choose where replies are sent from.")
+        raise ValidationError(gettext("Choose where replies are sent from."))
     if len(signature or "") > 2000:
-        raise ValidationError("The signature is too long (2000 characters at most).")
+        raise ValidationError(gettext("The signature is too long (2000 characters at most)."))
     set_setting("email_reply_from", reply_from)
     set_setting("email_signature", (signature or "").strip())
 
@@ -131,9 +132,9 @@ def add_trusted(pattern: str) -> TrustedSender:
     """Trust an address (a@b.com) or a domain (b.com, @b.com)."""
     pattern = (pattern or "").strip().lower().lstrip("@")
     if not (_EMAIL.match(pattern) or _DOMAIN.match(pattern)):
-        raise ValidationError("Enter an email address or a domain such as example.com.")
+        raise ValidationError(gettext("Enter an email address or a domain such as example.com."))
     if db.session.scalar(select(TrustedSender).where(TrustedSender.pattern == pattern)):
-        raise ValidationError(f"{pattern} is already trusted.")
+        raise ValidationError(gettext("%(pattern)s is already trusted.", pattern=pattern))
     row = TrustedSender(pattern=pattern)
     db.session.add(row)
     db.session.commit()
@@ -144,7 +145,7 @@ def remove_trusted(trusted_id: int) -> None:
     """Stop trusting an address or domain."""
     row = db.session.get(TrustedSender, trusted_id)
     if row is None:
-        raise NotFound("That entry does not exist.")
+        raise NotFound(gettext("That entry does not exist."))
     db.session.delete(row)
     db.session.commit()
 
@@ -163,15 +164,15 @@ def add_mailbox(host: str, port: str, use_ssl: bool, username: str, password: st
     """Add an IMAP mailbox to poll; its password is stored sealed."""
     host, username, folder = (host or "").strip(), (username or "").strip(), (folder or "INBOX").strip()
     if not host or not username or not password:
-        raise ValidationError("Host, user name and password are required.")
+        raise ValidationError(gettext("Host, user name and password are required."))
     if len(password) > MAX_MAILBOX_PASSWORD:
-        raise ValidationError(f"Keep the password under {MAX_MAILBOX_PASSWORD} characters.")
+        raise ValidationError(gettext("Keep the password under %(MAX_MAILBOX_PASSWORD)s characters.", MAX_MAILBOX_PASSWORD=MAX_MAILBOX_PASSWORD))
     try:
         port_n = int(port or (993 if use_ssl else 143))
     except ValueError:
-        raise ValidationError("The port must be a number.") from None
+        raise ValidationError(gettext("The port must be a number.")) from None
     if not 0 < port_n < 65536:
-        raise ValidationError("The port must be between 1 and 65535.")
+        raise ValidationError(gettext("The port must be between 1 and 65535."))
     try:
         netguard.check_host(host, port_n)
     except netguard.Refused as exc:
@@ -187,7 +188,7 @@ def get_mailbox(mailbox_id: int) -> Mailbox:
     """One IMAP mailbox, or NotFound."""
     box = db.session.get(Mailbox, mailbox_id)
     if box is None:
-        raise NotFound("That mailbox does not exist.")
+        raise NotFound(gettext("That mailbox does not exist."))
     return box
 
 
@@ -195,6 +196,6 @@ def remove_mailbox(mailbox_id: int) -> None:
     """Stop polling a mailbox and forget it."""
     box = db.session.get(Mailbox, mailbox_id)
     if box is None:
-        raise NotFound("That mailbox does not exist.")
+        raise NotFound(gettext("That mailbox does not exist."))
     db.session.delete(box)
     db.session.commit()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
+from flask_babel import gettext
 from sqlalchemy import String, and_, cast, func, select, true
 
 from halo import clock
@@ -65,11 +66,11 @@ def parse_filters(args: dict[str, list[str]]) -> Filter:
     status = tuple(sorted(set(values("status"))))
     for s in status:
         if s not in STATUSES:
-            raise ValidationError(f"Unknown status {s!r}: use one of {', '.join(STATUSES)}.")
+            raise ValidationError(gettext("Unknown status %(s)s: use one of %(join)s.", s=f'{s!r}', join=', '.join(STATUSES)))
     channel = tuple(sorted(set(values("channel"))))
     for c in channel:
         if c not in CHANNELS:
-            raise ValidationError(f"Unknown channel {c!r}: use one of {', '.join(CHANNELS)}.")
+            raise ValidationError(gettext("Unknown channel %(c)s: use one of %(join)s.", c=f'{c!r}', join=', '.join(CHANNELS)))
     text, typed_tags = _tag_terms(" ".join(values("q")))
     sort = _one_of("sort", values("sort"), tuple(SORTS))
     return Filter(status=status, assignee=_assignee(values("assignee")), channel=channel,
@@ -91,31 +92,31 @@ def _tag_terms(text: str) -> tuple[str, list[str]]:
 def _tags(names: list[str]) -> tuple[str, ...]:
     """Tag names checked as tags are, one per name whatever its case, in a stable order."""
     if len(names) > 10:
-        raise ValidationError("Filter by at most 10 tags at once.")
+        raise ValidationError(gettext("Filter by at most 10 tags at once."))
     try:
         cleaned = clean_names(names)
     except ValidationError as exc:
-        raise ValidationError(f"tag: {exc}") from None
+        raise ValidationError(gettext("tag: %(exc)s", exc=exc)) from None
     return tuple(sorted(cleaned, key=str.lower))
 
 
 def _single(key, vals):
     if len(vals) > 1:
-        raise ValidationError(f"Give one value for {key!r}, not {len(vals)}.")
+        raise ValidationError(gettext("Give one value for %(key)s, not %(len)s.", key=f'{key!r}', len=len(vals)))
     return vals[0] if vals else None
 
 
 def _one_of(key, vals, allowed):
     value = _single(key, vals)
     if value is not None and value not in allowed:
-        raise ValidationError(f"{key!r} must be one of {', '.join(allowed)}, not {value!r}.")
+        raise ValidationError(gettext("%(key)s must be one of %(join)s, not %(value)s.", key=f'{key!r}', join=', '.join(allowed), value=f'{value!r}'))
     return value
 
 
 def _assignee(vals):
     value = _single("assignee", vals)
     if value is not None and value not in ("me", "none") and not value.isdigit():
-        raise ValidationError(f"assignee must be 'me', 'none' or a teammate id, not {value!r}.")
+        raise ValidationError(gettext("assignee must be 'me', 'none' or a teammate id, not %(value)s.", value=f'{value!r}'))
     return value
 
 
@@ -123,15 +124,15 @@ def _trait(raw):
     key, sep, value = raw.partition(":")
     key, value = key.strip(), value.strip()
     if not TRAIT_KEY.match(key):
-        raise ValidationError(f"Trait name {key!r} may use letters, digits, '_', '.', '-' (up to 64).")
+        raise ValidationError(gettext("Trait name %(key)s may use letters, digits, '_', '.', '-' (up to 64).", key=f'{key!r}'))
     if sep and not value:
-        raise ValidationError(f"Trait {key!r} needs a value after ':' (or '*' for any value).")
+        raise ValidationError(gettext("Trait %(key)s needs a value after ':' (or '*' for any value).", key=f'{key!r}'))
     return key, (None if not sep or value == "*" else value[:200])
 
 
 def _language(value):
     if not LANGUAGE.match(value):
-        raise ValidationError(f"Language {value!r} is not a language code like 'de' or 'pt-BR'.")
+        raise ValidationError(gettext("Language %(value)s is not a language code like 'de' or 'pt-BR'.", value=f'{value!r}'))
     return value.lower().replace("_", "-")
 
 
@@ -142,8 +143,7 @@ def _date(key, vals):
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValidationError(f"{key} must be a date like 2026-11-24 (or 2026-11-24T09:30), "
-                              f"not {value!r}.") from None
+        raise ValidationError(gettext("%(key)s must be a date like 2026-11-24 (or 2026-11-24T09:30), not %(value)s.", key=key, value=f'{value!r}')) from None
     return parsed.strftime("%Y-%m-%dT%H:%M") if len(value) > 10 else parsed.date().isoformat()
 
 

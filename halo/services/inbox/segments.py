@@ -1,6 +1,7 @@
 """Segments: saved filters, private or shared with the team; pinned ones become sidebar inboxes."""
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import or_, select
 
 from halo.extensions import db
@@ -14,7 +15,7 @@ from halo.services.inbox.views import VIEWS
 
 def _canonical(view: str, query_args: dict[str, list[str]]) -> tuple[str, str]:
     if view not in VIEWS or view == "mentions":
-        raise ValidationError(f"A segment cannot be based on the {view!r} view.")
+        raise ValidationError(gettext("A segment cannot be based on the %(view)s view.", view=f'{view!r}'))
     return view, to_query(parse_filters(query_args))
 
 
@@ -23,9 +24,9 @@ def save_segment(owner_id: int, name: str, view: str, query_args: dict[str, list
     """Save a filter by name; the filter is validated and stored in its canonical form."""
     name = " ".join((name or "").split())
     if not name:
-        raise ValidationError("Give the segment a name.")
+        raise ValidationError(gettext("Give the segment a name."))
     if len(name) > 80:
-        raise ValidationError("Keep the name under 80 characters.")
+        raise ValidationError(gettext("Keep the name under 80 characters."))
     view, query = _canonical(view, query_args)
     position = db.session.scalar(select(db.func.coalesce(db.func.max(Segment.position), 0))) + 1
     segment = Segment(name=name, owner_id=owner_id, shared=shared, pinned=pinned, view=view,
@@ -53,7 +54,7 @@ def get_segment(segment_id: int, user_id: int) -> Segment:
     """A segment the user may see, or NotFound."""
     segment = db.session.get(Segment, segment_id)
     if segment is None or not (segment.shared or segment.owner_id == user_id):
-        raise NotFound(f"Segment #{segment_id} does not exist.")
+        raise NotFound(gettext("Segment #%(segment_id)s does not exist.", segment_id=segment_id))
     return segment
 
 
@@ -61,7 +62,7 @@ def _editable(segment_id: int, user_id: int) -> Segment:
     segment = get_segment(segment_id, user_id)
     user = db.session.get(User, user_id)
     if segment.owner_id != user_id and not (segment.shared and user is not None and user.is_admin):
-        raise Forbidden("Only an admin or its owner can change a team segment.")
+        raise Forbidden(gettext("Only an admin or its owner can change a team segment."))
     return segment
 
 
@@ -72,7 +73,7 @@ def update_segment(segment_id: int, user_id: int, name: str | None = None,
     if name is not None:
         name = " ".join(name.split())
         if not name or len(name) > 80:
-            raise ValidationError("Give the segment a name under 80 characters.")
+            raise ValidationError(gettext("Give the segment a name under 80 characters."))
         segment.name = name
     if pinned is not None:
         segment.pinned = pinned

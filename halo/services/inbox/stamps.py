@@ -31,6 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from halo.extensions import db
+from halo.i18n import locale_key
 from halo.models import (
     AliasUser,
     ChangeStamp,
@@ -204,6 +205,7 @@ def cached(key: tuple, render):
     """The piece filed under key, or render() filed there (not when key holds UNKNOWN)."""
     if any(part is UNKNOWN for part in key):
         return render()
+    key += (locale_key(),)  # a piece is kept per language (halo/i18n.py)
     value = pieces.get(key)
     if value is None:
         value = render()

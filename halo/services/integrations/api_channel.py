@@ -10,6 +10,7 @@ AI and the thread work as for chat: they are the spine's.
 """
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -52,7 +53,7 @@ def list_channels() -> list[ApiChannel]:
 def channel_of_inbox(inbox_id: int) -> ApiChannel:
     channel = db.session.scalar(select(ApiChannel).where(ApiChannel.inbox_id == inbox_id))
     if channel is None:
-        raise NotFound(f"Inbox #{inbox_id} is not an API channel.")
+        raise NotFound(gettext("Inbox #%(inbox_id)s is not an API channel.", inbox_id=inbox_id))
     return channel
 
 
@@ -87,9 +88,9 @@ def receive(inbox_id: int, contact_id: str, message_id: str, text: str, name: st
     now = now or clock.now()
     text = (text or "").strip()
     if not text:
-        raise ValidationError("The message needs some text.")
+        raise ValidationError(gettext("The message needs some text."))
     if len(text) > MAX_TEXT:
-        raise ValidationError(f"A message is at most {MAX_TEXT} characters.")
+        raise ValidationError(gettext("A message is at most %(MAX_TEXT)s characters.", MAX_TEXT=MAX_TEXT))
     key = KEY_PREFIX + message_id
     channel = channel_of_inbox(inbox_id)
     for _ in range(CLAIM_ATTEMPTS):
@@ -116,7 +117,7 @@ def receive(inbox_id: int, contact_id: str, message_id: str, text: str, name: st
             continue
         ai_chat.offer_message(message.id)  # the AI answers while it handles the conversation
         return message, True
-    raise ValidationError("This conversation is busy: send the message again.")
+    raise ValidationError(gettext("This conversation is busy: send the message again."))
 
 
 def schedule_reply(message_id: int) -> None:

@@ -3,6 +3,7 @@ as if it had arrived by email (replies go to the customer's address), with the s
 events, status rules and AI offer."""
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from halo import clock
@@ -21,11 +22,11 @@ def customer_for(customer_id: int | None, email: str | None, name: str | None) -
     if customer_id is not None:
         customer = db.session.get(Customer, customer_id)
         if customer is None:
-            raise NotFound(f"Customer #{customer_id} does not exist.")
+            raise NotFound(gettext("Customer #%(customer_id)s does not exist.", customer_id=customer_id))
         return customer
     email = profiles.check_email(email)
     if email is None:
-        raise ValidationError("Name the customer: customer.id or customer.email.")
+        raise ValidationError(gettext("Name the customer: customer.id or customer.email."))
     customer = db.session.scalar(select(Customer).where(func.lower(Customer.email) == email))
     if customer is None:
         customer = Customer(email=email, name=" ".join((name or "").split())[:200], traits={})
@@ -40,11 +41,11 @@ def create_ticket(customer: Customer, subject: str | None, body: str,
     now = now or clock.now()
     body = (body or "").strip()
     if not body:
-        raise ValidationError("The first message needs some text.")
+        raise ValidationError(gettext("The first message needs some text."))
     if len(body) > MAX_BODY:
-        raise ValidationError("That message is too long.")
+        raise ValidationError(gettext("That message is too long."))
     if not customer.email:
-        raise ValidationError("This customer has no email address to reply to.")
+        raise ValidationError(gettext("This customer has no email address to reply to."))
     ticket = conversation.start_ticket(customer, "email", body, now, inbox_id=inbox_id,
                                        subject=(subject or "").strip() or None)
     message = conversation.add_customer_message(ticket, "email", body, now, new_ticket=True,

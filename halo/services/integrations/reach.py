@@ -6,6 +6,7 @@ request does), which narrows every ORM read of tickets; what is reached by id is
 here explicitly. A workspace token acts for the workspace: every inbox. A customer is
 reached when one of their tickets is, or when they have none yet (a profile a CRM made).
 """
+from flask_babel import gettext
 from sqlalchemy import exists, or_, select, true
 
 from halo.extensions import db
@@ -49,7 +50,7 @@ def get_ticket(principal: Principal, ticket_id: int) -> Ticket:
     inboxes must not even be confirmed to exist)."""
     ticket = db.session.scalar(select(Ticket).where(Ticket.id == ticket_id, ticket_condition(principal)))
     if ticket is None:
-        raise NotFound(f"Ticket #{ticket_id} does not exist.")
+        raise NotFound(gettext("Ticket #%(ticket_id)s does not exist.", ticket_id=ticket_id))
     return ticket
 
 
@@ -58,7 +59,7 @@ def get_customer(principal: Principal, customer_id: int) -> Customer:
     customer = db.session.scalar(select(Customer).where(Customer.id == customer_id,
                                                         customer_condition(principal)))
     if customer is None:
-        raise NotFound(f"Customer #{customer_id} does not exist.")
+        raise NotFound(gettext("Customer #%(customer_id)s does not exist.", customer_id=customer_id))
     return customer
 
 
@@ -66,7 +67,7 @@ def check_customer(principal: Principal, customer: Customer) -> None:
     """NotFound unless the principal reaches the customer (a new one is reached by all)."""
     if customer.id is not None and db.session.scalar(select(Customer.id).where(
             Customer.id == customer.id, customer_condition(principal))) is None:
-        raise NotFound(f"Customer #{customer.id} does not exist.")
+        raise NotFound(gettext("Customer #%(id)s does not exist.", id=customer.id))
 
 
 def require(principal: Principal, capability: str) -> None:

@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import select, update
 
 from halo import clock
@@ -58,18 +59,18 @@ def create_token(creator_id: int, name: str, scope: str, kind: str = "personal",
     """Make a token; returns it and its secret, which is never stored or shown again."""
     creator = db.session.get(User, creator_id)
     if creator is None or not creator.active:
-        raise NotFound("That teammate does not exist.")
+        raise NotFound(gettext("That teammate does not exist."))
     name = " ".join((name or "").split())
     if not name:
-        raise ValidationError("Name the token after what will use it.")
+        raise ValidationError(gettext("Name the token after what will use it."))
     if len(name) > MAX_NAME:
-        raise ValidationError(f"Keep the name under {MAX_NAME} characters.")
+        raise ValidationError(gettext("Keep the name under %(MAX_NAME)s characters.", MAX_NAME=MAX_NAME))
     if kind not in TOKEN_KINDS:
-        raise ValidationError(f"A token is {' or '.join(TOKEN_KINDS)}, not {kind!r}.")
+        raise ValidationError(gettext("A token is %(join)s, not %(kind)s.", join=' or '.join(TOKEN_KINDS), kind=f'{kind!r}'))
     if scope not in TOKEN_SCOPES:
-        raise ValidationError(f"A token's scope is one of {', '.join(TOKEN_SCOPES)}, not {scope!r}.")
+        raise ValidationError(gettext("A token's scope is one of %(join)s, not %(scope)s.", join=', '.join(TOKEN_SCOPES), scope=f'{scope!r}'))
     if (kind == "workspace" or scope == "admin") and not creator.is_admin:
-        raise Forbidden("Only an admin can make workspace tokens or tokens with the admin scope.")
+        raise Forbidden(gettext("Only an admin can make workspace tokens or tokens with the admin scope."))
     secret = PREFIXES[kind] + secrets.token_urlsafe(32)
     token = ApiToken(kind=kind, name=name, scope=scope, created_by_id=creator_id,
                      user_id=creator_id if kind == "personal" else None,
@@ -119,9 +120,9 @@ def revoke_token(token_id: int, actor_id: int, now: datetime | None = None) -> A
     token = db.session.get(ApiToken, token_id)
     actor = db.session.get(User, actor_id)
     if token is None or actor is None:
-        raise NotFound("That token does not exist.")
+        raise NotFound(gettext("That token does not exist."))
     if token.user_id != actor_id and not (actor.is_admin and token.kind == "workspace"):
-        raise NotFound("That token does not exist.")
+        raise NotFound(gettext("That token does not exist."))
     if token.revoked_at is None:
         token.revoked_at = now or clock.now()
         db.session.commit()

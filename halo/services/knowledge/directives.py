@@ -1,6 +1,8 @@
 """Inbox training: durable directives for the AI, scoped from the ticket they came from."""
 from datetime import datetime
 
+from flask_babel import gettext
+
 from halo import clock
 from halo.extensions import db
 from halo.models import Directive, Ticket
@@ -45,7 +47,7 @@ def get_directive(directive_id: int) -> Directive:
     """The directive, or NotFound."""
     directive = db.session.get(Directive, directive_id)
     if directive is None:
-        raise NotFound("That directive does not exist.")
+        raise NotFound(gettext("That directive does not exist."))
     return directive
 
 
@@ -56,7 +58,7 @@ def update_directive(directive_id: int, body: str, enabled: bool, actor_id: int 
     roles.require(actor_id, "publish")
     body = (body or "").strip()
     if not body:
-        raise ValidationError("A directive cannot be empty.")
+        raise ValidationError(gettext("A directive cannot be empty."))
     directive = get_directive(directive_id)
     directive.body, directive.enabled, directive.updated_at = body, enabled, clock.now()
     if published is not None:

@@ -6,6 +6,7 @@ engine: a snippet is text written by users, and Jinja or str.format on it would 
 """
 import re
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from halo import clock
@@ -29,16 +30,16 @@ def get_reply(reply_id: int) -> SavedReply:
     """One saved reply, or NotFound."""
     reply = db.session.get(SavedReply, reply_id)
     if reply is None:
-        raise NotFound("That saved reply does not exist.")
+        raise NotFound(gettext("That saved reply does not exist."))
     return reply
 
 
 def _clean(title: str, body: str) -> tuple[str, str]:
     title, body = (title or "").strip(), (body or "").strip()
     if not title or not body:
-        raise ValidationError("A saved reply needs a title and some text.")
+        raise ValidationError(gettext("A saved reply needs a title and some text."))
     if len(title) > MAX_TITLE or len(body) > MAX_BODY:
-        raise ValidationError("That saved reply is too long.")
+        raise ValidationError(gettext("That saved reply is too long."))
     return title, body
 
 
@@ -48,10 +49,10 @@ def save_reply(title: str, body: str, author_id: int | None, reply_id: int | Non
     title, body = _clean(title, body)
     clash = db.session.scalar(select(SavedReply).where(func.lower(SavedReply.title) == title.lower()))
     if clash is not None and clash.id != reply_id:
-        raise ValidationError(f"A saved reply called “{title}” already exists.")
+        raise ValidationError(gettext("A saved reply called “%(title)s” already exists.", title=title))
     reply = db.session.get(SavedReply, reply_id) if reply_id else SavedReply(created_by_id=author_id)
     if reply is None:
-        raise NotFound("That saved reply does not exist.")
+        raise NotFound(gettext("That saved reply does not exist."))
     reply.title, reply.body, reply.updated_at = title, body, clock.now()
     db.session.add(reply)
     db.session.commit()
@@ -63,7 +64,7 @@ def delete_reply(reply_id: int, actor_id: int | None = None) -> None:
     roles.require(actor_id, "work")
     reply = db.session.get(SavedReply, reply_id)
     if reply is None:
-        raise NotFound("That saved reply does not exist.")
+        raise NotFound(gettext("That saved reply does not exist."))
     db.session.delete(reply)
     db.session.commit()
 
@@ -90,5 +91,5 @@ def filled_for(ticket_id: int, agent_id: int) -> list[dict]:
     """Every saved reply filled in for this ticket and agent (the composer's menu)."""
     ticket, agent = db.session.get(Ticket, ticket_id), db.session.get(User, agent_id)
     if ticket is None or agent is None:
-        raise NotFound("That ticket does not exist.")
+        raise NotFound(gettext("That ticket does not exist."))
     return [{"id": r.id, "title": r.title, "text": fill(r.body, ticket, agent)} for r in list_replies()]

@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from flask_babel import gettext
+
 from halo.services.netguard.addresses import OutboundError
 from halo.services.netguard.sockets import connect, wrap_tls
 
@@ -59,7 +61,7 @@ def http_request(method: str, url: str, body: bytes | str | None = None,
     `timeout` bounds the whole exchange, connection to last byte."""
     method = (method or "").upper()
     if not _METHOD.match(method):
-        raise OutboundError(f"{method!r} is not an HTTP method.")
+        raise OutboundError(gettext("%(method)s is not an HTTP method.", method=f'{method!r}'))
     parts = _split(url)
     deadline = time.monotonic() + timeout
     conn = _Connection(parts.hostname, parts.port, timeout, parts.scheme == "https")
@@ -73,10 +75,10 @@ def http_request(method: str, url: str, body: bytes | str | None = None,
     except OutboundError:
         raise
     except ValueError as exc:  # a header value holding CR/LF, a bad URL part
-        raise OutboundError(f"The request to {parts.hostname} is not valid: {exc}") from None
+        raise OutboundError(gettext("The request to %(hostname)s is not valid: %(exc)s", hostname=parts.hostname, exc=exc)) from None
     except (OSError, http.client.HTTPException) as exc:
         what = "timed out" if isinstance(exc, TimeoutError) else (str(exc) or type(exc).__name__)
-        raise OutboundError(f"The request to {parts.hostname} failed: {what}.") from None
+        raise OutboundError(gettext("The request to %(hostname)s failed: %(what)s.", hostname=parts.hostname, what=what)) from None
     finally:
         conn.close()
 
@@ -86,18 +88,18 @@ def _split(url: str):
         parts = urlsplit((url or "").strip())
         parts.port  # noqa: B018 -- raises ValueError on a port out of range
     except ValueError as exc:
-        raise OutboundError(f"{url!r} is not a valid URL: {exc}.") from None
+        raise OutboundError(gettext("%(url)s is not a valid URL: %(exc)s.", url=f'{url!r}', exc=exc)) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise OutboundError(f"{url!r} is not an http:// or https:// URL.")
+        raise OutboundError(gettext("%(url)s is not an http:// or https:// URL.", url=f'{url!r}'))
     if parts.username is not None or parts.password is not None:
-        raise OutboundError("Put credentials in a header, not in the URL.")
+        raise OutboundError(gettext("Put credentials in a header, not in the URL."))
     return parts
 
 
 def _remaining(conn, deadline: float) -> None:
     left = deadline - time.monotonic()
     if left <= 0:
-        raise OutboundError(f"The request to {conn.host} timed out.")
+        raise OutboundError(gettext("The request to %(host)s timed out.", host=conn.host))
     if conn.sock is not None:
         conn.sock.settimeout(left)
 

@@ -3,6 +3,8 @@ import ipaddress
 import socket
 import ssl
 
+from flask_babel import gettext
+
 from halo.services.netguard.addresses import (
     AllowList,
     OutboundError,
@@ -18,12 +20,12 @@ def resolve(host: str, port: int, allowed: AllowList | None = None) -> list[tupl
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
     if not host or any(c.isspace() or ord(c) < 32 for c in host):
-        raise OutboundError(f"{host!r} is not a host name.")
+        raise OutboundError(gettext("%(host)s is not a host name.", host=f'{host!r}'))
     allowed = allow_list() if allowed is None else allowed
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
-        raise OutboundError(f"Cannot find the host {host}: {_strerror(exc)}.") from None
+        raise OutboundError(gettext("Cannot find the host %(host)s: %(strerror)s.", host=host, strerror=_strerror(exc))) from None
     usable, refusals = [], []
     for family, _, _, _, sockaddr in infos:
         ip = ipaddress.ip_address(sockaddr[0].split("%", 1)[0])
@@ -64,7 +66,7 @@ def connect(host: str, port: int, timeout: float) -> socket.socket:
         except OSError as exc:
             sock.close()
             last = exc
-    raise OutboundError(f"Cannot connect to {host} port {port}: {_strerror(last)}.")
+    raise OutboundError(gettext("Cannot connect to %(host)s port %(port)s: %(strerror)s.", host=host, port=port, strerror=_strerror(last)))
 
 
 def tls_context() -> ssl.SSLContext:

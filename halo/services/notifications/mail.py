@@ -12,10 +12,11 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
+from flask_babel import force_locale, gettext
 from flask_mail import Message as MailMessage
 from sqlalchemy import func, select
 
-from halo import clock
+from halo import clock, i18n
 from halo.extensions import db
 from halo.models import Notification, Ticket, User
 from halo.services.accounts.reset import base_url
@@ -65,8 +66,10 @@ def _mail_one(note: Notification, now: datetime) -> str:
     if (user is None or not user.active or note.read_at is not None or note.created_at < now - TOO_OLD
             or not prefs.of(user).mails(note.kind)):
         return "skip"
-    body = (f"{note.text}\n\n{_link(note.ticket_id)}\n\n"
-            f"-- \nHalo. Choose what reaches you by email in your profile: {base_url()}/profile\n")
+    with force_locale(i18n.for_user(user)):  # the teammate's language
+        body = (f"{note.text}\n\n{_link(note.ticket_id)}\n\n-- \n"
+                + gettext("Halo. Choose what reaches you by email in your profile: %(url)s", url=f"{base_url()}/profile")
+                + "\n")
     try:
         _send(user, f"[Halo] {note.text}", body)
     except Undelivered as exc:
@@ -122,8 +125,11 @@ def send_digests(now: datetime | None = None) -> int:
         digest = digest_for(user, now)
         if not digest.empty:
             try:
-                _send(user, f"[Halo] Your morning: {digest.open_count} open, {len(digest.notifications)} unread",
-                      _digest_text(user, digest))
+                with force_locale(i18n.for_user(user)):  # the teammate's language
+                    subject = "[Halo] " + gettext("Your morning: %(open)s open, %(unread)s unread",
+                                                  open=digest.open_count, unread=len(digest.notifications))
+                    text = _digest_text(user, digest)
+                _send(user, subject, text)
                 sent += 1
             except Undelivered as exc:
                 log.warning("The digest for %s was not mailed: %s", user.email, exc)
@@ -134,14 +140,15 @@ def send_digests(now: datetime | None = None) -> int:
 
 
 def _digest_text(user: User, digest: Digest) -> str:
-    lines = [f"Good morning, {user.name.split()[0] if user.name else ''}.".replace(" .", "."), ""]
+    first = user.name.split()[0] if user.name else ""
+    lines = [gettext("Good morning, %(name)s.", name=first) if first else gettext("Good morning."), ""]
     if digest.notifications:
-        lines.append(f"Unread notifications ({len(digest.notifications)}):")
+        lines.append(gettext("Unread notifications (%(count)s):", count=len(digest.notifications)))
         lines += [f"- {n.text}\n  {_link(n.ticket_id)}" for n in digest.notifications]
         lines.append("")
-    lines.append(f"Open tickets assigned to you: {digest.open_count}")
+    lines.append(gettext("Open tickets assigned to you: %(count)s", count=digest.open_count))
     if digest.open_tickets:
-        lines.append("Waiting longest:")
-        lines += [f"- #{t.id} {t.subject or '(no subject)'}\n  {_link(t.id)}" for t in digest.open_tickets]
-    lines += ["", f"-- \nHalo. Turn the daily digest off in your profile: {base_url()}/profile", ""]
+        lines.append(gettext("Waiting longest:"))
+        lines += [f"- #{t.id} {t.subject or gettext('(no subject)')}\n  {_link(t.id)}" for t in digest.open_tickets]
+    lines += ["", "-- \n" + gettext("Halo. Turn the daily digest off in your profile: %(url)s", url=f"{base_url()}/profile"), ""]
     return "\n".join(lines)

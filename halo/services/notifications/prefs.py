@@ -4,18 +4,21 @@ Missing keys read as DEFAULTS, so a new kind of notification starts with its def
 everyone, and an old row never needs a migration to gain one."""
 from dataclasses import dataclass
 
+from flask_babel import gettext
+
 from halo.extensions import db
+from halo.i18n import N_
 from halo.models import User
 from halo.services.errors import ValidationError
 
 # What can reach a teammate by email, as the Profile page words it.
 EMAIL_KINDS = {
-    "mention": "someone mentions you in a note",
-    "assigned": "a ticket is assigned to you",
-    "chat_waiting": "a new chat waits for a teammate",
-    "sla_warning": "an SLA target is about to be missed on your ticket",
-    "sla_breach": "an SLA target is missed on your ticket",
-    "snooze_ended": "a snooze you set ends",
+    "mention": N_("someone mentions you in a note"),
+    "assigned": N_("a ticket is assigned to you"),
+    "chat_waiting": N_("a new chat waits for a teammate"),
+    "sla_warning": N_("an SLA target is about to be missed on your ticket"),
+    "sla_breach": N_("an SLA target is missed on your ticket"),
+    "snooze_ended": N_("a snooze you set ends"),
 }
 DEFAULTS = {"email": ["mention", "assigned", "sla_breach"], "digest": True, "desktop": False,
             "sound": False, "chats": True}
@@ -43,7 +46,7 @@ def save(user_id: int, email: list[str], digest: bool, desktop: bool, sound: boo
     """Replace the teammate's switches (a form sends them all)."""
     unknown = [k for k in email if k not in EMAIL_KINDS]
     if unknown:
-        raise ValidationError(f"Unknown notification {unknown[0]!r}.")
+        raise ValidationError(gettext("Unknown notification %(value)s.", value=f'{unknown[0]!r}'))
     user = db.session.get(User, user_id)
     user.notification_prefs = {"email": sorted(set(email)), "digest": bool(digest), "desktop": bool(desktop),
                                "sound": bool(sound), "chats": bool(chats)}

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from redis import Redis
 from sqlalchemy import inspect, text
 
@@ -173,7 +174,7 @@ def readiness(names=None) -> tuple[bool, dict]:
     names = list(names or CHECKS)
     unknown = [n for n in names if n not in CHECKS]
     if unknown:
-        raise ValueError(f"unknown check {', '.join(unknown)}: choose from {', '.join(CHECKS)}")
+        raise ValueError(gettext("unknown check %(join)s: choose from %(join2)s", join=', '.join(unknown), join2=', '.join(CHECKS)))
     results = {name: CHECKS[name]() for name in names}
     return all(r.ok for r in results.values()), {n: r.as_dict() for n, r in results.items()}
 

@@ -4,6 +4,7 @@ each beside the period before."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from halo import clock
@@ -51,11 +52,11 @@ def parse_period(first: str | None, last: str | None, today: date | None = None)
         end = date.fromisoformat(last) if last else today
         start = date.fromisoformat(first) if first else end - timedelta(days=29)
     except ValueError:
-        raise ValidationError("Dates are written YYYY-MM-DD.") from None
+        raise ValidationError(gettext("Dates are written YYYY-MM-DD.")) from None
     if start > end:
-        raise ValidationError("The period starts after it ends.")
+        raise ValidationError(gettext("The period starts after it ends."))
     if (end - start).days + 1 > MAX_DAYS:
-        raise ValidationError(f"A report covers at most {MAX_DAYS} days.")
+        raise ValidationError(gettext("A report covers at most %(MAX_DAYS)s days.", MAX_DAYS=MAX_DAYS))
     return Period(start, end)
 
 

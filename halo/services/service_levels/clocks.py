@@ -18,11 +18,14 @@ earliest unanswered message of either ticket is the one the team owes an answer 
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext
+
+from halo.i18n import N_
 from halo.services.service_levels.hours import Schedule, always
 
 CLOCKS = ("first_response", "next_response", "resolution")
-LABELS = {"first_response": "First response", "next_response": "Next response",
-          "resolution": "Resolution"}
+LABELS = {"first_response": N_("First response"), "next_response": N_("Next response"),
+          "resolution": N_("Resolution")}
 NOT_COUNTING = {"snoozed": "snoozed", "resolved": "resolved", "spam": "spam", "merged": "merged"}
 TEAM_KINDS = ("agent", "ai")
 Pause = tuple  # (start, end or None while it lasts, why)
@@ -57,7 +60,7 @@ class Clock:
 
     @property
     def label(self) -> str:
-        return LABELS[self.name]
+        return gettext(LABELS[self.name])
 
     @property
     def cycle(self) -> str:

@@ -8,6 +8,8 @@ never opens: nothing to say (None).
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import format_date, gettext, ngettext
+
 from halo import clock
 from halo.services.access import inboxes
 from halo.services.service_levels.schedules import Availability, availability
@@ -27,8 +29,8 @@ def visitor_zone(name) -> ZoneInfo | None:
 
 def _hours(n: int) -> str:
     if n % 24 == 0 and n >= 48:
-        return f"{n // 24} days"
-    return "1 hour" if n == 1 else f"{n} hours"
+        return ngettext("%(num)s day", "%(num)s days", n // 24)
+    return ngettext("%(num)s hour", "%(num)s hours", n)
 
 
 def _when(at_utc: datetime, now_utc: datetime, tz: ZoneInfo) -> str:
@@ -38,23 +40,25 @@ def _when(at_utc: datetime, now_utc: datetime, tz: ZoneInfo) -> str:
     days = (local.date() - today).days
     time = f"{local.hour}:{local.minute:02d}"
     if days <= 0:
-        return f"today at {time}"
+        return gettext("today at %(time)s", time=time)
     if days == 1:
-        return f"tomorrow at {time}"
+        return gettext("tomorrow at %(time)s", time=time)
+    # Day and month names in the widget's language (Babel's, Flask-Babel's locale).
     if days < 7:
-        return f"{local.strftime('%A')} at {time}"
-    return f"on {local.day} {local.strftime('%B')} at {time}"
+        return gettext("%(day)s at %(time)s", day=format_date(local, "EEEE", rebase=False), time=time)
+    return gettext("on %(date)s at %(time)s", date=format_date(local, "d MMMM", rebase=False), time=time)
 
 
 def line(found: Availability, now: datetime, visitor_tz: ZoneInfo | None = None) -> str | None:
     """The sentence for the widget, or None."""
     if found.open:
-        return f"We usually reply within {_hours(found.reply_hours)}" if found.reply_hours else None
+        return gettext("We usually reply within %(time)s", time=_hours(found.reply_hours)) if found.reply_hours else None
     if found.next_open is None:
         return None
     if visitor_tz is not None:
-        return f"We're back {_when(found.next_open, now, visitor_tz)}"
-    return f"We're back {_when(found.next_open, now, ZoneInfo(found.timezone))} ({found.timezone} time)"
+        return gettext("We're back %(when)s", when=_when(found.next_open, now, visitor_tz))
+    return gettext("We're back %(when)s (%(zone)s time)", when=_when(found.next_open, now, ZoneInfo(found.timezone)),
+                   zone=found.timezone)
 
 
 def for_widget(tz_name=None, now: datetime | None = None) -> dict:

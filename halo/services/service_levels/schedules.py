@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from flask_babel import gettext
 from sqlalchemy import select, update
 
 from halo import clock
@@ -31,7 +32,7 @@ def parse_time(text: str, day: str, end: bool) -> int:
     m = _TIME.match(text.strip())
     hours, minutes = (int(m.group(1)), int(m.group(2) or 0)) if m else (None, None)
     if m is None or minutes > 59 or hours > 24 or (hours == 24 and (minutes or not end)):
-        raise ValidationError(f"{day}: “{text.strip()}” is not a time of day (HH:MM, 00:00 to 24:00).")
+        raise ValidationError(gettext("%(day)s: “%(strip)s” is not a time of day (HH:MM, 00:00 to 24:00).", day=day, strip=text.strip()))
     return hours * 60 + minutes
 
 
@@ -47,11 +48,10 @@ def parse_day(text: str, day: str = "That day") -> tuple[tuple[int, int], ...]:
             continue
         m = _RANGE.match(part)
         if m is None:
-            raise ValidationError(f"{day}: write “{part}” as a range, e.g. 09:00-17:00.")
+            raise ValidationError(gettext("%(day)s: write “%(part)s” as a range, e.g. 09:00-17:00.", day=day, part=part))
         start, stop = parse_time(m.group(1), day, end=False), parse_time(m.group(2), day, end=True)
         if stop <= start:
-            raise ValidationError(f"{day}: “{part}” ends before it starts (for a night shift, "
-                                  "end this day at 24:00 and start the next at 00:00).")
+            raise ValidationError(gettext("%(day)s: “%(part)s” ends before it starts (for a night shift, end this day at 24:00 and start the next at 00:00).", day=day, part=part))
         spans.append((start, stop))
     joined: list[list[int]] = []
     for start, stop in sorted(spans):
@@ -88,11 +88,9 @@ def parse_holidays(text: str) -> dict[date, str]:
         except ValueError:
             first = None
         if first is None:
-            raise ValidationError(f"Closed days, line {number}: “{line}” should start with a date "
-                                  "(YYYY-MM-DD, or YYYY-MM-DD..YYYY-MM-DD).")
+            raise ValidationError(gettext("Closed days, line %(number)s: “%(line)s” should start with a date (YYYY-MM-DD, or YYYY-MM-DD..YYYY-MM-DD).", number=number, line=line))
         if last < first or (last - first).days >= MAX_HOLIDAY_SPAN:
-            raise ValidationError(f"Closed days, line {number}: the range must run forwards and "
-                                  f"cover at most {MAX_HOLIDAY_SPAN} days.")
+            raise ValidationError(gettext("Closed days, line %(number)s: the range must run forwards and cover at most %(MAX_HOLIDAY_SPAN)s days.", number=number, MAX_HOLIDAY_SPAN=MAX_HOLIDAY_SPAN))
         name = m.group(3).strip()[:120]
         day = first
         while day <= last:
@@ -108,7 +106,7 @@ def format_holidays(holidays) -> str:
 def check_timezone(name: str) -> str:
     name = (name or "").strip()
     if name != "UTC" and name not in available_timezones():
-        raise ValidationError(f"“{name}” is not a known time zone (e.g. Europe/Paris, America/New_York).")
+        raise ValidationError(gettext("“%(name)s” is not a known time zone (e.g. Europe/Paris, America/New_York).", name=name))
     return name
 
 
@@ -158,9 +156,9 @@ def save(inbox_id: int | None, timezone: str, days: list[str], holidays: str,
          reply_hours: str | int | None) -> BusinessHours:
     """Validate everything, then replace the schedule in one commit."""
     if inbox_id is not None and db.session.get(Inbox, inbox_id) is None:
-        raise NotFound("That inbox does not exist.")
+        raise NotFound(gettext("That inbox does not exist."))
     if len(days) != 7:
-        raise ValidationError("Give the hours of all seven days.")
+        raise ValidationError(gettext("Give the hours of all seven days."))
     tz = check_timezone(timezone)
     week = [parse_day(text, DAYS[i]) for i, text in enumerate(days)]
     closed = parse_holidays(holidays)
@@ -187,9 +185,9 @@ def _reply_hours(value) -> int | None:
     try:
         hours = int(str(value).strip())
     except ValueError:
-        raise ValidationError("“Usually reply within” is a whole number of hours.") from None
+        raise ValidationError(gettext("“Usually reply within” is a whole number of hours.")) from None
     if not 1 <= hours <= MAX_REPLY_HOURS:
-        raise ValidationError(f"“Usually reply within” is between 1 and {MAX_REPLY_HOURS} hours.")
+        raise ValidationError(gettext("“Usually reply within” is between 1 and %(MAX_REPLY_HOURS)s hours.", MAX_REPLY_HOURS=MAX_REPLY_HOURS))
     return hours
 
 

@@ -2,6 +2,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
+
 from halo import clock
 from halo.extensions import db
 from halo.models import Message, Ticket, User
@@ -56,11 +58,11 @@ def apply_assignee(ticket: Ticket, assignee_id, actor_id, now) -> Message | None
     if assignee_id is not None:
         user = db.session.get(User, assignee_id)
         if user is None or not user.active:
-            raise ValidationError("That teammate does not exist or is deactivated.")
+            raise ValidationError(gettext("That teammate does not exist or is deactivated."))
         if not roles.can(user, "work"):
-            raise ValidationError(f"{user.name} is read-only and cannot be assigned tickets.")
+            raise ValidationError(gettext("%(name)s is read-only and cannot be assigned tickets.", name=user.name))
         if not access_scope.user_sees_inbox(user.id, ticket.inbox_id):
-            raise ValidationError(f"{user.name} does not work this ticket's inbox.")
+            raise ValidationError(gettext("%(name)s does not work this ticket's inbox.", name=user.name))
     if ticket.assignee_id == assignee_id:
         return None
     data = {"from": ticket.assignee_id, "to": assignee_id}

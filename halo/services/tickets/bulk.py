@@ -2,6 +2,8 @@
 so every change writes its own event, and each ticket that cannot change is reported."""
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
+
 from halo.extensions import db
 from halo.models import STATUS_LABELS, Ticket
 from halo.services.access import roles
@@ -38,11 +40,11 @@ def _ticket_ids(raw_ids) -> list[int]:
     try:
         ids = sorted({int(i) for i in raw_ids})
     except (TypeError, ValueError):
-        raise ValidationError("Ticket ids must be numbers.") from None
+        raise ValidationError(gettext("Ticket ids must be numbers.")) from None
     if not ids:
-        raise ValidationError("Select at least one ticket.")
+        raise ValidationError(gettext("Select at least one ticket."))
     if len(ids) > MAX_TICKETS:
-        raise ValidationError(f"Select at most {MAX_TICKETS} tickets at once.")
+        raise ValidationError(gettext("Select at most %(MAX_TICKETS)s tickets at once.", MAX_TICKETS=MAX_TICKETS))
     return ids
 
 
@@ -51,18 +53,18 @@ def bulk_update(raw_ids, action: str, value: str | None, actor_id: int) -> BulkR
     roles.require(actor_id, "work")
     ids = _ticket_ids(raw_ids)
     if action not in ACTIONS:
-        raise ValidationError(f"Unknown bulk action {action!r}.")
+        raise ValidationError(gettext("Unknown bulk action %(action)s.", action=f'{action!r}'))
     if action == "merge":
         return _merge(ids, actor_id)
     if action == "spam":
         action, value = "status", "spam"
     if action == "status" and value not in STATUS_LABELS:
-        raise ValidationError("Choose a status.")
+        raise ValidationError(gettext("Choose a status."))
     if action == "status" and value == "snoozed":
-        raise ValidationError("Snooze tickets one at a time (each needs a time).")
+        raise ValidationError(gettext("Snooze tickets one at a time (each needs a time)."))
     if action in ("add_tag", "remove_tag"):
         if not str(value or "").strip():
-            raise ValidationError("Type the tag to add or remove.")
+            raise ValidationError(gettext("Type the tag to add or remove."))
         value = ticket_tags.clean_names([value])[0]
     assignee = _assignee(value, actor_id) if action == "assign" else None
     result = BulkResult(change=("status", value) if action == "status" else ("assign", assignee))
@@ -88,7 +90,7 @@ def _assignee(value: str | None, actor_id: int) -> int | None:
     if value == "me":
         return actor_id
     if not str(value).isdigit():
-        raise ValidationError("Choose a teammate.")
+        raise ValidationError(gettext("Choose a teammate."))
     return int(value)
 
 
@@ -103,7 +105,7 @@ def _merge(ids: list[int], actor_id: int) -> BulkResult:
     """Merge every eligible ticket into the oldest selected one (the merge service decides)."""
     result = BulkResult()
     if len(ids) < 2:
-        raise ValidationError("Select at least two tickets to merge.")
+        raise ValidationError(gettext("Select at least two tickets to merge."))
     tickets = [db.session.get(Ticket, i) for i in ids]
     result.skipped += [(i, "does not exist") for i, t in zip(ids, tickets) if t is None]
     tickets = sorted((t for t in tickets if t is not None), key=lambda t: (t.created_at, t.id))

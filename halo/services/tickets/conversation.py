@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from halo.extensions import db
@@ -73,7 +74,7 @@ def get_message(message_id: int) -> Message:
     """One thread message, or NotFound."""
     message = db.session.get(Message, message_id)
     if message is None:
-        raise NotFound("That message does not exist.")
+        raise NotFound(gettext("That message does not exist."))
     access_scope.require_message(message)  # a message of a ticket out of sight is as absent
     return message
 

@@ -4,6 +4,8 @@ each change follows the same rules as the ticket page's controls."""
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
+
 from halo import clock
 from halo.extensions import db
 from halo.models import Message
@@ -30,19 +32,18 @@ def update_ticket(ticket_id: int, actor_id: int | None, changes: Changes,
     now = now or clock.now()
     ticket = get_ticket(ticket_id)
     if ticket.status == "merged":
-        raise ValidationError(f"Ticket #{ticket.id} was merged into #{ticket.merged_into_id}; "
-                              "change that one.")
+        raise ValidationError(gettext("Ticket #%(id)s was merged into #%(merged_into_id)s; change that one.", id=ticket.id, merged_into_id=ticket.merged_into_id))
     if changes.tags is not UNSET:
         ticket_tags.clean_names(changes.tags)  # checked before anything is written
     status = changes.status
     if status is not UNSET:
         if status == "snoozed":
             if changes.snoozed_until is None:
-                raise ValidationError("Choose when the snooze should end (snoozed_until).")
+                raise ValidationError(gettext("Choose when the snooze should end (snoozed_until)."))
             if changes.snoozed_until <= now:
-                raise ValidationError("The snooze time must be in the future.")
+                raise ValidationError(gettext("The snooze time must be in the future."))
         elif changes.snoozed_until is not None:
-            raise ValidationError("snoozed_until goes with status 'snoozed' only.")
+            raise ValidationError(gettext("snoozed_until goes with status 'snoozed' only."))
         if ticket.status != status:
             check_transition(ticket.status, status)
     events = []

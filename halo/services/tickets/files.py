@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from halo.extensions import db
@@ -57,19 +58,17 @@ def check_uploads(uploads: list[Upload]) -> list[Upload]:
     config = current_app.config
     uploads = [u for u in uploads if u.payload or u.filename]
     if len(uploads) > config["HALO_MAX_ATTACHMENT_FILES"]:
-        raise ValidationError(f"Attach at most {config['HALO_MAX_ATTACHMENT_FILES']} files.")
+        raise ValidationError(gettext("Attach at most %(value)s files.", value=config['HALO_MAX_ATTACHMENT_FILES']))
     total = 0
     for upload in uploads:
         name = clean_filename(upload.filename)
         if not upload.payload:
-            raise ValidationError(f"{name} is empty.")
+            raise ValidationError(gettext("%(name)s is empty.", name=name))
         if upload.size > config["HALO_MAX_ATTACHMENT_BYTES"]:
-            raise ValidationError(f"{name} is larger than {_mb(config['HALO_MAX_ATTACHMENT_BYTES'])}, "
-                                  "the most a file may be.")
+            raise ValidationError(gettext("%(name)s is larger than %(mb)s, the most a file may be.", name=name, mb=_mb(config['HALO_MAX_ATTACHMENT_BYTES'])))
         total += upload.size
     if total > config["HALO_MAX_ATTACHMENTS_BYTES"]:
-        raise ValidationError(f"The files come to more than {_mb(config['HALO_MAX_ATTACHMENTS_BYTES'])}, "
-                              "the most one message may carry.")
+        raise ValidationError(gettext("The files come to more than %(mb)s, the most one message may carry.", mb=_mb(config['HALO_MAX_ATTACHMENTS_BYTES'])))
     return uploads
 
 
@@ -108,7 +107,7 @@ def widget_token(row: EmailAttachment, ticket_id: int) -> str:
 def for_widget(token: str) -> EmailAttachment:
     """The file a widget link names: signed by this Halo, of a message the customer was sent
     on that ticket, and still kept; otherwise NotFound (the same answer for each)."""
-    missing = NotFound("That file is not available.")
+    missing = NotFound(gettext("That file is not available."))
     try:
         attachment_id, ticket_id = _signer().loads(token)
     except (BadSignature, ValueError, TypeError):

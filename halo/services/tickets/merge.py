@@ -7,6 +7,7 @@ back exactly as they were.
 """
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from halo import clock
@@ -53,19 +54,17 @@ def merge_candidates(ticket_id: int) -> list[Ticket]:
 def check_mergeable(target: Ticket, sources: list[Ticket]) -> None:
     """Raise ValidationError unless every source may merge into target."""
     if target.status not in MERGEABLE:
-        raise ValidationError(f"Ticket #{target.id} is {target.status_label}: "
-                              "only Open or Priority tickets can be merged.")
+        raise ValidationError(gettext("Ticket #%(id)s is %(status_label)s: only Open or Priority tickets can be merged.", id=target.id, status_label=target.status_label))
     email = _email(target)
     if not email:
-        raise ValidationError("This customer has no email address, so nothing can be merged.")
+        raise ValidationError(gettext("This customer has no email address, so nothing can be merged."))
     for source in sources:
         if source.id == target.id:
-            raise ValidationError("A ticket cannot be merged into itself.")
+            raise ValidationError(gettext("A ticket cannot be merged into itself."))
         if source.status not in MERGEABLE:
-            raise ValidationError(f"Ticket #{source.id} is {source.status_label}: "
-                                  "only Open or Priority tickets can be merged.")
+            raise ValidationError(gettext("Ticket #%(id)s is %(status_label)s: only Open or Priority tickets can be merged.", id=source.id, status_label=source.status_label))
         if _email(source) != email:
-            raise ValidationError(f"Ticket #{source.id} belongs to another customer email.")
+            raise ValidationError(gettext("Ticket #%(id)s belongs to another customer email.", id=source.id))
 
 
 def merge_tickets(target_id: int, source_ids, actor_id: int | None,
@@ -74,9 +73,9 @@ def merge_tickets(target_id: int, source_ids, actor_id: int | None,
     now = now or clock.now()
     ids = sorted({int(i) for i in source_ids or ()} - {int(target_id)}) if source_ids else []
     if not ids:
-        raise ValidationError("Choose at least one other ticket to merge.")
+        raise ValidationError(gettext("Choose at least one other ticket to merge."))
     if len(ids) > MAX_SOURCES:
-        raise ValidationError(f"Merge at most {MAX_SOURCES} tickets at once.")
+        raise ValidationError(gettext("Merge at most %(MAX_SOURCES)s tickets at once.", MAX_SOURCES=MAX_SOURCES))
     roles.require(actor_id, "work")
     target = get_ticket(target_id)
     sources = [get_ticket(i) for i in ids]
@@ -123,17 +122,16 @@ def undo_merge(event_id: int, actor_id: int | None, now: datetime | None = None)
     roles.require(actor_id, "work")
     event = db.session.get(Message, event_id)
     if event is None or event.kind != "event" or event.event_type != "merge":
-        raise NotFound("That merge does not exist.")
+        raise NotFound(gettext("That merge does not exist."))
     data = dict(event.event_data or {})
     if data.get("undone_at"):
-        raise ValidationError("This merge was already undone.")
+        raise ValidationError(gettext("This merge was already undone."))
     target = get_ticket(event.ticket_id)
     if target.merged_into_id is not None:
-        raise ValidationError(f"Ticket #{target.id} was itself merged into "
-                              f"#{target.merged_into_id}: undo that merge first.")
+        raise ValidationError(gettext("Ticket #%(id)s was itself merged into #%(merged_into_id)s: undo that merge first.", id=target.id, merged_into_id=target.merged_into_id))
     sources = [db.session.get(Ticket, s["id"]) for s in data["sources"]]
     if any(s is None or s.merged_into_id != target.id for s in sources):
-        raise ValidationError("These tickets have changed since the merge, so it cannot be undone.")
+        raise ValidationError(gettext("These tickets have changed since the merge, so it cannot be undone."))
     for source, before in zip(sources, data["sources"]):
         _restore(target, source, before, actor_id, now)
     _restore_target_activity(target, data["target_before"])
@@ -179,16 +177,16 @@ def split_message(message_id: int, actor_id: int | None, now: datetime | None = 
     roles.require(actor_id, "work")
     message = db.session.get(Message, message_id)
     if message is None:
-        raise NotFound("That message does not exist.")
+        raise NotFound(gettext("That message does not exist."))
     if message.kind not in ("customer", "agent", "ai"):
-        raise ValidationError("Only a customer's or a teammate's message can be split off.")
+        raise ValidationError(gettext("Only a customer's or a teammate's message can be split off."))
     source = get_ticket(message.ticket_id)
     if source.status == "merged":
-        raise ValidationError("This ticket was merged; split from the ticket it was merged into.")
+        raise ValidationError(gettext("This ticket was merged; split from the ticket it was merged into."))
     others = db.session.scalar(select(func.count()).where(
         Message.ticket_id == source.id, Message.kind.in_(CONVERSATION), Message.id != message.id))
     if not others:
-        raise ValidationError("This is the ticket's only message: there is nothing to split it from.")
+        raise ValidationError(gettext("This is the ticket's only message: there is nothing to split it from."))
     text = " ".join((message.body_text or "").split())
     ticket = Ticket(customer_id=source.customer_id, inbox_id=source.inbox_id,
                     channel=message.channel or source.channel,

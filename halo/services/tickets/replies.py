@@ -2,6 +2,7 @@
 import hashlib
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
 from halo import clock
@@ -44,16 +45,16 @@ def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
     now = now or clock.now()
     body = (body or "").strip()
     if mode not in MODES:
-        raise ValidationError(f"Unknown composer mode {mode!r}.")
+        raise ValidationError(gettext("Unknown composer mode %(mode)s.", mode=f'{mode!r}'))
     uploads = files.check_uploads(uploads or [])
     if uploads and mode == "training":
-        raise ValidationError("A directive is text only: attach files to a reply or a note.")
+        raise ValidationError(gettext("A directive is text only: attach files to a reply or a note."))
     if not body and not uploads:
-        raise ValidationError("Write something before sending.")
+        raise ValidationError(gettext("Write something before sending."))
     if len(body) > MAX_BODY:
-        raise ValidationError("That message is too long.")
+        raise ValidationError(gettext("That message is too long."))
     if send_key is not None and not 0 < len(send_key) <= MAX_KEY:
-        raise ValidationError("This form is out of date: reload the page and send it again.")
+        raise ValidationError(gettext("This form is out of date: reload the page and send it again."))
     key = None
     if send_key:
         said = f"{mode}\n{body}\n{translation[0] if translation else ''}"
@@ -65,8 +66,7 @@ def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
     if key and (sent := conversation.by_key(ticket.id, key)) is not None:
         return sent
     if uploads and mode == "chat" and ticket.channel == "api":
-        raise ValidationError("The API channel's bridge takes text only: send files by email, "
-                              "or link to them.")
+        raise ValidationError(gettext("The API channel's bridge takes text only: send files by email, or link to them."))
     if mode == "note":
         message = _note(ticket, author_id, body, now)
     elif mode == "training":

@@ -7,6 +7,7 @@ hidden past its time, even between passes.
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from halo import clock
@@ -41,7 +42,7 @@ def preset_until(preset: str, tz_name: str | None, now: datetime | None = None) 
     elif preset == "next_week":
         end = datetime.combine(local.date() + timedelta(days=7 - local.weekday()), MORNING, tz)
     else:
-        raise ValidationError("Choose when the snooze should end.")
+        raise ValidationError(gettext("Choose when the snooze should end."))
     return end.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
@@ -49,10 +50,10 @@ def set_timezone(user_id: int, name: str) -> str:
     """Save a teammate's IANA time zone (snooze presets and times use it)."""
     name = (name or "").strip()
     if name != "UTC" and name not in available_timezones():
-        raise ValidationError(f"“{name}” is not a known time zone (e.g. Europe/Paris).")
+        raise ValidationError(gettext("“%(name)s” is not a known time zone (e.g. Europe/Paris).", name=name))
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("That teammate does not exist.")
+        raise NotFound(gettext("That teammate does not exist."))
     user.timezone = name
     db.session.commit()
     return name

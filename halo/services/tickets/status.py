@@ -9,6 +9,8 @@ two events); snoozing a snoozed ticket again moves its time.
 """
 from datetime import datetime
 
+from flask_babel import gettext
+
 from halo import clock
 from halo.extensions import db
 from halo.models import STATUS_LABELS, Message, Ticket
@@ -40,14 +42,14 @@ def get_ticket(ticket_id: int) -> Ticket:
     """The ticket, or NotFound (also when the open access scope does not see it)."""
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None or not access_scope.sees_ticket(ticket):
-        raise NotFound(f"Ticket #{ticket_id} does not exist.")
+        raise NotFound(gettext("Ticket #%(ticket_id)s does not exist.", ticket_id=ticket_id))
     return ticket
 
 
 def check_transition(current: str, target: str) -> None:
     """Raise InvalidTransition when target cannot follow current."""
     if target not in ALLOWED_FROM:
-        raise ValidationError(f"Unknown status {target!r}.")
+        raise ValidationError(gettext("Unknown status %(target)s.", target=f'{target!r}'))
     if current not in ALLOWED_FROM[target]:
         raise InvalidTransition(
             f"A {STATUS_LABELS[current]} ticket cannot be set to {STATUS_LABELS[target]}"
@@ -62,9 +64,9 @@ def change_status(ticket_id: int, target: str, actor_id: int | None,
     ticket = get_ticket(ticket_id)
     if target == "snoozed":
         if until is None:
-            raise ValidationError("Choose when the snooze should end.")
+            raise ValidationError(gettext("Choose when the snooze should end."))
         if until <= now:
-            raise ValidationError("The snooze time must be in the future.")
+            raise ValidationError(gettext("The snooze time must be in the future."))
     if ticket.status == target and target != "snoozed":
         return None
     if ticket.status != target:

@@ -7,6 +7,7 @@ id, not its name); deleting takes the tag off every ticket. Both are in the audi
 """
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from halo.extensions import db
@@ -77,7 +78,7 @@ def suggest(typed: str, exclude: list[str] = (), limit: int = SUGGESTIONS) -> li
 def _get(tag_id: int) -> Tag:
     tag = db.session.get(Tag, tag_id)
     if tag is None:
-        raise NotFound("That tag does not exist (it may have been deleted).")
+        raise NotFound(gettext("That tag does not exist (it may have been deleted)."))
     return tag
 
 
@@ -89,16 +90,15 @@ def update_tag(tag_id: int, actor_id: int | None, name: str | None = None,
     before = {"name": tag.name, "colour": colour_of(tag.colour)}
     if colour is not None:
         if colour not in PALETTE:
-            raise ValidationError(f"Choose a colour from the palette ({', '.join(PALETTE.values())}).")
+            raise ValidationError(gettext("Choose a colour from the palette (%(join)s).", join=', '.join(PALETTE.values())))
         tag.colour = None if colour == "grey" else colour
     if name is not None:
         new = clean_names([name])[0] if name.strip() else ""
         if not new:
-            raise ValidationError("A tag needs a name.")
+            raise ValidationError(gettext("A tag needs a name."))
         other = db.session.scalar(select(Tag.id).where(Tag.name_key == new.lower(), Tag.id != tag.id))
         if other is not None:
-            raise ValidationError(f"There is a tag called “{new}” already: delete one of them, or "
-                                  "choose another name.")
+            raise ValidationError(gettext("There is a tag called “%(new)s” already: delete one of them, or choose another name.", new=new))
         tag.name, tag.name_key = new, new.lower()
     after = {"name": tag.name, "colour": colour_of(tag.colour)}
     if after != before:

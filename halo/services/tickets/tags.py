@@ -7,6 +7,7 @@ removed; nothing is written when the list is the same.
 import re
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import delete, select
 
 from halo import clock
@@ -26,13 +27,12 @@ def clean_names(names: list[str]) -> list[str]:
     for raw in names:
         name = " ".join(str(raw).split())
         if not NAME.match(name):
-            raise ValidationError(f"Tag {raw!r} must be 1-40 letters, digits, spaces or - _ . & + : /, "
-                                  "starting with a letter or digit.")
+            raise ValidationError(gettext("Tag %(raw)s must be 1-40 letters, digits, spaces or - _ . & + : /, starting with a letter or digit.", raw=f'{raw!r}'))
         if name.lower() not in seen:
             seen.add(name.lower())
             out.append(name)
     if len(out) > MAX_TAGS:
-        raise ValidationError(f"A ticket carries at most {MAX_TAGS} tags.")
+        raise ValidationError(gettext("A ticket carries at most %(MAX_TAGS)s tags.", MAX_TAGS=MAX_TAGS))
     return out
 
 
@@ -99,11 +99,10 @@ def change_tag(ticket_id: int, name: str, actor_id: int | None, add: bool,
     roles.require(actor_id, "work")
     ticket = status.get_ticket(ticket_id)
     if ticket.status == "merged":
-        raise ValidationError(f"Ticket #{ticket.id} was merged into #{ticket.merged_into_id}; "
-                              "tag that one.")
+        raise ValidationError(gettext("Ticket #%(id)s was merged into #%(merged_into_id)s; tag that one.", id=ticket.id, merged_into_id=ticket.merged_into_id))
     name = clean_names([name])[0] if str(name or "").strip() else ""
     if not name:
-        raise ValidationError("Type a tag name.")
+        raise ValidationError(gettext("Type a tag name."))
     current = tags_of([ticket.id])[ticket.id]
     if add:
         wanted = current + [name]

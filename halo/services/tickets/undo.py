@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from flask import current_app
+from flask_babel import gettext
 from itsdangerous import (
     BadSignature,
     SignatureExpired,
@@ -85,11 +86,11 @@ def undo(token: str, actor_id: int, now: datetime | None = None) -> UndoResult:
     try:
         data = _signer().loads(token, max_age=UNDO_SECONDS)
     except SignatureExpired:
-        raise ValidationError("Too late to undo that: change it back by hand.") from None
+        raise ValidationError(gettext("Too late to undo that: change it back by hand.")) from None
     except BadSignature:
-        raise ValidationError("That undo is not valid.") from None
+        raise ValidationError(gettext("That undo is not valid.")) from None
     if data.get("u") != actor_id:
-        raise ValidationError("Only the teammate who made a change can undo it.")
+        raise ValidationError(gettext("Only the teammate who made a change can undo it."))
     roles.require(actor_id, "work")
     now = now or clock.now()
     kind, to, result = data["k"], data["to"], UndoResult()

@@ -16,6 +16,7 @@ import types
 import zipfile
 
 from flask import current_app
+from flask_babel import gettext
 
 from halo.services.errors import HaloError, ValidationError
 
@@ -69,7 +70,7 @@ _SPLITTER_LIBRARIES = {"StanzaSentencizer": "stanza", "MiniSBDSentencizer": "min
 def _stand_in(name: str) -> types.ModuleType:
     """A module that lets argostranslate import without `name`; using it is an error."""
     def missing(*args, **kwargs):
-        raise RuntimeError(f"{name} is not installed: Halo splits sentences itself")
+        raise RuntimeError(gettext("%(name)s is not installed: Halo splits sentences itself", name=name))
     module = types.ModuleType(name, f"Stand-in for {name} (not installed; see halo/services/translate/engine.py).")
     module.halo_stand_in = True
     module.Pipeline = module.SBDetect = missing
@@ -119,10 +120,10 @@ def install_pack(path: str) -> list[dict]:
     if not available():
         raise ValidationError(INSTALL_HINT)
     if not zipfile.is_zipfile(path):
-        raise ValidationError(f"{path} is not an Argos language pack (.argosmodel zip file).")
+        raise ValidationError(gettext("%(path)s is not an Argos language pack (.argosmodel zip file).", path=path))
     with zipfile.ZipFile(path) as zf:
         if not any(n.endswith("/metadata.json") for n in zf.namelist()):
-            raise ValidationError(f"{path} has no metadata.json: not an Argos language pack.")
+            raise ValidationError(gettext("%(path)s has no metadata.json: not an Argos language pack.", path=path))
     from pathlib import Path
     package, _ = _argos()
     package.install_from_path(Path(path))
@@ -136,7 +137,7 @@ def install_from_index(from_code: str, to_code: str) -> list[dict]:
     package, _ = _argos()
     package.update_package_index()
     if not package.install_package_for_language_pair(from_code, to_code):
-        raise ValidationError(f"The Argos index has no pack for {from_code} → {to_code}.")
+        raise ValidationError(gettext("The Argos index has no pack for %(from_code)s → %(to_code)s.", from_code=from_code, to_code=to_code))
     return installed_packs()
 
 

@@ -1,5 +1,6 @@
 """Translation on tickets: the customer's language, reply previews, customer-message translations."""
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 
 from halo import queue
@@ -79,17 +80,15 @@ def preview_reply(ticket_id: int, body: str, use_ai: bool = False) -> dict:
     """The reply as the customer will read it: {text, lang, engine}; raises NoTranslation."""
     body = (body or "").strip()
     if not body:
-        raise ValidationError("Write the reply first, then translate it.")
+        raise ValidationError(gettext("Write the reply first, then translate it."))
     if len(body) > MAX_PREVIEW:
-        raise ValidationError(f"Translate at most {MAX_PREVIEW} characters at a time.")
+        raise ValidationError(gettext("Translate at most %(MAX_PREVIEW)s characters at a time.", MAX_PREVIEW=MAX_PREVIEW))
     ticket = get_ticket(ticket_id)
     target = customer_language(ticket)
     if not target:
-        raise ValidationError("This customer's language is unknown (no language trait, and "
-                              "their messages are too short to tell).")
+        raise ValidationError(gettext("This customer's language is unknown (no language trait, and their messages are too short to tell)."))
     if target == team_language():
-        raise ValidationError(f"This customer writes in {translation.language_name(target)}, "
-                              "like the team: nothing to translate.")
+        raise ValidationError(gettext("This customer writes in %(language_name)s, like the team: nothing to translate.", language_name=translation.language_name(target)))
     text, engine = translation.translate_text(body, team_language(), target, use_ai=use_ai)
     _guard(ticket_id, body, text)
     return {"text": text, "lang": target, "engine": engine}
@@ -113,7 +112,7 @@ def request_message_translation(message_id: int) -> int:
     worker); returns the message's ticket id."""
     message = db.session.get(Message, message_id)
     if message is None or message.kind != "customer":
-        raise NotFound("That customer message does not exist.")
+        raise NotFound(gettext("That customer message does not exist."))
     access_scope.require_message(message)
     queue.enqueue("halo.jobs.translate.translate_message", message_id,
                   job_id=f"translate-message-{message_id}", retry_intervals=(10, 60))
@@ -124,10 +123,10 @@ def translate_message(message_id: int, use_ai: bool = False) -> Message:
     """Store the team-language translation of a customer's message beside the original."""
     message = db.session.get(Message, message_id)
     if message is None:
-        raise NotFound("That message does not exist.")
+        raise NotFound(gettext("That message does not exist."))
     source = message.language or translation.detect_language(message.body_text)
     if not source:
-        raise ValidationError("The message is too short to tell its language.")
+        raise ValidationError(gettext("The message is too short to tell its language."))
     text, _ = translation.translate_text(message.body_text, source, team_language(),
                                          use_ai=use_ai or translation.ai_available())
     message.language, message.translation, message.translation_lang = source, text, team_language()

@@ -46,13 +46,13 @@
       el("ai-draft-sources").innerHTML = draft.sources_html;
       var b = box();
       if (b) b.focus();
-      return finish(c.btn, draft.offline ? "Offline draft ready to edit." : "Draft ready to edit.");
+      return finish(c.btn, draft.offline ? haloT("Offline draft ready to edit.") : haloT("Draft ready to edit."));
     }
     if (draft.state === "failed") {
       if (c.wrote) fill("");
-      return finish(c.btn, draft.error || "The draft failed.");
+      return finish(c.btn, draft.error || haloT("The draft failed."));
     }
-    el("ai-draft-status").textContent = draft.state === "streaming" ? "Writing…" : "Reading the ticket…";
+    el("ai-draft-status").textContent = draft.state === "streaming" ? haloT("Writing…") : haloT("Reading the ticket…");
   }
 
   function schedule(c) {
@@ -62,19 +62,19 @@
 
   function poll(c) {
     if (current !== c) return;
-    if (Date.now() - c.started > TOO_LONG) return finish(c.btn, "The draft is taking too long. Try again.");
+    if (Date.now() - c.started > TOO_LONG) return finish(c.btn, haloT("The draft is taking too long. Try again."));
     fetch(c.poll, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.json(); })
       .then(function (draft) {
         update(draft, "poll");
         if (current === c) schedule(c);
       })
-      .catch(function () { if (current === c) finish(c.btn, "Lost contact with Halo. Try again."); });
+      .catch(function () { if (current === c) finish(c.btn, haloT("Lost contact with Halo. Try again.")); });
   }
 
   function start(btn) {
     btn.disabled = true;
-    el("ai-draft-status").textContent = "Reading the ticket…";
+    el("ai-draft-status").textContent = haloT("Reading the ticket…");
     el("ai-draft-sources").innerHTML = "";
     var form = new FormData();
     form.append("mode", btn.getAttribute("data-mode"));
@@ -82,14 +82,14 @@
                                           headers: { "X-CSRFToken": csrf(), "Accept": "application/json" } })
       .then(function (r) { return r.json(); })
       .then(function (draft) {
-        if (!draft.poll) return finish(btn, draft.error || "Could not start a draft.");
+        if (!draft.poll) return finish(btn, draft.error || haloT("Could not start a draft."));
         current = { id: draft.id, btn: btn, poll: draft.poll, rank: -1, length: -1, wrote: false,
                     started: Date.now(), timer: null };
         var c = current;
         update(draft, "start");
         if (current === c) schedule(c);
       })
-      .catch(function () { finish(btn, "Could not start a draft."); });
+      .catch(function () { finish(btn, haloT("Could not start a draft.")); });
   }
 
   // The agent socket swapped in a new copy of a draft (only the asking agent's page gets it).

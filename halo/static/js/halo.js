@@ -1,3 +1,15 @@
+// The words Halo's scripts write, in the page's language: base.html's <body data-i18n>
+// maps the English to it (halo/i18n.py JS_STRINGS); a word it lacks stays English.
+window.haloT = (function () {
+  let table = {};
+  try { table = JSON.parse(document.body.dataset.i18n || "{}") || {}; } catch (e) { table = {}; }
+  return function (text, values) {
+    let out = table[text] || text;
+    Object.keys(values || {}).forEach(function (k) { out = out.split("%(" + k + ")s").join(values[k]); });
+    return out;
+  };
+})();
+
 // Halo's own behaviour: @mention autocomplete in the note composer.
 (function () {
   "use strict";
@@ -221,7 +233,7 @@
       li.textContent = file.name + " (" + fmt(file.size) + ") ";
       const remove = document.createElement("button");
       remove.type = "button"; remove.className = "link-button remove-file"; remove.dataset.index = i;
-      remove.textContent = "Remove"; remove.setAttribute("aria-label", "Remove " + file.name);
+      remove.textContent = haloT("Remove"); remove.setAttribute("aria-label", haloT("Remove %(name)s", { name: file.name }));
       li.appendChild(remove);
       return li;
     }));
@@ -338,12 +350,12 @@
     if (!ask || !("Notification" in window)) return;
     Notification.requestPermission().then((answer) => {
       const state = document.getElementById("desktop-permission");
-      if (state) state.textContent = { granted: "Allowed in this browser.", denied: "Blocked in this browser: allow it in the site settings." }[answer] || "Not decided yet.";
+      if (state) state.textContent = { granted: haloT("Allowed in this browser."), denied: haloT("Blocked in this browser: allow it in the site settings.") }[answer] || haloT("Not decided yet.");
     });
   });
   document.addEventListener("DOMContentLoaded", () => {
     const state = document.getElementById("desktop-permission");
-    if (state) state.textContent = !("Notification" in window) ? "This browser cannot show notifications."
-      : { granted: "Allowed in this browser.", denied: "Blocked in this browser: allow it in the site settings." }[Notification.permission] || "Not asked yet in this browser.";
+    if (state) state.textContent = !("Notification" in window) ? haloT("This browser cannot show notifications.")
+      : { granted: haloT("Allowed in this browser."), denied: haloT("Blocked in this browser: allow it in the site settings.") }[Notification.permission] || haloT("Not asked yet in this browser.");
   });
 })();

@@ -6,10 +6,10 @@
   "use strict";
 
   const HELP = [
-    ["j / k", "Next / previous ticket"], ["o or Enter", "Open the selected ticket"],
-    ["x", "Select the ticket for a bulk action"], ["r", "Reply"], ["n", "Internal note"],
-    ["e", "Resolve"], ["s", "Snooze"], ["a", "Assign to me"], ["t", "Add a tag"], ["/", "Search"],
-    ["g i", "Go to the Open inbox"], ["?", "Show this list"], ["Esc", "Close"],
+    ["j / k", haloT("Next / previous ticket")], ["o or Enter", haloT("Open the selected ticket")],
+    ["x", haloT("Select the ticket for a bulk action")], ["r", haloT("Reply")], ["n", haloT("Internal note")],
+    ["e", haloT("Resolve")], ["s", haloT("Snooze")], ["a", haloT("Assign to me")], ["t", haloT("Add a tag")], ["/", haloT("Search")],
+    ["g i", haloT("Go to the Open inbox")], ["?", haloT("Show this list")], ["Esc", haloT("Close")],
   ];
   const LIST_KEY = "halo:ticket-list";
   let pendingG = false;
@@ -85,9 +85,9 @@
     if (show === false) return;
     const wrap = document.createElement("div");
     wrap.id = "shortcut-help"; wrap.className = "shortcut-help";
-    wrap.setAttribute("role", "dialog"); wrap.setAttribute("aria-label", "Keyboard shortcuts");
+    wrap.setAttribute("role", "dialog"); wrap.setAttribute("aria-label", haloT("Keyboard shortcuts"));
     const box = document.createElement("div");
-    const title = document.createElement("h2"); title.textContent = "Keyboard shortcuts";
+    const title = document.createElement("h2"); title.textContent = haloT("Keyboard shortcuts");
     const list = document.createElement("dl");
     HELP.forEach(([keys, what]) => {
       const dt = document.createElement("dt");

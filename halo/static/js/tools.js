@@ -73,7 +73,7 @@
 // Inbox filter bar: a multi-choice (status, channel) names what is ticked in its summary,
 // as the server renders it; with htmx only the results are swapped, so say it here.
 (function () {
-  var ANY = { status: "Any status", channel: "Any channel" };
+  var ANY = { status: haloT("Any status"), channel: haloT("Any channel") };
   document.addEventListener("change", function (e) {
     var multi = e.target.closest && e.target.closest("details.filter-multi");
     if (!multi) return;

@@ -9,6 +9,7 @@ import secrets
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from halo import clock
@@ -33,26 +34,26 @@ def check_url(url: str) -> str:
     """The URL, or ValidationError saying why Halo will not call it."""
     url = (url or "").strip()
     if not url or len(url) > MAX_URL:
-        raise ValidationError(f"Give the endpoint's URL (up to {MAX_URL} characters).")
+        raise ValidationError(gettext("Give the endpoint's URL (up to %(MAX_URL)s characters).", MAX_URL=MAX_URL))
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError("The endpoint's URL must start with https:// (or http://).")
+        raise ValidationError(gettext("The endpoint's URL must start with https:// (or http://)."))
     if parts.username or parts.password:
-        raise ValidationError("Put credentials in the URL's path or query, not before the host.")
+        raise ValidationError(gettext("Put credentials in the URL's path or query, not before the host."))
     try:
         netguard.check_host(parts.hostname)
     except netguard.OutboundError as exc:
-        raise ValidationError(f"Halo will not call that URL: {exc}") from None
+        raise ValidationError(gettext("Halo will not call that URL: %(exc)s", exc=exc)) from None
     return url
 
 
 def check_events(events: list[str]) -> list[str]:
     events = sorted(set(events or ()))
     if not events:
-        raise ValidationError("Choose at least one event.")
+        raise ValidationError(gettext("Choose at least one event."))
     unknown = [e for e in events if e != "*" and e not in capture.EVENT_TYPES]
     if unknown:
-        raise ValidationError(f"Unknown event {unknown[0]!r}: use one of {', '.join(capture.EVENT_TYPES)}.")
+        raise ValidationError(gettext("Unknown event %(value)s: use one of %(join)s.", value=f'{unknown[0]!r}', join=', '.join(capture.EVENT_TYPES)))
     return ["*"] if "*" in events else events
 
 
@@ -72,7 +73,7 @@ def create_endpoint(url: str, events: list[str], description: str, creator_id: i
 def get_endpoint(endpoint_id: int) -> WebhookEndpoint:
     endpoint = db.session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None:
-        raise NotFound("That webhook endpoint does not exist.")
+        raise NotFound(gettext("That webhook endpoint does not exist."))
     return endpoint
 
 
@@ -135,7 +136,7 @@ def redeliver(delivery_id: int, now: datetime | None = None) -> WebhookDelivery:
     the same message), after whatever that ticket's deliveries are waiting on."""
     old = db.session.get(WebhookDelivery, delivery_id)
     if old is None:
-        raise NotFound("That delivery does not exist.")
+        raise NotFound(gettext("That delivery does not exist."))
     now = now or clock.now()
     again = WebhookDelivery(endpoint_id=old.endpoint_id, event_id=old.event_id,
                             order_key=old.order_key, state="pending", next_attempt_at=now,
