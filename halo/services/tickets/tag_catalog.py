@@ -116,8 +116,9 @@ def delete_tag(tag_id: int, actor_id: int | None) -> int:
     tag = _get(tag_id)
     policy = db.session.scalar(select(SlaPolicy.name).where(SlaPolicy.tag_id == tag.id).limit(1))
     if policy is not None:
-        raise ValidationError(f"The SLA policy “{policy}” applies to tickets tagged “{tag.name}”: "
-                              "change or delete that policy first.")
+        raise ValidationError(gettext("The SLA policy “%(policy)s” applies to tickets tagged "
+                                      "“%(tag)s”: change or delete that policy first.",
+                                      policy=policy, tag=tag.name))
     carried = db.session.scalar(select(func.count()).where(TicketTag.tag_id == tag.id))
     db.session.execute(TicketTag.__table__.delete().where(TicketTag.tag_id == tag.id))
     audit.record(actor_id, "settings_changed", f"tag {tag.name}",
