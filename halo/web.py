@@ -14,6 +14,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
     stream_with_context,
     url_for,
 )
@@ -105,16 +106,33 @@ def ago(value: datetime, now: datetime | None = None) -> str:
     return gettext("%(time)s ago", time=text) if text[-1:] in "mhd" and text[:1].isdigit() else text
 
 
+_SIGNED_CSRF: dict[tuple, str] = {}
+_SIGNED_CSRF_BOUND = 4096
+
+
 def csrf_token_once() -> str:
-    """The CSRF token, signed once per request.
+    """The CSRF token, signed once per session token per process.
 
     Flask-WTF's generate_csrf() keeps the raw token per request but signs it again
     (itsdangerous HMAC + timestamp) on every call; a page calls csrf_token() in every
-    form (the ticket page once per message). Any signed copy is valid, so one is enough.
+    form (the ticket page once per message). Any signed copy is valid, so one is enough:
+    with WTF_CSRF_TIME_LIMIT = None (config.py) its time is never checked, so a copy
+    signed on an earlier request is as good as a new one. Keyed by the secret too, so a
+    new key signs afresh; the table is emptied when it is full.
     """
     token = g.get("_halo_csrf_token")
     if token is None:
-        token = g._halo_csrf_token = generate_csrf()
+        raw = session.get("csrf_token")
+        secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+        timed = current_app.config.get("WTF_CSRF_TIME_LIMIT") is not None
+        token = _SIGNED_CSRF.get((secret, raw)) if raw and not timed else None
+        if token is None:
+            token = generate_csrf()
+            if not timed:
+                if len(_SIGNED_CSRF) >= _SIGNED_CSRF_BOUND:
+                    _SIGNED_CSRF.clear()
+                _SIGNED_CSRF[(secret, session["csrf_token"])] = token
+        g._halo_csrf_token = token
     return token
 
 

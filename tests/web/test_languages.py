@@ -157,3 +157,14 @@ def test_the_committed_mo_is_the_compiled_po():
     with open(PO[:-3] + ".mo", "rb") as f:
         mo = {_plain(m.id): _plain(m.string) for m in read_mo(f) if m.id}
     assert po == mo and len(po) > 1000
+
+
+def test_the_inbox_views_sorts_and_sla_filters_speak_the_page_language(client, agent):
+    browser = Browser(client)
+    browser.login(agent.email)
+    _choose(db.session.get(User, agent.id), "es")
+    page = browser.client.get("/inbox/mine").text
+    assert "<h1>Míos</h1>" in page and "Menciones" in page
+    assert "Orden: Última actualización" in page and "SLA incumplido" in page
+    chip = browser.client.get("/inbox/open?sla=breached").text
+    assert "SLA incumplido" in chip.split('id="inbox-results"')[1]

@@ -147,3 +147,15 @@ def test_bulk_next_is_a_path_on_this_site_only(as_agent):
         response = as_agent.post("/inbox/bulk", {"ticket_ids": [ticket.id], "do": "assign:me", "next": target})
         assert response.status_code == 400 and response.location is None
         assert db.session.get(Ticket, ticket.id).assignee_id is None
+
+
+def test_the_kept_filter_bar_follows_the_filter_and_the_team(as_agent):
+    from tests.factories import make_user
+    bar = re.compile(r'<form id="filter-bar".*?</form>', re.S)
+    plain = bar.search(as_agent.get("/inbox/open").text).group(0)
+    assert 'value="pro"' not in plain and "Any status" in plain
+    filtered = bar.search(as_agent.get("/inbox/open?status=priority&tag=pro").text).group(0)
+    assert 'value="pro"' in filtered and 'value="priority" checked' in filtered
+    assert bar.search(as_agent.get("/inbox/open").text).group(0) == plain  # kept, not the last one
+    make_user(email="newcomer@example.com", name="Nia Newcomer")  # the team changes
+    assert "Nia Newcomer" in bar.search(as_agent.get("/inbox/open").text).group(0)

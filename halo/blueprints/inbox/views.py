@@ -7,10 +7,12 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user
 
 from halo import clock
 from halo.blueprints.inbox import bp
+from halo.i18n import Translated
 from halo.services.inbox import by_due, stamps
 from halo.services.inbox import views as inbox
 from halo.services.inbox.filters import (
@@ -60,7 +62,7 @@ def view(view: str):
     if is_fragment_request() and after:
         return kept(rows_key, rows)
     total = count_tickets(view, query, current_user.id, now) if flt else counts[view]
-    context = {"sorts": SORTS, "sla_filters": SLA, "view": view, "view_label": inbox.VIEWS[view], "now": now, "filter": flt,
+    context = {"sorts": Translated(SORTS), "sla_filters": Translated(SLA), "view": view, "view_label": gettext(inbox.VIEWS[view]), "now": now, "filter": flt,
                "filter_query": query, "chips": describe(flt), "counts": counts, "total": total,
                "teammates": [u for u in team() if u.active]}
 
@@ -71,7 +73,11 @@ def view(view: str):
         response = make_response(results_html)
         response.headers["HX-Push-Url"] = canonical
         return response
-    return render_template("inbox/index.html", results_html=results_html, **context)
+    # The filter bar says the filter and lists the teammates: kept until either changes.
+    filter_bar = kept(("filter-bar", request.script_root, view, query, stamps.seen("team")),
+                      lambda: render_template("inbox/_filter_bar.html", **context))
+    return render_template("inbox/index.html", results_html=results_html, filter_bar=filter_bar,
+                           **context)
 
 
 @bp.get("/inbox/counts")

@@ -12,6 +12,7 @@ from flask_babel import gettext
 from sqlalchemy import String, and_, cast, func, select, true
 
 from halo import clock
+from halo.i18n import N_
 from halo.models import CHANNELS, STATUS_LABELS, STATUSES, Customer, Ticket, TicketSla
 from halo.services.errors import ValidationError
 from halo.services.inbox import search
@@ -23,9 +24,9 @@ DATE_KEYS = ("created_from", "created_to", "updated_from", "updated_to")
 KEYS = ("status", "assignee", "channel", "priority", "trait", "lang", *DATE_KEYS, "q")
 # "tag:refund" (or tag:"big refund") typed among the text is the tag filter.
 TAG_TERM = re.compile(r'(?<!\S)tag:(?:"([^"]*)"|(\S+))', re.I)
-SLA = {"breached": "SLA breached", "soon": "SLA due within 1 hour"}
+SLA = {"breached": N_("SLA breached"), "soon": N_("SLA due within 1 hour")}  # labels: gettext them
 SOON = timedelta(hours=1)
-SORTS = {"updated": "Last updated", "sla": "SLA due (soonest first)"}
+SORTS = {"updated": N_("Last updated"), "sla": N_("SLA due (soonest first)")}
 
 
 @dataclass(frozen=True)
@@ -239,7 +240,7 @@ def describe(flt: Filter, user_names: dict[int, str] | None = None) -> list[tupl
     for name in flt.tag:
         chips.append((f"Tag: {name}", drop(tag=tuple(t for t in flt.tag if t != name))))
     if flt.sla:
-        chips.append((SLA[flt.sla], drop(sla=None)))
+        chips.append((gettext(SLA[flt.sla]), drop(sla=None)))
     for key in DATE_KEYS:
         if getattr(flt, key):
             chips.append((f"{key.replace('_', ' ')} {getattr(flt, key)}", drop(**{key: None})))

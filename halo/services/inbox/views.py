@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased, selectinload
 
 from halo.extensions import db
+from halo.i18n import N_
 from halo.models import (
     STATUS_LABELS,
     ChangeStamp,
@@ -33,10 +34,10 @@ from halo.models import (
 from halo.services.access import scope as access_scope
 from halo.services.inbox.stamps import remember as remember_stamps
 
-VIEWS = {
-    "open": "Open", "mine": "Mine", "unassigned": "Unassigned", "priority": "Priority",
-    "snoozed": "Snoozed", "resolved": "Resolved", "spam": "Spam", "all": "All",
-    "mentions": "Mentions",
+VIEWS = {  # labels marked for the catalogues; pages show gettext(label)
+    "open": N_("Open"), "mine": N_("Mine"), "unassigned": N_("Unassigned"),
+    "priority": N_("Priority"), "snoozed": N_("Snoozed"), "resolved": N_("Resolved"),
+    "spam": N_("Spam"), "all": N_("All"), "mentions": N_("Mentions"),
 }
 OPEN_STATUSES = ("open", "priority", "in_progress")
 # Views that also show snoozed tickets whose time has passed (judged at query time).
