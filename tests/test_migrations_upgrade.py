@@ -39,3 +39,28 @@ def test_a_populated_sqlite_database_upgrades_to_head_without_losing_a_row(tmp_p
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_snooze_counter_starts_from_the_snoozed_tickets(tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/team.db", "SECRET_KEY": "x",
+                      "HALO_QUEUE": "sync"})
+    with app.app_context():
+        upgrade(revision="0029_user_locale")
+        db.session.execute(text(ROWS[0]))
+        db.session.execute(text(ROWS[2]))
+        for n, (until, assignee) in enumerate([("2026-12-07 09:00:00", 1), ("2026-12-07 09:00:00", 1),
+                                               ("2026-12-07 09:00:00", None), ("2026-12-08 09:00:00", 1)]):
+            db.session.execute(text(
+                "INSERT INTO ticket (id, subject, customer_id, channel, status, bucket, preview, created_at, "
+                "last_activity_at, assignee_id, snoozed_until, inbox_id) VALUES (:id, 'x', 1, 'email', "
+                "'snoozed', 'snoozed', '', '2026-12-01 09:00:00', '2026-12-01 09:00:00', :a, :u, "
+                "(SELECT min(id) FROM inbox))"), {"id": n + 10, "a": assignee, "u": until})
+        db.session.execute(text(ROWS[3]))  # an open ticket: not counted
+        db.session.commit()
+        upgrade()
+        rows = db.session.execute(text("SELECT ends_at, assignee_key, n FROM snooze_counter "
+                                       "ORDER BY ends_at, assignee_key")).all()
+        assert [tuple(r) for r in rows] == [("2026-12-07 09:00:00", 0, 1), ("2026-12-07 09:00:00", 1, 2),
+                                            ("2026-12-08 09:00:00", 1, 1)]
+        db.session.remove()
+        db.engine.dispose()

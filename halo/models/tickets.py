@@ -196,6 +196,17 @@ class TicketCounter(db.Model):
     n: Mapped[int] = mapped_column(default=0)
 
 
+class SnoozeCounter(db.Model):
+    """How many snoozed tickets end at each time, per (assignee, inbox); kept in step on
+    every flush like TicketCounter. The sidebar counts ended snoozes the sweeper has not yet
+    woken by summing the rows whose end has passed: one row when many end at once, never a
+    read of ticket rows. A row whose count reaches 0 is deleted in the same flush."""
+    ends_at: Mapped[datetime] = mapped_column(primary_key=True)
+    assignee_key: Mapped[int] = mapped_column(primary_key=True)  # 0: unassigned
+    inbox_id: Mapped[int] = mapped_column(primary_key=True, default=0, server_default="0")
+    n: Mapped[int] = mapped_column(default=0)
+
+
 class ChangeStamp(db.Model):
     """A number per scope that moves on in the same transaction as any write to what the
     scope covers (services/stamps.py): "inbox" (what inbox rows show), "team", "segments"."""

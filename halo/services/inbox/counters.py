@@ -1,8 +1,12 @@
-"""Ticket counts per (status, assignee, inbox), kept in step with every flush.
+"""Ticket counts per (status, assignee, inbox), and snoozes per end time, kept in step
+with every flush.
 
 Counting 100,000 tickets on each page load is too slow for the sidebar, so every
 insert, update or delete of a ticket adjusts a tiny counter table in the same
-transaction. Bulk loaders that bypass the ORM call rebuild_counters() afterwards.
+transaction. Snoozed tickets are also counted by when they end (SnoozeCounter), so the
+sidebar's count of ended snoozes the sweeper has not woken yet reads a row per end time
+(one when many end at once), not a row per ticket. Bulk loaders that bypass the ORM call
+rebuild_counters() afterwards.
 """
 from collections import Counter
 
@@ -11,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from halo.extensions import db
-from halo.models import Ticket, TicketCounter
+from halo.models import SnoozeCounter, Ticket, TicketCounter
 from halo.services.inbox import stamps
 
 
@@ -37,11 +41,19 @@ def _old_value(session, state, attr):
     return getattr(state.object, attr)
 
 
+def _snooze_key(status, until, assignee_id, inbox_id):
+    """The SnoozeCounter row a ticket counts in, or None when it is not snoozed."""
+    if status != "snoozed" or until is None:
+        return None
+    return (until, assignee_id or 0, inbox_id or 0)
+
+
 def _track_ticket_counts(session, _ctx, _instances):
-    deltas = Counter()
+    deltas, snoozes = Counter(), Counter()
     for obj in session.new:
         if isinstance(obj, Ticket):
             deltas[_key(obj.status, obj.assignee_id, obj.inbox_id)] += 1
+            snoozes[_snooze_key(obj.status, obj.snoozed_until, obj.assignee_id, obj.inbox_id)] += 1
     for obj in session.dirty:
         if not isinstance(obj, Ticket):
             continue
@@ -51,13 +63,29 @@ def _track_ticket_counts(session, _ctx, _instances):
         if old != new:
             deltas[old] -= 1
             deltas[new] += 1
+        if old[0] == "snoozed" or new[0] == "snoozed":
+            old_snooze = _snooze_key(old[0], _old_value(session, state, "snoozed_until"), old[1], old[2])
+            new_snooze = _snooze_key(obj.status, obj.snoozed_until, obj.assignee_id, obj.inbox_id)
+            if old_snooze != new_snooze:
+                snoozes[old_snooze] -= 1
+                snoozes[new_snooze] += 1
     for obj in session.deleted:
         if isinstance(obj, Ticket):
             state = inspect(obj)
-            deltas[_old_key(session, state)] -= 1
+            old = _old_key(session, state)
+            deltas[old] -= 1
+            snoozes[_snooze_key(old[0], _old_value(session, state, "snoozed_until"), old[1], old[2])] -= 1
     for (status, assignee_key, inbox_id), n in deltas.items():
         if n:
             session.execute(_upsert(session, status, assignee_key, inbox_id, n))
+    snoozes.pop(None, None)
+    for (ends_at, assignee_key, inbox_id), n in snoozes.items():
+        if n:
+            session.execute(_upsert_snooze(session, ends_at, assignee_key, inbox_id, n))
+        if n < 0:  # a row at 0 goes, so the ended rows the sidebar sums stay few
+            session.execute(delete(SnoozeCounter).where(
+                SnoozeCounter.ends_at == ends_at, SnoozeCounter.assignee_key == assignee_key,
+                SnoozeCounter.inbox_id == inbox_id, SnoozeCounter.n <= 0))
 
 
 def _upsert(session, status, assignee_key, inbox_id, n):
@@ -67,6 +95,15 @@ def _upsert(session, status, assignee_key, inbox_id, n):
     return stmt.on_conflict_do_update(
         index_elements=["status", "assignee_key", "inbox_id"],
         set_={"n": TicketCounter.n + stmt.excluded.n})
+
+
+def _upsert_snooze(session, ends_at, assignee_key, inbox_id, n):
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(SnoozeCounter).values(ends_at=ends_at, assignee_key=assignee_key, inbox_id=inbox_id, n=n)
+    return stmt.on_conflict_do_update(
+        index_elements=["ends_at", "assignee_key", "inbox_id"],
+        set_={"n": SnoozeCounter.n + stmt.excluded.n})
 
 
 def rebuild_counters() -> None:
@@ -79,6 +116,15 @@ def rebuild_counters() -> None:
     db.session.execute(delete(TicketCounter))
     for status, assignee_key, inbox_id, n in rows:
         db.session.add(TicketCounter(status=status, assignee_key=assignee_key, inbox_id=inbox_id, n=n))
+    snoozed = db.session.execute(
+        select(Ticket.snoozed_until, func.coalesce(Ticket.assignee_id, 0), func.coalesce(Ticket.inbox_id, 0),
+               func.count())
+        .where(Ticket.status == "snoozed", Ticket.snoozed_until.is_not(None))
+        .group_by(Ticket.snoozed_until, Ticket.assignee_id, Ticket.inbox_id)
+        .execution_options(halo_unscoped=True)).all()
+    db.session.execute(delete(SnoozeCounter))
+    db.session.add_all(SnoozeCounter(ends_at=ends_at, assignee_key=assignee_key, inbox_id=inbox_id, n=n)
+                       for ends_at, assignee_key, inbox_id, n in snoozed)
     stamps.bump(db.session, *stamps.SCOPES)
     db.session.commit()
 

@@ -27,6 +27,7 @@ from halo.models import (
     Mention,
     Message,
     Notification,
+    SnoozeCounter,
     Ticket,
     TicketCounter,
     User,
@@ -187,9 +188,11 @@ def _sidebar(scoped: bool):
         .where(seen(TicketCounter.inbox_id)).group_by(TicketCounter.status, TicketCounter.assignee_key)
     return union_all(
         counters,
-        select(literal_column("'~woken'"), func.coalesce(Ticket.assignee_id, 0), func.count())
-        .where(Ticket.status == "snoozed", Ticket.snoozed_until <= bindparam("now"), seen(Ticket.inbox_id))
-        .group_by(Ticket.assignee_id),
+        # Ended snoozes not yet woken, from the snooze counter (services/inbox/counters.py):
+        # a row per end time, so a backlog of thousands ending at once is one row.
+        select(literal_column("'~woken'"), SnoozeCounter.assignee_key, func.sum(SnoozeCounter.n))
+        .where(SnoozeCounter.ends_at <= bindparam("now"), seen(SnoozeCounter.inbox_id))
+        .group_by(SnoozeCounter.assignee_key),
         select(literal_column("'~mentions'"), literal_column("0"), func.count(func.distinct(Mention.ticket_id)))
         .where(Mention.user_id == bindparam("user_id"), Mention.read_at.is_(None),
                on_seen_ticket(Mention.ticket_id)),
