@@ -163,7 +163,7 @@ def _catalogue():
 
 
 @pass_eval_context
-def _template_gettext(eval_ctx, text: str, **variables):
+def _template_gettext(eval_ctx, text: str, /, **variables):
     """Jinja's _() and gettext(), as Jinja's newstyle gettext does them, through _catalogue()."""
     out = _catalogue().ugettext(text)
     if eval_ctx.autoescape:
