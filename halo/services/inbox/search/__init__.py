@@ -9,7 +9,7 @@ are ranked, and the results say so (Results.capped).
 What the open access scope does not see never reaches the results: the statements that turn
 matches into tickets are ORM reads of Ticket, which its hook narrows.
 """
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from halo.extensions import db
 from halo.models import Ticket
@@ -56,6 +56,11 @@ def search(query: str, limit: int = 30) -> Results:
     return results
 
 
+_CUSTOMERS_TICKETS = select(Ticket.id, Ticket.customer_id) \
+    .where(Ticket.customer_id.in_(bindparam("ids", expanding=True))) \
+    .order_by(Ticket.last_activity_at.desc()).limit(ranking.CANDIDATES)  # built once
+
+
 def _to_tickets(table: str, rows) -> list[tuple[int, str | None, float]]:
     """Map one place's ranked rows to (ticket_id, message body or None, score)."""
     if table == "ticket":
@@ -66,6 +71,5 @@ def _to_tickets(table: str, rows) -> list[tuple[int, str | None, float]]:
     if not score:
         return []
     # A customer matches through their most recent tickets.
-    found = db.session.execute(select(Ticket.id, Ticket.customer_id).where(
-        Ticket.customer_id.in_(score)).order_by(Ticket.last_activity_at.desc()).limit(ranking.CANDIDATES))
+    found = db.session.execute(_CUSTOMERS_TICKETS, {"ids": list(score)})
     return [(tid, None, score[cid]) for tid, cid in found]
