@@ -126,3 +126,16 @@ def test_results_are_kept_per_language(as_agent, agent, frozen, searches):
     db.session.commit()
     page = as_agent.get("/search?q=kettle").get_data(as_text=True)
     assert ">Abierto<" in page and len(searches) == 2
+
+
+def test_searches_typed_never_push_the_inbox_s_pieces_out(as_agent, frozen, monkeypatch):
+    from halo.services.inbox import stamps
+    make_ticket(subject="Kettle broken")
+    as_agent.get("/inbox/open")
+    kept = set(stamps.pieces._items)
+    assert kept
+    monkeypatch.setattr(stamps.pieces, "budget", stamps.pieces.held)  # full: one more piece evicts
+    for typed in ("k", "ke", "ket", "kett", "kettl", "kettle", "kettle b", "kettle br"):
+        as_agent.get(f"/search?q={typed}")
+    assert kept <= set(stamps.pieces._items)
+    assert len(stamps.search_results._items) == 8

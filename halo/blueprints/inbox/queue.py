@@ -113,10 +113,10 @@ def search_page():
     # Kept until a ticket, message, customer or teammate changes ("inbox" stamp; tickets moving
     # between inboxes and teams given inboxes move it too) or the minute turns; per access scope
     # (what the teammate's teams see, so teammates who see the same inboxes share it) and
-    # per language (stamps.cached).
+    # per language (stamps.cached), in a store of their own.
     results_html = Markup(stamps.cached(
         ("search-results", request.script_root, query, access_scope.scope_key(),
-         stamps.seen("inbox"), stamps.minute(now)), lambda: str(results())))
+         stamps.seen("inbox"), stamps.minute(now)), lambda: str(results()), stamps.search_results))
     if is_fragment_request() and request.headers.get("HX-Target") == "search-results":
         return results_html
     return render_template("search/index.html", q=query, results_html=results_html, counts=counts)
