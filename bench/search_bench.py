@@ -195,7 +195,7 @@ def _search_figures(db, search, old=None, rev=None) -> None:
             sql = "SELECT count(*) FROM message WHERE search_vector @@ to_tsquery('simple', :q)"
         else:
             sql = "SELECT count(*) FROM message_fts WHERE message_fts MATCH :q"
-        return db.session.execute(db.text(sql), {"q": search._engine_query(terms)}).scalar()
+        return db.session.execute(db.text(sql), {"q": search.finding.engine_query(terms)}).scalar()
     queries = [("rare word", _word(30_000)), ("medium word", _word(300)), ("common word", _word(3)),
                ("two words", f"{_word(40)} {_word(90)}"), ("prose word", "invoice"),
                ("prose phrase", "password reset"), ("hostile", '"refund NEAR (kettle *')]

@@ -71,6 +71,7 @@ def _clean(app):
     app.extensions["halo_throttle"].reset()  # sign-in counts: every test signs in from 127.0.0.1
     app.extensions["halo_reset_throttle"].reset()
     stamps.pieces.clear()  # random stamp starts would do; clearing keeps tests independent
+    stamps.search_results.clear()
     app.extensions["halo_widget_throttle"].reset()  # every test's widgets come from 127.0.0.1
     ctx.pop()
 

@@ -5,6 +5,7 @@ from sqlalchemy import text
 from halo.extensions import db
 from halo.models import Message
 from halo.services.inbox import marks, search
+from halo.services.inbox.search import finding, ranking
 from tests.factories import make_customer, make_ticket
 
 
@@ -78,7 +79,7 @@ def test_snippet_centres_on_the_match():
 
 
 def test_broad_words_rank_only_the_newest_matches_and_say_so(monkeypatch):
-    monkeypatch.setattr(search, "RECENT", 3)
+    monkeypatch.setattr(finding, "RECENT", 3)
     oldest = make_ticket(subject="Question", body="my invoice is wrong")
     in_subject = make_ticket(subject="Invoice missing", body="Where is it?")
     in_body = [make_ticket(subject="Question", body=f"invoice number {i} is wrong") for i in range(3)]
@@ -101,7 +102,7 @@ def test_results_are_not_capped_below_the_limit():
 
 @pytest.mark.parametrize("hostile", ['"invoice', "invoice*", "invoice NEAR(x", "^invoice -near"])
 def test_hostile_input_with_the_cap_in_play(monkeypatch, hostile):
-    monkeypatch.setattr(search, "RECENT", 1)
+    monkeypatch.setattr(finding, "RECENT", 1)
     for i in range(3):
         make_ticket(subject=f"Invoice {i}", body="invoice near x")
     found = search.search(hostile)  # must not raise, and still ranks and marks
@@ -131,7 +132,7 @@ def test_repeated_words_outrank_a_passing_mention():
 
 
 def test_word_starts_are_counted_not_word_middles():
-    pattern = search._word_start("refund")
+    pattern = ranking.word_start("refund")
     assert len(pattern.findall("refund, refunds; re-refund prerefund refund_x")) == 4
     assert pattern.findall("prerefunded") == []
 
@@ -142,17 +143,17 @@ def _messages_matching(word, cap):
         {"like": f"%{word}%", "cap": cap}).scalars().all()
 
 
-@pytest.mark.parametrize("stats", [None, search.WordStats([0.5]), search.WordStats([0.01]),
-                                   search.WordStats([None])])
+@pytest.mark.parametrize("stats", [None, finding.WordStats([0.5]), finding.WordStats([0.01]),
+                                   finding.WordStats([None])])
 @pytest.mark.parametrize("cap", [1, 3, 12, 100])
 def test_newest_matches_come_newest_first_whichever_way_they_are_read(monkeypatch, stats, cap):
     # PostgreSQL reads windows of the newest rows or the GIN index, guided by stats (SQLite
     # reads its index backwards whatever they say): the answer must be the same.
-    monkeypatch.setattr(search, "FIRST_WINDOW", 1)
+    monkeypatch.setattr(finding, "FIRST_WINDOW", 1)
     for i in range(60):  # dense among the oldest rows, sparse among the newest
         make_ticket(subject="Question", body="invoice attached" if i < 20 or i % 9 == 0 else "hello")
-    span = search._id_range("message")
-    rows = search._newest("message", ["invoice"], cap, span, stats)
+    span = finding.id_ranges()["message"]
+    rows = finding.newest_in("message", ["invoice"], cap, span, stats)
     assert [row[0] for row in rows] == _messages_matching("invoice", cap)
     assert all(body.startswith("invoice") for _, _, body in rows)  # each row's own text
 
@@ -161,7 +162,7 @@ def test_word_stats_are_postgresql_s_counts():
     for i in range(40):
         make_ticket(subject="Question", body="invoice please" if i % 2 else "hello there")
     _analyse()
-    stats = search._word_stats(["invoic", "zebra"])
+    stats = finding.word_stats(["invoic", "zebra"])
     if db.session.get_bind().dialect.name != "postgresql":
         assert stats == {}
         return
@@ -177,19 +178,19 @@ def test_windows_through_the_gin_index_find_the_same_newest_matches_as_a_full_re
     # A word of the past: dense among the oldest rows, absent from the newest. PostgreSQL reads
     # it through GIN for a window of ids that samples put where the newest matches should be,
     # and widens it until it holds them (or the table): the answer must be exactly a full read's.
-    monkeypatch.setattr(search, "GIN_BOUND", 0)
-    monkeypatch.setattr(search, "PROBES", 4)
-    monkeypatch.setattr(search, "PROBE_ROWS", 3)
-    monkeypatch.setattr(search, "MARGIN", margin)
-    monkeypatch.setattr(search, "FIRST_SHARE", 1)  # the geometry these cases were drawn for
+    monkeypatch.setattr(finding, "GIN_BOUND", 0)
+    monkeypatch.setattr(finding, "PROBES", 4)
+    monkeypatch.setattr(finding, "PROBE_ROWS", 3)
+    monkeypatch.setattr(finding, "MARGIN", margin)
+    monkeypatch.setattr(finding, "FIRST_SHARE", 1)  # the geometry these cases were drawn for
     bounds = []
-    real_bound = search._pg_bound
-    monkeypatch.setattr(search, "_pg_bound", lambda *a: bounds.append(real_bound(*a)) or bounds[-1])
+    real_bound = finding._pg_bound
+    monkeypatch.setattr(finding, "_pg_bound", lambda *a: bounds.append(real_bound(*a)) or bounds[-1])
     for i in range(90):
         make_ticket(subject="Question", body="invoice attached" if i < 60 and i % 3 else "hello")
-    span = search._id_range("message")
+    span = finding.id_ranges()["message"]
     expected = _messages_matching("invoice", cap)
-    rows = search._newest("message", ["invoice"], cap, span, search.WordStats([0.45]))
+    rows = finding.newest_in("message", ["invoice"], cap, span, finding.WordStats([0.45]))
     assert [row[0] for row in rows] == expected
     assert len(expected) == min(cap, 40)
     if db.session.get_bind().dialect.name == "postgresql" and cap <= 7 and margin <= 1.5:
@@ -203,20 +204,20 @@ def test_windows_through_the_gin_index_find_the_same_newest_matches_as_a_full_re
 def test_several_words_through_a_gin_window_match_every_word(monkeypatch, shares, cap):
     # In a window, GIN reads only the rarest word (by the stats) and the rows are checked
     # against the whole query: rows holding only one of the words must not come back.
-    monkeypatch.setattr(search, "GIN_BOUND", 0)
-    monkeypatch.setattr(search, "PROBES", 4)
-    monkeypatch.setattr(search, "PROBE_ROWS", 3)
-    monkeypatch.setattr(search, "FIRST_SHARE", 1)
+    monkeypatch.setattr(finding, "GIN_BOUND", 0)
+    monkeypatch.setattr(finding, "PROBES", 4)
+    monkeypatch.setattr(finding, "PROBE_ROWS", 3)
+    monkeypatch.setattr(finding, "FIRST_SHARE", 1)
     bodies = ["invoice overdue", "invoice attached", "overdue notice", "hello"]
     for i in range(120):  # a topic of the past: absent from the newest 30 rows
         make_ticket(subject="Question", body=bodies[i % 4] if i < 90 else "hello")
-    span = search._id_range("message")
-    rows = search._newest("message", ["invoice", "overdue"], cap, span, search.WordStats(shares))
+    span = finding.id_ranges()["message"]
+    rows = finding.newest_in("message", ["invoice", "overdue"], cap, span, finding.WordStats(shares))
     assert [row[0] for row in rows] == _messages_matching("invoice overdue", cap)
     assert len(rows) == min(cap, 23)
 
 
 def test_the_rarest_word_is_the_one_the_stats_do_not_list_or_list_least():
-    assert search._rarest(["a", "b", "c"], search.WordStats([0.4, None, 0.1])) == "b"
-    assert search._rarest(["a", "b", "c"], search.WordStats([0.4, 0.2, 0.1])) == "c"
-    assert search._rarest(["a", "b"], None) == "a"
+    assert finding._rarest(["a", "b", "c"], finding.WordStats([0.4, None, 0.1])) == "b"
+    assert finding._rarest(["a", "b", "c"], finding.WordStats([0.4, 0.2, 0.1])) == "c"
+    assert finding._rarest(["a", "b"], None) == "a"

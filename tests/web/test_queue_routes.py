@@ -131,8 +131,8 @@ def test_search_page_and_fragment_escape_and_mark(as_agent):
 
 
 def test_search_page_says_when_only_the_newest_matches_were_ranked(as_agent, monkeypatch):
-    from halo.services.inbox import search
-    monkeypatch.setattr(search, "RECENT", 1)
+    from halo.services.inbox.search import finding
+    monkeypatch.setattr(finding, "RECENT", 1)
     make_ticket(subject="Refund please", body="refund")
     make_ticket(subject="Another refund", body="refund again")
     page = as_agent.get("/search?q=refund").get_data(as_text=True)

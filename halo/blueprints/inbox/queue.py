@@ -4,11 +4,14 @@ from urllib.parse import parse_qs
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from halo import clock
 from halo.blueprints.inbox import bp
+from halo.services.access import scope as access_scope
 from halo.services.errors import Forbidden, HaloError
-from halo.services.inbox import search, segments
+from halo.services.inbox import search, segments, stamps
+from halo.services.inbox.views import view_counts
 from halo.services.tickets import bulk, undo
 from halo.web import is_fragment_request, safe_next
 
@@ -100,8 +103,20 @@ def delete_segment(segment_id: int):
 def search_page():
     """Ranked search over subjects, messages and customers."""
     query = request.args.get("q", "")[:200]
-    hits = search.search(query) if query.strip() else []
-    context = {"q": query, "hits": hits, "recent": search.RECENT}
+    now = clock.now()
+    # The counts first: their statement also reads the change stamps the results are kept by.
+    counts = view_counts(current_user.id, now)
+
+    def results():
+        hits = search.search(query) if query.strip() else []
+        return render_template("search/_results.html", q=query, hits=hits, recent=search.finding.RECENT)
+    # Kept until a ticket, message, customer or teammate changes ("inbox" stamp; tickets moving
+    # between inboxes and teams given inboxes move it too) or the minute turns; per access scope
+    # (what the teammate's teams see, so teammates who see the same inboxes share it) and
+    # per language (stamps.cached), in a store of their own.
+    results_html = Markup(stamps.cached(
+        ("search-results", request.script_root, query, access_scope.scope_key(),
+         stamps.seen("inbox"), stamps.minute(now)), lambda: str(results()), stamps.search_results))
     if is_fragment_request() and request.headers.get("HX-Target") == "search-results":
-        return render_template("search/_results.html", **context)
-    return render_template("search/index.html", **context)
+        return results_html
+    return render_template("search/index.html", q=query, results_html=results_html, counts=counts)

@@ -21,13 +21,13 @@ def highlight(value: str, terms: list[str]) -> Markup:
     """Escape value and wrap each word that starts with a search term in <mark>."""
     if not terms:
         return escape(value)
+    # Escaped pieces joined as plain strings, made Markup once (half the cost of Markup joins).
     out, at = [], 0
     for match in term_pattern(terms).finditer(value):
-        out.append(escape(value[at:match.start()]))
-        out.append(Markup("<mark>%s</mark>") % match.group(0))
+        out += (escape(value[at:match.start()]), "<mark>", escape(match.group(0)), "</mark>")
         at = match.end()
     out.append(escape(value[at:]))
-    return Markup("").join(out)
+    return Markup("".join(out))
 
 
 def snippet(body: str, terms: list[str], width: int = 180) -> str:

@@ -173,6 +173,9 @@ class PieceCache:
 # ~16 M characters: a 100-message thread is ~100 k, an inbox page of rows ~15 k, so this
 # keeps the pages a small team has open, in ~32-64 MB per process at most.
 pieces = PieceCache()
+# Search results apart, in ~4 MB: a search typed asks for a page at every pause, and each would
+# otherwise push pages a team has open out of `pieces`. ~130 result pages of ~15 k characters.
+search_results = PieceCache(budget=2_000_000)
 
 
 def current(scope: str) -> int | None:
@@ -201,15 +204,17 @@ def seen(scope: str):
     return known.get(scope, UNKNOWN)
 
 
-def cached(key: tuple, render):
-    """The piece filed under key, or render() filed there (not when key holds UNKNOWN)."""
+def cached(key: tuple, render, store: PieceCache | None = None):
+    """The piece filed under key in store (pieces unless given), or render() filed there (not
+    when key holds UNKNOWN)."""
     if any(part is UNKNOWN for part in key):
         return render()
+    store = pieces if store is None else store
     key += (locale_key(),)  # a piece is kept per language (halo/i18n.py)
-    value = pieces.get(key)
+    value = store.get(key)
     if value is None:
         value = render()
-        pieces.put(key, value)
+        store.put(key, value)
     return value
 
 
