@@ -288,6 +288,18 @@ def thread(ticket_id: int) -> list:
         .order_by(Message.created_at, Message.id)).unique().all()
 
 
+def thread_since(ticket_id: int, message_id: int, at: datetime) -> list:
+    """The lines a post added to a ticket's timeline, oldest first: the message and any line
+    after it, and event lines written from `at` on (the post's own, such as an auto-assignment,
+    are flushed before its message)."""
+    return db.session.scalars(
+        select(Message).where(Message.ticket_id == ticket_id,
+                              or_(Message.id >= message_id,
+                                  and_(Message.kind == "event", Message.created_at >= at)))
+        .options(selectinload(Message.attachments))
+        .order_by(Message.created_at, Message.id)).unique().all()
+
+
 def ticket_in_view(ticket_id: int, view: str, user_id: int, now: datetime) -> bool:
     """Whether a view lists the ticket now (live updates add or drop its row)."""
     if view not in VIEWS:
