@@ -130,6 +130,9 @@ def _parse(argv):
     parser.add_argument("--writers", type=int, default=0, metavar="K",
                         help="a writes phase in every round: K writers posting notes as fast as "
                              "they are answered while wrk reads the inbox, Halo then the reference")
+    parser.add_argument("--write-readers", type=int, metavar="C",
+                        help="wrk connections reading beside the writers (default --connections; "
+                             "0: the writers alone)")
     parser.add_argument("--database-url", metavar="URL",
                         help="serve Halo from this database (seeded by bench/seed.py --url with the "
                              "same --tickets); the reference reads the SQLite seed, writes to it")
@@ -371,11 +374,17 @@ def _concurrent_writes(halo, ref, cookie, args, targets) -> dict:
     """K writers as fast as they are answered, beside wrk reading the inbox: on Halo, then
     on the reference (its bare write, its page), each for --duration seconds."""
     out = {}
+    readers = args.connections if args.write_readers is None else args.write_readers
     for name, server, page, reference in (("halo", halo, "/inbox/open", False),
                                           ("reference", ref, "/", True)):
         writers = Writers(server.url, args.writers, 0, args.tickets, targets, reference=reference)
-        readers = _wrk(server.url + page, None if reference else cookie, args)
-        out[name] = {"writes": writers.stop(), "reads": readers}
+        if readers:
+            reads = _wrk(server.url + page, None if reference else cookie,
+                         argparse.Namespace(**{**vars(args), "connections": readers}))
+        else:
+            time.sleep(args.warmup + args.duration)  # the writers alone, as long as a page
+            reads = None
+        out[name] = {"writes": writers.stop(), "reads": reads}
     return out
 
 
@@ -505,6 +514,9 @@ def _report(args, db_path, seed_note, targets, results, memory) -> str:
     return "\n".join(lines)
 
 
+_NO_READS = {"rps": 0.0, "p50_ms": 0.0, "p99_ms": 0.0}
+
+
 def _ms(value) -> str:
     return "-" if value is None else f"{value:.1f}"
 
@@ -512,16 +524,18 @@ def _ms(value) -> str:
 def _writes_table(args, rounds) -> list[str]:
     """The writes phase of each round: the writers' latency and the readers' beside it, on
     Halo and on the reference, and the medians over rounds."""
-    lines = [f"Writes phase: {args.writers} writers posting notes back to back while wrk reads "
-             f"the inbox ({args.connections} connections), {args.duration}s (+{args.warmup}s warm-up) "
-             "on Halo, then the same on the reference (bare INSERT + commit, bare page)",
+    readers = args.connections if args.write_readers is None else args.write_readers
+    beside = f"while wrk reads the inbox ({readers} connections)" if readers else "alone (no readers)"
+    lines = [f"Writes phase: {args.writers} writers posting notes back to back {beside}, "
+             f"{args.duration}s (+{args.warmup}s warm-up) on Halo, then the same on the reference "
+             "(bare INSERT + commit" + (", bare page)" if readers else ")"),
              "",
              "| round | server | notes/s | write p50 ms | write p99 ms | write max ms | failed "
              "| read req/s | read p50 ms | read p99 ms |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for i, rnd in enumerate(rounds, start=1):
         for name in ("halo", "reference"):
-            w, r = rnd["concurrent"][name]["writes"], rnd["concurrent"][name]["reads"]
+            w, r = rnd["concurrent"][name]["writes"], rnd["concurrent"][name]["reads"] or _NO_READS
             errors = ", ".join(f"{k}: {v}" for k, v in w["errors"].items())
             lines.append(f"| {i} | {name} | {w['per_second']:.0f} | {_ms(w['p50_ms'])} | {_ms(w['p99_ms'])} "
                          f"| {_ms(w['max_ms'])} | {w['failed']}{f' ({errors})' if errors else ''} "
@@ -529,7 +543,7 @@ def _writes_table(args, rounds) -> list[str]:
     if len(rounds) > 1:
         for name in ("halo", "reference"):
             ws = [rnd["concurrent"][name]["writes"] for rnd in rounds]
-            rs = [rnd["concurrent"][name]["reads"] for rnd in rounds]
+            rs = [rnd["concurrent"][name]["reads"] or _NO_READS for rnd in rounds]
             med = {k: statistics.median(w[k] for w in ws if w[k] is not None) for k in ("per_second", "p50_ms", "p99_ms")}
             lines.append(f"| median | {name} | {med['per_second']:.0f} | {med['p50_ms']:.1f} | {med['p99_ms']:.1f} "
                          f"| | {sum(w['failed'] for w in ws)} | {statistics.median(r['rps'] for r in rs):.0f} "

@@ -9,6 +9,7 @@ from halo import clock
 from halo.extensions import db
 from halo.models import AliasUser, Message, Ticket
 from halo.services.access import roles
+from halo.services.db_writer import sqlite_writer
 from halo.services.errors import ValidationError
 from halo.services.knowledge import directives
 from halo.services.tickets import conversation, files, handoff
@@ -88,7 +89,10 @@ def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
         conversation.touch(ticket, "Sent " + ", ".join(files.clean_filename(u.filename) for u in uploads), now)
     outbound = message.delivery == "queued"  # read now: after the commit it is a SELECT
     try:
-        db.session.commit()
+        # Everything above only read; the commit's flush writes. On SQLite, writers of this
+        # process queue here and are handed the write lock at once (services/db_writer.py).
+        with sqlite_writer():
+            db.session.commit()
     except IntegrityError:
         db.session.rollback()
         if key and (sent := conversation.by_key(ticket_id, key)) is not None:
