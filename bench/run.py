@@ -62,6 +62,8 @@ def main(argv=None) -> None:
         sys.exit("wrk is missing: apt-get install -y wrk")
     db_path = os.path.abspath(args.db or os.path.join(OUT, f"bench-{args.tickets}.db"))
     seed_note = _ensure_seeded(db_path, args.tickets, args.reseed)
+    if args.only_writes and not args.writers:
+        sys.exit("--only-writes needs --writers K")
     if args.database_url and args.snoozes_ending:
         sys.exit("--snoozes-ending works on the SQLite seed only")
     backlog = _end_snoozes(db_path, args.snoozes_ending) if args.snoozes_ending else None
@@ -76,6 +78,16 @@ def main(argv=None) -> None:
         ref.start()
         cookie = _login(halo.url, args.sign_in)
         _check_pages(halo.url, cookie, targets)
+        if args.only_writes:
+            rounds = [{"concurrent": _concurrent_writes(halo, ref, cookie, args, targets)}
+                      for _ in range(args.rounds)]
+            memory = {"halo": halo.worker_memory(), "reference": ref.worker_memory()}
+            report = "\n".join([f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
+                                 f"{args.tickets} tickets, gunicorn gthread {args.workers} workers x "
+                                 f"{args.threads} threads; {seed_note}", "", *_writes_table(args, rounds)])
+            print(report)
+            _save(args, report, {"args": vars(args), "seed": seed_note, "rounds": rounds, "memory_kb": memory})
+            return
         wire = _wire_bytes(halo.url, cookie, targets)
         # Interleaved: the reference runs before and after every page, so each page is
         # compared with what the machine gave a bare app in the minute around it.
@@ -130,6 +142,8 @@ def _parse(argv):
     parser.add_argument("--writers", type=int, default=0, metavar="K",
                         help="a writes phase in every round: K writers posting notes as fast as "
                              "they are answered while wrk reads the inbox, Halo then the reference")
+    parser.add_argument("--only-writes", action="store_true",
+                        help="the writes phase only (with --writers), no page measurements")
     parser.add_argument("--write-readers", type=int, metavar="C",
                         help="wrk connections reading beside the writers (default --connections; "
                              "0: the writers alone)")
