@@ -1,7 +1,8 @@
 """Benchmark Halo's inbox and ticket pages against a bare Flask + SQLite reference.
 
     python bench/run.py [--tickets 100000] [--duration 10] [--workers 2] [--threads 4]
-                        [--writes 5] [--sign-in EMAIL] [--snoozes-ending 10000]
+                        [--writes 5] [--writers 8] [--database-url URL]
+                        [--sign-in EMAIL] [--snoozes-ending 10000]
 
 Seeds bench/out/bench-N.db if it is missing, serves Halo and bench/reference_app.py with
 the same gunicorn settings on 127.0.0.1, signs in through the login form (CSRF token
@@ -16,6 +17,15 @@ one moves the inbox stamp and that ticket's thread), as a busy team would. --sig
 measures the pages as another teammate (password: the seed's): seed.AGENT_EMAIL is an agent
 who sees one of the two inboxes, so the inbox visibility rules are in every query; the deep
 page is then 90% of the way down that agent's own list.
+
+Every writer times its own posts (the POST of the form, from request to the last byte of
+the answer) and the report gives their p50/p99 beside the readers'. --writers K adds a
+writes phase to every round: K writers post notes back to back, as fast as Halo answers,
+while wrk reads /inbox/open; then the same K writers post to the reference's bare write
+(reference_app.py: one INSERT and its commit, on the same database) while wrk reads the
+reference page. --database-url serves Halo from another database (PostgreSQL, seeded
+with bench/seed.py --url and the same --tickets); the reference then reads the SQLite
+seed of the same data and writes to that database.
 """
 import argparse
 import http.cookiejar
@@ -52,28 +62,48 @@ def main(argv=None) -> None:
         sys.exit("wrk is missing: apt-get install -y wrk")
     db_path = os.path.abspath(args.db or os.path.join(OUT, f"bench-{args.tickets}.db"))
     seed_note = _ensure_seeded(db_path, args.tickets, args.reseed)
+    if args.only_writes and not args.writers:
+        sys.exit("--only-writes needs --writers K")
+    if args.database_url and args.snoozes_ending:
+        sys.exit("--snoozes-ending works on the SQLite seed only")
     backlog = _end_snoozes(db_path, args.snoozes_ending) if args.snoozes_ending else None
-    targets = _targets(db_path, args.sign_in)
-    halo = Server("halo", "wsgi:app", args, db_path, args.port)
-    ref = Server("reference", "reference_app:app", args, db_path, args.port + 1)
+    url = args.database_url or "sqlite:///" + db_path
+    if args.database_url:
+        seed_note += f"; Halo served from {_shown(url)}"
+    targets = _targets(url, args.sign_in)
+    halo = Server("halo", "wsgi:app", args, db_path, args.port, url)
+    ref = Server("reference", "reference_app:app", args, db_path, args.port + 1, url)
     try:
         halo.start()
         ref.start()
         cookie = _login(halo.url, args.sign_in)
         _check_pages(halo.url, cookie, targets)
+        if args.only_writes:
+            rounds = [{"concurrent": _concurrent_writes(halo, ref, cookie, args, targets)}
+                      for _ in range(args.rounds)]
+            memory = {"halo": halo.worker_memory(), "reference": ref.worker_memory()}
+            report = "\n".join([f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
+                                 f"{args.tickets} tickets, gunicorn gthread {args.workers} workers x "
+                                 f"{args.threads} threads; {seed_note}", "", *_writes_table(args, rounds)])
+            print(report)
+            _save(args, report, {"args": vars(args), "seed": seed_note, "rounds": rounds, "memory_kb": memory})
+            return
         wire = _wire_bytes(halo.url, cookie, targets)
         # Interleaved: the reference runs before and after every page, so each page is
         # compared with what the machine gave a bare app in the minute around it.
         rounds = []
         for _ in range(args.rounds):
             refs, pages = [_wrk(ref.url + "/", None, args)], {}
-            writer = Writer(halo.url, args.writes, args.tickets, targets) if args.writes else None
+            writer = Writers(halo.url, 1, args.writes, args.tickets, targets) if args.writes else None
             for name, path in targets.items():
                 pages[name] = _wrk(halo.url + path, cookie, args)
                 if writer and name == list(targets)[-1]:
                     pages["writes"] = writer.stop()
                 refs.append(_wrk(ref.url + "/", None, args))
-            rounds.append({"pages": pages, "refs": refs})
+            rnd = {"pages": pages, "refs": refs}
+            if args.writers:
+                rnd["concurrent"] = _concurrent_writes(halo, ref, cookie, args, targets)
+            rounds.append(rnd)
         results = {"rounds": rounds}
         memory = {"halo": halo.worker_memory(), "reference": ref.worker_memory()}
     finally:
@@ -109,6 +139,17 @@ def _parse(argv):
                         help='sent with every Halo request (e.g. "zstd, br, gzip", as Chrome does)')
     parser.add_argument("--writes", type=float, default=0,
                         help="internal notes posted per second while Halo is measured")
+    parser.add_argument("--writers", type=int, default=0, metavar="K",
+                        help="a writes phase in every round: K writers posting notes as fast as "
+                             "they are answered while wrk reads the inbox, Halo then the reference")
+    parser.add_argument("--only-writes", action="store_true",
+                        help="the writes phase only (with --writers), no page measurements")
+    parser.add_argument("--write-readers", type=int, metavar="C",
+                        help="wrk connections reading beside the writers (default --connections; "
+                             "0: the writers alone)")
+    parser.add_argument("--database-url", metavar="URL",
+                        help="serve Halo from this database (seeded by bench/seed.py --url with the "
+                             "same --tickets); the reference reads the SQLite seed, writes to it")
     parser.add_argument("--snoozes-ending", type=int, default=0, metavar="N",
                         help="many snoozes end at once: N open tickets snoozed until a minute "
                              "before the run, the sweeper held back while pages are measured")
@@ -155,49 +196,57 @@ def _due_snoozes(db_path: str) -> int:
         conn.close()
 
 
-def _targets(db_path: str, email: str = BENCH_EMAIL) -> dict[str, str]:
+def _shown(url: str) -> str:
+    """A database URL without its user and password."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.rsplit('@', 1)[-1]}"
+
+
+def _targets(url: str, email: str = BENCH_EMAIL) -> dict[str, str]:
     """The pages to measure: inbox first page, a page 90% of the way down (of what the
     signed-in teammate sees), the long ticket."""
-    conn = sqlite3.connect(db_path)
+    from sqlalchemy import create_engine, text
+    engine = create_engine(url)
     try:
-        long_id = conn.execute("SELECT id FROM ticket WHERE subject = ?",
-                               (LONG_THREAD_SUBJECT,)).fetchone()[0]
-        inboxes = _inboxes_seen(conn, email)
-        seen = f" AND inbox_id IN ({','.join(map(str, inboxes))})" if inboxes else ""
-        n_open = conn.execute("SELECT count(*) FROM ticket WHERE bucket = 'open'" + seen).fetchone()[0]
-        at, ident = conn.execute(
-            "SELECT last_activity_at, id FROM ticket WHERE bucket = 'open'" + seen +
-            " ORDER BY last_activity_at DESC, id DESC LIMIT 1 OFFSET ?",
-            (int(n_open * 0.9),)).fetchone()
+        with engine.connect() as conn:
+            long_id = conn.execute(text("SELECT id FROM ticket WHERE subject = :s"),
+                                   {"s": LONG_THREAD_SUBJECT}).scalar_one()
+            inboxes = _inboxes_seen(conn, email)
+            seen = f" AND inbox_id IN ({','.join(map(str, inboxes))})" if inboxes else ""
+            n_open = conn.execute(text("SELECT count(*) FROM ticket WHERE bucket = 'open'" + seen)).scalar_one()
+            at, ident = conn.execute(text(
+                "SELECT last_activity_at, id FROM ticket WHERE bucket = 'open'" + seen +
+                " ORDER BY last_activity_at DESC, id DESC LIMIT 1 OFFSET :n"),
+                {"n": int(n_open * 0.9)}).one()
     finally:
-        conn.close()
-    cursor = f"{datetime.fromisoformat(at).isoformat()}_{ident}"
+        engine.dispose()
+    at = at if isinstance(at, datetime) else datetime.fromisoformat(at)
+    cursor = f"{at.isoformat()}_{ident}"
     return {"inbox /inbox/open": "/inbox/open",
             "inbox, deep keyset page (90% down)": "/inbox/open?" + urllib.parse.urlencode({"after": cursor}),
             f"ticket page (100 messages, #{long_id})": f"/tickets/{long_id}"}
 
 
 def _inboxes_seen(conn, email: str) -> list[int] | None:
-    """The inboxes an agent's teams are given (None: an admin, or a database without teams)."""
-    try:
-        role, user_id = conn.execute("SELECT role, id FROM user WHERE email = ?", (email,)).fetchone()
-        if role == "admin":
-            return None
-        return [i for (i,) in conn.execute(
-            "SELECT inbox_id FROM team_inbox JOIN team_member USING (team_id) WHERE user_id = ?",
-            (user_id,))] or None
-    except (sqlite3.OperationalError, TypeError):
+    """The inboxes an agent's teams are given (None: an admin)."""
+    from sqlalchemy import text
+    role, user_id = conn.execute(text('SELECT role, id FROM "user" WHERE email = :e'), {"e": email}).one()
+    if role == "admin":
         return None
+    return [i for (i,) in conn.execute(text(
+        "SELECT inbox_id FROM team_inbox JOIN team_member USING (team_id) WHERE user_id = :u"),
+        {"u": user_id})] or None
 
 
 class Server:
     """One gunicorn master serving an app with the benchmark's settings."""
 
-    def __init__(self, name, app_spec, args, db_path, port):
+    def __init__(self, name, app_spec, args, db_path, port, database_url):
         self.name, self.app_spec, self.args, self.port = name, app_spec, args, port
         self.url = f"http://127.0.0.1:{port}"
-        self.env = dict(os.environ, DATABASE_URL="sqlite:///" + db_path, BENCH_DB=db_path,
-                        SECRET_KEY="bench-secret")
+        # The reference reads the SQLite file and writes (POST /note) to Halo's database.
+        self.env = dict(os.environ, DATABASE_URL=database_url, BENCH_DB=db_path,
+                        BENCH_WRITE_URL=database_url, SECRET_KEY="bench-secret")
         self.env.pop("REDIS_URL", None)
         self.proc = None
 
@@ -246,46 +295,111 @@ class Server:
                 self.proc.kill()
 
 
-class Writer:
-    """Posts internal notes to random tickets at a steady rate, through the real form."""
+class Writers:
+    """Post internal notes to random tickets through the real form, timing each POST.
 
-    def __init__(self, base: str, per_second: float, tickets: int, targets: dict):
-        self.base, self.interval, self.tickets = base, 1 / per_second, tickets
-        self.skip = {path for path in targets.values() if path.startswith("/tickets/")}
-        self.cookie = _login(base)
+    count writers, each signed in on its own session and with a thread of its own; each
+    posts per_second / count notes a second, or back to back when per_second is 0. base may
+    be the reference, whose bare write (POST /note) takes the same form."""
+
+    def __init__(self, base: str, count: int, per_second: float, tickets: int, targets: dict,
+                 reference: bool = False):
+        self.base, self.tickets, self.reference = base, tickets, reference
+        self.interval = count / per_second if per_second else 0.0
+        self.skip = {int(path.rsplit("/", 1)[1]) for path in targets.values() if path.startswith("/tickets/")}
+        self.latencies: list[float] = []  # seconds, every writer's posts
         self.done = self.failed = 0
+        self.errors: dict[str, int] = {}
+        self.lock = threading.Lock()
         self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
+        cookies = [None] * count if reference else [_login(base) for _ in range(count)]
+        self.started = time.monotonic()
+        self.threads = [threading.Thread(target=self._run, args=(i, cookie), daemon=True)
+                        for i, cookie in enumerate(cookies)]
+        for thread in self.threads:
+            thread.start()
 
-    def _run(self) -> None:
-        rng, due = random.Random(7), time.monotonic()
+    def _run(self, index: int, cookie: str | None) -> None:
+        rng, due = random.Random(7 + index), time.monotonic()
+        token = None
         while not self.stopping.is_set():
-            path = f"/tickets/{rng.randint(1, self.tickets)}"
-            if path in self.skip:
+            ticket_id = rng.randint(1, self.tickets)
+            if ticket_id in self.skip:
                 continue
             try:
-                self._note(path)
-                self.done += 1
-            except OSError:
-                self.failed += 1
-            due += self.interval
-            self.stopping.wait(max(0.0, due - time.monotonic()))
+                if token is None and not self.reference:  # the composer's token, once a session
+                    token = self._token(cookie, ticket_id)
+                took = self._note(cookie, token, ticket_id)
+                with self.lock:
+                    self.latencies.append(took)
+                    self.done += 1
+            except OSError as exc:
+                with self.lock:
+                    self.failed += 1
+                    what = f"{getattr(exc, 'code', '')} {type(exc).__name__}".strip()
+                    self.errors[what] = self.errors.get(what, 0) + 1
+            if self.interval:
+                due += self.interval
+                self.stopping.wait(max(0.0, due - time.monotonic()))
 
-    def _note(self, path: str) -> None:
-        headers = {"Cookie": self.cookie, "User-Agent": USER_AGENT}
+    def _token(self, cookie: str, ticket_id: int) -> str:
+        headers = {"Cookie": cookie, "User-Agent": USER_AGENT, "HX-Request": "true"}
         page = urllib.request.urlopen(urllib.request.Request(
-            self.base + path + "/compose/note", headers={**headers, "HX-Request": "true"}))
-        token = TOKEN.search(page.read().decode()).group(1)
-        form = urllib.parse.urlencode({"mode": "note", "body": "Bench note: checking this.",
-                                       "csrf_token": token}).encode()
-        urllib.request.urlopen(urllib.request.Request(
-            self.base + path + "/messages", data=form, headers={**headers, "HX-Request": "true"}))
+            f"{self.base}/tickets/{ticket_id}/compose/note", headers=headers), timeout=60)
+        return TOKEN.search(page.read().decode()).group(1)
+
+    def _note(self, cookie: str | None, token: str | None, ticket_id: int) -> float:
+        """One post; returns its latency in seconds."""
+        headers = {"User-Agent": USER_AGENT, "HX-Request": "true"}
+        fields = {"mode": "note", "body": "Bench note: checking this."}
+        if cookie:
+            headers["Cookie"] = cookie
+            fields["csrf_token"] = token
+        path = "/note" if self.reference else f"/tickets/{ticket_id}/messages"
+        if self.reference:
+            fields["ticket_id"] = ticket_id
+        form = urllib.parse.urlencode(fields).encode()
+        started = time.perf_counter()
+        with urllib.request.urlopen(urllib.request.Request(self.base + path, data=form, headers=headers),
+                                    timeout=60) as resp:
+            resp.read()
+        return time.perf_counter() - started
 
     def stop(self) -> dict:
         self.stopping.set()
-        self.thread.join(timeout=10)
-        return {"notes": self.done, "failed": self.failed}
+        for thread in self.threads:
+            thread.join(timeout=70)
+        took = time.monotonic() - self.started
+        ms = sorted(x * 1000 for x in self.latencies)
+        return {"writers": len(self.threads), "notes": self.done, "failed": self.failed,
+                "errors": self.errors, "seconds": took, "per_second": self.done / took if took else 0,
+                "p50_ms": _percentile(ms, 50), "p99_ms": _percentile(ms, 99),
+                "max_ms": ms[-1] if ms else None}
+
+
+def _percentile(ordered: list[float], p: float) -> float | None:
+    """The nearest-rank percentile of sorted values (None when there are none)."""
+    if not ordered:
+        return None
+    return ordered[min(len(ordered) - 1, max(0, -(-len(ordered) * p // 100) - 1))]
+
+
+def _concurrent_writes(halo, ref, cookie, args, targets) -> dict:
+    """K writers as fast as they are answered, beside wrk reading the inbox: on Halo, then
+    on the reference (its bare write, its page), each for --duration seconds."""
+    out = {}
+    readers = args.connections if args.write_readers is None else args.write_readers
+    for name, server, page, reference in (("halo", halo, "/inbox/open", False),
+                                          ("reference", ref, "/", True)):
+        writers = Writers(server.url, args.writers, 0, args.tickets, targets, reference=reference)
+        if readers:
+            reads = _wrk(server.url + page, None if reference else cookie,
+                         argparse.Namespace(**{**vars(args), "connections": readers}))
+        else:
+            time.sleep(args.warmup + args.duration)  # the writers alone, as long as a page
+            reads = None
+        out[name] = {"writes": writers.stop(), "reads": reads}
+    return out
 
 
 def _login(base: str, email: str = BENCH_EMAIL) -> str:
@@ -400,14 +514,56 @@ def _report(args, db_path, seed_note, targets, results, memory) -> str:
         f"Worker RSS after the run: Halo {halo_mem}; reference {ref_mem}.",
         f"Seed: {seed_note}",
         (f"Background writes while Halo was measured: {args.writes:g} notes/s requested, "
-         f"{sum(w['notes'] for w in writes)} posted, {sum(w['failed'] for w in writes)} failed."
+         f"{sum(w['notes'] for w in writes)} posted, {sum(w['failed'] for w in writes)} failed; "
+         "the writer's own latency per round (p50/p99/max ms): "
+         + ", ".join(f"{_ms(w['p50_ms'])}/{_ms(w['p99_ms'])}/{_ms(w['max_ms'])}" for w in writes) + "."
          if writes else "Background writes: none (read-only steady state)."),
         f"Aims ({AIMS}): inbox {inbox['rps']:.0f} req/s {_ok(inbox['rps'] >= 500)}, "
         f"p99 {inbox['p99_ms']:.1f} ms {_ok(inbox['p99_ms'] < 50)}, "
         f"{inbox['ratio']:.2f} x ref {_ok(inbox['ratio'] >= 0.25)}; "
         f"ticket {ticket['rps']:.0f} req/s {_ok(ticket['rps'] >= 250)}",
     ]
+    if any("concurrent" in rnd for rnd in rounds):
+        lines += ["", *_writes_table(args, rounds)]
     return "\n".join(lines)
+
+
+_NO_READS = {"rps": 0.0, "p50_ms": 0.0, "p99_ms": 0.0}
+
+
+def _ms(value) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _writes_table(args, rounds) -> list[str]:
+    """The writes phase of each round: the writers' latency and the readers' beside it, on
+    Halo and on the reference, and the medians over rounds."""
+    readers = args.connections if args.write_readers is None else args.write_readers
+    beside = f"while wrk reads the inbox ({readers} connections)" if readers else "alone (no readers)"
+    lines = [f"Writes phase: {args.writers} writers posting notes back to back {beside}, "
+             f"{args.duration}s (+{args.warmup}s warm-up) on Halo, then the same on the reference "
+             "(bare INSERT + commit" + (", bare page)" if readers else ")"),
+             "",
+             "| round | server | notes/s | write p50 ms | write p99 ms | write max ms | failed "
+             "| read req/s | read p50 ms | read p99 ms |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for i, rnd in enumerate(rounds, start=1):
+        for name in ("halo", "reference"):
+            w, r = rnd["concurrent"][name]["writes"], rnd["concurrent"][name]["reads"] or _NO_READS
+            errors = ", ".join(f"{k}: {v}" for k, v in w["errors"].items())
+            lines.append(f"| {i} | {name} | {w['per_second']:.0f} | {_ms(w['p50_ms'])} | {_ms(w['p99_ms'])} "
+                         f"| {_ms(w['max_ms'])} | {w['failed']}{f' ({errors})' if errors else ''} "
+                         f"| {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} |")
+    if len(rounds) > 1:
+        for name in ("halo", "reference"):
+            ws = [rnd["concurrent"][name]["writes"] for rnd in rounds]
+            rs = [rnd["concurrent"][name]["reads"] or _NO_READS for rnd in rounds]
+            med = {k: statistics.median(w[k] for w in ws if w[k] is not None) for k in ("per_second", "p50_ms", "p99_ms")}
+            lines.append(f"| median | {name} | {med['per_second']:.0f} | {med['p50_ms']:.1f} | {med['p99_ms']:.1f} "
+                         f"| | {sum(w['failed'] for w in ws)} | {statistics.median(r['rps'] for r in rs):.0f} "
+                         f"| {statistics.median(r['p50_ms'] for r in rs):.1f} "
+                         f"| {statistics.median(r['p99_ms'] for r in rs):.1f} |")
+    return lines
 
 
 def _ok(passed: bool) -> str:

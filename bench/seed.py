@@ -1,6 +1,11 @@
 """Seed a fresh benchmark database: N tickets with 5 messages each, plus one 100-message thread.
 
     python bench/seed.py --db bench/out/bench-100000.db --tickets 100000
+    python bench/seed.py --url postgresql://halo@127.0.0.1:55400/halo_bench --tickets 100000
+
+--url seeds any database SQLAlchemy reaches (PostgreSQL: the schema "public" is emptied
+first, and each table's id sequence moved past the loaded ids afterwards); the same seed
+gives the same rows as the SQLite file.
 
 Rows go in through SQLAlchemy Core executemany in large transactions (the ORM would
 take minutes for half a million messages); the counter table is rebuilt at the end,
@@ -62,25 +67,33 @@ CHUNK = 20_000  # tickets per transaction
 
 def main(argv=None) -> None:
     args = _parse(argv)
-    db_path = os.path.abspath(args.db)
-    if args.end_snoozes is not None:
-        print(end_snoozes(db_path, args.end_snoozes), flush=True)
-        return
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(db_path + suffix):
-            os.remove(db_path + suffix)
-    os.makedirs(os.path.dirname(db_path), exist_ok=True)
+    if args.url:
+        db_path = url = args.url
+        _empty_database(url)
+    else:
+        db_path = os.path.abspath(args.db)
+        url = "sqlite:///" + db_path
+        if args.end_snoozes is not None:
+            print(end_snoozes(db_path, args.end_snoozes), flush=True)
+            return
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(db_path + suffix):
+                os.remove(db_path + suffix)
+        os.makedirs(os.path.dirname(db_path), exist_ok=True)
     started = time.perf_counter()
-    summary = seed(db_path, args.tickets, args.seed)
+    summary = seed(url, args.tickets, args.seed)
     took = time.perf_counter() - started
     long_thread = summary.pop("long_thread_id")
-    print(f"Seeded {db_path}: " + ", ".join(f"{v} {k}" for k, v in summary.items())
+    shown = db_path.rsplit("@", 1)[-1]  # a URL without its user
+    print(f"Seeded {shown}: " + ", ".join(f"{v} {k}" for k, v in summary.items())
           + f", 100-message ticket #{long_thread}, in {took:.1f}s", flush=True)
 
 
 def _parse(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", required=True, help="SQLite file to create (replaced if present)")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--db", help="SQLite file to create (replaced if present)")
+    where.add_argument("--url", help="or a database URL (PostgreSQL: its tables are dropped first)")
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=42, help="random seed (repeatable data)")
     parser.add_argument("--end-snoozes", type=int, metavar="N",
@@ -89,19 +102,22 @@ def _parse(argv):
     return parser.parse_args(argv)
 
 
-def seed(db_path: str, n_tickets: int, rng_seed: int = 42) -> dict:
-    """Migrate a fresh database at db_path and fill it; returns what was made."""
+def seed(url: str, n_tickets: int, rng_seed: int = 42) -> dict:
+    """Migrate a fresh database (a SQLite path or a URL) and fill it; returns what was made."""
     from flask_migrate import upgrade
 
     from halo import create_app
     from halo.extensions import db
     from halo.services.inbox.counters import rebuild_counters
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + db_path,
-                      "SECRET_KEY": "bench-secret"})
+    if "://" not in url:
+        url = "sqlite:///" + url
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret"})
     with app.app_context():
         upgrade()
-        fts = _suspend_fts(db)
+        sqlite = db.engine.dialect.name == "sqlite"
+        # PostgreSQL's search columns are generated (nothing to suspend).
+        fts = _suspend_fts(db) if sqlite else ([], [])
         users = _users()
         _inboxes_and_teams(db, users)
         rng = random.Random(rng_seed)
@@ -111,10 +127,41 @@ def seed(db_path: str, n_tickets: int, rng_seed: int = 42) -> dict:
         made["customers"] = n_customers
         made["long_thread_id"] = _long_thread(db, rng, users, n_tickets + 1, made["messages"] + 1)
         _resume_fts(db, fts)
+        if not sqlite:
+            _move_sequences(db)
         rebuild_counters()
-        db.session.execute(db.text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        if sqlite:
+            db.session.execute(db.text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        else:
+            db.session.execute(db.text("ANALYZE"))
+            db.session.commit()
         db.session.remove()
         return made
+
+
+def _empty_database(url: str) -> None:
+    """PostgreSQL: drop everything in the schema "public" (a reseed starts from nothing)."""
+    from sqlalchemy import create_engine, text
+    engine = create_engine(url)
+    if engine.dialect.name != "postgresql":
+        sys.exit("--url: a PostgreSQL database (for SQLite, give the file with --db)")
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def _move_sequences(db) -> None:
+    """Rows went in with their ids: move each id sequence past the largest (PostgreSQL)."""
+    for table in db.metadata.sorted_tables:
+        if "id" not in table.c:
+            continue
+        seq = db.session.scalar(db.text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name})
+        if seq:
+            db.session.execute(db.text(
+                f'SELECT setval(:seq, coalesce((SELECT max(id) FROM "{table.name}"), 0) + 1, false)'),
+                {"seq": seq})
+    db.session.commit()
 
 
 SWEEPER_HELD = "bench: sweeper held back"

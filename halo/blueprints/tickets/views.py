@@ -6,6 +6,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import inspect
 
 from halo import clock
 from halo.blueprints.tickets import bp, undo_views
@@ -38,10 +39,13 @@ def _context(ticket_id: int, **extra) -> dict:
     ctx = {"ticket": ticket, "users_by_id": {u.id: u for u in users},
            "teammates": [u for u in users if u.active], "modes": modes,
            "mode": _default_mode(ticket), "now": clock.now(), "error": None,
-           "error_for": None, "aliases": _active_aliases(),
-           "visitors": chat.ticket_visitors(ticket.id) if ticket.channel == "chat" else (),
-           "tag_labels": _tag_labels(ticket)}
+           "error_for": None, "aliases": _active_aliases()}
     ctx.update(extra)
+    # What only the page's header shows (a fragment without it passes them empty).
+    if "visitors" not in ctx:
+        ctx["visitors"] = chat.ticket_visitors(ticket.id) if ticket.channel == "chat" else ()
+    if "tag_labels" not in ctx:
+        ctx["tag_labels"] = _tag_labels(ticket)
     if ctx["aliases"] and "alias_id" not in ctx:  # "Send as" keeps the alias last used here
         ctx["alias_id"] = replies.last_alias(ticket.id, current_user.id)
     if modes is NOTE_ONLY:
@@ -210,9 +214,10 @@ def set_assignee(ticket_id: int):
 def post_message(ticket_id: int):
     mode = request.form.get("mode", "")
     body = request.form.get("body", "")
+    now = clock.now()
     try:
         alias_id = aliases.check_alias(_alias_id(request.form.get("alias_id")))
-        message = replies.post_reply(ticket_id, current_user.id, body, mode, alias_id=alias_id,
+        message = replies.post_reply(ticket_id, current_user.id, body, mode, now=now, alias_id=alias_id,
                                      translation=translation_from_form(request.form),
                                      send_key=request.form.get("send_key"), uploads=_uploads())
     except ValidationError as exc:
@@ -225,11 +230,20 @@ def post_message(ticket_id: int):
         return render_template("tickets/_composer.html", **ctx), 400
     if not is_fragment_request():
         return redirect(url_for("tickets.show", ticket_id=ticket_id, compose=mode) + "#thread-end")
-    ctx = _context(ticket_id, mode=mode)
-    events = [m for m in inbox.thread(ticket_id) if m.id >= message.id or
-              (m.kind == "event" and m.created_at >= message.created_at)]
-    return render_template("tickets/_posted.html", items=events,
-                           counts=inbox.view_counts(current_user.id, ctx["now"]), **ctx)
+    # What the post changed, and no more. The message as committed is not read back: its
+    # id is known, and the lines query below loads it with whatever came after it. (A post
+    # answered from its send key returns the message the first one wrote, loaded.)
+    message_id = inspect(message).identity[0]
+    written_at = message.__dict__.get("created_at") or now
+    # The counts first: their statement also reads the change stamps that the context's
+    # kept pieces (teammates, aliases, the ticket's tags) are filed under.
+    counts = inbox.view_counts(current_user.id, clock.now())
+    ctx = _context(ticket_id, mode=mode, visitors=(), tag_labels=())
+    # A note or a directive changes nothing in the header (status, assignee, handler) nor
+    # in its author's counts; a reply may assign its author or claim the chat.
+    header = mode in ("chat", "email")
+    return render_template("tickets/_posted.html", items=inbox.thread_since(ticket_id, message_id, written_at),
+                           counts=counts, header=header, **ctx)
 
 
 def _uploads() -> list[files.Upload]:

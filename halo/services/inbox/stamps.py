@@ -26,7 +26,7 @@ from collections import OrderedDict
 from datetime import datetime
 
 from flask import g, has_request_context
-from sqlalchemy import inspect, select, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -93,7 +93,7 @@ def _track_changes(session, _ctx, _instances):
     # One statement for every ticket touched, loaded or not; the loaded copies' value is
     # stale until the commit expires them, which no reader of a page meets.
     if threads:
-        _bump_threads(session, Ticket.id.in_(sorted(threads)))
+        _bump_threads(session, sorted(threads))
     if via_messages:
         _bump_threads(session, Ticket.id.in_(
             select(Message.ticket_id).where(Message.id.in_(sorted(via_messages)))))
@@ -102,7 +102,7 @@ def _track_changes(session, _ctx, _instances):
 def _bump_scopes(session):
     session.flush()  # the commit's own flush comes after this hook: note its scopes now
     for scope in sorted(session.info.pop(_PENDING, ())):
-        session.execute(_bump_statement(session, scope))
+        session.execute(_bump_statement(session, scope), {"scope": scope, "start": secrets.randbits(52)})
 
 
 def _forget_scopes(session):
@@ -110,8 +110,18 @@ def _forget_scopes(session):
 
 
 def _bump_threads(session, condition) -> None:
+    if isinstance(condition, list):  # ticket ids: the statement built once, ids bound
+        session.execute(_BUMP_THREADS, {"ids": condition})
+        return
     session.execute(update(Ticket).where(condition).values(thread_rev=Ticket.thread_rev + 1)
                     .execution_options(synchronize_session=False))
+
+
+# Every write runs these: built once (the construct and its cache key cost more than the
+# statement itself on a small transaction), their values bound per call.
+_BUMP_THREADS = (update(Ticket).where(Ticket.id.in_(bindparam("ids", expanding=True)))
+                 .values(thread_rev=Ticket.thread_rev + 1).execution_options(synchronize_session=False))
+_BUMP_SCOPE: dict[str, object] = {}
 
 
 def _thread_ids(message: Message) -> set:
@@ -121,12 +131,17 @@ def _thread_ids(message: Message) -> set:
 
 
 def _bump_statement(session, scope: str):
+    """The upsert of one scope's stamp; bind "scope" and "start" when executing it."""
     dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    # A new scope starts at random: a cache that outlives an emptied table never meets
-    # a number it has seen before.
-    stmt = insert(ChangeStamp).values(scope=scope, n=secrets.randbits(52))
-    return stmt.on_conflict_do_update(index_elements=["scope"], set_={"n": ChangeStamp.n + 1})
+    stmt = _BUMP_SCOPE.get(dialect)
+    if stmt is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        # A new scope starts at random: a cache that outlives an emptied table never meets
+        # a number it has seen before.
+        stmt = insert(ChangeStamp).values(scope=bindparam("scope"), n=bindparam("start"))
+        stmt = _BUMP_SCOPE[dialect] = stmt.on_conflict_do_update(
+            index_elements=["scope"], set_={"n": ChangeStamp.n + 1})
+    return stmt
 
 
 def bump(session, *scopes: str) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from halo.extensions import db
 from halo.i18n import N_
@@ -289,6 +289,18 @@ def thread(ticket_id: int) -> list:
     return db.session.scalars(
         select(Message).where(Message.ticket_id == ticket_id)
         .options(selectinload(Message.attachments))
+        .order_by(Message.created_at, Message.id)).unique().all()
+
+
+def thread_since(ticket_id: int, message_id: int, at: datetime) -> list:
+    """The lines a post added to a ticket's timeline, oldest first: the message and any line
+    after it, and event lines written from `at` on (the post's own, such as an auto-assignment,
+    are flushed before its message). A line or two: their files come in the same statement."""
+    return db.session.scalars(
+        select(Message).where(Message.ticket_id == ticket_id,
+                              or_(Message.id >= message_id,
+                                  and_(Message.kind == "event", Message.created_at >= at)))
+        .options(joinedload(Message.attachments))
         .order_by(Message.created_at, Message.id)).unique().all()
 
 

@@ -24,16 +24,25 @@ def mentioned_users(body: str) -> list[User]:
         .order_by(User.id)).all()
 
 
-def record_mentions(note: Message, author_id: int | None) -> list[User]:
+def record_mentions(note: Message, author_id: int | None, ticket: Ticket | None = None) -> list[User]:
     """Create an unread mention and a notification for each teammate named in the note who
     sees its ticket (no commit): a teammate of another inbox is not told of a ticket they
-    cannot open."""
-    inbox_id, subject = db.session.execute(
-        select(Ticket.inbox_id, Ticket.subject).where(Ticket.id == note.ticket_id)
-        .execution_options(halo_unscoped=True)).one()
-    users = [u for u in mentioned_users(note.body_text) if u.id != author_id
-             and access_scope.user_sees_inbox(u.id, inbox_id)]
-    author = db.session.get(User, author_id) if author_id is not None and users else None
+    cannot open. ticket: the note's, when the caller holds it (else it is read).
+
+    A note that names nobody reads nothing more; the reads of one that does flush nothing,
+    so the note and its mentions are inserted by the commit's one flush."""
+    with db.session.no_autoflush:
+        named = [u for u in mentioned_users(note.body_text) if u.id != author_id]
+        if not named:
+            return []
+        if ticket is not None:
+            inbox_id, subject = ticket.inbox_id, ticket.subject
+        else:
+            inbox_id, subject = db.session.execute(
+                select(Ticket.inbox_id, Ticket.subject).where(Ticket.id == note.ticket_id)
+                .execution_options(halo_unscoped=True)).one()
+        users = [u for u in named if access_scope.user_sees_inbox(u.id, inbox_id)]
+        author = db.session.get(User, author_id) if author_id is not None and users else None
     for user in users:
         db.session.add(Mention(user_id=user.id, ticket_id=note.ticket_id, message=note,
                                created_at=note.created_at))

@@ -9,6 +9,7 @@ from halo import clock
 from halo.extensions import db
 from halo.models import AliasUser, Message, Ticket
 from halo.services.access import roles
+from halo.services.db_writer import sqlite_writer
 from halo.services.errors import ValidationError
 from halo.services.knowledge import directives
 from halo.services.tickets import conversation, files, handoff
@@ -67,47 +68,54 @@ def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
         return sent
     if uploads and mode == "chat" and ticket.channel == "api":
         raise ValidationError(gettext("The API channel's bridge takes text only: send files by email, or link to them."))
+    # The message is complete before anything flushes it (its send key included): the
+    # commit's one flush inserts it, and the ticket's thread_rev moves on once.
     if mode == "note":
-        message = _note(ticket, author_id, body, now)
+        message = _note(ticket, author_id, body, now, key)
     elif mode == "training":
-        message = _training(ticket, author_id, body, now)
+        message = _training(ticket, author_id, body, now, key)
     else:
         # A chat reply on an API channel's conversation goes out through its bridge.
         channel = ticket.channel if mode == "chat" and ticket.channel in LIVE_CHANNELS else mode
         if channel == "chat":  # whoever answers a chat nobody handles now handles it
             handoff.claim_on_reply(ticket, author_id, now)
-        message = conversation.add_agent_message(ticket, channel, body, now, author_id=author_id)
+        message = conversation.add_agent_message(ticket, channel, body, now, author_id=author_id,
+                                                 key=key)
         if translation:  # (text, language): the customer receives text; body stays beside it
             message.original_text, message.language = body, translation[1]
             message.body_text = translation[0].strip() or body
         message.alias_id = alias_id if mode == "chat" else None
-    message.client_id = key
     if files.attach(message, uploads) and not body and mode != "note":
         conversation.touch(ticket, "Sent " + ", ".join(files.clean_filename(u.filename) for u in uploads), now)
+    outbound = message.delivery == "queued"  # read now: after the commit it is a SELECT
     try:
-        db.session.commit()
+        # Everything above only read; the commit's flush writes. On SQLite, writers of this
+        # process queue here and are handed the write lock at once (services/db_writer.py).
+        with sqlite_writer():
+            db.session.commit()
     except IntegrityError:
         db.session.rollback()
         if key and (sent := conversation.by_key(ticket_id, key)) is not None:
             return sent  # the same form raced in on another request: that one wrote it
         raise
-    conversation.deliver(message)
+    if outbound:  # notes, directives: nothing to deliver
+        conversation.deliver(message)
     return message
 
 
-def _note(ticket: Ticket, author_id: int, body: str, now: datetime) -> Message:
+def _note(ticket: Ticket, author_id: int, body: str, now: datetime, key: str | None) -> Message:
     note = Message(ticket_id=ticket.id, kind="note", author_id=author_id,
-                   body_text=body, created_at=now)
+                   body_text=body, client_id=key, created_at=now)
     db.session.add(note)
-    record_mentions(note, author_id)
+    record_mentions(note, author_id, ticket)
     return note
 
 
-def _training(ticket: Ticket, author_id: int, body: str, now: datetime) -> Message:
+def _training(ticket: Ticket, author_id: int, body: str, now: datetime, key: str | None) -> Message:
     directive = directives.create_directive(body, author_id, ticket, now)
     event = Message(ticket_id=ticket.id, kind="event", event_type="training",
                     event_data={"directive_id": directive.id, "scope": directive.scope},
-                    author_id=author_id, created_at=now)
+                    author_id=author_id, client_id=key, created_at=now)
     db.session.add(event)
     return event
 
