@@ -226,13 +226,14 @@ def sound_alarms(now: datetime) -> dict:
     while True:
         rows = db.session.execute(
             select(TicketSla.ticket_id).where(TicketSla.alarm_at <= now)
-            .order_by(TicketSla.alarm_at).limit(BATCH).execution_options(halo_unscoped=True)).scalars().all()
+            .order_by(TicketSla.alarm_at, TicketSla.ticket_id).limit(BATCH)
+            .execution_options(halo_unscoped=True)).scalars().all()
         if not rows:
             return counts
         tags = tag_ids_of(rows) if any(p.tag_id is not None for p in candidates) else {}
         breaches = breaches_of(rows)
-        tickets = db.session.scalars(select(Ticket).where(Ticket.id.in_(rows))
-                                     .execution_options(halo_unscoped=True)).all()
+        tickets = db.session.scalars(select(Ticket).where(Ticket.id.in_(rows)).order_by(Ticket.id)
+                                     .execution_options(halo_unscoped=True)).all()  # in a stable order
         for ticket in tickets:
             result = evaluate(ticket, now, candidates, tags.get(ticket.id, set()))
             row = db.session.get(TicketSla, ticket.id)
