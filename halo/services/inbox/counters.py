@@ -77,33 +77,25 @@ def _track_ticket_counts(session, _ctx, _instances):
             snoozes[_snooze_key(old[0], _old_value(session, state, "snoozed_until"), old[1], old[2])] -= 1
     for (status, assignee_key, inbox_id), n in deltas.items():
         if n:
-            session.execute(_upsert(session, status, assignee_key, inbox_id, n))
+            session.execute(_upsert(session, TicketCounter, n, status=status, assignee_key=assignee_key,
+                                    inbox_id=inbox_id))
     snoozes.pop(None, None)
     for (ends_at, assignee_key, inbox_id), n in snoozes.items():
         if n:
-            session.execute(_upsert_snooze(session, ends_at, assignee_key, inbox_id, n))
+            session.execute(_upsert(session, SnoozeCounter, n, ends_at=ends_at, assignee_key=assignee_key,
+                                    inbox_id=inbox_id))
         if n < 0:  # a row at 0 goes, so the ended rows the sidebar sums stay few
             session.execute(delete(SnoozeCounter).where(
                 SnoozeCounter.ends_at == ends_at, SnoozeCounter.assignee_key == assignee_key,
                 SnoozeCounter.inbox_id == inbox_id, SnoozeCounter.n <= 0))
 
 
-def _upsert(session, status, assignee_key, inbox_id, n):
+def _upsert(session, model, n, **key):
+    """Add n to model's row at key (its primary key), making the row if there is none."""
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(TicketCounter).values(status=status, assignee_key=assignee_key, inbox_id=inbox_id, n=n)
-    return stmt.on_conflict_do_update(
-        index_elements=["status", "assignee_key", "inbox_id"],
-        set_={"n": TicketCounter.n + stmt.excluded.n})
-
-
-def _upsert_snooze(session, ends_at, assignee_key, inbox_id, n):
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(SnoozeCounter).values(ends_at=ends_at, assignee_key=assignee_key, inbox_id=inbox_id, n=n)
-    return stmt.on_conflict_do_update(
-        index_elements=["ends_at", "assignee_key", "inbox_id"],
-        set_={"n": SnoozeCounter.n + stmt.excluded.n})
+    stmt = insert(model).values(**key, n=n)
+    return stmt.on_conflict_do_update(index_elements=list(key), set_={"n": model.n + stmt.excluded.n})
 
 
 def rebuild_counters() -> None:
