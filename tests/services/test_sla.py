@@ -125,3 +125,20 @@ def test_reading_says_due_overdue_or_met():
     assert sla.reading(sla.Evaluation(None, None, [late]), now).text == "Next response overdue by 2 h 5 min"
     done = Clock("resolution", 60, now, stopped_at=now, due_at=now + timedelta(hours=1), elapsed_seconds=60)
     assert sla.reading(sla.Evaluation(None, None, [done]), now).state == "met"
+
+
+def test_a_merged_ticket_owes_its_earliest_message_to_the_target_clock(app, agent):
+    """Whose clock wins: the target's, counting the merged thread. The customer's first
+    unanswered message of either ticket is what the team owes an answer to."""
+    from halo.services.tickets import merge
+    _policy(first_response="2 h")
+    customer = factories.make_customer(email="ana@example.org")
+    older = factories.make_ticket(customer, body="My order is late", now=FRIDAY_NINE)
+    newer = factories.make_ticket(customer, body="Any news?", now=FRIDAY_NINE + timedelta(hours=1))
+    clock.set_now(FRIDAY_NINE + timedelta(minutes=90))
+    merge.merge_tickets(newer.id, [older.id], agent.id)
+    target = db.session.get(type(newer), newer.id)
+    first = {c.name: c for c in sla.evaluate(target, clock.now()).clocks}["first_response"]
+    assert first.due_at == FRIDAY_NINE + timedelta(hours=2)  # from 09:00, not 10:00
+    merged = db.session.get(type(older), older.id)
+    assert merged.status == "merged" and not any(c.running for c in sla.evaluate(merged, clock.now()).clocks)
