@@ -16,7 +16,10 @@ window.__shown = [];
 window.Notification = class {
   static permission = "granted";
   static requestPermission() { return Promise.resolve("granted"); }
-  constructor(title, options) { this.title = title; Object.assign(this, options); window.__shown.push(this); }
+  constructor(title, options) {
+    this.title = title; Object.assign(this, options); window.__shown.push(this);
+    document.documentElement.dataset.shown = String(window.__shown.length);  // for expect()
+  }
   close() {}
 };
 """
@@ -46,7 +49,7 @@ def test_profile_switch_then_an_assignment_shows_on_the_desktop(live_server, new
     expect(page.locator("body")).to_have_attribute("data-desktop", "on")
     assignment.assign_ticket(ticket.id, ada.id, ben.id)
     expect(page.locator("#nav-notifications .badge-count")).to_have_text("1")
-    page.wait_for_function("window.__shown.length === 1")
+    expect(page.locator("html")).to_have_attribute("data-shown", "1")
     shown = page.evaluate("window.__shown.map(n => [n.title, n.body])")
     assert shown == [["Halo", f"Ben Cho assigned you #{ticket.id}: Printer on fire"]]
     page.evaluate("window.__shown[0].onclick()")
@@ -72,7 +75,7 @@ def test_an_sla_warning_reaches_the_open_inbox_before_the_breach(live_server, ne
     clock.set_now(datetime(2026, 12, 4, 9, 46))
     assert sla.check()["warned"] == 1
     expect(page.locator("#nav-notifications .badge-count")).to_have_text("1")
-    page.wait_for_function("window.__shown.length === 1")
+    expect(page.locator("html")).to_have_attribute("data-shown", "1")
     assert page.evaluate("window.__shown[0].body") == \
         f"SLA warning: First response due in 14 min on #{ticket.id} Invoice missing"
     page.goto(f"{live_server}/notifications")
