@@ -17,6 +17,7 @@ from flask_login import current_user
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
+from halo import formats
 from halo.extensions import babel
 
 __all__ = ["N_", "Translated", "force_locale", "init_i18n", "locale_key", "select_locale", "supported"]
@@ -179,3 +180,5 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.globals["html_lang"] = html_lang
     app.jinja_env.globals["locale_names"] = supported
     app.jinja_env.globals["js_catalogue"] = js_catalogue
+    app.jinja_env.filters["day"] = formats.day  # dates and durations in the page's language
+    app.jinja_env.filters["duration"] = formats.duration

@@ -27,7 +27,7 @@ from markupsafe import Markup
 from halo import clock
 from halo.extensions import htmx, login_manager
 from halo.i18n import N_, Translated
-from halo.models import DELIVERY_LABELS, STATUS_LABELS, User
+from halo.models import CHANNEL_LABELS, DELIVERY_LABELS, STATUS_LABELS, User
 from halo.security.redirects import UnsafeRedirect, local_path, safe_next  # noqa: F401  (views use safe_next)
 from halo.services import audit
 from halo.services.access import roles
@@ -215,6 +215,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.globals["STATUS_LABELS"] = Translated(STATUS_LABELS)  # read in the page's locale
     app.jinja_env.globals["DELIVERY_LABELS"] = Translated(DELIVERY_LABELS)
+    app.jinja_env.globals["CHANNEL_LABELS"] = Translated(CHANNEL_LABELS)
     app.jinja_env.globals["status_choices"] = status.choices
     app.jinja_env.globals["csrf_token"] = csrf_token_once  # replaces Flask-WTF's (re-signs per call)
     app.jinja_env.globals["id_url"] = id_url

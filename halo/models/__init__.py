@@ -38,6 +38,7 @@ from halo.models.service_levels import (
 from halo.models.settings import Setting
 from halo.models.tickets import (
     BUCKETS,
+    CHANNEL_LABELS,
     CHANNELS,
     DELIVERY_LABELS,
     STATUS_LABELS,
@@ -66,7 +67,7 @@ __all__ = [
     "CustomerAddress", "CustomerImport", "CustomerMerge", "CustomerNote",
     "BusinessHoliday", "BusinessHours", "EmailParticipant", "SlaPolicy", "TicketSla",
     "Inbox", "InboxAddress", "Team", "team_inbox", "team_member",
-    "AliasUser", "Visitor", "BUCKETS", "CHANNELS", "DELIVERY_LABELS", "STATUS_LABELS", "STATUSES", "Customer",
+    "AliasUser", "Visitor", "BUCKETS", "CHANNEL_LABELS", "CHANNELS", "DELIVERY_LABELS", "STATUS_LABELS", "STATUSES", "Customer",
     "Directive", "Mention", "Message", "Lease", "Segment", "Setting", "Ticket", "TicketCounter", "SnoozeCounter", "ChangeStamp",
     "LoginSession", "RecoveryCode", "User", "AuditEvent", "AiDraft", "Article", "DirectiveUse", "PilotMessage", "Notification",
     "SavedReply", "ApiToken", "IdempotencyKey", "Tag", "TicketTag",

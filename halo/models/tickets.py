@@ -22,6 +22,7 @@ from halo.i18n import N_
 # "merged" is terminal: the ticket lives on inside another one (merged_into_id).
 STATUSES = ("open", "priority", "in_progress", "snoozed", "resolved", "spam", "merged")
 CHANNELS = ("email", "chat", "api")  # api: a bridge's channel (services/integrations/api_channel.py)
+CHANNEL_LABELS = {"email": N_("Email"), "chat": N_("Chat"), "api": N_("API")}
 # A bucket groups statuses the inbox lists together, so each view is one index range.
 BUCKETS = {"open": "open", "priority": "open", "in_progress": "open",
            "snoozed": "snoozed", "resolved": "resolved", "spam": "spam", "merged": "merged"}

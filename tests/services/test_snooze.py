@@ -89,8 +89,8 @@ def test_set_timezone_checks_the_name_and_the_teammate(agent):
 
 
 def test_local_time_is_shown_in_the_agents_zone():
-    assert snooze.local_time(datetime(2026, 11, 24, 13, 0), "Europe/Paris") == "Tue Nov 24, 14:00 (Europe/Paris)"
-    assert snooze.local_time(datetime(2026, 11, 24, 13, 0), None) == "Tue Nov 24, 13:00 (UTC)"
+    assert snooze.local_time(datetime(2026, 11, 24, 13, 0), "Europe/Paris") == "Tue, Nov 24, 14:00 (Europe/Paris)"
+    assert snooze.local_time(datetime(2026, 11, 24, 13, 0), None) == "Tue, Nov 24, 13:00 (UTC)"
     assert snooze.local_time(None, "Europe/Paris") == ""
 
 
@@ -155,7 +155,7 @@ def test_presets_do_not_depend_on_the_servers_time_zone(frozen, monkeypatch):
         assert snooze.preset_until("tomorrow", "Europe/Paris") == datetime(2026, 11, 25, 8, 0)
         assert snooze.preset_until("later_today", "UTC") == datetime(2026, 11, 24, 13, 0)
         assert snooze.zone(None).key == snooze.zone("").key == snooze.zone("Not/AZone").key == "UTC"
-        assert snooze.local_time(datetime(2026, 11, 24, 13, 0), "UTC") == "Tue Nov 24, 13:00 (UTC)"
+        assert snooze.local_time(datetime(2026, 11, 24, 13, 0), "UTC") == "Tue, Nov 24, 13:00 (UTC)"
     finally:
         monkeypatch.undo()
         time.tzset()

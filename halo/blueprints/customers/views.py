@@ -4,6 +4,7 @@ from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from halo.blueprints.customers import bp
+from halo.i18n import Translated
 from halo.services.customers import listing, merge, notes, profiles
 from halo.services.customers.companies import company_of
 from halo.services.customers.privacy import confirmation_word
@@ -33,7 +34,7 @@ def index():
         page, error = listing.Page([], 1, False), str(exc)
     template = "customers/_results.html" if is_fragment_request() else "customers/index.html"
     status = 400 if error else 200
-    return render_template(template, result=page, args=args, sorts=listing.SORTS, error=error,
+    return render_template(template, result=page, args=args, sorts=Translated(listing.SORTS), error=error,
                            trait_text=" ".join(args["traits"])), status
 
 

@@ -5,6 +5,7 @@ import io
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from halo import formats
 from halo.models import CHANNELS
 from halo.services.errors import ValidationError
 from halo.services.integrations.exports import cell
@@ -27,8 +28,8 @@ def index():
     current, prior = overview.compare(period)
     return render_template("reports/overview.html", report=current, prior=prior, channels=CHANNELS,
                            chart=charts.stacked_bars(current.volume, CHANNELS),
-                           human=charts.human_duration, change=charts.change, percent=charts.percent,
-                           points=charts.points, pages=breakdown.PAGES, page=None)
+                           human=formats.duration, change=formats.change, percent=formats.percent,
+                           points=formats.points, pages=breakdown.PAGES, page=None)
 
 
 @bp.get("/reports/<page>")
@@ -41,7 +42,7 @@ def dimension(page: str):
     chart = charts.paired_bars([(r.label, r.now.handled, r.before.handled) for r in rows])
     return render_template("reports/dimension.html", period=period, prior=period.before(), rows=rows,
                            chart=chart, title=title, noun=noun, page=page, pages=breakdown.PAGES,
-                           human=charts.human_duration, percent=charts.percent, change=charts.change)
+                           human=formats.duration, percent=formats.percent, change=formats.change)
 
 
 @bp.get("/reports/<table>.csv")

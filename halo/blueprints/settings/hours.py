@@ -2,6 +2,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from halo import formats
 from halo.blueprints.access import admin_required
 from halo.blueprints.settings import bp
 from halo.services.access import inboxes
@@ -45,4 +46,4 @@ def business_hours():
             form = schedules.Form(inbox_id, form.own, request.form.get("timezone", ""), days,
                                   request.form.get("holidays", ""), request.form.get("reply_hours") or None)
     return render_template("settings/business_hours.html", form=form, inbox=inbox,
-                           inboxes=inboxes.list_inboxes(), days=schedules.DAYS), code
+                           inboxes=inboxes.list_inboxes(), days=formats.weekday_names()), code

@@ -3,6 +3,7 @@ from flask import jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from halo.blueprints.tickets import bp
+from halo.i18n import Translated
 from halo.services.ai import drafts as ai_drafts
 from halo.services.ai import pilot as ai_pilot
 from halo.services.ai import provider as ai_provider
@@ -56,11 +57,14 @@ def pilot_answer(ticket_id: int, answer_id: int):
     return render_template("tickets/_pilot_turn.html", m=m, ticket_id=ticket_id)
 
 
+_PILOT_ACTIONS = Translated(ai_pilot.ACTIONS)
+
+
 def pilot_context(ticket_id: int, with_turns: bool = True) -> dict:
     """What _halopilot.html needs (the ticket page calls it from the template, and brings
     the turns already rendered)."""
     return {"pilot_turns": ai_pilot.conversation(ticket_id) if with_turns else (),
-            "pilot_actions": ai_pilot.ACTIONS,
+            "pilot_actions": _PILOT_ACTIONS,
             "ai_configured": ai_provider.configured(), "ai_model": ai_provider.model_name()}
 
 

@@ -4,7 +4,9 @@ from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from halo import formats
 from halo.blueprints.tickets import bp
+from halo.i18n import Translated
 from halo.services.errors import ValidationError
 from halo.services.inbox import stamps
 from halo.services.knowledge import saved_replies
@@ -12,6 +14,8 @@ from halo.services.tickets import mentions, merge, notifications, snooze, status
 from halo.services.translate import engine as translation
 from halo.services.translate import tickets as translate_tickets
 from halo.web import is_fragment_request
+
+_SNOOZE_PRESETS = Translated(snooze.PRESETS)
 
 
 def _go(url: str):
@@ -99,7 +103,10 @@ def translate_customer_message(message_id: int):
 
 @bp.app_template_filter("language_name")
 def _language_name(code):
-    return translation.language_name(code)
+    """A language's name in the page's language ('Spanish', 'español'), by Babel's CLDR data."""
+    if not code:
+        return gettext("unknown")
+    return formats.language_name(code) or translation.language_name(code)
 
 
 @bp.app_template_filter("mentions")
@@ -147,9 +154,15 @@ def _agent_time(value):
     return snooze.local_time(value, current_user.timezone if current_user.is_authenticated else None)
 
 
+@bp.app_template_filter("utc_time")
+def _utc_time(value):
+    """A time in UTC: for pieces sent to every teammate (whose zones differ)."""
+    return snooze.local_time(value, "UTC")
+
+
 @bp.app_context_processor
 def _tools_context():
-    return {"snooze_presets": snooze.PRESETS, "unread_notifications": _unread}
+    return {"snooze_presets": _SNOOZE_PRESETS, "unread_notifications": _unread}
 
 
 def _unread() -> int:

@@ -1,30 +1,36 @@
 """Undo for quick actions (services/tickets/undo.py): the sentence an offer shows, and the
 Undo button's endpoint for the ticket page and the inbox."""
 from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from halo.blueprints.tickets import bp
 from halo.extensions import db
+from halo.i18n import N_
 from halo.models import STATUS_LABELS, User
 from halo.security.redirects import safe_next
 from halo.services.errors import ValidationError
 from halo.services.tickets import undo
 from halo.web import is_fragment_request
 
-STATUS_DONE = {"resolved": "Resolved", "spam": "Marked as spam", "snoozed": "Snoozed", "open": "Reopened"}
+STATUS_DONE = {"resolved": N_("Resolved #%(id)s."), "spam": N_("Marked #%(id)s as spam."),
+               "snoozed": N_("Snoozed #%(id)s."), "open": N_("Reopened #%(id)s.")}
 
 
 def status_text(ticket_id: int, target: str) -> str:
-    return f"{STATUS_DONE.get(target, 'Set to ' + STATUS_LABELS.get(target, target))} #{ticket_id}."
+    if target in STATUS_DONE:
+        return gettext(STATUS_DONE[target], id=ticket_id)
+    return gettext("Set #%(id)s to %(status)s.", id=ticket_id,
+                   status=gettext(STATUS_LABELS[target]) if target in STATUS_LABELS else target)
 
 
 def assign_text(ticket_id: int, assignee_id: int | None) -> str:
     if assignee_id is None:
-        return f"Unassigned #{ticket_id}."
+        return gettext("Unassigned #%(id)s.", id=ticket_id)
     if assignee_id == current_user.id:
-        return f"You took #{ticket_id}."
+        return gettext("You took #%(id)s.", id=ticket_id)
     user = db.session.get(User, assignee_id)
-    return f"Assigned #{ticket_id} to {user.name if user else 'a teammate'}."
+    return gettext("Assigned #%(id)s to %(name)s.", id=ticket_id, name=user.name if user else gettext("a teammate"))
 
 
 @bp.post("/undo")

@@ -11,6 +11,7 @@ from sqlalchemy import inspect
 from halo import clock
 from halo.blueprints.tickets import bp, undo_views
 from halo.blueprints.tickets.tools import snooze_until, translation_from_form
+from halo.i18n import N_, Translated
 from halo.services import chat
 from halo.services.access import inboxes as access_inboxes
 from halo.services.access import roles
@@ -27,8 +28,8 @@ from halo.services.tickets import tags as ticket_tags
 from halo.services.translate import tickets as translate_tickets
 from halo.web import is_fragment_request, kept
 
-COMPOSER_MODES = {"chat": "Chat", "email": "Email", "note": "Note", "training": "Inbox training"}
-NOTE_ONLY = {"note": "Note"}  # the read-only role's composer (the services refuse the rest too)
+COMPOSER_MODES = Translated({"chat": N_("Chat"), "email": N_("Email"), "note": N_("Note"), "training": N_("Inbox training")})
+NOTE_ONLY = Translated({"note": N_("Note")})  # the read-only role's composer (the services refuse the rest too)
 
 
 def _context(ticket_id: int, **extra) -> dict:

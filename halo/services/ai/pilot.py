@@ -3,6 +3,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from halo.extensions import db
+from halo.i18n import N_
 from halo.models import PilotMessage
 from halo.queue import enqueue
 from halo.services import events
@@ -27,8 +28,8 @@ from halo.services.errors import NotFound, ValidationError
 from halo.services.tickets.status import get_ticket
 
 JOB = "halo.jobs.ai.answer_pilot"
-ACTIONS = {"summarize": "Summarize this thread", "draft": "Draft a reply",
-           "plan": "What plan is this customer on?", "three": "Generate three possible responses"}
+ACTIONS = {"summarize": N_("Summarize this thread"), "draft": N_("Draft a reply"),
+           "plan": N_("What plan is this customer on?"), "three": N_("Generate three possible responses")}
 MAX_QUESTION = 2000
 
 
@@ -38,7 +39,7 @@ def ask(ticket_id: int, user_id: int, question: str = "", action: str | None = N
     get_ticket(ticket_id)
     if action and action not in ACTIONS:
         raise ValidationError(gettext("Unknown quick action."))
-    question = ACTIONS[action] if action else (question or "").strip()
+    question = gettext(ACTIONS[action]) if action else (question or "").strip()
     if not question:
         raise ValidationError(gettext("Ask HaloPilot something about this ticket."))
     if len(question) > MAX_QUESTION:

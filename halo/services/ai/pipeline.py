@@ -16,6 +16,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from halo import clock
 from halo.extensions import db
+from halo.i18n import N_
 from halo.models import Message, Ticket
 from halo.queue import enqueue
 from halo.services.ai import grounding
@@ -138,7 +139,7 @@ def send_answer(ctx: Context, answer: str, article, now: datetime | None = None)
     ticket = ctx.ticket
     source = {"article_id": article.id, "article_title": article.title}
     reply = conversation.add_agent_message(ticket, "email", answer, now, event_data={"source": source})
-    apply_status(ticket, "resolved", None, None, now, reason="answered by the AI")
+    apply_status(ticket, "resolved", None, None, now, reason=N_("answered by the AI"))
     _event(ticket.id, "answered", f"answered from the article \u201c{article.title}\u201d", now, **source)
     record_directive_uses(ctx, "email")
     db.session.commit()

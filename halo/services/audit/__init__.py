@@ -10,33 +10,35 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from halo import clock
 from halo.extensions import db
+from halo.i18n import N_
 from halo.models import AuditEvent, User
 
 # What each action reads as in Settings > Security (an unknown action shows as itself).
 ACTIONS = {
-    "sign_in": "signed in",
-    "sign_in_failed": "failed to sign in",
-    "sign_in_throttled": "was refused sign-in (too many attempts)",
-    "sign_out": "signed out",
-    "two_factor_failed": "entered a wrong two-factor code",
-    "two_factor_enabled": "turned on two-factor sign-in",
-    "two_factor_disabled": "turned off two-factor sign-in",
-    "two_factor_reset": "reset two-factor sign-in",
-    "recovery_code_used": "signed in with a recovery code",
-    "recovery_codes_renewed": "made new recovery codes",
-    "password_reset_requested": "asked for a password reset",
-    "password_reset": "reset the password",
-    "password_changed": "changed the password",
-    "teammate_added": "added a teammate",
-    "teammate_changed": "changed a teammate",
-    "settings_changed": "changed settings",
-    "export": "exported",
-    "customer_exported": "exported a customer's data",
-    "customer_erased": "erased a customer's data",
+    "sign_in": N_("signed in"),
+    "sign_in_failed": N_("failed to sign in"),
+    "sign_in_throttled": N_("was refused sign-in (too many attempts)"),
+    "sign_out": N_("signed out"),
+    "two_factor_failed": N_("entered a wrong two-factor code"),
+    "two_factor_enabled": N_("turned on two-factor sign-in"),
+    "two_factor_disabled": N_("turned off two-factor sign-in"),
+    "two_factor_reset": N_("reset two-factor sign-in"),
+    "recovery_code_used": N_("signed in with a recovery code"),
+    "recovery_codes_renewed": N_("made new recovery codes"),
+    "password_reset_requested": N_("asked for a password reset"),
+    "password_reset": N_("reset the password"),
+    "password_changed": N_("changed the password"),
+    "teammate_added": N_("added a teammate"),
+    "teammate_changed": N_("changed a teammate"),
+    "settings_changed": N_("changed settings"),
+    "export": N_("exported"),
+    "customer_exported": N_("exported a customer's data"),
+    "customer_erased": N_("erased a customer's data"),
 }
 
 
@@ -91,4 +93,4 @@ def page(before: int | None = None, action: str | None = None, size: int = PAGE_
 
 def describe(action: str) -> str:
     """How an action reads in the log."""
-    return ACTIONS.get(action, action.replace("_", " "))
+    return gettext(ACTIONS[action]) if action in ACTIONS else action.replace("_", " ")

@@ -15,13 +15,14 @@ from flask_babel import gettext
 from sqlalchemy import String, and_, cast, exists, func, or_, select, true
 
 from halo.extensions import db
+from halo.i18n import N_
 from halo.models import Customer, CustomerAddress, Ticket
 from halo.services.access import scope as access_scope
 from halo.services.errors import NotFound, ValidationError
 from halo.services.inbox.filters import TRAIT_KEY
 
 PAGE_SIZE = 50
-SORTS = {"activity": "Last activity", "name": "Name", "newest": "Newest"}
+SORTS = {"activity": N_("Last activity"), "name": N_("Name"), "newest": N_("Newest")}
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from halo import clock
 from halo.extensions import db
+from halo.i18n import N_
 from halo.models import Mailbox, SenderAddress, TrustedSender
 from halo.queue import enqueue
 from halo.services import netguard
@@ -17,9 +18,9 @@ from halo.services.email import sealed
 from halo.services.errors import NotFound, ValidationError
 from halo.services.settings import get_setting, set_setting
 
-REPLY_FROM = {"inbound": "The address the customer wrote to",
-              "teammate": "The replying teammate's address",
-              "default": "The workspace default address"}
+REPLY_FROM = {"inbound": N_("The address the customer wrote to"),
+              "teammate": N_("The replying teammate's address"),
+              "default": N_("The workspace default address")}
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 _DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
 VERIFY_MAX_AGE = 7 * 86400

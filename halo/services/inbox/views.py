@@ -21,7 +21,6 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from halo.extensions import db
 from halo.i18n import N_
 from halo.models import (
-    STATUS_LABELS,
     ChangeStamp,
     Customer,
     Mention,
@@ -273,12 +272,11 @@ class OtherTicket(NamedTuple):
     id: int
     subject: str
     status: str
-    status_label: str
 
 
 def other_ticket_rows(customer_id: int, exclude_id: int, limit: int = 10) -> tuple[OtherTicket, ...]:
     """The customer's other tickets for the profile sidebar, as plain rows (kept by pages)."""
-    return tuple(OtherTicket(*row, STATUS_LABELS[row.status]) for row in db.session.execute(
+    return tuple(OtherTicket(*row) for row in db.session.execute(
         select(Ticket.id, Ticket.subject, Ticket.status)
         .where(Ticket.customer_id == customer_id, Ticket.id != exclude_id)
         .order_by(Ticket.last_activity_at.desc()).limit(limit)))

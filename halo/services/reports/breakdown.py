@@ -9,17 +9,19 @@ the keys and lays the rows side by side.
 """
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from halo.extensions import db
+from halo.i18n import N_
 from halo.models import Inbox, Tag, User
 from halo.services.reports import facts
 from halo.services.reports.facts import Sla, Times
 
 # The URL's name of each dimension, and what the page calls it.
-PAGES = {"teammates": ("teammate", "Teammates", "Teammate"),
-         "tags": ("tag", "Tags", "Tag"),
-         "inboxes": ("inbox", "Inboxes", "Inbox")}
+PAGES = {"teammates": ("teammate", N_("Teammates"), N_("Teammate")),
+         "tags": ("tag", N_("Tags"), N_("Tag")),
+         "inboxes": ("inbox", N_("Inboxes"), N_("Inbox"))}
 
 
 @dataclass
@@ -66,7 +68,7 @@ def labels(dim: str, keys) -> dict:
     names = dict(db.session.execute(select(model.id, column).where(model.id.in_(ids))).all()) if ids else {}
     out = {k: names.get(k) or f"#{k}" for k in ids}
     if None in keys:
-        out[None] = "Unassigned" if dim == "teammate" else "—"
+        out[None] = gettext("Unassigned") if dim == "teammate" else "—"
     return out
 
 

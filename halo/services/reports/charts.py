@@ -1,6 +1,8 @@
 """Charts drawn on the server as SVG geometry (no script, no CDN): the template draws the
-rectangles this computes; every chart has its table under it."""
+rectangles this computes, and words them in the page's language; every chart has its
+table under it. The figures beside them are formatted by halo/formats.py."""
 from dataclasses import dataclass
+from datetime import date
 
 WIDTH, HEIGHT, GAP = 720, 160, 2
 
@@ -12,7 +14,8 @@ class Bar:
     width: float
     height: float
     series: str
-    label: str
+    day: date
+    value: int
 
 
 @dataclass(frozen=True)
@@ -21,8 +24,8 @@ class Chart:
     height: int
     bars: list[Bar]
     peak: int
-    first_label: str
-    last_label: str
+    first_day: date | None
+    last_day: date | None
 
 
 def stacked_bars(days: dict, series: tuple[str, ...]) -> Chart:
@@ -40,40 +43,9 @@ def stacked_bars(days: dict, series: tuple[str, ...]) -> Chart:
             h = HEIGHT * n / peak
             top -= h
             bars.append(Bar(round(i * slot + GAP / 2, 2), round(top, 2), round(max(slot - GAP, 1), 2),
-                            round(h, 2), name, f"{day.isoformat()}: {n} {name}"))
-    labels = [d.isoformat() for d, _ in ordered]
-    return Chart(WIDTH, HEIGHT, bars, peak, labels[0] if labels else "", labels[-1] if labels else "")
-
-
-def human_duration(seconds: float | None) -> str:
-    """12 min, 3.4 h, 2.1 days; an em dash when there is nothing to measure."""
-    if seconds is None:
-        return "—"
-    if seconds < 3600:
-        return f"{max(seconds, 0) / 60:.0f} min"
-    if seconds < 86400:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
-
-
-def change(now, before) -> str:
-    """'+12%' beside the period before; '' when there is nothing to compare."""
-    if now is None or not before:
-        return ""
-    pct = (now - before) / before * 100
-    return f"{pct:+.0f}%"
-
-
-def percent(value: float | None) -> str:
-    """'87%'; an em dash when there is nothing to measure."""
-    return "—" if value is None else f"{value:.0f}%"
-
-
-def points(now: float | None, before: float | None) -> str:
-    """'+4 pts' beside the period before, for figures that are already percentages."""
-    if now is None or before is None:
-        return ""
-    return f"{now - before:+.0f} pts"
+                            round(h, 2), name, day, n))
+    first, last = (ordered[0][0], ordered[-1][0]) if ordered else (None, None)
+    return Chart(WIDTH, HEIGHT, bars, peak, first, last)
 
 
 @dataclass(frozen=True)

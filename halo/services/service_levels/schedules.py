@@ -13,13 +13,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from flask_babel import gettext
 from sqlalchemy import select, update
 
-from halo import clock
+from halo import clock, formats
 from halo.extensions import db
 from halo.models import BusinessHoliday, BusinessHours, Inbox, TicketSla
 from halo.services.errors import NotFound, ValidationError
 from halo.services.service_levels.hours import Schedule
 
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?$")
 _RANGE = re.compile(r"^(.+?)\s*(?:-|–|—|to)\s*(.+)$")
 _HOLIDAY = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\s*\.\.\s*(\d{4}-\d{2}-\d{2}))?\s*(.*)$")
@@ -36,8 +35,10 @@ def parse_time(text: str, day: str, end: bool) -> int:
     return hours * 60 + minutes
 
 
-def parse_day(text: str, day: str = "That day") -> tuple[tuple[int, int], ...]:
-    """One day's open intervals, sorted, overlapping or touching ones joined."""
+def parse_day(text: str, day: str | None = None) -> tuple[tuple[int, int], ...]:
+    """One day's open intervals, sorted, overlapping or touching ones joined; day names the
+    day in an error."""
+    day = day or gettext("That day")
     text = (text or "").strip()
     if not text or text.lower() in ("closed", "-", "none"):
         return ()
@@ -160,7 +161,8 @@ def save(inbox_id: int | None, timezone: str, days: list[str], holidays: str,
     if len(days) != 7:
         raise ValidationError(gettext("Give the hours of all seven days."))
     tz = check_timezone(timezone)
-    week = [parse_day(text, DAYS[i]) for i, text in enumerate(days)]
+    names = formats.weekday_names()
+    week = [parse_day(text, names[i]) for i, text in enumerate(days)]
     closed = parse_holidays(holidays)
     hours = _reply_hours(reply_hours)
     row = _row(inbox_id) or BusinessHours(inbox_id=inbox_id)

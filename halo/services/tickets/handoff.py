@@ -1,6 +1,7 @@
 """Who answers a chat: the AI or a teammate (Take over / Pass to AI) and the live list."""
 from datetime import datetime, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from halo import clock
@@ -95,10 +96,10 @@ def handler_label(ticket: Ticket, ai_on: bool | None = None) -> str:
     """'AI', the teammate who owns the chat, or that it waits for one (ai_on: whether the
     AI answers chats, when the caller has read it already)."""
     if ticket.assignee_id:
-        return ticket.assignee.name if ticket.assignee else "A teammate"
+        return ticket.assignee.name if ticket.assignee else gettext("A teammate")
     if ticket.ai_paused or not (ai_answers_chats() if ai_on is None else ai_on):
         # Without a configured model the AI never answers a visitor: say who must.
-        return "Waiting for a teammate"
+        return gettext("Waiting for a teammate")
     return "AI"
 
 

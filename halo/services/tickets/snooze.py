@@ -10,13 +10,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from flask_babel import gettext
 from sqlalchemy import select
 
-from halo import clock
+from halo import clock, formats
 from halo.extensions import db
+from halo.i18n import N_
 from halo.models import Message, Ticket, User
 from halo.services.errors import NotFound, ValidationError
 from halo.services.tickets import notifications, status
 
-PRESETS = {"later_today": "Later today", "tomorrow": "Tomorrow morning", "next_week": "Next week"}
+PRESETS = {"later_today": N_("Later today"), "tomorrow": N_("Tomorrow morning"), "next_week": N_("Next week")}
 MORNING = time(9, 0)
 WAKE_BATCH = 500  # tickets woken per transaction; a pass takes batches until none is due
 NEVER_AUTO_RESOLVE = ("snoozed", "merged", "resolved", "spam")
@@ -60,11 +61,11 @@ def set_timezone(user_id: int, name: str) -> str:
 
 
 def local_time(value: datetime | None, tz_name: str | None) -> str:
-    """A naive-UTC time shown in the agent's zone: 'Tue Nov 24, 14:00 (Europe/Paris)'."""
+    """A naive-UTC time shown in the agent's zone and language: 'Tue, Nov 24, 14:00 (Europe/Paris)'."""
     if value is None:
         return ""
     tz = zone(tz_name)
-    return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz).strftime("%a %b %d, %H:%M") + f" ({tz.key})"
+    return f"{formats.moment(value, tz)} ({tz.key})"
 
 
 def wake_due(now: datetime | None = None) -> list[int]:

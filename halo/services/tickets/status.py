@@ -13,6 +13,7 @@ from flask_babel import gettext
 
 from halo import clock
 from halo.extensions import db
+from halo.i18n import N_
 from halo.models import STATUS_LABELS, Message, Ticket
 from halo.services.access import roles
 from halo.services.access import scope as access_scope
@@ -97,9 +98,9 @@ def apply_status(ticket: Ticket, target: str, actor_id, until, now, reason) -> M
 def on_customer_activity(ticket: Ticket, now: datetime) -> Message | None:
     """New customer activity unsnoozes a snoozed ticket and reopens a resolved one (no commit)."""
     if ticket.status == "snoozed":
-        return apply_status(ticket, "open", None, None, now, reason="customer replied")
+        return apply_status(ticket, "open", None, None, now, reason=N_("customer replied"))
     if ticket.status == "resolved":
-        return apply_status(ticket, "open", None, None, now, reason="customer replied")
+        return apply_status(ticket, "open", None, None, now, reason=N_("customer replied"))
     return None
 
 
@@ -111,6 +112,6 @@ def wake_expired_snoozes(now: datetime | None = None, ids: list[int] | None = No
         query = query.where(Ticket.id.in_(ids))
     due = db.session.scalars(query.order_by(Ticket.id).limit(500)).all()
     for ticket in due:
-        apply_status(ticket, "open", None, None, now, reason="snooze ended")
+        apply_status(ticket, "open", None, None, now, reason=N_("snooze ended"))
     db.session.commit()
     return [t.id for t in due]

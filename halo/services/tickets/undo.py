@@ -20,6 +20,7 @@ from itsdangerous import (
 
 from halo import clock
 from halo.extensions import db
+from halo.i18n import N_
 from halo.models import STATUS_LABELS, Ticket
 from halo.services.access import roles
 from halo.services.errors import HaloError, ValidationError
@@ -123,9 +124,9 @@ def _put_status_back(ticket: Ticket, to: str, status: str, until: str | None, ac
         end = datetime.fromisoformat(until) if until else None
         if end is None or end <= now:  # the snooze would have ended by now: as the sweeper would
             status, end = "open", None
-        apply_status(ticket, status, actor_id, end, now, reason="undo")
+        apply_status(ticket, status, actor_id, end, now, reason=N_("undo"))
     else:
-        apply_status(ticket, status, actor_id, None, now, reason="undo")
+        apply_status(ticket, status, actor_id, None, now, reason=N_("undo"))
 
 
 def _put_assignee_back(ticket: Ticket, to, assignee_id, actor_id: int, now) -> None:
