@@ -36,6 +36,13 @@ def test_a_teammate_chooses_spanish_in_profile(live_server, new_page):
     expect(page.locator("main")).to_contain_text("Cliente desde")
     expect(page.locator("main")).not_to_contain_text("Customer since")
     expect(page.get_by_role("complementary", name="Perfil del cliente")).to_be_visible()
+    # Labels from tables and dates come through the catalogue and Babel too (halo/formats.py)
+    expect(page.locator(".pilot-action").first).to_have_text("Resumir esta conversación")
+    expect(page.locator("main .chip-email").first).to_have_text("Correo")
+
+    page.goto(f"{live_server}/reports")
+    expect(page.locator(".chart-legend").first).to_contain_text("Correo")
+    expect(page.locator(".report-tabs")).to_contain_text("Compañeros")
 
 
 def test_the_widget_speaks_the_visitors_browser_language(live_server, shop, chromium):  # noqa: F811
