@@ -248,6 +248,7 @@ class Server:
         self.env = dict(os.environ, DATABASE_URL=database_url, BENCH_DB=db_path,
                         BENCH_WRITE_URL=database_url, SECRET_KEY="bench-secret")
         self.env.pop("REDIS_URL", None)
+        self.env.setdefault("MALLOC_ARENA_MAX", "2")  # as `halo serve` runs gunicorn (halo/cli/run.py)
         self.proc = None
 
     def start(self) -> None:

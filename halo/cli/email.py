@@ -11,7 +11,6 @@ from halo.mail.parse import parse_email_files
 from halo.services.email.imap import poll_all_reported
 from halo.services.email.ingest import requeue_pending
 from halo.services.email.outbound import send_due
-from halo.smtp_receiver import make_controller
 
 
 @click.command("parse-email")
@@ -34,6 +33,10 @@ def parse_email_command(files):
                    "when no other process holds its lease.")
 def smtpd_command(host, port, background):
     """Run the SMTP receiver on its own (point your MX or relay at it)."""
+    from halo.smtp_receiver import (
+        make_controller,  # aiosmtpd: only this command serves SMTP
+    )
+
     app = current_app._get_current_object()
     controller = make_controller(app, host, port)
     controller.start()

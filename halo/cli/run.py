@@ -66,6 +66,10 @@ def serve_command(workers, threads, smtp):
     metrics_dir = os.environ.get(metrics.MULTIPROC_ENV) or tempfile.mkdtemp(prefix="halo-metrics-")
     metrics.prepare_multiprocess_dir(metrics_dir)
     os.environ[metrics.MULTIPROC_ENV] = metrics_dir
+    # glibc gives each busy thread a malloc arena of its own (up to 8 per core), and memory
+    # freed in one is rarely returned: with 32 threads a worker's RSS swells by tens of MB
+    # (bench/README.md, "Memory"). Two arenas hold it; the operator's own value wins.
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     log_banner(current_app, f"web server ({workers} worker processes x {threads} threads)",
                web=f"http://{bind}/",
                smtp=f"{cfg['HALO_SMTP_HOST']}:{cfg['HALO_SMTP_PORT']}" if smtp else None)

@@ -9,8 +9,6 @@ control characters where letters should be.
 import re
 import unicodedata
 
-import charset_normalizer
-
 # What the detector may answer: charsets mail is really written in, likeliest first
 # (the order breaks exact ties).
 DETECTABLE = ["utf_8", "cp1252", "cp932", "gb18030", "big5", "cp949", "euc_jp", "cp1250",
@@ -24,6 +22,8 @@ def detect(data: bytes, sample: bytes | None = None) -> str | None:
     """`data` decoded under the charset the detector finds for `sample` (or data), or None."""
     if not re.search(rb"[\x80-\xff]", data):
         return None
+    import charset_normalizer  # only a part without a usable charset needs the detector
+
     try:
         matches = list(charset_normalizer.from_bytes(sample or data, cp_isolation=DETECTABLE))
     except Exception:  # a detector failure must never cost the message

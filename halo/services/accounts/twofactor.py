@@ -12,7 +12,6 @@ import secrets
 from datetime import datetime, timezone
 
 import pyotp
-import segno
 from flask_babel import gettext
 from markupsafe import Markup
 from sqlalchemy import delete, select
@@ -78,6 +77,8 @@ def secret_text(user: User) -> str:
 
 def qr_svg(uri: str) -> Markup:
     """The URI as an inline SVG QR code, rendered here (segno): nothing leaves the server."""
+    import segno  # only the two-factor set-up page draws a QR code
+
     return Markup(segno.make(uri, error="m").svg_inline(scale=5, light="#fff", border=2,
                                                          svgclass="totp-qr", title="QR code"))
 

@@ -1,7 +1,6 @@
 """Knowledge > Articles: the team's knowledge base, written in markdown, rendered safely."""
 from datetime import datetime
 
-import markdown
 import nh3
 from flask_babel import gettext
 from sqlalchemy import select
@@ -24,6 +23,8 @@ ATTRIBUTES = {"a": {"href", "title"}}
 
 def render_markdown(source: str) -> str:
     """Markdown to sanitised HTML: no script, no event handlers, no javascript: links."""
+    import markdown  # loaded when an article is first rendered, not by every process
+
     html = markdown.markdown(source or "", extensions=["tables", "fenced_code", "sane_lists"])
     return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes={"http", "https", "mailto"})
 

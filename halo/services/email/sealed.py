@@ -11,7 +11,6 @@ asking for the password again, and nothing else is lost.
 import base64
 import hashlib
 
-from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 
 PREFIX = "fernet:"
@@ -21,7 +20,11 @@ class Unsealable(Exception):
     """The value was sealed under another SECRET_KEY (or was damaged)."""
 
 
-def _fernet() -> Fernet:
+def _fernet():
+    from cryptography.fernet import (
+        Fernet,  # sealing is rare: not loaded by every process
+    )
+
     secret = current_app.config["SECRET_KEY"]
     secret = secret if isinstance(secret, bytes) else str(secret).encode()
     # A key of its own for this purpose, never SECRET_KEY itself.
@@ -39,6 +42,8 @@ def is_sealed(stored: str | None) -> bool:
 def unseal(stored: str) -> str:
     if not is_sealed(stored):
         return stored
+    from cryptography.fernet import InvalidToken
+
     try:
         return _fernet().decrypt(stored[len(PREFIX):].encode()).decode()
     except InvalidToken:
