@@ -63,7 +63,7 @@ def server(tmp_path):
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'halo.db'}", SECRET_KEY="ops-test",
                HALO_PORT=str(free_port()), HALO_SMTP_PORT=str(free_port()), HALO_LOG_FORMAT="json",
                HALO_ATTACHMENT_DIR=str(tmp_path / "attachments"), HALO_TRANSLATE_DIR=str(tmp_path / "tr"))
-    for key in ("REDIS_URL", "PROMETHEUS_MULTIPROC_DIR", "HALO_METRICS_TOKEN", "HALO_METRICS_ALLOW"):
+    for key in ("REDIS_URL", "PROMETHEUS_MULTIPROC_DIR", "HALO_METRICS_TOKEN", "HALO_METRICS_ALLOW", "MALLOC_ARENA_MAX"):
         env.pop(key, None)
     subprocess.run([*FLASK, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     server = Server(env)
@@ -105,3 +105,12 @@ def test_banner_json_logs_request_ids_and_metrics_summed_over_workers(server):
     assert {rid for rid in ids if any(f"id={rid}" in r["message"] for r in access)} == set(ids)
     status, _, body = server.get("/readyz?check=database&check=disk")
     assert status == 200 and json.loads(body)["status"] == "ok"
+
+
+def test_the_workers_run_with_two_malloc_arenas(server):
+    """halo serve caps glibc's arenas (one per busy thread otherwise: a swollen worker)."""
+    pids = [int(r["message"].rsplit(" ", 1)[1]) for r in server.lines
+            if r["message"].startswith("Booting worker with pid")]
+    assert len(pids) == 2
+    for pid in pids:
+        assert b"MALLOC_ARENA_MAX=2" in pathlib.Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
