@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from flask_babel import gettext
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 
 from halo import clock
@@ -27,6 +27,7 @@ from halo.extensions import db
 from halo.models import Customer, Visitor
 from halo.services import events
 from halo.services.chat import tokens
+from halo.services.customers import profiles
 from halo.services.errors import Forbidden, ValidationError
 from halo.services.settings import get_setting
 
@@ -152,7 +153,7 @@ def apply_identity(visitor_id: int, identity: Identity) -> Visitor:
 
 
 def _verified_owner(visitor: Visitor, identity: Identity) -> Customer:
-    owner = db.session.scalar(select(Customer).where(func.lower(Customer.email) == identity.email))
+    owner = profiles.by_address(identity.email)
     if owner is not None:
         return owner
     own = visitor.customer

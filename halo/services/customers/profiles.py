@@ -66,6 +66,19 @@ def merged_traits(current: dict, changes: dict) -> dict:
     return traits
 
 
+def by_address(email: str | None) -> Customer | None:
+    """The customer an address belongs to, as their email or as another of theirs (one a
+    merge brought): every way in (mail, the widget's identify, the API) finds them by it."""
+    email = (email or "").strip().lower()
+    if not email:
+        return None
+    found = db.session.scalar(select(Customer).where(func.lower(Customer.email) == email).limit(1))
+    if found is None:
+        found = db.session.scalar(select(Customer).join(CustomerAddress, CustomerAddress.customer_id == Customer.id)
+                                  .where(CustomerAddress.email == email).limit(1))
+    return found
+
+
 def _email_taken(email: str, other_than: int | None = None) -> bool:
     query = select(Customer.id).where(func.lower(Customer.email) == email)
     address = select(CustomerAddress.customer_id).where(CustomerAddress.email == email)

@@ -10,10 +10,11 @@ import hmac
 import re
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from halo.extensions import db
-from halo.models import Customer, CustomerAddress, Message, Ticket
+from halo.models import Customer, Message, Ticket
+from halo.services.customers import profiles
 from halo.services.email import participants as email_participants
 
 # Local part "t<ticket id>.<52 base32 chars>" fits RFC 5321's 64-octet limit for ids
@@ -75,11 +76,7 @@ def header_ids(in_reply_to: str | None, references: list[str]) -> list[str]:
 def find_or_create_customer(address: str, name: str) -> Customer:
     """The customer with this email address (case-insensitive), or another of theirs, created when new (no flush)."""
     address = address.strip().lower()
-    customer = db.session.scalar(
-        select(Customer).where(func.lower(Customer.email) == address).limit(1))
-    if customer is None:  # another address of a customer (one a merge brought)
-        customer = db.session.scalar(select(Customer).join(CustomerAddress, CustomerAddress.customer_id == Customer.id)
-                                     .where(CustomerAddress.email == address).limit(1))
+    customer = profiles.by_address(address)
     if customer is None:
         customer = Customer(email=address, name=(name or "").strip()[:200], traits={})
         db.session.add(customer)

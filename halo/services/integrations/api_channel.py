@@ -11,7 +11,7 @@ AI and the thread work as for chat: they are the spine's.
 from datetime import datetime
 
 from flask_babel import gettext
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from halo import clock
@@ -63,7 +63,7 @@ def _contact(channel: ApiChannel, contact_id: str, name: str, email: str | None,
     if contact is not None:
         return contact
     email = profiles.check_email(email) if email else None
-    customer = db.session.scalar(select(Customer).where(func.lower(Customer.email) == email)) if email else None
+    customer = profiles.by_address(email)
     if customer is None:
         customer = Customer(name=" ".join((name or "").split())[:200] or contact_id[:200], email=email,
                             traits={}, created_at=now)

@@ -4,7 +4,6 @@ events, status rules and AI offer."""
 from datetime import datetime
 
 from flask_babel import gettext
-from sqlalchemy import func, select
 
 from halo import clock
 from halo.extensions import db
@@ -27,7 +26,7 @@ def customer_for(customer_id: int | None, email: str | None, name: str | None) -
     email = profiles.check_email(email)
     if email is None:
         raise ValidationError(gettext("Name the customer: customer.id or customer.email."))
-    customer = db.session.scalar(select(Customer).where(func.lower(Customer.email) == email))
+    customer = profiles.by_address(email)
     if customer is None:
         customer = Customer(email=email, name=" ".join((name or "").split())[:200], traits={})
         db.session.add(customer)

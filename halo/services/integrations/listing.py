@@ -6,7 +6,7 @@ from types import SimpleNamespace
 from sqlalchemy import and_, func, or_, select
 
 from halo.extensions import db
-from halo.models import Customer, Message, Ticket
+from halo.models import Customer, CustomerAddress, Message, Ticket
 from halo.services.inbox import views
 from halo.services.inbox.filters import Filter, filter_condition
 from halo.services.integrations import reach
@@ -62,7 +62,9 @@ def customer_page(principal: Principal, q: str, email: str | None, before_id: in
     """Customers, newest first; q matches name or email (case-insensitive), email exactly."""
     query = select(Customer).where(reach.customer_condition(principal))
     if email:
-        query = query.where(func.lower(Customer.email) == email.strip().lower())
+        address = email.strip().lower()
+        query = query.where(or_(func.lower(Customer.email) == address, Customer.id.in_(
+            select(CustomerAddress.customer_id).where(CustomerAddress.email == address))))
     if q:
         pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(or_(func.lower(Customer.name).like(pattern, escape="\\"),
