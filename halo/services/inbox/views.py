@@ -137,12 +137,16 @@ _ROW_COLUMNS = select(Ticket.id, Ticket.subject, Ticket.preview, Ticket.channel,
 ROW_COLUMNS = _ROW_COLUMNS
 
 
-def _page(condition, after, limit) -> list[InboxRow]:
+def page_statement(condition, after, limit):
+    """The rows of one keyset page of the tickets that meet the condition, newest first."""
     query = _ROW_COLUMNS.where(condition)
     if after:
         query = query.where(tuple_(Ticket.last_activity_at, Ticket.id) < tuple_(*after))
-    query = query.order_by(Ticket.last_activity_at.desc(), Ticket.id.desc()).limit(limit)
-    return [InboxRow(row) for row in db.session.execute(query)]
+    return query.order_by(Ticket.last_activity_at.desc(), Ticket.id.desc()).limit(limit)
+
+
+def _page(condition, after, limit) -> list[InboxRow]:
+    return [InboxRow(row) for row in db.session.execute(page_statement(condition, after, limit))]
 
 
 def _view_filter(view: str, user_id: int, now: datetime):
