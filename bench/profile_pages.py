@@ -26,7 +26,9 @@ TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--db", required=True)
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--db", help="a seeded SQLite file")
+    where.add_argument("--url", help="or a seeded database's URL (PostgreSQL)")
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--profile", action="store_true", help="pyinstrument each page")
     parser.add_argument("--cold", action="store_true", help="no kept pieces: every request renders")
@@ -38,7 +40,7 @@ def main() -> None:
     from halo import create_app
     from halo.extensions import db
     from halo.services.inbox import stamps
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.abspath(args.db),
+    app = create_app({"SQLALCHEMY_DATABASE_URI": args.url or "sqlite:///" + os.path.abspath(args.db),
                       "SECRET_KEY": "bench-secret"})
     client = app.test_client()
     if args.cold:
@@ -106,16 +108,24 @@ def explain(app, client, path) -> None:
         event.remove(engine, "before_cursor_execute", record)
     with engine.connect() as conn:
         for statement, parameters in seen:
-            plan = [r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
-            # What grows with the ticket count: a scan of a big table, or a sort after
-            # reading the ticket table by a range (not by a row id).
-            big = re.compile(r"SCAN (ticket|ticket_sla|message|customer|mention|notification)\b")
-            ranged = any(re.match(r"(SCAN|SEARCH) ticket\b", line) and "rowid=?" not in line
-                         for line in plan)
-            grows = any(big.match(line) or ("TEMP B-TREE" in line and ranged) for line in plan)
+            if engine.dialect.name == "postgresql":
+                plan = [r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters)]
+                grows = any(re.search(r"Seq Scan on (ticket|ticket_sla|message|customer|mention)\b"
+                                      r"|Sort\b", line) for line in plan)
+            else:
+                plan = [r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+                grows = _sqlite_grows(plan)
             if grows:
                 print(f"  {path}: {' '.join(statement.split())[:160]}")
                 print("    " + "\n    ".join(plan))
+
+
+def _sqlite_grows(plan: list[str]) -> bool:
+    """A scan of a big table, or a sort after reading the ticket table by a range (not by
+    a row id): what grows with the ticket count."""
+    big = re.compile(r"SCAN (ticket|ticket_sla|message|customer|mention|notification)\b")
+    ranged = any(re.match(r"(SCAN|SEARCH) ticket\b", line) and "rowid=?" not in line for line in plan)
+    return any(big.match(line) or ("TEMP B-TREE" in line and ranged) for line in plan)
 
 
 if __name__ == "__main__":
