@@ -110,14 +110,22 @@ def explain(app, client, path) -> None:
         for statement, parameters in seen:
             if engine.dialect.name == "postgresql":
                 plan = [r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters)]
-                grows = any(re.search(r"Seq Scan on (ticket|ticket_sla|message|customer|mention)\b"
-                                      r"|Sort\b", line) for line in plan)
+                grows = _postgresql_grows(plan)
             else:
                 plan = [r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
                 grows = _sqlite_grows(plan)
             if grows:
                 print(f"  {path}: {' '.join(statement.split())[:160]}")
                 print("    " + "\n    ".join(plan))
+
+
+def _postgresql_grows(plan: list[str]) -> bool:
+    """A sequential scan or a sort of more than a thousand rows (as estimated)."""
+    for line in plan:
+        found = re.search(r"(Seq Scan on \w+|Sort) .*rows=(\d+)", line)
+        if found and int(found.group(2)) > 1000:
+            return True
+    return False
 
 
 def _sqlite_grows(plan: list[str]) -> bool:
