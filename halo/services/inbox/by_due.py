@@ -40,8 +40,9 @@ def _decode(cursor: str | None) -> tuple[str, datetime, int] | None:
 
 
 def list_by_due(view: str, user_id: int, now: datetime, cursor: str | None = None,
-                limit: int = 25, where=None) -> tuple[list[InboxRow], str | None]:
-    """One page of a view (narrowed by an optional filter condition), soonest SLA due first."""
+                limit: int = 25, where=None, selective: bool = False) -> tuple[list[InboxRow], str | None]:
+    """One page of a view (narrowed by an optional filter condition), soonest SLA due first
+    (selective: as views.list_tickets says)."""
     if view not in VIEWS:
         raise KeyError(view)
     condition = view_condition(view, user_id, now)
@@ -60,7 +61,8 @@ def list_by_due(view: str, user_id: int, now: datetime, cursor: str | None = Non
         no_clock = ~exists().where(TicketSla.ticket_id == Ticket.id, TicketSla.due_at.is_not(None))
         cursor_n = f"{after[1].isoformat()}_{after[2]}" if after and after[0] == "n" else None
         listed, _ = list_tickets(view, user_id, now, cursor_n, limit + 1 - len(rows),
-                                 where=no_clock if where is None else and_(where, no_clock))
+                                 where=no_clock if where is None else and_(where, no_clock),
+                                 selective=selective)
         rows += [(row, None) for row in listed]
     page = rows[:limit]
     if len(rows) <= limit:

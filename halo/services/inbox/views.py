@@ -63,13 +63,18 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
 
 
 def list_tickets(view: str, user_id: int, now: datetime, cursor: str | None = None,
-                 limit: int = 25, where=None) -> tuple[list[Ticket], str | None]:
+                 limit: int = 25, where=None, selective: bool = False) -> tuple[list[Ticket], str | None]:
     """One page of a view (narrowed by an optional filter condition), newest first, and the
-    next cursor (services/inbox/by_due.py lists soonest SLA due first)."""
+    next cursor (services/inbox/by_due.py lists soonest SLA due first).
+
+    selective: the filter picks out few tickets by an index of its own (the SLA filters:
+    the clocks due by a time), so they are read first and the view's condition checked on
+    each, rather than the view's index read until a page of them turns up."""
     if view not in VIEWS:
         raise KeyError(view)
     after = decode_cursor(cursor)
-    narrow = (lambda c: and_(c, where)) if where is not None else (lambda c: c)
+    hint = likely if selective else (lambda c: c)
+    narrow = (lambda c: and_(hint(c), where)) if where is not None else (lambda c: c)
     rows = _page(narrow(_view_filter(view, user_id, now)), after, limit + 1)
     if view in WAKING_VIEWS:
         woken = narrow(_woken_filter(view, user_id, now))
