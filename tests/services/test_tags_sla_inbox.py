@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from halo import clock
 from halo.extensions import db
-from halo.models import AuditEvent, Message, Tag, TicketSla, TicketTag
+from halo.models import AuditEvent, Message, Tag, Ticket, TicketSla, TicketTag
 from halo.services.errors import Forbidden, NotFound, ValidationError
 from halo.services.inbox import by_due
 from halo.services.inbox import views as inbox
@@ -318,3 +318,32 @@ def test_the_sla_filters_read_the_due_clocks_first(clocks, agent, view):
                 conn.exec_driver_sql("SET enable_seqscan = off")
                 plan = " ".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {statement}", parameters))
                 assert "Seq Scan on ticket " not in f"{plan} ", plan
+
+
+def test_an_sla_filter_lists_only_the_teammates_inboxes_and_reads_the_due_clocks_first(clocks, agent):
+    """Scoped to some inboxes, the filtered page still starts from the due clocks: the
+    inbox condition is checked on each ticket, not read by the inbox's index."""
+    from halo.services.access import inboxes, scope, teams
+    (late, soon, later), _, now = clocks
+    admin = make_user(role="admin")
+    sara = make_user(name="Sara")
+    billing = inboxes.save_inbox(admin.id, None, name="Billing", addresses="billing@halo.test")
+    teams.save_team(admin.id, None, name="Team A", member_ids=[sara.id], inbox_ids=[billing.id])
+    teams.save_team(admin.id, None, name="Team B", member_ids=[admin.id], inbox_ids=[later.inbox_id])
+    db.session.get(Ticket, late.id).inbox_id = db.session.get(Ticket, soon.id).inbox_id = billing.id
+    db.session.commit()
+    with scope.opened(sara.id) as seen:
+        assert seen.inbox_ids == {billing.id}
+        assert _listed("sla=breached", sara.id, now, "open") == {late.id}
+        assert _listed("sla=soon", sara.id, now, "open") == {soon.id}
+        assert _listed("sla=soon", sara.id, now, "unassigned") == {soon.id}
+        statements = _statements_of(lambda: _listed("sla=breached", sara.id, now, "open"))
+    assert _listed("sla=soon", agent.id, now, "open") == {soon.id, later.id}  # sees every inbox
+    if db.engine.dialect.name == "sqlite":
+        with db.engine.connect() as conn:
+            for statement, parameters in statements:
+                if "last_activity_at DESC" not in statement:
+                    continue
+                assert "inbox_id" in statement
+                plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))
+                assert "SEARCH ticket USING INTEGER PRIMARY KEY" in plan and "ix_ticket_inbox" not in plan, plan

@@ -68,14 +68,20 @@ def list_tickets(view: str, user_id: int, now: datetime, cursor: str | None = No
     next cursor (services/inbox/by_due.py lists soonest SLA due first).
 
     selective: the filter picks out few tickets by an index of its own (the SLA filters:
-    the clocks due by a time), so they are read first and the view's condition checked on
-    each, rather than the view's index read until a page of them turns up."""
+    the clocks due by a time), so they are read first and the view's condition and the
+    teammate's inboxes checked on each, rather than an index of the view or of the inbox
+    read until a page of them turns up."""
     if view not in VIEWS:
         raise KeyError(view)
     after = decode_cursor(cursor)
-    hint = likely if selective else (lambda c: c)
-    narrow = (lambda c: and_(hint(c), where)) if where is not None else (lambda c: c)
-    rows = _page(narrow(_view_filter(view, user_id, now)), after, limit + 1)
+    narrow, unscoped = (lambda c: c), False
+    if where is not None and selective:
+        inbox_ids = access_scope.inbox_ids()
+        seen = true() if inbox_ids is None else access_scope.inbox_condition(Ticket.inbox_id, inbox_ids)
+        narrow, unscoped = (lambda c: and_(likely(and_(c, seen)), where)), True
+    elif where is not None:
+        narrow = lambda c: and_(c, where)  # noqa: E731
+    rows = _page(narrow(_view_filter(view, user_id, now)), after, limit + 1, unscoped)
     if view in WAKING_VIEWS:
         woken = narrow(_woken_filter(view, user_id, now))
         if len(rows) > limit:
@@ -84,7 +90,7 @@ def list_tickets(view: str, user_id: int, now: datetime, cursor: str | None = No
             last = rows[-1]
             woken = and_(woken, Ticket.last_activity_at >= last.last_activity_at,
                          tuple_(Ticket.last_activity_at, Ticket.id) > (last.last_activity_at, last.id))
-        rows = sorted(rows + _page(woken, after, limit + 1),
+        rows = sorted(rows + _page(woken, after, limit + 1, unscoped),
                       key=lambda t: (t.last_activity_at, t.id), reverse=True)
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1]) if len(rows) > limit else None
@@ -150,8 +156,12 @@ def page_statement(condition, after, limit):
     return query.order_by(Ticket.last_activity_at.desc(), Ticket.id.desc()).limit(limit)
 
 
-def _page(condition, after, limit) -> list[InboxRow]:
-    return [InboxRow(row) for row in db.session.execute(page_statement(condition, after, limit))]
+def _page(condition, after, limit, unscoped=False) -> list[InboxRow]:
+    """unscoped: the condition already says which inboxes the teammate sees."""
+    statement = page_statement(condition, after, limit)
+    if unscoped:
+        statement = statement.execution_options(halo_unscoped=True)
+    return [InboxRow(row) for row in db.session.execute(statement)]
 
 
 def _view_filter(view: str, user_id: int, now: datetime):
