@@ -55,7 +55,8 @@ def view(view: str):
         lister = by_due.list_by_due if flt.sort == "sla" else inbox.list_tickets
         tickets, next_cursor = lister(
             view, current_user.id, now, after, current_app.config["HALO_PAGE_SIZE"],
-            where=filter_condition(flt, current_user.id, now) if flt else None)
+            where=filter_condition(flt, current_user.id, now) if flt else None,
+            selective=bool(flt.sla))
         return render_template("inbox/_rows.html", tickets=tickets, next_cursor=next_cursor,
                                view=view, filter_query=query, now=now,
                                extras=by_due.row_extras([t.id for t in tickets]))

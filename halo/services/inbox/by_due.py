@@ -14,7 +14,13 @@ from sqlalchemy import and_, exists, select, tuple_
 
 from halo.extensions import db
 from halo.models import Ticket, TicketSla
-from halo.services.inbox.views import ROW_COLUMNS, VIEWS, InboxRow, view_condition
+from halo.services.inbox.views import (
+    ROW_COLUMNS,
+    VIEWS,
+    InboxRow,
+    list_tickets,
+    view_condition,
+)
 from halo.services.service_levels.clocks import LABELS
 from halo.services.service_levels.sla import span
 from halo.services.tickets.tags import labels_of
@@ -34,8 +40,9 @@ def _decode(cursor: str | None) -> tuple[str, datetime, int] | None:
 
 
 def list_by_due(view: str, user_id: int, now: datetime, cursor: str | None = None,
-                limit: int = 25, where=None) -> tuple[list[InboxRow], str | None]:
-    """One page of a view (narrowed by an optional filter condition), soonest SLA due first."""
+                limit: int = 25, where=None, selective: bool = False) -> tuple[list[InboxRow], str | None]:
+    """One page of a view (narrowed by an optional filter condition), soonest SLA due first
+    (selective: as views.list_tickets says)."""
     if view not in VIEWS:
         raise KeyError(view)
     condition = view_condition(view, user_id, now)
@@ -49,12 +56,14 @@ def list_by_due(view: str, user_id: int, now: datetime, cursor: str | None = Non
             ROW_COLUMNS.where(Ticket.id.in_([tid for tid, _ in due])))} if due else {}
         rows = [(InboxRow(found[tid]), at) for tid, at in due if tid in found]
     if len(rows) <= limit:
-        query = ROW_COLUMNS.outerjoin(TicketSla, TicketSla.ticket_id == Ticket.id) \
-            .where(TicketSla.due_at.is_(None), condition)
-        if after and after[0] == "n":
-            query = query.where(tuple_(Ticket.last_activity_at, Ticket.id) < (after[1], after[2]))
-        query = query.order_by(Ticket.last_activity_at.desc(), Ticket.id.desc()).limit(limit + 1 - len(rows))
-        rows += [(InboxRow(row), None) for row in db.session.execute(query)]
+        # The tickets with no running clock: the view's own keyset page (its index gives the
+        # order, woken snoozes merged apart), never one OR of both sorted whole.
+        no_clock = ~exists().where(TicketSla.ticket_id == Ticket.id, TicketSla.due_at.is_not(None))
+        cursor_n = f"{after[1].isoformat()}_{after[2]}" if after and after[0] == "n" else None
+        listed, _ = list_tickets(view, user_id, now, cursor_n, limit + 1 - len(rows),
+                                 where=no_clock if where is None else and_(where, no_clock),
+                                 selective=selective)
+        rows += [(row, None) for row in listed]
     page = rows[:limit]
     if len(rows) <= limit:
         return [r for r, _ in page], None

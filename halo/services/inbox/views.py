@@ -32,6 +32,7 @@ from halo.models import (
     User,
 )
 from halo.services.access import scope as access_scope
+from halo.services.inbox.hints import likely
 from halo.services.inbox.stamps import remember as remember_stamps
 
 VIEWS = {  # labels marked for the catalogues; pages show gettext(label)
@@ -61,14 +62,25 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
 
 
 def list_tickets(view: str, user_id: int, now: datetime, cursor: str | None = None,
-                 limit: int = 25, where=None) -> tuple[list[Ticket], str | None]:
+                 limit: int = 25, where=None, selective: bool = False) -> tuple[list[Ticket], str | None]:
     """One page of a view (narrowed by an optional filter condition), newest first, and the
-    next cursor (services/inbox/by_due.py lists soonest SLA due first)."""
+    next cursor (services/inbox/by_due.py lists soonest SLA due first).
+
+    selective: the filter picks out few tickets by an index of its own (the SLA filters:
+    the clocks due by a time), so they are read first and the view's condition and the
+    teammate's inboxes checked on each, rather than an index of the view or of the inbox
+    read until a page of them turns up."""
     if view not in VIEWS:
         raise KeyError(view)
     after = decode_cursor(cursor)
-    narrow = (lambda c: and_(c, where)) if where is not None else (lambda c: c)
-    rows = _page(narrow(_view_filter(view, user_id, now)), after, limit + 1)
+    narrow, unscoped = (lambda c: c), False
+    if where is not None and selective:
+        inbox_ids = access_scope.inbox_ids()
+        seen = true() if inbox_ids is None else access_scope.inbox_condition(Ticket.inbox_id, inbox_ids)
+        narrow, unscoped = (lambda c: and_(likely(and_(c, seen)), where)), True
+    elif where is not None:
+        narrow = lambda c: and_(c, where)  # noqa: E731
+    rows = _page(narrow(_view_filter(view, user_id, now)), after, limit + 1, unscoped)
     if view in WAKING_VIEWS:
         woken = narrow(_woken_filter(view, user_id, now))
         if len(rows) > limit:
@@ -77,7 +89,7 @@ def list_tickets(view: str, user_id: int, now: datetime, cursor: str | None = No
             last = rows[-1]
             woken = and_(woken, Ticket.last_activity_at >= last.last_activity_at,
                          tuple_(Ticket.last_activity_at, Ticket.id) > (last.last_activity_at, last.id))
-        rows = sorted(rows + _page(woken, after, limit + 1),
+        rows = sorted(rows + _page(woken, after, limit + 1, unscoped),
                       key=lambda t: (t.last_activity_at, t.id), reverse=True)
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1]) if len(rows) > limit else None
@@ -135,12 +147,20 @@ _ROW_COLUMNS = select(Ticket.id, Ticket.subject, Ticket.preview, Ticket.channel,
 ROW_COLUMNS = _ROW_COLUMNS
 
 
-def _page(condition, after, limit) -> list[InboxRow]:
+def page_statement(condition, after, limit):
+    """The rows of one keyset page of the tickets that meet the condition, newest first."""
     query = _ROW_COLUMNS.where(condition)
     if after:
         query = query.where(tuple_(Ticket.last_activity_at, Ticket.id) < tuple_(*after))
-    query = query.order_by(Ticket.last_activity_at.desc(), Ticket.id.desc()).limit(limit)
-    return [InboxRow(row) for row in db.session.execute(query)]
+    return query.order_by(Ticket.last_activity_at.desc(), Ticket.id.desc()).limit(limit)
+
+
+def _page(condition, after, limit, unscoped=False) -> list[InboxRow]:
+    """unscoped: the condition already says which inboxes the teammate sees."""
+    statement = page_statement(condition, after, limit)
+    if unscoped:
+        statement = statement.execution_options(halo_unscoped=True)
+    return [InboxRow(row) for row in db.session.execute(statement)]
 
 
 def _view_filter(view: str, user_id: int, now: datetime):
@@ -151,7 +171,10 @@ def _view_filter(view: str, user_id: int, now: datetime):
     if view == "unassigned":
         return and_(Ticket.assignee_id.is_(None), Ticket.bucket == "open")
     if view == "snoozed":
-        return and_(Ticket.status == "snoozed", Ticket.snoozed_until > now)
+        # Most snoozes have not ended, so the view reads (status, last_activity_at, id) in
+        # order and stops after a page; a range read on the end time would sort every
+        # snoozed ticket (SQLite chose that: 200 ms at 1,000,000 tickets, bench/README.md).
+        return and_(Ticket.status == "snoozed", likely(Ticket.snoozed_until > now))
     if view == "all":
         # A merged ticket lives on inside its target; it is reached from there, or by search.
         return Ticket.bucket != "merged"
