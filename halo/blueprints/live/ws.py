@@ -12,6 +12,7 @@ from halo.blueprints.live.shared import memo
 from halo.blueprints.wsutil import CLIENT, Sender, bind, drain, origin, parse
 from halo.extensions import db, sock
 from halo.services.access import scope as access_scope
+from halo.services.inbox.views import VIEWS
 from halo.services.tickets import presence
 
 TYPING_SHOWN = 6.0  # seconds a "typing" signal stays visible without a new one
@@ -63,7 +64,7 @@ class AgentPage:
         if self.ticket_id and not access_scope.can_see_ticket(user_id, self.ticket_id):
             self.ticket_id = None
         self.last_id = _id(hello.get("after")) or 0
-        self.view = hello.get("view") if isinstance(hello.get("view"), str) else None
+        self.view = hello.get("view") if hello.get("view") in VIEWS else None
         self.live = bool(hello.get("live"))
         self.reconnect = bool(hello.get("reconnect"))
         # The inbox stamp the page was rendered with: rows changed between the render and
@@ -250,6 +251,10 @@ class AgentPage:
         return max(0.05, min(deadlines) - self.clock()) if deadlines else 30
 
     def on_frame(self, data):
+        if data.get("type") == "view":  # the page's list now shows another view, or a filtered one
+            view = data.get("view")
+            self.view = view if view in VIEWS else None
+            return
         if data.get("type") == "typing" and self.ticket_id and access_scope.can_see_ticket(
                 self.user_id, self.ticket_id):
             self.announce("typing", active=bool(data.get("active", True)))

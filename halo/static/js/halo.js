@@ -119,6 +119,16 @@ window.haloT = (function () {
     socket = null;
     e.target.dataset.state = "offline";
   });
+  // The filter bar swapped the list: a filtered or re-sorted list takes no pushed rows (a
+  // changed ticket would land on top of a list in another order, or outside the filter);
+  // the plain view takes them again. The socket is told; a reconnect's hello says the same.
+  document.addEventListener("htmx:afterSettle", (e) => {
+    const el = document.getElementById("live-socket");
+    const head = e.target.id === "inbox-results" && e.target.querySelector("[data-live-view]");
+    if (!el || !head || head.dataset.liveView === (el.dataset.view || "")) return;
+    el.dataset.view = head.dataset.liveView;
+    if (socket) socket.send(JSON.stringify({ type: "view", view: el.dataset.view || null }));
+  });
   // The first push after a hello means the server has subscribed: the page is live from here on.
   document.addEventListener("htmx:wsAfterMessage", (e) => {
     if (e.target.id === "live-socket") e.target.dataset.state = "live";
