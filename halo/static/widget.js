@@ -243,6 +243,12 @@
     state.lastId = Math.max(state.lastId || 0, m.id);
   }
   var HANDLERS = {
+    // "We usually reply within 2 hours" while the team is in, "We're back Monday at 9:00" when
+    // not: in the welcome, and again whenever the line changes while the widget is open.
+    availability: function (f) {
+      var said = f.availability && f.availability.text;
+      hoursEl.textContent = said || ""; hoursEl.hidden = !said;
+    },
     welcome: function (f) {
       // A new visitor (no token yet, or one too old to use): the old conversation is not
       // this visitor's any more; what was typed but never stored goes into the new one.
@@ -250,9 +256,7 @@
       state.token = f.token;  // renewed on every hello, so a widget in use never expires
       if (f.team) state.team = f.team;
       if (f.strings) { T = f.strings; host.setAttribute("lang", f.lang || "en"); relabel(); }
-      // "We usually reply within 2 hours" while the team is in, "We're back Monday at 9:00" when not.
-      var said = f.availability && f.availability.text;
-      hoursEl.textContent = said || ""; hoursEl.hidden = !said;
+      HANDLERS.availability(f);
       state.survey = null;  // the server sends the rating choice after the catch-up if it is open
       attempt = 0;
       // Unacknowledged sends go again with the same client id: the server stores each once.

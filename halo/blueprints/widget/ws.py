@@ -13,7 +13,7 @@ from flask import current_app, request, url_for
 from flask_babel import gettext
 from simple_websocket import ConnectionClosed
 
-from halo import i18n, realtime
+from halo import clock, i18n, realtime
 from halo.blueprints.access import public
 from halo.blueprints.widget import bp
 from halo.blueprints.widget import strings as widget_strings
@@ -83,12 +83,12 @@ def _serve(ws):
         return close(ws, POLICY_VIOLATION, exc.reason)
     except chat.Blocked:
         return close(ws, POLICY_VIOLATION, "blocked")
-    conn = Conversation(ws, opened, hello.last_id, address, hello.language)
+    conn = Conversation(ws, opened, hello.last_id, address, hello.language, hello.tz)
     # The widget speaks the visitor's browser language when Halo has it (halo/i18n.py).
     i18n.speak(i18n.for_customer(None, fallback=hello.language))
     conn.out.json({"type": "welcome", "token": opened.token, "visitor": opened.visitor_id,
                    "new": opened.fresh, "team": widget_settings.identity(),
-                   "availability": promise.for_widget(hello.tz),
+                   "availability": conn.availability(),
                    "lang": i18n.locale_key(), "strings": widget_strings.catalogue()})
     with realtime.subscribe(conn.topics()) as sub:
         conn.sub = sub
@@ -133,9 +133,12 @@ class Conversation:
     """One widget connection's state: its visitor (by key until stored), ticket, the last
     id it was sent, and an identify waiting for the visitor to be stored."""
 
-    def __init__(self, ws, opened, last_id, address, language=None):
+    TICK = 30  # seconds the loop waits at most: the hours line is re-read when it wakes
+
+    def __init__(self, ws, opened, last_id, address, language=None, tz=None):
         self.ws, self.out, self.sub = ws, Sender(ws), None
-        self.language = language  # the browser's, from the hello
+        self.language, self.tz = language, tz  # the browser's, from the hello
+        self.hours = None  # the availability frame last sent, and the minute it was read in
         self.key, self.digest = opened.key, chat.key_digest(opened.key)
         self.visitor_id, self.ticket_id, self.last_id = None, None, last_id
         self.address, self.counted, self.closed = address, False, False
@@ -174,9 +177,26 @@ class Conversation:
         self.closed = True
         close(self.ws, code, reason)
 
+    def availability(self) -> dict:
+        now = clock.now()
+        self.hours = (now.replace(second=0, microsecond=0), promise.this_minute(self.tz, i18n.locale_key(), now))
+        return self.hours[1]
+
+    def refresh_hours(self) -> None:
+        """A new minute: the team may have opened or closed, "tomorrow" may have become
+        "today", or the hours been edited. The visitor reads the line as it is now."""
+        if self.hours is None or clock.now().replace(second=0, microsecond=0) == self.hours[0]:
+            return
+        said = self.hours[1].get("text")
+        found = self.availability()
+        db.session.remove()
+        if found.get("text") != said:
+            self.out.json({"type": "availability", "availability": found})
+
     def loop(self):
         while not self.closed:
-            item = self.sub.get(timeout=30)
+            item = self.sub.get(timeout=self.TICK)
+            self.refresh_hours()
             if item is CLIENT:
                 for frame in drain(self.ws):
                     self.on_frame(frame)

@@ -66,3 +66,20 @@ def for_widget(tz_name=None, now: datetime | None = None) -> dict:
     now = now or clock.now()
     found = availability(inboxes.inbox_for_chat(), now)
     return {**found.as_json(), "text": line(found, now, visitor_zone(tz_name))}
+
+
+_THIS_MINUTE: dict = {}  # (minute, zone, language) -> for_widget(); emptied when the minute turns
+
+
+def this_minute(tz_name, locale: str, now: datetime | None = None) -> dict:
+    """for_widget() as open widgets re-read it each minute: once per minute, zone and
+    language in a process, however many widgets are open (the hours change on the minute)."""
+    now = now or clock.now()
+    minute = now.replace(second=0, microsecond=0)
+    key = (minute, tz_name if visitor_zone(tz_name) else None, locale)
+    found = _THIS_MINUTE.get(key)
+    if found is None:
+        if any(k[0] != minute for k in _THIS_MINUTE) or len(_THIS_MINUTE) > 1000:
+            _THIS_MINUTE.clear()
+        found = _THIS_MINUTE[key] = for_widget(tz_name, now)
+    return found
