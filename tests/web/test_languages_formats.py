@@ -3,11 +3,13 @@ what a Spanish-speaking teammate reads where English used to leak through, and t
 pages still in English for an English one."""
 from datetime import datetime, timedelta
 
+from flask_babel import force_locale
+
 from halo import clock
 from halo.extensions import db
 from halo.models import Message, User
 from halo.services import audit
-from halo.services.tickets import status
+from halo.services.tickets import bulk, status
 from tests.factories import make_customer, make_ticket
 
 NOW = datetime(2026, 12, 4, 12, 0)
@@ -87,3 +89,13 @@ def test_an_undo_offer_speaks_the_page_language(as_agent, agent):
     _speak(agent.id, "es")
     response = as_agent.post(f"/tickets/{ticket.id}/status", {"status": "resolved"}, hx=True)
     assert f"#{ticket.id} resuelto." in response.text
+
+
+def test_refusals_and_bulk_outcomes_speak_the_page_language(as_agent, agent):
+    spam = make_ticket(status="spam")
+    _speak(agent.id, "es")
+    refused = as_agent.post(f"/tickets/{spam.id}/status", {"status": "priority"}, hx=True)
+    assert "Un ticket Spam no puede pasar a Prioridad (reábrelo antes)." in refused.text
+    with force_locale("es"):
+        summary = bulk.bulk_update([spam.id], "status", "priority", agent.id).summary()
+    assert summary == f"0 actualizados, 1 omitido: #{spam.id}: está Spam"

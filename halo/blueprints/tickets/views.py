@@ -203,7 +203,7 @@ def set_assignee(ticket_id: int):
         before = undo.snapshot([ticket_id])
         event = assignment.assign_ticket(ticket_id, assignee_id, current_user.id)
     except ValueError:
-        return _control_error(ticket_id, "tickets/_assignee.html", "assignee", "Choose a teammate.")
+        return _control_error(ticket_id, "tickets/_assignee.html", "assignee", gettext("Choose a teammate."))
     except ValidationError as exc:
         return _control_error(ticket_id, "tickets/_assignee.html", "assignee", str(exc))
     offer = event and undo.offer(current_user.id, "assign", assignee_id, before, [ticket_id],

@@ -2,12 +2,12 @@
 so every change writes its own event, and each ticket that cannot change is reported."""
 from dataclasses import dataclass, field
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
 from halo.extensions import db
 from halo.models import STATUS_LABELS, Ticket
 from halo.services.access import roles
-from halo.services.errors import HaloError, ValidationError
+from halo.services.errors import HaloError, InvalidTransition, ValidationError
 from halo.services.tickets import merge
 from halo.services.tickets import tags as ticket_tags
 from halo.services.tickets.assignment import assign_ticket
@@ -26,13 +26,15 @@ class BulkResult:
 
     def summary(self) -> str:
         """'3 updated, 1 skipped: #12 is Resolved' style, for the flash message."""
-        parts = [f"{len(self.updated)} updated"]
+        parts = [ngettext("%(num)s updated", "%(num)s updated", len(self.updated))]
         if self.unchanged:
-            parts.append(f"{len(self.unchanged)} already so")
+            parts.append(ngettext("%(num)s already so", "%(num)s already so", len(self.unchanged)))
         if self.skipped:
             reasons = "; ".join(f"#{tid}: {why}" for tid, why in self.skipped[:10])
-            more = f" (and {len(self.skipped) - 10} more)" if len(self.skipped) > 10 else ""
-            parts.append(f"{len(self.skipped)} skipped: {reasons}{more}")
+            if len(self.skipped) > 10:
+                reasons += gettext(" (and %(num)s more)", num=len(self.skipped) - 10)
+            parts.append(ngettext("%(num)s skipped: %(reasons)s", "%(num)s skipped: %(reasons)s",
+                                  len(self.skipped), reasons=reasons))
         return ", ".join(parts)
 
 
@@ -96,8 +98,8 @@ def _assignee(value: str | None, actor_id: int) -> int | None:
 
 def _reason(ticket_id: int, exc: HaloError) -> str:
     ticket = db.session.get(Ticket, ticket_id)
-    if ticket is not None and "cannot be set" in str(exc):
-        return f"is {ticket.status_label}"
+    if ticket is not None and isinstance(exc, InvalidTransition):
+        return gettext("is %(status)s", status=ticket.status_label)
     return str(exc).rstrip(".")
 
 
@@ -107,7 +109,7 @@ def _merge(ids: list[int], actor_id: int) -> BulkResult:
     if len(ids) < 2:
         raise ValidationError(gettext("Select at least two tickets to merge."))
     tickets = [db.session.get(Ticket, i) for i in ids]
-    result.skipped += [(i, "does not exist") for i, t in zip(ids, tickets) if t is None]
+    result.skipped += [(i, gettext("does not exist")) for i, t in zip(ids, tickets) if t is None]
     tickets = sorted((t for t in tickets if t is not None), key=lambda t: (t.created_at, t.id))
     target, eligible = tickets[0], []
     for source in tickets[1:]:

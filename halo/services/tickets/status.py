@@ -52,9 +52,10 @@ def check_transition(current: str, target: str) -> None:
     if target not in ALLOWED_FROM:
         raise ValidationError(gettext("Unknown status %(target)s.", target=f'{target!r}'))
     if current not in ALLOWED_FROM[target]:
-        raise InvalidTransition(
-            f"A {STATUS_LABELS[current]} ticket cannot be set to {STATUS_LABELS[target]}"
-            + (" (reopen it first)." if current in ("resolved", "spam") else "."))
+        labels = {"current": gettext(STATUS_LABELS[current]), "target": gettext(STATUS_LABELS[target])}
+        if current in ("resolved", "spam"):
+            raise InvalidTransition(gettext("A %(current)s ticket cannot be set to %(target)s (reopen it first).", **labels))
+        raise InvalidTransition(gettext("A %(current)s ticket cannot be set to %(target)s.", **labels))
 
 
 def change_status(ticket_id: int, target: str, actor_id: int | None,

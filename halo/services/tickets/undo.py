@@ -21,7 +21,7 @@ from itsdangerous import (
 from halo import clock
 from halo.extensions import db
 from halo.i18n import N_
-from halo.models import STATUS_LABELS, Ticket
+from halo.models import Ticket
 from halo.services.access import roles
 from halo.services.errors import HaloError, ValidationError
 from halo.services.tickets.assignment import apply_assignee
@@ -47,10 +47,10 @@ class UndoResult:
     def summary(self) -> str:
         if not self.skipped:
             n = len(self.restored)
-            return f"Undone: #{self.restored[0]} is back as it was." if n == 1 else \
-                f"Undone: {n} tickets are back as they were."
+            return gettext("Undone: #%(id)s is back as it was.", id=self.restored[0]) if n == 1 else \
+                gettext("Undone: %(n)s tickets are back as they were.", n=n)
         kept = "; ".join(f"#{tid} {why}" for tid, why in self.skipped[:5])
-        return f"Undone for {len(self.restored)}; left as they are: {kept}."
+        return gettext("Undone for %(n)s; left as they are: %(kept)s.", n=len(self.restored), kept=kept)
 
 
 def snapshot(ticket_ids: list[int]) -> dict[int, list]:
@@ -119,7 +119,7 @@ class _Moved(Exception):
 
 def _put_status_back(ticket: Ticket, to: str, status: str, until: str | None, actor_id: int, now) -> None:
     if ticket.status != to:
-        raise _Moved(f"is {STATUS_LABELS.get(ticket.status, ticket.status)} now")
+        raise _Moved(gettext("is %(status)s now", status=ticket.status_label))
     if status == "snoozed":
         end = datetime.fromisoformat(until) if until else None
         if end is None or end <= now:  # the snooze would have ended by now: as the sweeper would
@@ -131,5 +131,5 @@ def _put_status_back(ticket: Ticket, to: str, status: str, until: str | None, ac
 
 def _put_assignee_back(ticket: Ticket, to, assignee_id, actor_id: int, now) -> None:
     if ticket.assignee_id != to:
-        raise _Moved("was reassigned since")
+        raise _Moved(gettext("was reassigned since"))
     apply_assignee(ticket, assignee_id, actor_id, now)
