@@ -15,7 +15,9 @@ with a conditional UPDATE that only the first of two racing writers wins, on SQL
 PostgreSQL alike (see services/chat/visitors.py).
 
 Channels are adapters registered in create_app: each names how an outbound message of
-its channel is delivered (`register_channel`). `deliver` runs that after the commit.
+its channel is delivered (`register_channel`). `deliver` runs that after the commit; a
+channel with a `prepare` step (email: the send record) stores what delivery needs in the
+writer's own transaction instead, through `prepare`, and only queues the send after it.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
