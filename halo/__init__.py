@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from halo.services import chat, events, session_hooks
     from halo.services.access import inboxes as access_inboxes
     from halo.services.access import scope as access_scope
+    from halo.services.accounts import kept as kept_user
     from halo.services.accounts.throttle import init_throttle
     from halo.services.csat import surveys as csat_surveys
     from halo.services.email import outbound as email_outbound
@@ -67,10 +68,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     # counters, segment counts, then the events published once the commit succeeds; and
     # on every ORM read, the open access scope (a teammate sees their teams' inboxes);
     # satisfaction surveys offered on resolve; last, webhook events, written in the
-    # committing transaction (an outbox); a customer's traits moving their tickets' SLA clocks.
+    # committing transaction (an outbox); a customer's traits moving their tickets' SLA clocks;
+    # the signed-in teammate kept loaded across commits; the change stamps' shared rows
+    # last of all, so the one row every write touches is held only for the COMMIT.
     for hooks in (access_inboxes.HOOKS, stamps.HOOKS, counters.HOOKS, segment_counts.HOOKS,
                   events.HOOKS, access_scope.HOOKS, csat_surveys.HOOKS, webhook_capture.HOOKS,
-                  sla_hooks.HOOKS):
+                  sla_hooks.HOOKS, kept_user.HOOKS, stamps.COMMIT_HOOKS):
         session_hooks.install(hooks)
     # Channels: how each delivers the team's replies. A new channel is a module and a line here.
     for channel in (email_outbound.CHANNEL, chat.CHANNEL, api_channel.CHANNEL):

@@ -1,13 +1,15 @@
 """Outbound email: threading headers, retries with backoff, never sent twice."""
 import socket
+import threading
 from datetime import timedelta
 
 import pytest
 from flask_mail import Message as MailMessage
+from sqlalchemy import event
 
 from halo import clock
 from halo.extensions import db
-from halo.models import Message, OutboundEmail
+from halo.models import Message, OutboundEmail, Ticket
 from halo.services.email import ingest as email_ingest
 from halo.services.email import outbound as email_outbound
 from halo.services.email.threads import reply_address, ticket_from_token
@@ -241,3 +243,47 @@ def test_a_name_with_line_breaks_cannot_add_a_header(sync_queue, sink, attachmen
     mail = BytesParser(policy=policy.default).parsebytes(raw)
     assert rcpts == ["carla@customer.test"] and mail["Bcc"] is None
     assert [a.addr_spec for a in mail["To"].addresses] == ["carla@customer.test"]
+
+
+def test_a_reply_and_its_send_record_commit_together(sync_queue, monkeypatch):
+    """One transaction writes the reply and its send record (Message-ID fixed): a reply is
+    never committed Queued without the record the send sweep reads."""
+    agent = make_user()
+    ticket_id = inbound_ticket()
+    lost = []
+    monkeypatch.setattr(email_outbound, "enqueue", lambda *args, **kw: lost.append(args))
+    commits = []
+    listen = lambda _conn: commits.append(threading.get_ident())  # noqa: E731
+    event.listen(db.engine, "commit", listen)
+    try:
+        message = replies.post_reply(ticket_id, agent.id, "Your parcel ships today.", "email")
+    finally:
+        event.remove(db.engine, "commit", listen)
+    assert commits.count(threading.get_ident()) == 1
+    out = outbound(message.id)
+    assert out.state == "queued" and message.email_message_id == out.rfc_message_id
+    assert lost == [(email_outbound.JOB, message.id)]
+
+
+def test_a_send_queued_by_a_process_that_died_goes_out_with_the_sweep(sync_queue, sink, attachment_dir,
+                                                                       monkeypatch):
+    agent = make_user()
+    ticket_id = inbound_ticket()
+    with monkeypatch.context() as patched:  # the process dies between the commit and the enqueue
+        patched.setattr(email_outbound, "enqueue", lambda *args, **kw: None)
+        message = replies.post_reply(ticket_id, agent.id, "Your parcel ships today.", "email")
+    assert outbound(message.id).state == "queued" and not sink.captured.messages()
+    assert email_outbound.send_due()["sent"] == 1
+    [mail] = sink.captured.messages()
+    assert mail["Message-ID"] == f"<{outbound(message.id).rfc_message_id}>"
+
+
+def test_a_reply_to_a_customer_without_an_address_fails_in_its_own_transaction(sync_queue):
+    agent = make_user()
+    ticket_id = inbound_ticket()
+    ticket = db.session.get(Ticket, ticket_id)
+    ticket.customer.email = None
+    db.session.commit()
+    message = replies.post_reply(ticket_id, agent.id, "Hello", "email")
+    assert message.delivery == "failed" and "no email address" in message.delivery_error
+    assert outbound(message.id) is None

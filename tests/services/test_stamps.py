@@ -1,10 +1,11 @@
 """Change stamps move on in the same flush as the writes they cover, and only then."""
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from halo.extensions import db
 from halo.models import ChangeStamp, Message, Segment, Ticket
 from halo.services.inbox import stamps
 from halo.services.inbox.counters import rebuild_counters
+from halo.services.integrations.webhooks import endpoints
 from tests.factories import make_customer, make_ticket, make_user
 
 
@@ -122,3 +123,31 @@ def test_scope_rows_move_once_at_the_commit_and_not_after_a_rollback():
     db.session.rollback()
     db.session.commit()
     assert stamp("inbox") == inbox + 1
+
+
+def test_the_hot_row_is_the_last_a_commit_takes():
+    """Webhook events and their deliveries are written in the committing transaction too:
+    before the scope row is taken, so the row every write touches is held only for the COMMIT."""
+    endpoints.create_endpoint("https://hooks.example.com/in", ["*"], "", None)
+    ticket = make_ticket()
+    mine = db.session.connection()  # the delivery jobs write on connections of their own
+    seen = []
+
+    def on_statement(conn, _cursor, statement, *_args):
+        if conn is mine:
+            seen.append(" ".join(statement.split()[:3]))
+
+    def on_commit(conn):
+        if conn is mine:
+            seen.append("COMMIT")
+    event.listen(db.engine, "before_cursor_execute", on_statement)
+    event.listen(db.engine, "commit", on_commit)
+    try:
+        db.session.add(Message(ticket_id=ticket.id, kind="note", body_text="Checking."))
+        db.session.commit()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", on_statement)
+        event.remove(db.engine, "commit", on_commit)
+    writes = [s for s in seen[:seen.index("COMMIT")] if s.startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert "INSERT INTO webhook_event" in writes
+    assert writes[-1] == "INSERT INTO change_stamp"

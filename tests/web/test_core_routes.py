@@ -3,6 +3,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from halo.extensions import db
 from halo.models import Directive, Mention, Message, OutboundEmail, Ticket
@@ -183,6 +184,20 @@ def test_posting_a_note_with_mention(as_agent, world, agent):
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Internal Note" in html and 'id="composer"' in html
     assert db.session.scalar(db.select(Mention.user_id)) == ben.id
+
+
+def test_a_note_reads_its_author_once(as_agent, world, agent):
+    """The sign-in reads the teammate; the note's commit does not make the answer read it again."""
+    seen = []
+    listen = lambda *args: seen.append(" ".join(args[2].split()))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        response = as_agent.post(f"/tickets/{world['t']}/messages", {"mode": "note", "body": "Checked."}, hx=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert response.status_code == 200 and "Checked." in response.get_data(as_text=True)
+    by_id = re.compile(r'FROM "?user"? (JOIN login_session ON \S+ = \S+ )?WHERE "?user"?\.id =')
+    assert len([s for s in seen if by_id.search(s)]) == 1
 
 
 def test_empty_reply_refused_with_message(as_agent, world):

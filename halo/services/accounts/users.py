@@ -14,6 +14,7 @@ from halo.models import LoginSession, Setting, User
 from halo.models.users import ROLES
 from halo.services import audit
 from halo.services.access import roles
+from halo.services.accounts import kept
 from halo.services.errors import NotFound, ValidationError
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -58,6 +59,7 @@ def signed_in_user(login_id: str) -> User | None:
     # Read in the same round trip: every request of a teammate without two-factor asks it
     # (blueprints/access.require_two_factor), and a query of its own cost 9% of the inbox.
     user.workspace_requires_two_factor = bool(requires_two_factor)
+    kept.keep(db.session, user)  # not read again after each commit of the request
     return user
 
 

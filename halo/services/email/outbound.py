@@ -55,7 +55,22 @@ def schedule_send(message_id: int) -> None:
     enqueue(JOB, message_id, job_id=f"send-{message_id}-{out.attempts}", retry_intervals=())
 
 
-CHANNEL = conversation.Channel("email", deliver=schedule_send)
+def plan_send(message: Message, ticket: Ticket):
+    """The email channel's prepare: the send record planned in the reply's own transaction,
+    so the reply and its send record commit together (or neither does); returns the enqueue
+    to run after the commit. A crash before that loses nothing: send_due sweeps queued records."""
+    if not ticket.customer.email:
+        message.delivery, message.delivery_error = "failed", "This customer has no email address."
+        return None
+    db.session.flush()  # the message's id, which the plan's Message-ID and thread read
+    out = email_compose.plan(message, ticket)
+    message.email_message_id = out.rfc_message_id
+    db.session.add(out)
+    message_id = message.id
+    return lambda: enqueue(JOB, message_id, job_id=f"send-{message_id}-0", retry_intervals=())
+
+
+CHANNEL = conversation.Channel("email", deliver=schedule_send, prepare=plan_send)
 
 
 def deliver(message_id: int, now: datetime | None = None) -> str:

@@ -233,5 +233,9 @@ def cached(key: tuple, render, store: PieceCache | None = None):
     return value
 
 
-# Installed by create_app (services/session_hooks.py).
-HOOKS = (("before_flush", _track_changes), ("before_commit", _bump_scopes), ("after_rollback", _forget_scopes))
+# Installed by create_app (services/session_hooks.py). The scope rows are moved by the last
+# before_commit hook of all (COMMIT_HOOKS, installed after every other module's): hooks that
+# write in the committing transaction (webhook events, surveys) then do so before the hot row
+# is taken, not while it is held, and their writes' scopes are moved with the rest.
+HOOKS = (("before_flush", _track_changes), ("after_rollback", _forget_scopes))
+COMMIT_HOOKS = (("before_commit", _bump_scopes),)

@@ -15,7 +15,9 @@ with a conditional UPDATE that only the first of two racing writers wins, on SQL
 PostgreSQL alike (see services/chat/visitors.py).
 
 Channels are adapters registered in create_app: each names how an outbound message of
-its channel is delivered (`register_channel`). `deliver` runs that after the commit.
+its channel is delivered (`register_channel`). `deliver` runs that after the commit; a
+channel with a `prepare` step (email: the send record) stores what delivery needs in the
+writer's own transaction instead, through `prepare`, and only queues the send after it.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,9 +40,14 @@ PREVIEW_CHARS = 200
 
 @dataclass(frozen=True)
 class Channel:
-    """A way customers reach the team: its name and how its replies are delivered."""
+    """A way customers reach the team: its name and how its replies are delivered.
+
+    prepare, when a channel has one, does in the writer's own transaction what delivery
+    needs stored (the email's send record) and returns what to run once that commits (queue
+    the send), or None when there is nothing to run; deliver does it all after a commit."""
     name: str
     deliver: Callable[[int], None]  # schedules delivery of one outbound message, by id
+    prepare: Callable[[Message, Ticket], Callable[[], None] | None] | None = None
 
 
 CHANNELS: dict[str, Channel] = {}
@@ -56,6 +63,15 @@ def deliver(message: Message) -> None:
     channel = CHANNELS.get(message.channel) if message.delivery == "queued" else None
     if channel is not None:
         channel.deliver(message.id)
+
+
+def prepare(message: Message, ticket: Ticket) -> Callable[[], None]:
+    """Before the commit (the message Queued and complete): store what its channel's delivery
+    needs in the same transaction. Returns what to run after the commit instead of deliver()."""
+    channel = CHANNELS.get(message.channel)
+    if channel is None or channel.prepare is None:
+        return lambda: deliver(message)
+    return channel.prepare(message, ticket) or (lambda: None)
 
 
 def start_ticket(customer: Customer, channel: str, text: str, now: datetime,

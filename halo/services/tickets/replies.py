@@ -87,19 +87,21 @@ def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
         message.alias_id = alias_id if mode == "chat" else None
     if files.attach(message, uploads) and not body and mode != "note":
         conversation.touch(ticket, "Sent " + ", ".join(files.clean_filename(u.filename) for u in uploads), now)
-    outbound = message.delivery == "queued"  # read now: after the commit it is a SELECT
     try:
         # Everything above only read; the commit's flush writes. On SQLite, writers of this
         # process queue here and are handed the write lock at once (services/db_writer.py).
         with sqlite_writer():
+            # A reply's channel stores what its delivery needs in this same transaction (the
+            # email's send record); what it returns runs once the commit succeeds (the send queued).
+            send = conversation.prepare(message, ticket) if message.delivery == "queued" else None
             db.session.commit()
     except IntegrityError:
         db.session.rollback()
         if key and (sent := conversation.by_key(ticket_id, key)) is not None:
             return sent  # the same form raced in on another request: that one wrote it
         raise
-    if outbound:  # notes, directives: nothing to deliver
-        conversation.deliver(message)
+    if send is not None:  # notes, directives: nothing to deliver
+        send()
     return message
 
 
