@@ -28,7 +28,7 @@ class CustomerPage(BaseModel):
 
 class CustomerListQuery(Strict):
     q: str | None = Field(None, max_length=200, description="part of the name or email")
-    email: str | None = Field(None, max_length=254, description="exactly this email")
+    email: str | None = Field(None, max_length=254, description="exactly this email, or another address of theirs (one a merge brought)")
     cursor: Cursor
     limit: Limit
 

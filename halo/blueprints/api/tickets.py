@@ -136,7 +136,7 @@ def get_ticket(ticket_id: int):
 
 class NewTicketCustomer(Strict):
     id: int | None = Field(None, description="an existing customer")
-    email: str | None = Field(None, max_length=254, description="found, or made when new")
+    email: str | None = Field(None, max_length=254, description="found (by any of the customer's addresses), or made when new")
     name: str | None = Field(None, max_length=200, description="for a new customer")
 
 
