@@ -146,3 +146,29 @@ def test_the_ticket_page_shows_a_new_sla_policy_and_a_recoloured_tag_at_once(as_
     tag_catalog.update_tag(refund.id, admin.id, colour="red")
     page = as_agent.get(f"/tickets/{ticket.id}").text
     assert "First response due in 1 h" in page and "tag-red" in page
+
+
+def _nav_count(page: str, view: str) -> str:
+    """The count the sidebar shows beside a view."""
+    found = re.search(rf'data-view="{view}">\s*<span>[^<]*</span><span class="count">(\d+)</span>', page)
+    return found.group(1)
+
+
+def test_the_sidebar_counts_are_each_teammates_own_and_move_with_a_write(client, app, frozen):
+    """The counts and the view list are kept (services/inbox/sidebar.py, web.counts_nav):
+    "Mine" is each teammate's own, the active view is the page's, and a write shows at once."""
+    ada, bob = make_user(name="Ada Aa"), make_user(name="Bob Bb")
+    ticket = make_ticket(subject="Ada's ticket", assignee_id=ada.id)
+    first = Browser(client)
+    first.login(ada.email)
+    page = first.get("/inbox/open").text
+    assert (_nav_count(page, "mine"), _nav_count(page, "open")) == ("1", "1")
+    assert 'nav-link active" href="/inbox/open"' in page
+    other = Browser(app.test_client())
+    other.login(bob.email)
+    page = other.get("/inbox/mine").text
+    assert (_nav_count(page, "mine"), _nav_count(page, "open")) == ("0", "1")
+    assert 'nav-link active" href="/inbox/mine"' in page
+    status.change_status(ticket.id, "resolved", None)
+    page = first.get("/inbox/open").text  # the same minute
+    assert (_nav_count(page, "mine"), _nav_count(page, "open"), _nav_count(page, "resolved")) == ("0", "0", "1")
