@@ -3,8 +3,8 @@
     python bench/profile_pages.py --db bench/out/bench-100000.db [--n 200] [--profile] [--cold]
                                   [--sign-in EMAIL] [--views] [--explain]
 
---cold empties the per-process cache of rendered pieces (halo/services/stamps.py) before
-every request: the cost of a page whose rows or thread have just changed.
+--cold empties the per-process caches of rendered pieces (halo/services/stamps.py, and the
+sidebar's view list in halo/web.py) before every request: the cost of a page whose rows or thread have just changed.
 
 --views times every inbox view instead (each of VIEWS, the SLA sort of each listing view,
 the SLA filters, the sidebar counts alone); --explain prints, per page, the SQLite plan of
@@ -46,8 +46,11 @@ def main() -> None:
     if args.cold:
         get = client.get
 
+        from halo import web
+
         def cold_get(path):
             stamps.pieces.clear()
+            web._COUNTS_NAVS.clear()
             return get(path)
         client.get = cold_get
     token = TOKEN.search(client.get("/login").text).group(1)

@@ -158,6 +158,11 @@ def kept(key: tuple, render) -> Markup:
     return Markup(html.replace(_CSRF_MARK, csrf_token_once()) if _CSRF_MARK in html else html)
 
 
+# Apart from the page pieces, so the many small copies (a key per set of counts) never push
+# a thread or an inbox page out: ~2 KB each, ~500 of them.
+_COUNTS_NAVS = stamps.PieceCache(budget=1_000_000)
+
+
 def counts_nav(counts: dict, view: str | None = None, oob: bool = False) -> Markup:
     """The sidebar's list of views with their counts (_counts.html), kept by what it shows.
 
@@ -173,7 +178,7 @@ def counts_nav(counts: dict, view: str | None = None, oob: bool = False) -> Mark
         hash(key)
     except TypeError:  # counts that are not plain numbers: rendered, not kept
         return Markup(render())
-    return Markup(stamps.cached(key, render))
+    return Markup(stamps.cached(key, render, _COUNTS_NAVS))
 
 
 _ID_URL_MARK = 987654321987

@@ -172,3 +172,27 @@ def test_the_sidebar_counts_are_each_teammates_own_and_move_with_a_write(client,
     status.change_status(ticket.id, "resolved", None)
     page = first.get("/inbox/open").text  # the same minute
     assert (_nav_count(page, "mine"), _nav_count(page, "open"), _nav_count(page, "resolved")) == ("0", "0", "1")
+
+
+def test_the_kept_halopilot_panel_shows_new_turns_and_each_sessions_token(client, app, agent, frozen):
+    """The panel is kept per ticket (tickets/views._halopilot_html); the log inside it and
+    the CSRF token in its forms are each page's own."""
+    from halo.models.ai import PilotMessage
+    ticket = make_ticket(subject="Ask the pilot")
+    tokens = []
+    for c in (client, app.test_client()):
+        browser = Browser(c)
+        browser.login(agent.email)
+        page = browser.get(f"/tickets/{ticket.id}").text
+        panel = page[page.index('id="halopilot"'):]
+        assert "halo-pilot-log" not in panel and "halo-csrf" not in panel
+        tokens.append((browser, TOKEN.search(panel).group(1)))
+    assert tokens[0][1] != tokens[1][1]
+    db.session.add(PilotMessage(ticket_id=ticket.id, role="assistant", body="Kumquat answer", state="done"))
+    db.session.commit()
+    browser, token = tokens[1]
+    page = browser.get(f"/tickets/{ticket.id}").text
+    assert "Kumquat answer" in page[page.index('id="pilot-log"'):page.index('class="pilot-actions"')]
+    response = browser.post(f"/tickets/{ticket.id}/pilot", data={"csrf_token": token, "question": "Why?"},
+                            csrf=False)
+    assert response.status_code != 400  # the token in the kept panel is this session's
