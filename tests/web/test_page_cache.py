@@ -196,3 +196,25 @@ def test_the_kept_halopilot_panel_shows_new_turns_and_each_sessions_token(client
     response = browser.post(f"/tickets/{ticket.id}/pilot", data={"csrf_token": token, "question": "Why?"},
                             csrf=False)
     assert response.status_code != 400  # the token in the kept panel is this session's
+
+
+def test_the_kept_header_controls_follow_the_ticket_the_clock_and_the_viewer(client, app, frozen):
+    """The status and assignee controls are kept (tickets/views._kept_control): a snooze
+    shows, then ends by the clock within the minute; "(me)" marks each viewer's own name."""
+    ada, bob = make_user(name="Ada Aa"), make_user(name="Bob Bb")
+    ticket = make_ticket(subject="Controls")
+    first = Browser(client)
+    first.login(ada.email)
+    other = Browser(app.test_client())
+    other.login(bob.email)
+    assert "Ada Aa (me)" in first.get(f"/tickets/{ticket.id}").text
+    page = other.get(f"/tickets/{ticket.id}").text
+    assert "Bob Bb (me)" in page and "Ada Aa (me)" not in page
+    status.change_status(ticket.id, "snoozed", ada.id, until=frozen.start + timedelta(seconds=30))
+    page = first.get(f"/tickets/{ticket.id}").text
+    control = page[page.index(f'id="ticket-{ticket.id}-status"'):page.index(f'id="ticket-{ticket.id}-assignee"')]
+    assert "Snoozed until" in control and "Snooze ended" not in control
+    frozen(frozen.start + timedelta(seconds=40))  # same minute, no write
+    page = first.get(f"/tickets/{ticket.id}").text
+    control = page[page.index(f'id="ticket-{ticket.id}-status"'):page.index(f'id="ticket-{ticket.id}-assignee"')]
+    assert "Snooze ended" in control

@@ -115,6 +115,9 @@ def _page(ticket_id: int, code: int = 200, **extra):
     pilot_log_html = _pilot_log_html(ticket)
     ctx.update(thread_html=_thread_html(ctx), pilot_log_html=pilot_log_html,
                halopilot_html=_halopilot_html(ticket, pilot_log_html),
+               status_html=_kept_control("tickets/_status.html", ctx, (
+                   ticket.snooze_expired(ctx["now"]), current_user.timezone)),
+               assignee_html=_kept_control("tickets/_assignee.html", ctx, (current_user.id,)),
                inbox_choices=_inbox_choices(),
                other_tickets=stamps.cached(
                    ("other-tickets", ticket.customer_id, ticket_id, stamps.seen("inbox"),
@@ -148,6 +151,20 @@ def _pilot_log_html(ticket) -> Markup:
                                       turns=ai_pilot.conversation(ticket.id)))
     return stamps.cached(("pilot-log", request.script_root, ticket.id, ticket.thread_rev,
                           stamps.seen("team")), render)
+
+
+def _kept_control(template: str, ctx: dict, shows: tuple) -> Markup:
+    """A control of the ticket page's header (status, assignee), kept until the ticket or
+    a teammate changes (thread_rev, the "team" stamp), with what else it shows (shows:
+    whether a snooze has ended, the viewer's time zone or id); a page with an error
+    renders it afresh."""
+    def render():
+        return render_template(template, **ctx)
+    if ctx.get("error"):
+        return Markup(render())
+    ticket = ctx["ticket"]
+    return kept((template, request.script_root, ticket.id, ticket.thread_rev, stamps.seen("team"), *shows),
+                render)
 
 
 _PILOT_LOG_MARK = "halo-pilot-log-goes-here"
