@@ -3,7 +3,8 @@
     python bench/profile_pages.py --db bench/out/bench-100000.db [--n 200] [--profile] [--cold]
                                   [--sign-in EMAIL] [--views] [--explain]
 
---cold empties the per-process cache of rendered pieces (halo/services/stamps.py) before
+--cold empties the per-process caches of rendered pieces (halo/services/stamps.py, and the
+sidebar's view list in halo/web.py, the counts in halo/services/inbox/sidebar.py) before
 every request: the cost of a page whose rows or thread have just changed.
 
 --views times every inbox view instead (each of VIEWS, the SLA sort of each listing view,
@@ -46,8 +47,13 @@ def main() -> None:
     if args.cold:
         get = client.get
 
+        from halo import web
+        from halo.services.inbox import sidebar
+
         def cold_get(path):
             stamps.pieces.clear()
+            web._COUNTS_NAVS.clear()
+            sidebar._KEPT.clear()  # a write moves the stamp the counts are kept under too
             return get(path)
         client.get = cold_get
     token = TOKEN.search(client.get("/login").text).group(1)

@@ -105,6 +105,12 @@ def speak(code: str) -> None:
 
 def locale_key() -> str:
     """The part of a kept piece's key that says which language it was rendered in."""
+    app_ctx = _cv_app.get(None)
+    if app_ctx is not None:  # a page asks ~15 times: once chosen, read what Flask-Babel holds
+        known = app_ctx.g.__dict__
+        held = known.get("_halo_locale_key")
+        if held is not None and held[0] is getattr(known.get("_flask_babel"), "babel_locale", None):
+            return held[1]
     locale = get_locale()
     if locale is None:
         return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -158,6 +158,29 @@ def kept(key: tuple, render) -> Markup:
     return Markup(html.replace(_CSRF_MARK, csrf_token_once()) if _CSRF_MARK in html else html)
 
 
+# Apart from the page pieces, so the many small copies (a key per set of counts) never push
+# a thread or an inbox page out: ~2 KB each, ~500 of them.
+_COUNTS_NAVS = stamps.PieceCache(budget=1_000_000)
+
+
+def counts_nav(counts: dict, view: str | None = None, oob: bool = False) -> Markup:
+    """The sidebar's list of views with their counts (_counts.html), kept by what it shows.
+
+    Every signed-in page shows it, and its HTML is a function of the counts, the current
+    view and the language only, so the key is those values (and the page root, for its
+    links): teammates with the same counts share it, a changed count is a new key.
+    """
+    def render() -> str:
+        return render_template("_counts.html", counts=counts, view=view, oob=oob)
+    try:
+        key = ("counts-nav", request.script_root, view, bool(oob), tuple(counts.items()),
+               getattr(counts, "notifications", None) if oob else None)
+        hash(key)
+    except TypeError:  # counts that are not plain numbers: rendered, not kept
+        return Markup(render())
+    return Markup(stamps.cached(key, render, _COUNTS_NAVS))
+
+
 _ID_URL_MARK = 987654321987
 
 
@@ -219,6 +242,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.globals["status_choices"] = status.choices
     app.jinja_env.globals["csrf_token"] = csrf_token_once  # replaces Flask-WTF's (re-signs per call)
     app.jinja_env.globals["id_url"] = id_url
+    app.jinja_env.globals["counts_nav"] = counts_nav
     app.jinja_env.globals["url_for"] = url_for_cached
     app.jinja_env.globals["send_key"] = lambda: secrets.token_urlsafe(12)
 

@@ -3,7 +3,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from halo import clock
 from halo.extensions import db
@@ -196,11 +196,47 @@ def test_many_snoozes_ending_at_once_are_counted_from_one_row(frozen):
     assert after.woken == 30
 
 
+def _statements(read) -> list[str]:
+    """The statements read() runs."""
+    seen = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        read()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_kept_counts_follow_each_write_and_each_snooze_end_within_the_minute(frozen):
+    """The counter rows are read once per inbox stamp (services/inbox/sidebar.py); a write
+    to a ticket or a snooze ending shows on the next read, with no minute to wait."""
+    me, other = make_user(), make_user()
+    now = frozen.start
+    ticket = make_ticket(now=now)
+    assert view_counts(me.id, now)["open"] == 1
+    warm = _statements(lambda: view_counts(me.id, now))
+    assert len(warm) == 1 and "ticket_counter" not in warm[0]  # own rows and stamps only
+    assign_ticket(ticket.id, me.id, me.id)
+    counts = view_counts(me.id, now)
+    assert (counts["open"], counts["mine"], counts["unassigned"]) == (1, 1, 0)
+    assert view_counts(other.id, now)["mine"] == 0  # kept per scope, "mine" per teammate
+    ends = now + timedelta(seconds=20)
+    change_status(ticket.id, "snoozed", me.id, until=ends, now=now)
+    counts = view_counts(me.id, now)
+    assert (counts["open"], counts["mine"], counts["snoozed"]) == (0, 0, 1)
+    assert view_counts(me.id, ends - timedelta(seconds=1))["snoozed"] == 1
+    counts = view_counts(me.id, ends)  # the same minute and stamp, but the snooze has ended
+    assert (counts["open"], counts["mine"], counts["snoozed"], counts.woken) == (1, 1, 0, 1)
+
+
 @pytest.mark.parametrize("scoped", [False, True])
 def test_the_count_of_ended_snoozes_never_reads_ticket_rows(frozen, scoped):
     """The sidebar counts ended snoozes from the snooze counter's rows by end time, never
     from ticket rows or their index (bench/README.md: the snooze backlog)."""
-    from halo.services.inbox.views import _SIDEBAR, _SIDEBAR_SCOPED
+    from halo.services.inbox.sidebar import _SIDEBAR, _SIDEBAR_SCOPED
     statement = _SIDEBAR_SCOPED if scoped else _SIDEBAR
     params = {"now": frozen.start, "user_id": 1, "ticket_id": 0}
     if scoped:

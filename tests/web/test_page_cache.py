@@ -146,3 +146,75 @@ def test_the_ticket_page_shows_a_new_sla_policy_and_a_recoloured_tag_at_once(as_
     tag_catalog.update_tag(refund.id, admin.id, colour="red")
     page = as_agent.get(f"/tickets/{ticket.id}").text
     assert "First response due in 1 h" in page and "tag-red" in page
+
+
+def _nav_count(page: str, view: str) -> str:
+    """The count the sidebar shows beside a view."""
+    found = re.search(rf'data-view="{view}">\s*<span>[^<]*</span><span class="count">(\d+)</span>', page)
+    return found.group(1)
+
+
+def test_the_sidebar_counts_are_each_teammates_own_and_move_with_a_write(client, app, frozen):
+    """The counts and the view list are kept (services/inbox/sidebar.py, web.counts_nav):
+    "Mine" is each teammate's own, the active view is the page's, and a write shows at once."""
+    ada, bob = make_user(name="Ada Aa"), make_user(name="Bob Bb")
+    ticket = make_ticket(subject="Ada's ticket", assignee_id=ada.id)
+    first = Browser(client)
+    first.login(ada.email)
+    page = first.get("/inbox/open").text
+    assert (_nav_count(page, "mine"), _nav_count(page, "open")) == ("1", "1")
+    assert 'nav-link active" href="/inbox/open"' in page
+    other = Browser(app.test_client())
+    other.login(bob.email)
+    page = other.get("/inbox/mine").text
+    assert (_nav_count(page, "mine"), _nav_count(page, "open")) == ("0", "1")
+    assert 'nav-link active" href="/inbox/mine"' in page
+    status.change_status(ticket.id, "resolved", None)
+    page = first.get("/inbox/open").text  # the same minute
+    assert (_nav_count(page, "mine"), _nav_count(page, "open"), _nav_count(page, "resolved")) == ("0", "0", "1")
+
+
+def test_the_kept_halopilot_panel_shows_new_turns_and_each_sessions_token(client, app, agent, frozen):
+    """The panel is kept per ticket (tickets/views._halopilot_html); the log inside it and
+    the CSRF token in its forms are each page's own."""
+    from halo.models.ai import PilotMessage
+    ticket = make_ticket(subject="Ask the pilot")
+    tokens = []
+    for c in (client, app.test_client()):
+        browser = Browser(c)
+        browser.login(agent.email)
+        page = browser.get(f"/tickets/{ticket.id}").text
+        panel = page[page.index('id="halopilot"'):]
+        assert "halo-pilot-log" not in panel and "halo-csrf" not in panel
+        tokens.append((browser, TOKEN.search(panel).group(1)))
+    assert tokens[0][1] != tokens[1][1]
+    db.session.add(PilotMessage(ticket_id=ticket.id, role="assistant", body="Kumquat answer", state="done"))
+    db.session.commit()
+    browser, token = tokens[1]
+    page = browser.get(f"/tickets/{ticket.id}").text
+    assert "Kumquat answer" in page[page.index('id="pilot-log"'):page.index('class="pilot-actions"')]
+    response = browser.post(f"/tickets/{ticket.id}/pilot", data={"csrf_token": token, "question": "Why?"},
+                            csrf=False)
+    assert response.status_code != 400  # the token in the kept panel is this session's
+
+
+def test_the_kept_header_controls_follow_the_ticket_the_clock_and_the_viewer(client, app, frozen):
+    """The status and assignee controls are kept (tickets/views._kept_control): a snooze
+    shows, then ends by the clock within the minute; "(me)" marks each viewer's own name."""
+    ada, bob = make_user(name="Ada Aa"), make_user(name="Bob Bb")
+    ticket = make_ticket(subject="Controls")
+    first = Browser(client)
+    first.login(ada.email)
+    other = Browser(app.test_client())
+    other.login(bob.email)
+    assert "Ada Aa (me)" in first.get(f"/tickets/{ticket.id}").text
+    page = other.get(f"/tickets/{ticket.id}").text
+    assert "Bob Bb (me)" in page and "Ada Aa (me)" not in page
+    status.change_status(ticket.id, "snoozed", ada.id, until=frozen.start + timedelta(seconds=30))
+    page = first.get(f"/tickets/{ticket.id}").text
+    control = page[page.index(f'id="ticket-{ticket.id}-status"'):page.index(f'id="ticket-{ticket.id}-assignee"')]
+    assert "Snoozed until" in control and "Snooze ended" not in control
+    frozen(frozen.start + timedelta(seconds=40))  # same minute, no write
+    page = first.get(f"/tickets/{ticket.id}").text
+    control = page[page.index(f'id="ticket-{ticket.id}-status"'):page.index(f'id="ticket-{ticket.id}-assignee"')]
+    assert "Snooze ended" in control

@@ -18,6 +18,7 @@ from halo.services.access import roles
 from halo.services.access import scope as access_scope
 from halo.services.accounts import aliases
 from halo.services.ai import pilot as ai_pilot
+from halo.services.ai import provider as ai_provider
 from halo.services.csat import surveys as csat_surveys
 from halo.services.errors import NotFound, ValidationError
 from halo.services.inbox import stamps
@@ -111,7 +112,12 @@ def _page(ticket_id: int, code: int = 200, **extra):
         ctx["counts"] = inbox.view_counts(current_user.id, ctx["now"])
     translate_tickets.schedule_ticket_language(ticket_id, ctx["ticket"].customer)
     ticket = ctx["ticket"]
-    ctx.update(thread_html=_thread_html(ctx), pilot_log_html=_pilot_log_html(ticket),
+    pilot_log_html = _pilot_log_html(ticket)
+    ctx.update(thread_html=_thread_html(ctx), pilot_log_html=pilot_log_html,
+               halopilot_html=_halopilot_html(ticket, pilot_log_html),
+               status_html=_kept_control("tickets/_status.html", ctx, (
+                   ticket.snooze_expired(ctx["now"]), current_user.timezone)),
+               assignee_html=_kept_control("tickets/_assignee.html", ctx, (current_user.id,)),
                inbox_choices=_inbox_choices(),
                other_tickets=stamps.cached(
                    ("other-tickets", ticket.customer_id, ticket_id, stamps.seen("inbox"),
@@ -145,6 +151,35 @@ def _pilot_log_html(ticket) -> Markup:
                                       turns=ai_pilot.conversation(ticket.id)))
     return stamps.cached(("pilot-log", request.script_root, ticket.id, ticket.thread_rev,
                           stamps.seen("team")), render)
+
+
+def _kept_control(template: str, ctx: dict, shows: tuple) -> Markup:
+    """A control of the ticket page's header (status, assignee), kept until the ticket or
+    a teammate changes (thread_rev, the "team" stamp), with what else it shows (shows:
+    whether a snooze has ended, the viewer's time zone or id); a page with an error
+    renders it afresh."""
+    def render():
+        return render_template(template, **ctx)
+    if ctx.get("error"):
+        return Markup(render())
+    ticket = ctx["ticket"]
+    return kept((template, request.script_root, ticket.id, ticket.thread_rev, stamps.seen("team"), *shows),
+                render)
+
+
+_PILOT_LOG_MARK = "halo-pilot-log-goes-here"
+
+
+def _halopilot_html(ticket, pilot_log_html: Markup) -> Markup:
+    """The HaloPilot panel around its kept log. Its actions, question box and notes depend
+    only on the ticket's id, whether a model is configured and the language, so the panel
+    is kept by those; the log (kept by the ticket's thread_rev) and each session's CSRF
+    token (kept()) go into their marks."""
+    def render():
+        return render_template("tickets/_halopilot.html", ticket=ticket,
+                               pilot_log_html=Markup(_PILOT_LOG_MARK))
+    panel = kept(("halopilot", request.script_root, ticket.id, ai_provider.configured()), render)
+    return Markup(str(panel).replace(_PILOT_LOG_MARK, str(pilot_log_html), 1))
 
 
 def _thread_html(ctx: dict) -> Markup:

@@ -1,46 +1,34 @@
 """Inbox views: which tickets each view lists, keyset-paginated, and the sidebar counts."""
-from collections import Counter
 from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import (
-    String,
     and_,
-    bindparam,
-    exists,
-    func,
-    literal_column,
     or_,
     select,
     true,
     tuple_,
-    union_all,
 )
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from halo.extensions import db
 from halo.i18n import N_
 from halo.models import (
-    ChangeStamp,
     Customer,
     Mention,
     Message,
-    Notification,
-    SnoozeCounter,
     Ticket,
-    TicketCounter,
     User,
 )
 from halo.services.access import scope as access_scope
 from halo.services.inbox.hints import likely
-from halo.services.inbox.stamps import remember as remember_stamps
+from halo.services.inbox.sidebar import OPEN_STATUSES, view_counts  # noqa: F401  (pages call views.view_counts)
 
 VIEWS = {  # labels marked for the catalogues; pages show gettext(label)
     "open": N_("Open"), "mine": N_("Mine"), "unassigned": N_("Unassigned"),
     "priority": N_("Priority"), "snoozed": N_("Snoozed"), "resolved": N_("Resolved"),
     "spam": N_("Spam"), "all": N_("All"), "mentions": N_("Mentions"),
 }
-OPEN_STATUSES = ("open", "priority", "in_progress")
 # Views that also show snoozed tickets whose time has passed (judged at query time).
 WAKING_VIEWS = {"open", "mine", "unassigned"}
 
@@ -197,100 +185,6 @@ def _woken_filter(view: str, user_id: int, now: datetime):
 # The sidebar's figures in one statement (built once): the counter rows, the snoozes that
 # have ended (still counted as snoozed until something wakes them), the user's unread
 # mentions and notifications. Four small queries were four round trips through the ORM.
-def _sidebar(scoped: bool):
-    """The statement for a teammate who sees every inbox, or (scoped) some: then the
-    counter rows of those inboxes are summed, and mentions, notifications and woken
-    snoozes of tickets elsewhere are not counted."""
-    def seen(column):
-        return column.in_(bindparam("inbox_ids", expanding=True)) if scoped else true()
-
-    def on_seen_ticket(ticket_id):
-        return exists().where(Ticket.id == ticket_id, seen(Ticket.inbox_id)) if scoped else true()
-    counters = select(TicketCounter.status, TicketCounter.assignee_key, func.sum(TicketCounter.n)) \
-        .where(seen(TicketCounter.inbox_id)).group_by(TicketCounter.status, TicketCounter.assignee_key)
-    return union_all(
-        counters,
-        # Ended snoozes not yet woken, from the snooze counter (services/inbox/counters.py):
-        # a row per end time, so a backlog of thousands ending at once is one row.
-        select(literal_column("'~woken'"), SnoozeCounter.assignee_key, func.sum(SnoozeCounter.n))
-        .where(SnoozeCounter.ends_at <= bindparam("now"), seen(SnoozeCounter.inbox_id))
-        .group_by(SnoozeCounter.assignee_key),
-        select(literal_column("'~mentions'"), literal_column("0"), func.count(func.distinct(Mention.ticket_id)))
-        .where(Mention.user_id == bindparam("user_id"), Mention.read_at.is_(None),
-               on_seen_ticket(Mention.ticket_id)),
-        select(literal_column("'~mentions_here'"), literal_column("0"), func.count())
-        .where(Mention.user_id == bindparam("user_id"), Mention.read_at.is_(None),
-               Mention.ticket_id == bindparam("ticket_id")),
-        select(literal_column("'~notifications'"), literal_column("0"), func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None),
-               or_(Notification.ticket_id.is_(None), on_seen_ticket(Notification.ticket_id))
-               if scoped else true()),
-        # The change stamps (services/stamps.py), so cached pieces are checked without a query.
-        select(literal_column("'#'", String) + ChangeStamp.scope, literal_column("0"), ChangeStamp.n),
-    ).execution_options(halo_unscoped=True)  # narrowed here, by the counters' inbox
-
-
-# Built once each: building the statement costs more than running it.
-_SIDEBAR, _SIDEBAR_SCOPED = _sidebar(False), _sidebar(True)
-
-
-class SidebarCounts(dict):
-    """The views' counts; .notifications is the user's unread notifications (the nav badge),
-    .mentions_here their unread mentions on the ticket asked about, .stamps the change
-    stamps by scope, .woken the ended snoozes still stored as snoozed."""
-    notifications: int = 0
-    mentions_here: int = 0
-    stamps: dict
-    woken: int = 0
-
-
-def view_counts(user_id: int, now: datetime, ticket_id: int | None = None) -> dict[str, int]:
-    """Sidebar counts from the counter table: a few dozen rows, not every ticket; for a
-    teammate who sees some inboxes only (the open access scope), their inboxes' rows.
-
-    The result also carries what the same statement read for the page (see SidebarCounts).
-    """
-    by_status, mine, unassigned, woken, extra, stamps = Counter(), Counter(), Counter(), {}, {}, {}
-    params = {"now": now, "user_id": user_id, "ticket_id": ticket_id or 0}
-    inbox_ids = access_scope.inbox_ids()
-    statement = _SIDEBAR
-    if inbox_ids is not None:
-        statement, params["inbox_ids"] = _SIDEBAR_SCOPED, sorted(inbox_ids)
-    for status, assignee_key, n in db.session.execute(statement, params):
-        if status == "~woken":
-            woken[assignee_key] = n
-            continue
-        if status[0] == "~":
-            extra[status[1:]] = n or 0
-            continue
-        if status[0] == "#":
-            stamps[status[1:]] = n
-            continue
-        by_status[status] += n
-        if assignee_key == user_id:
-            mine[status] += n
-        elif assignee_key == 0:
-            unassigned[status] += n
-    woken_total = sum(woken.values())
-    counts = SidebarCounts({
-        "open": sum(by_status[s] for s in OPEN_STATUSES) + woken_total,
-        "mine": sum(mine[s] for s in OPEN_STATUSES) + woken.get(user_id, 0),
-        "unassigned": sum(unassigned[s] for s in OPEN_STATUSES) + woken.get(0, 0),
-        "priority": by_status["priority"],
-        "snoozed": by_status["snoozed"] - woken_total,
-        "resolved": by_status["resolved"],
-        "spam": by_status["spam"],
-        "all": sum(by_status.values()) - by_status["merged"],
-        "mentions": extra.get("mentions", 0),
-    })
-    counts.notifications = extra.get("notifications", 0)
-    counts.mentions_here = extra.get("mentions_here", 0)
-    counts.stamps, counts.woken = stamps, woken_total
-    remember_stamps(stamps)
-    return counts
-
-
 class OtherTicket(NamedTuple):
     id: int
     subject: str
