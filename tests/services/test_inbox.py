@@ -286,7 +286,10 @@ def test_the_snoozed_view_reads_an_index_in_its_order_and_sorts_nothing(frozen):
     after = (frozen.start, 10**6)
     for cursor in (None, after):
         plan = _plan(page_statement(_view_filter("snoozed", 1, frozen.start), cursor, 26))
-        assert "ix_ticket_status_activity" in plan, plan
+        # The likely() hint is SQLite's; PostgreSQL, by the tiny test table's statistics, may
+        # read either index that gives the page's order (status and activity, or activity).
+        if db.engine.dialect.name == "sqlite":
+            assert "ix_ticket_status_activity" in plan, plan
         assert "TEMP B-TREE" not in plan.upper() and " Sort " not in f" {plan} ", plan
         assert not re.search(r"SCAN ticket\b|Seq Scan on ticket\b", plan)
 

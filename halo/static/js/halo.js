@@ -122,12 +122,28 @@ window.haloT = (function () {
   // The filter bar swapped the list: a filtered or re-sorted list takes no pushed rows (a
   // changed ticket would land on top of a list in another order, or outside the filter);
   // the plain view takes them again. The socket is told; a reconnect's hello says the same.
-  document.addEventListener("htmx:afterSettle", (e) => {
+  document.addEventListener("htmx:afterSwap", (e) => {
     const el = document.getElementById("live-socket");
     const head = e.target.id === "inbox-results" && e.target.querySelector("[data-live-view]");
     if (!el || !head || head.dataset.liveView === (el.dataset.view || "")) return;
     el.dataset.view = head.dataset.liveView;
     if (socket) socket.send(JSON.stringify({ type: "view", view: el.dataset.view || null }));
+  });
+  // A push for the plain view's list (its rows, its count) may still be on its way when the
+  // list has just been filtered: it is not applied to the filtered one. Only pushes: the
+  // page's own requests (a quick action, undo) still update its rows.
+  let pushing = false;
+  document.addEventListener("htmx:wsBeforeMessage", () => {
+    pushing = true;  // the extension swaps a message's pieces synchronously, then this clears
+    queueMicrotask(() => { pushing = false; });
+  });
+  document.addEventListener("htmx:oobBeforeSwap", (e) => {
+    const el = document.getElementById("live-socket");
+    const id = (e.detail.target && e.detail.target.id) || "";
+    if (pushing && el && !el.dataset.view &&
+        (id === "ticket-rows" || id === "result-count" || id.startsWith("ticket-row-"))) {
+      e.preventDefault();
+    }
   });
   // The first push after a hello means the server has subscribed: the page is live from here on.
   document.addEventListener("htmx:wsAfterMessage", (e) => {
