@@ -7,7 +7,7 @@ import pytest
 
 from halo import clock
 from halo.blueprints.widget import ws as widget_ws
-from halo.services.service_levels import schedules
+from halo.services.service_levels import promise, schedules
 from halo.services.settings import set_setting
 
 from .chat_helpers import Widget
@@ -44,3 +44,12 @@ def test_a_closed_widget_left_open_overnight_says_today(server):
     assert w.welcome["availability"]["text"] == "We're back tomorrow at 9:00 (Europe/Paris time)"
     clock.set_now(datetime(2026, 12, 3, 5, 0))  # Thursday 06:00 in Paris
     assert w.until("availability")["availability"]["text"] == "We're back today at 9:00 (Europe/Paris time)"
+
+
+def test_a_widget_opened_just_after_an_edit_reads_the_edited_hours(server):
+    schedules.save(None, "UTC", WEEKDAYS, "", "2")
+    clock.set_now(FRIDAY.replace(hour=10, minute=0, second=5))
+    assert Widget(server).welcome["availability"]["text"] == "We usually reply within 2 hours"
+    promise.this_minute(None, "en")  # what open widgets share this minute
+    schedules.save(None, "UTC", WEEKDAYS, "", "4")  # an admin edits, then opens the widget
+    assert Widget(server).welcome["availability"]["text"] == "We usually reply within 4 hours"

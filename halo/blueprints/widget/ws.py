@@ -88,7 +88,7 @@ def _serve(ws):
     i18n.speak(i18n.for_customer(None, fallback=hello.language))
     conn.out.json({"type": "welcome", "token": opened.token, "visitor": opened.visitor_id,
                    "new": opened.fresh, "team": widget_settings.identity(),
-                   "availability": conn.availability(),
+                   "availability": conn.availability(fresh=True),
                    "lang": i18n.locale_key(), "strings": widget_strings.catalogue()})
     with realtime.subscribe(conn.topics()) as sub:
         conn.sub = sub
@@ -177,10 +177,13 @@ class Conversation:
         self.closed = True
         close(self.ws, code, reason)
 
-    def availability(self) -> dict:
+    def availability(self, fresh: bool = False) -> dict:
+        """The hours line's frame: read afresh for a welcome (an admin checking an edit sees
+        it at once), else from the process's copy for this minute (every open widget asks)."""
         now = clock.now()
-        self.hours = (now.replace(second=0, microsecond=0), promise.this_minute(self.tz, i18n.locale_key(), now))
-        return self.hours[1]
+        found = promise.for_widget(self.tz, now) if fresh else promise.this_minute(self.tz, i18n.locale_key(), now)
+        self.hours = (now.replace(second=0, microsecond=0), found)
+        return found
 
     def refresh_hours(self) -> None:
         """A new minute: the team may have opened or closed, "tomorrow" may have become
