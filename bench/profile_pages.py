@@ -47,11 +47,12 @@ def main() -> None:
     if args.cold:
         get = client.get
 
-        from halo import web
+        from halo import kept_pages, web
         from halo.services.inbox import sidebar
 
         def cold_get(path):
             stamps.pieces.clear()
+            kept_pages.pages.clear()
             web._COUNTS_NAVS.clear()
             sidebar._KEPT.clear()  # a write moves the stamp the counts are kept under too
             return get(path)

@@ -186,5 +186,4 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.globals["html_lang"] = html_lang
     app.jinja_env.globals["locale_names"] = supported
     app.jinja_env.globals["js_catalogue"] = js_catalogue
-    app.jinja_env.filters["day"] = formats.day  # dates and durations in the page's language
-    app.jinja_env.filters["duration"] = formats.duration
+    app.jinja_env.filters["day"] = formats.day  # dates in the page's language

@@ -136,7 +136,19 @@ def csrf_token_once() -> str:
     return token
 
 
-_CSRF_MARK = "halo-csrf-token-goes-here"
+CSRF_MARK = "halo-csrf-token-goes-here"
+SEND_KEY_MARK = "halo-send-key-goes-here"
+
+
+def send_key() -> str:
+    """A new idempotency key for a form (sent twice, written once); a page being kept whole
+    (halo/kept_pages.py) gets a mark instead, and each request that hands it out a new key."""
+    return SEND_KEY_MARK if g.get("_halo_marking") else secrets.token_urlsafe(12)
+
+
+def page_root() -> tuple:
+    """What a page's links and identity depend on in its request: root, host and path."""
+    return request.script_root, request.host, request.path
 
 
 def kept(key: tuple, render) -> Markup:
@@ -147,7 +159,7 @@ def kept(key: tuple, render) -> Markup:
     """
     def render_marked() -> str:
         saved = g.pop("_halo_csrf_token", None)
-        g._halo_csrf_token = _CSRF_MARK
+        g._halo_csrf_token = CSRF_MARK
         try:
             return str(render())
         finally:
@@ -155,7 +167,7 @@ def kept(key: tuple, render) -> Markup:
             if saved is not None:
                 g._halo_csrf_token = saved
     html = stamps.cached(key, render_marked)
-    return Markup(html.replace(_CSRF_MARK, csrf_token_once()) if _CSRF_MARK in html else html)
+    return Markup(html.replace(CSRF_MARK, csrf_token_once()) if CSRF_MARK in html else html)
 
 
 # Apart from the page pieces, so the many small copies (a key per set of counts) never push
@@ -244,7 +256,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.globals["id_url"] = id_url
     app.jinja_env.globals["counts_nav"] = counts_nav
     app.jinja_env.globals["url_for"] = url_for_cached
-    app.jinja_env.globals["send_key"] = lambda: secrets.token_urlsafe(12)
+    app.jinja_env.globals["send_key"] = send_key
 
     @app.context_processor
     def _globals():

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
-from halo import clock, create_app
+from halo import clock, create_app, kept_pages
 from halo.config import normalise_db_url
 from halo.extensions import db
 from halo.services.inbox import stamps
@@ -72,6 +72,7 @@ def _clean(app):
     app.extensions["halo_reset_throttle"].reset()
     stamps.pieces.clear()  # random stamp starts would do; clearing keeps tests independent
     stamps.search_results.clear()
+    kept_pages.pages.clear()
     app.extensions["halo_widget_throttle"].reset()  # every test's widgets come from 127.0.0.1
     ctx.pop()
 

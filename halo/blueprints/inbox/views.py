@@ -13,6 +13,7 @@ from flask_login import current_user
 from halo import clock
 from halo.blueprints.inbox import bp
 from halo.i18n import Translated
+from halo.kept_pages import kept_page
 from halo.services.inbox import by_due, stamps
 from halo.services.inbox import views as inbox
 from halo.services.inbox.filters import (
@@ -63,22 +64,30 @@ def view(view: str):
     if is_fragment_request() and after:
         return kept(rows_key, rows)
     total = count_tickets(view, query, current_user.id, now) if flt else counts[view]
-    context = {"sorts": Translated(SORTS), "sla_filters": Translated(SLA), "view": view, "view_label": gettext(inbox.VIEWS[view]), "now": now, "filter": flt,
-               "filter_query": query, "chips": describe(flt), "counts": counts, "total": total,
-               "teammates": [u for u in team() if u.active]}
 
-    def results():  # the count, chips, bulk form and rows: also kept, with the teammates
-        return render_template("inbox/_results.html", rows_html=kept(rows_key, rows), **context)
-    results_html = kept(rows_key + (stamps.seen("team"), total), results)
+    def context() -> dict:
+        return {"sorts": Translated(SORTS), "sla_filters": Translated(SLA), "view": view,
+                "view_label": gettext(inbox.VIEWS[view]), "now": now, "filter": flt,
+                "filter_query": query, "chips": describe(flt), "counts": counts, "total": total,
+                "teammates": [u for u in team() if u.active]}
+
+    def results(ctx: dict) -> str:  # the count, chips, bulk form and rows: also kept, with the teammates
+        return kept(rows_key + (stamps.seen("team"), total), lambda: render_template(
+            "inbox/_results.html", rows_html=kept(rows_key, rows), **ctx))
     if is_fragment_request() and request.headers.get("HX-Target") == "inbox-results":
-        response = make_response(results_html)
+        response = make_response(results(context()))
         response.headers["HX-Push-Url"] = canonical
         return response
-    # The filter bar says the filter and lists the teammates: kept until either changes.
-    filter_bar = kept(("filter-bar", request.script_root, view, query, stamps.seen("team")),
-                      lambda: render_template("inbox/_filter_bar.html", **context))
-    return render_template("inbox/index.html", results_html=results_html, filter_bar=filter_bar,
-                           **context)
+
+    def page() -> str:
+        ctx = context()
+        # The filter bar says the filter and lists the teammates: kept until either changes.
+        filter_bar = kept(("filter-bar", request.script_root, view, query, stamps.seen("team")),
+                          lambda: render_template("inbox/_filter_bar.html", **ctx))
+        return render_template("inbox/index.html", results_html=results(ctx), filter_bar=filter_bar, **ctx)
+    # Kept whole (halo/kept_pages.py) by what it shows beyond the rows' own key: the counts.
+    return kept_page(("inbox", view, query, after, tuple(counts.items()), counts.notifications,
+                      counts.woken, total), page, now)
 
 
 @bp.get("/inbox/counts")

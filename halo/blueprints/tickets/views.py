@@ -12,6 +12,7 @@ from halo import clock
 from halo.blueprints.tickets import bp, undo_views
 from halo.blueprints.tickets.tools import snooze_until, translation_from_form
 from halo.i18n import N_, Translated
+from halo.kept_pages import kept_page
 from halo.services import chat
 from halo.services.access import inboxes as access_inboxes
 from halo.services.access import roles
@@ -105,28 +106,49 @@ def _default_mode(ticket) -> str:
 
 
 def _page(ticket_id: int, code: int = 200, **extra):
+    now = clock.now()
     # The counts first: their statement also reads the change stamps the pieces are kept by.
-    counts = inbox.view_counts(current_user.id, clock.now(), ticket_id)
-    ctx = _context(ticket_id, counts=counts, **extra)
-    if counts.mentions_here and mentions.mark_mentions_read(ticket_id, current_user.id, ctx["now"]):
-        ctx["counts"] = inbox.view_counts(current_user.id, ctx["now"])
-    translate_tickets.schedule_ticket_language(ticket_id, ctx["ticket"].customer)
+    counts = inbox.view_counts(current_user.id, now, ticket_id)
+    ticket = status.get_ticket(ticket_id)  # a ticket out of sight is a 404 before anything is read
+    if counts.mentions_here and mentions.mark_mentions_read(ticket_id, current_user.id, now):
+        counts = inbox.view_counts(current_user.id, now)
+    translate_tickets.schedule_ticket_language(ticket_id, ticket.customer)
+    any_policy = stamps.cached(("any-sla-policy", stamps.seen("team")), sla.any_policy)
+    reading = sla.reading(sla.evaluate(ticket, now), now) if any_policy else None
+    survey = _survey(ticket)
+
+    def render():
+        return _render_page(ticket_id, counts, now, reading, survey, extra)
+    if set(extra) - {"mode"} or code != 200 or survey is not None:  # a survey's mail moves with no stamp
+        return render(), code
+    visitors = chat.ticket_visitors(ticket.id) if ticket.channel == "chat" else ()
+    extra["visitors"] = visitors
+    # What the page shows beyond what every kept page is keyed by (halo/kept_pages.py): the
+    # ticket and its thread (thread_rev), whether its snooze has ended, the counts, the
+    # composer's tab, the live visitor and the SLA reading, which move with no stamp.
+    key = ("ticket", ticket.id, ticket.thread_rev, ticket.snooze_expired(now), tuple(counts.items()),
+           counts.notifications, counts.woken, extra.get("mode"), ai_provider.configured(), reading,
+           tuple((v.id, v.online, v.identified, v.blocked_at, v.blocked_by_id, v.last_seen_at)
+                 for v in visitors))
+    return kept_page(key, render, now), code
+
+
+def _render_page(ticket_id: int, counts, now: datetime, reading, survey, extra: dict) -> str:
+    ctx = _context(ticket_id, counts=counts, now=now, **extra)
     ticket = ctx["ticket"]
     pilot_log_html = _pilot_log_html(ticket)
     ctx.update(thread_html=_thread_html(ctx), pilot_log_html=pilot_log_html,
                halopilot_html=_halopilot_html(ticket, pilot_log_html),
                status_html=_kept_control("tickets/_status.html", ctx, (
-                   ticket.snooze_expired(ctx["now"]), current_user.timezone)),
+                   ticket.snooze_expired(now), current_user.timezone)),
                assignee_html=_kept_control("tickets/_assignee.html", ctx, (current_user.id,)),
                inbox_choices=_inbox_choices(),
                other_tickets=stamps.cached(
                    ("other-tickets", ticket.customer_id, ticket_id, stamps.seen("inbox"),
                     access_scope.scope_key()),
                    lambda: inbox.other_ticket_rows(ticket.customer_id, ticket_id)))
-    any_policy = stamps.cached(("any-sla-policy", stamps.seen("team")), sla.any_policy)
-    ctx["sla"] = sla.reading(sla.evaluate(ticket, ctx["now"]), ctx["now"]) if any_policy else None
-    ctx["csat"] = _survey(ticket)
-    return render_template("tickets/show.html", **ctx), code
+    ctx["sla"], ctx["csat"] = reading, survey
+    return render_template("tickets/show.html", **ctx)
 
 
 def _survey(ticket):

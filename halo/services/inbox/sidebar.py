@@ -35,7 +35,7 @@ from halo.models import (
     TicketCounter,
 )
 from halo.services.access import scope as access_scope
-from halo.services.inbox.stamps import minute
+from halo.services.inbox.stamps import SCOPES, minute
 from halo.services.inbox.stamps import remember as remember_stamps
 
 OPEN_STATUSES = ("open", "priority", "in_progress")
@@ -150,7 +150,9 @@ def view_counts(user_id: int, now: datetime, ticket_id: int | None = None) -> di
     counts.notifications = extra.get("notifications", 0)
     counts.mentions_here = extra.get("mentions_here", 0)
     counts.stamps, counts.woken = stamps, kept.woken
-    remember_stamps(stamps)
+    # A scope with no row has never been written: None, a value pieces can be kept under
+    # (the row's first write starts it at a random number).
+    remember_stamps({**dict.fromkeys(SCOPES), **stamps})
     return counts
 
 

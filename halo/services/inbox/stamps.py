@@ -151,7 +151,8 @@ def bump(session, *scopes: str) -> None:
 
 class PieceCache:
     """Pieces by key, least recently used dropped first once they hold more than `budget`
-    characters (strings count their length, anything else `unit`); safe across threads."""
+    characters (strings and bytes count their length, anything else `unit`); safe across
+    threads."""
 
     def __init__(self, budget: int = 16_000_000, unit: int = 200):
         self.budget, self.unit, self.held = budget, unit, 0
@@ -159,7 +160,7 @@ class PieceCache:
         self._lock = threading.Lock()
 
     def _size(self, value) -> int:
-        return len(value) if isinstance(value, str) else self.unit
+        return len(value) if isinstance(value, (str, bytes)) else self.unit
 
     def get(self, key):
         with self._lock:
