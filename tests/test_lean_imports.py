@@ -17,14 +17,15 @@ app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "HALO_QUEUE": "sync",
 with app.test_request_context():
     app.test_client().get("/login")
 print(sorted(m for m in ("openai", "alembic", "mako", "flask_migrate", "aiosmtpd", "markdown", "segno",
-                          "charset_normalizer", "redis", "rq") if m in sys.modules))
+                          "charset_normalizer", "redis", "rq", "oauthlib") if m in sys.modules))
 """
 
 
 def test_a_served_app_imports_neither_the_model_client_nor_alembic_nor_rare_tools(tmp_path):
     """Nor the SMTP server (its own command), Markdown (articles), segno (the 2FA QR code),
-    the charset detector (a mail part without a usable charset), nor redis and rq without
-    a REDIS_URL (the in-process queue, bus and presence store)."""
+    the charset detector (a mail part without a usable charset), oauthlib (an OAuth
+    mailbox's sign-in), nor redis and rq without a REDIS_URL (the in-process queue, bus and
+    presence store)."""
     env = dict(os.environ, PYTHONPATH=ROOT)
     out = subprocess.run([sys.executable, "-c", PROBE], cwd=tmp_path, env=env,
                          capture_output=True, text=True, check=True)
