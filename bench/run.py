@@ -284,7 +284,8 @@ class Server:
             # RssAnon is what the worker itself holds.
             out.append({"pid": pid, "rss_kb": int(fields["VmRSS"].split()[0]),
                         "anon_kb": int(fields["RssAnon"].split()[0]),
-                        "peak_kb": int(fields["VmHWM"].split()[0])})
+                        "peak_kb": int(fields["VmHWM"].split()[0]),
+                        "db_kb": _mapped_kb(pid, self.env["BENCH_DB"])})
         return out
 
     def stop(self) -> None:
@@ -294,6 +295,19 @@ class Server:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+
+
+def _mapped_kb(pid: int, path: str) -> int:
+    """RSS of one file's mappings in a process (the SQLite database SQLite mmapped), in kB."""
+    total, inside = 0, False
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            head = line.split()
+            if head and not head[0].endswith(":"):  # a mapping's first line: range perms ... path
+                inside = len(head) > 5 and head[5] == path
+            elif inside and head[0] == "Rss:":
+                total += int(head[1])
+    return total
 
 
 class Writers:
@@ -505,9 +519,10 @@ def _report(args, db_path, seed_note, targets, results, memory) -> str:
                 f"{rnd['pages'][name]['rps']:.0f} ({rnd['pages'][name]['rps'] / ((rnd['refs'][i]['rps'] + rnd['refs'][i + 1]['rps']) / 2):.2f})"
                 for rnd in rounds) for i, name in enumerate(targets))]
     halo_mem = ", ".join(f"{m['rss_kb'] / 1024:.0f} MB (anonymous {m['anon_kb'] / 1024:.0f} MB,"
-                         f" peak RSS {m['peak_kb'] / 1024:.0f} MB)" for m in memory["halo"])
-    ref_mem = ", ".join(f"{m['rss_kb'] / 1024:.0f} MB (anonymous {m['anon_kb'] / 1024:.0f} MB)"
-                        for m in memory["reference"])
+                         f" database mmap {m['db_kb'] / 1024:.0f} MB, peak RSS {m['peak_kb'] / 1024:.0f} MB)"
+                         for m in memory["halo"])
+    ref_mem = ", ".join(f"{m['rss_kb'] / 1024:.0f} MB (anonymous {m['anon_kb'] / 1024:.0f} MB,"
+                        f" database mmap {m['db_kb'] / 1024:.0f} MB)" for m in memory["reference"])
     inbox, ticket = (summary[n] for n in list(targets)[::2])
     writes = [rnd["pages"]["writes"] for rnd in rounds if "writes" in rnd["pages"]]
     lines += [

@@ -5,7 +5,8 @@ objects. Every job runs in a lane (LANES) so that one slow party, an AI provider
 answers after a minute or a mail server that hangs, stalls only the jobs waiting on it:
 each lane is a named RQ queue ("halo-ai") or, in-process, a worker thread of its own.
 Both backends retry a failing job with the same backoff, and both run it inside an app
-context. HALO_QUEUE="sync" (tests) runs a job at once, in the caller.
+context. HALO_QUEUE="sync" (tests) runs a job at once, in the caller. redis and rq (~10 MB
+in every process) load only when the RQ backend is configured.
 """
 import heapq
 import importlib
@@ -14,10 +15,13 @@ import logging
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
-from redis import Redis
-from rq import Queue, Retry
+
+if TYPE_CHECKING:
+    from redis import Redis
+    from rq import Queue
 
 log = logging.getLogger(__name__)
 
@@ -257,11 +261,13 @@ class RQQueue:
     """RQ on Redis: jobs survive a restart and any number of `halo worker` processes run them."""
 
     def __init__(self, app: Flask):
+        from redis import Redis
         self.app = app
         self.redis = Redis.from_url(app.config["REDIS_URL"])
         self.queues = rq_queues(self.redis)
 
     def enqueue(self, path, args, job_id=None, delay=0, retry_intervals=DEFAULT_RETRY_INTERVALS):
+        from rq import Retry
         queue = self.queues[lane_of(path)]
         retry = Retry(max=len(retry_intervals), interval=list(retry_intervals)) if retry_intervals else None
         if job_id:
@@ -290,8 +296,9 @@ class RQQueue:
         return out
 
 
-def rq_queues(connection: Redis, lanes=LANE_NAMES) -> dict[str, Queue]:
+def rq_queues(connection: "Redis", lanes=LANE_NAMES) -> dict[str, "Queue"]:
     """The RQ queue of each lane, in the order a worker should take their jobs."""
+    from rq import Queue
     return {lane: Queue(queue_name(lane), connection=connection) for lane in lanes}
 
 

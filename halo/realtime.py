@@ -13,9 +13,6 @@ import queue
 import threading
 
 from flask import Flask, current_app
-from redis import Redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 log = logging.getLogger(__name__)
 CHANNEL_PREFIX = "halo:"
@@ -107,6 +104,10 @@ class RedisBus(Bus):
     """Publishes through Redis; one daemon thread per process listens and dispatches."""
 
     def __init__(self, url: str):
+        # Loaded only where Redis is configured (~8 MB a process).
+        from redis import Redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
         super().__init__()
         self.redis = Redis.from_url(url)
         # The listener's own client never retries quietly: redis-py would reconnect and

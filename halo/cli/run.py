@@ -5,8 +5,6 @@ import tempfile
 
 import click
 from flask import current_app
-from redis import Redis
-from rq import Queue, SimpleWorker
 
 from halo import schedule
 from halo.logs import log_banner
@@ -31,6 +29,9 @@ def worker_command(burst, queues, run_schedule):
     unknown = sorted(set(lanes) - set(LANE_NAMES))
     if unknown:
         raise click.ClickException(f"Unknown lane {', '.join(unknown)}: choose from {', '.join(LANE_NAMES)}.")
+    # This command alone needs them: a web process does not load them (~10 MB).
+    from redis import Redis
+    from rq import Queue, SimpleWorker
     connection = Redis.from_url(url)
     listen = list(rq_queues(connection, lanes or LANE_NAMES).values())
     if not lanes:  # jobs queued before lanes existed still run

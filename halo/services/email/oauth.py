@@ -15,8 +15,6 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask_babel import gettext
-from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
-from oauthlib.oauth2.rfc6749.utils import is_secure_transport
 from sqlalchemy import select
 
 from halo import clock
@@ -98,8 +96,9 @@ def add_oauth_mailbox(provider: str, username: str, client_id: str, client_secre
 
 def start_sign_in(mailbox_id: int, user_id: int, redirect_uri: str) -> str:
     """The provider's sign-in URL for this mailbox; remembers the state and PKCE verifier."""
+    from oauthlib.oauth2 import OAuth2Error
     auth = _oauth_of(mailbox_id)
-    client = WebApplicationClient(auth.client_id)
+    client = _client(auth.client_id)
     verifier = client.create_code_verifier(64)
     state = secrets.token_urlsafe(32)
     try:
@@ -132,7 +131,7 @@ def finish_sign_in(state: str, code: str, user_id: int, error: str = "",
         raise ValidationError(gettext("The provider did not sign you in: %(value)s", value=error_description or error))
     if not code:
         raise ValidationError(gettext("The provider sent no authorization code back."))
-    client = WebApplicationClient(auth.client_id)
+    client = _client(auth.client_id)
     body = client.prepare_request_body(code=code, redirect_uri=auth.redirect_uri,
                                        code_verifier=sealed.unseal(verifier),
                                        client_secret=sealed.unseal(auth.client_secret))
@@ -158,7 +157,7 @@ def access_token(box: Mailbox, now: datetime | None = None, force: bool = False)
         raise SignInNeeded("Not signed in yet: use Sign in on this mailbox.")
     if not force and auth.access_token and auth.expires_at and auth.expires_at - REFRESH_MARGIN > now:
         return sealed.unseal(auth.access_token)
-    client = WebApplicationClient(auth.client_id)
+    client = _client(auth.client_id)
     body = client.prepare_refresh_body(refresh_token=sealed.unseal(auth.refresh_token),
                                        client_id=auth.client_id,
                                        client_secret=sealed.unseal(auth.client_secret))
@@ -173,7 +172,15 @@ def xoauth2(username: str, token: str) -> bytes:
     return f"user={username}\x01auth=Bearer {token}\x01\x01".encode()
 
 
-def _token_request(auth: MailboxOAuth, client: WebApplicationClient, body: str) -> dict:
+def _client(client_id: str):
+    """oauthlib's client for the authorization code flow; oauthlib (~1 MB) loads on the first
+    OAuth mailbox's sign-in or token refresh, not in every process."""
+    from oauthlib.oauth2 import WebApplicationClient
+    return WebApplicationClient(client_id)
+
+
+def _token_request(auth: MailboxOAuth, client, body: str) -> dict:
+    from oauthlib.oauth2 import OAuth2Error
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
     try:
         resp = netguard.http_request("POST", auth.token_url, body=body, headers=headers,
@@ -224,6 +231,7 @@ def _url(value: str, what: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("https", "http") or not parts.hostname or len(value) > 500:
         raise ValidationError(gettext("Enter the provider's %(what)s URL (https://...).", what=what))
+    from oauthlib.oauth2.rfc6749.utils import is_secure_transport
     if not is_secure_transport(value):  # oauthlib's rule (OAUTHLIB_INSECURE_TRANSPORT relaxes it)
         raise ValidationError(gettext("The %(what)s URL must use https://: the client secret and tokens travel over it.", what=what))
     return value

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext
-from redis import Redis
 from sqlalchemy import inspect, text
 
 from halo import clock, migrating, queue, schedule
@@ -101,6 +100,7 @@ def check_redis() -> Check:
     url = current_app.config.get("REDIS_URL")
     if not url:
         return Check(True, "not used (embedded queue and bus)")
+    from redis import Redis  # only where Redis is configured
     try:
         Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2).ping()
     except Exception as exc:

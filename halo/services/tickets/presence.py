@@ -14,11 +14,14 @@ BEAT seconds per open page, for data nobody keeps.
 import json
 import threading
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
-from redis import Redis
 
 from halo import clock, realtime
+
+if TYPE_CHECKING:
+    from redis import Redis
 
 BEAT = 20  # seconds between an open page's heartbeats
 TTL = 60  # a viewer not heard from for this long is gone (three beats missed)
@@ -67,7 +70,7 @@ class MemoryStore:
 class RedisStore:
     """Viewers in Redis: a hash per ticket (conn -> who) and one sorted set of expiry times."""
 
-    def __init__(self, redis: Redis, prefix: str = REDIS_PREFIX):
+    def __init__(self, redis: "Redis", prefix: str = REDIS_PREFIX):
         self.redis, self.prefix = redis, prefix
         self.due = prefix + "due"
         self._expire = redis.register_script(_EXPIRE_LUA)
@@ -113,7 +116,11 @@ def _stamp(when: datetime) -> float:
 def init_presence(app: Flask) -> None:
     """Pick the viewers' store from configuration (Redis when REDIS_URL is set)."""
     url = app.config.get("REDIS_URL")
-    app.extensions["halo_presence"] = RedisStore(Redis.from_url(url)) if url else MemoryStore()
+    if not url:
+        app.extensions["halo_presence"] = MemoryStore()
+        return
+    from redis import Redis  # only where Redis is configured (~8 MB a process)
+    app.extensions["halo_presence"] = RedisStore(Redis.from_url(url))
 
 
 def _store():
