@@ -184,7 +184,18 @@ class Mention(db.Model):
 
     message = relationship("Message")
 
-    __table_args__ = (Index("ix_mention_user_unread", "user_id", "read_at", "ticket_id"),)
+    __table_args__ = (Index("ix_mention_user_unread", "user_id", "read_at", "ticket_id"),
+                      # a ticket's mentions: merge, and the mention counter on a move or delete
+                      Index("ix_mention_ticket", "ticket_id", "user_id"))
+
+
+class MentionCounter(db.Model):
+    """How many tickets of each inbox hold an unread mention of each teammate; kept in step
+    on every flush (services/inbox/mention_counts.py) and by the read of a ticket's mentions.
+    The sidebar sums a teammate's rows of the inboxes they see: never a mention row."""
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    inbox_id: Mapped[int] = mapped_column(primary_key=True)  # 0: a ticket in no inbox
+    n: Mapped[int] = mapped_column(default=0)
 
 
 class TicketCounter(db.Model):

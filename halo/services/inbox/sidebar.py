@@ -29,6 +29,7 @@ from halo.extensions import db
 from halo.models import (
     ChangeStamp,
     Mention,
+    MentionCounter,
     Notification,
     SnoozeCounter,
     Ticket,
@@ -46,14 +47,15 @@ def _seen(column, scoped: bool):
 
 
 def _own(scoped: bool):
-    """The teammate's own rows (unread mentions, mentions on the ticket asked about,
+    """The teammate's own rows (tickets with unread mentions, mentions on the ticket asked about,
     unread notifications) and the change stamps: what no two teammates share."""
     def on_seen_ticket(ticket_id):
         return exists().where(Ticket.id == ticket_id, _seen(Ticket.inbox_id, True)) if scoped else true()
     return (
-        select(literal_column("'~mentions'"), literal_column("0"), func.count(func.distinct(Mention.ticket_id)))
-        .where(Mention.user_id == bindparam("user_id"), Mention.read_at.is_(None),
-               on_seen_ticket(Mention.ticket_id)),
+        # Tickets with an unread mention, from the teammate's counter row per inbox
+        # (services/inbox/mention_counts.py): never their mention rows.
+        select(literal_column("'~mentions'"), literal_column("0"), func.sum(MentionCounter.n))
+        .where(MentionCounter.user_id == bindparam("user_id"), _seen(MentionCounter.inbox_id, scoped)),
         select(literal_column("'~mentions_here'"), literal_column("0"), func.count())
         .where(Mention.user_id == bindparam("user_id"), Mention.read_at.is_(None),
                Mention.ticket_id == bindparam("ticket_id")),
