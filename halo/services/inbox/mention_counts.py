@@ -14,13 +14,14 @@ calls read_all() (tickets/mentions.py). Bulk loaders call rebuild() (with rebuil
 """
 from collections import Counter
 
-from sqlalchemy import delete, func, inspect, select, tuple_
+from sqlalchemy import delete, func, inspect, literal_column, select, tuple_
 
 from halo.extensions import db
 from halo.models import Mention, MentionCounter, Ticket
 from halo.services.inbox.counters import _upsert
 
 _PENDING = "halo_mention_pairs"
+_INBOX = func.coalesce(Ticket.inbox_id, literal_column("0"))  # 0: a ticket in no inbox
 
 
 def _unread(connection, pairs) -> dict[tuple[int, int], int]:
@@ -29,7 +30,7 @@ def _unread(connection, pairs) -> dict[tuple[int, int], int]:
     if not pairs:
         return {}
     rows = connection.execute(
-        select(Mention.user_id, Mention.ticket_id, func.coalesce(Ticket.inbox_id, 0))
+        select(Mention.user_id, Mention.ticket_id, _INBOX)
         .join(Ticket, Ticket.id == Mention.ticket_id)
         .where(Mention.read_at.is_(None), tuple_(Mention.user_id, Mention.ticket_id).in_(pairs))
         .distinct())
@@ -97,7 +98,7 @@ def _apply(session, deltas) -> None:
 def read_all(session, user_id: int, ticket_id: int) -> None:
     """The user's unread mentions on the ticket were all just marked read by a Core UPDATE
     (there was at least one): the ticket leaves their count."""
-    inbox = session.connection().scalar(select(func.coalesce(Ticket.inbox_id, 0)).where(Ticket.id == ticket_id))
+    inbox = session.connection().scalar(select(_INBOX).where(Ticket.id == ticket_id))
     _apply(session, {(user_id, inbox or 0): -1})
 
 
@@ -106,9 +107,9 @@ def rebuild() -> None:
     db.session.execute(delete(MentionCounter))
     db.session.execute(MentionCounter.__table__.insert().from_select(
         ["user_id", "inbox_id", "n"],
-        select(Mention.user_id, func.coalesce(Ticket.inbox_id, 0), func.count(func.distinct(Mention.ticket_id)))
+        select(Mention.user_id, _INBOX, func.count(func.distinct(Mention.ticket_id)))
         .join(Ticket, Ticket.id == Mention.ticket_id).where(Mention.read_at.is_(None))
-        .group_by(Mention.user_id, func.coalesce(Ticket.inbox_id, 0)))
+        .group_by(Mention.user_id, _INBOX))
         .execution_options(halo_unscoped=True))
 
 

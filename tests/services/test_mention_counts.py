@@ -1,0 +1,160 @@
+"""The Mentions badge from the mention counter: tickets with an unread mention per teammate
+and inbox, in step with every change, and never counted from the teammate's mention rows."""
+import re
+
+import pytest
+from sqlalchemy import func, literal_column, select
+
+from halo import clock
+from halo.extensions import db
+from halo.models import Mention, MentionCounter, Ticket
+from halo.services.access import inboxes, scope, teams
+from halo.services.customers import privacy
+from halo.services.inbox.counters import rebuild_counters
+from halo.services.inbox.views import list_tickets, view_counts
+from halo.services.tickets import merge
+from halo.services.tickets.mentions import mark_mentions_read, unread_mention_count
+from halo.services.tickets.replies import post_reply
+from tests.factories import make_ticket, make_user
+
+
+def _rows() -> dict:
+    return {(u, i): n for u, i, n in db.session.execute(
+        select(MentionCounter.user_id, MentionCounter.inbox_id, MentionCounter.n)) if n}
+
+
+def _recount() -> dict:
+    """What the counter should hold, counted from the mention rows."""
+    inbox = func.coalesce(Ticket.inbox_id, literal_column("0"))
+    return {(u, i): n for u, i, n in db.session.execute(
+        select(Mention.user_id, inbox, func.count(func.distinct(Mention.ticket_id)))
+        .join(Ticket, Ticket.id == Mention.ticket_id).where(Mention.read_at.is_(None))
+        .group_by(Mention.user_id, inbox)
+        .execution_options(halo_unscoped=True))}
+
+
+def _shown(user) -> tuple[int, list[int]]:
+    """The badge and the Mentions view's ticket ids, as the teammate sees them now."""
+    now = clock.now()
+    return view_counts(user.id, now)["mentions"], [t.id for t in list_tickets("mentions", user.id, now)[0]]
+
+
+@pytest.fixture
+def people(frozen):
+    return make_user(name="Ada Lovelace", role="admin"), make_user(name="Ben Okri")
+
+
+def test_a_ticket_counts_once_however_many_notes_name_the_teammate_and_leaves_when_read(people):
+    ada, ben = people
+    first, second = make_ticket(subject="Refund"), make_ticket(subject="Invoice")
+    post_reply(first.id, ada.id, f"@{ben.handle} can you check the refund?", "note")
+    post_reply(first.id, ada.id, f"@{ben.handle} any news?", "note")
+    post_reply(second.id, ada.id, f"@{ben.handle} and this one", "note")
+    assert _shown(ben) == (2, [second.id, first.id])
+    assert _rows() == _recount() and unread_mention_count(ben.id) == 2
+    assert mark_mentions_read(first.id, ben.id, clock.now()) == 2
+    assert _shown(ben) == (1, [second.id])  # the badge and the view at once
+    assert mark_mentions_read(first.id, ben.id, clock.now()) == 0  # nothing left: no change
+    assert _shown(ben) == (1, [second.id])
+    assert _rows() == _recount()
+
+
+def test_a_merge_moves_the_count_with_the_mentions_and_undo_moves_it_back(people):
+    ada, ben = people
+    older = make_ticket(subject="Order late")
+    newer = make_ticket(customer=older.customer, subject="Order still late")
+    for ticket in (older, newer):
+        post_reply(ticket.id, ada.id, f"@{ben.handle} please look", "note")
+    assert _shown(ben) == (2, [newer.id, older.id])
+    event = merge.merge_tickets(older.id, [newer.id], ada.id)
+    assert _shown(ben) == (1, [older.id])  # both mentions on one ticket now
+    assert _rows() == _recount()
+    merge.undo_merge(event.id, ada.id)
+    assert _shown(ben)[0] == 2 and _rows() == _recount()
+
+
+def test_an_erased_customers_ticket_keeps_its_mention_until_read(people):
+    ada, ben = people
+    ticket = make_ticket(subject="Delete my data")
+    post_reply(ticket.id, ada.id, f"@{ben.handle} see this", "note")
+    customer = db.session.get(Ticket, ticket.id).customer
+    privacy.erase_customer(ada.id, customer.id, privacy.confirmation_word(customer))
+    assert _shown(ben) == (1, [ticket.id])  # the row stays (content blanked), and so does its count
+    mark_mentions_read(ticket.id, ben.id, clock.now())
+    assert _shown(ben) == (0, []) and _rows() == _recount()
+
+
+def test_a_deleted_ticket_or_mention_leaves_the_count(people):
+    ada, ben = people
+    gone, kept = make_ticket(), make_ticket()
+    for ticket in (gone, kept):
+        post_reply(ticket.id, ada.id, f"@{ben.handle} look", "note")
+    db.session.delete(db.session.get(Ticket, gone.id))
+    db.session.commit()
+    assert _shown(ben) == (1, [kept.id]) and _rows() == _recount()
+    db.session.delete(db.session.scalar(select(Mention).where(Mention.ticket_id == kept.id)))
+    db.session.commit()
+    assert _shown(ben) == (0, []) and _rows() == _recount()
+
+
+def test_a_ticket_moved_to_an_inbox_the_teammate_cannot_see_is_not_counted(people):
+    ada, sara = people
+    bo = make_user(name="Bo Lind")
+    a = inboxes.save_inbox(ada.id, None, name="Billing", addresses="billing@halo.test")
+    b = inboxes.save_inbox(ada.id, None, name="Security", addresses="security@halo.test")
+    teams.save_team(ada.id, None, name="Team A", member_ids=[sara.id], inbox_ids=[a.id])
+    teams.save_team(ada.id, None, name="Team B", member_ids=[bo.id], inbox_ids=[b.id])
+    ticket, other = make_ticket(inbox_id=a.id), make_ticket(inbox_id=a.id)
+    for t in (ticket, other):
+        post_reply(t.id, ada.id, f"@{sara.handle} and @{bo.handle} look", "note")  # Bo cannot see A
+    with scope.opened(bo.id):
+        assert _shown(bo) == (0, [])
+    inboxes.move_ticket(ticket.id, b.id, ada.id)
+    with scope.opened(sara.id):
+        assert _shown(sara) == (1, [other.id])  # her mention on the moved ticket is out of sight
+    assert _rows() == _recount() == {(sara.id, a.id): 1, (sara.id, b.id): 1}
+    assert _shown(sara)[0] == 2  # unscoped (an admin's sight), both count
+
+
+def test_rebuild_agrees_with_the_kept_rows(people):
+    ada, ben = people
+    for _ in range(3):
+        post_reply(make_ticket().id, ada.id, f"@{ben.handle} look", "note")
+    kept = _rows()
+    db.session.execute(MentionCounter.__table__.delete())
+    db.session.commit()
+    rebuild_counters()
+    assert _rows() == kept == _recount() == {(ben.id, make_ticket().inbox_id): 3}
+
+
+@pytest.mark.parametrize("scoped", [False, True])
+def test_the_badge_reads_the_counter_never_the_teammates_mention_rows(frozen, scoped):
+    """The sidebar's Mentions count is a sum of the teammate's counter rows: it used to count
+    their unread mention rows and, scoped, look up each one's ticket (bench/README.md,
+    "Mentions at 1,000,000 tickets")."""
+    from halo.services.inbox.sidebar import _OWN
+    statement = _OWN[scoped]
+    params = {"now": frozen.start, "user_id": 1, "ticket_id": 0}
+    if scoped:
+        params["inbox_ids"] = [1, 2]
+    compiled = statement.compile(db.engine)
+    values = compiled.construct_params(params)
+    sql = str(compiled)
+    if scoped:
+        sql = sql.replace("(__[POSTCOMPILE_inbox_ids])", "(1, 2)")
+        values.pop("inbox_ids")
+    with db.engine.connect() as conn:
+        if db.engine.dialect.name == "sqlite":
+            args = tuple(values[k] for k in compiled.positiontup if k in values)
+            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", args))
+            assert "SEARCH mention_counter USING" in plan, plan
+            # the one mention read: the ticket asked about, its whole key bound
+            assert len(re.findall(r"\bmention\b", plan)) == 1 and "ticket_id=?" in plan, plan
+        else:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            conn.exec_driver_sql("SET enable_bitmapscan = off")
+            plan = " ".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {sql}", values))
+            assert "pk_mention_counter" in plan, plan
+            assert len(re.findall(r" on mention\b", plan)) == 1, plan
+    assert not re.search(r"SCAN (ticket|mention)\b|Seq Scan on (ticket|mention)\b", plan), plan
+
