@@ -1,9 +1,12 @@
-"""The Mentions badge from the mention counter: tickets with an unread mention per teammate
-and inbox, in step with every change, and never counted from the teammate's mention rows."""
+"""The Mentions view and badge at scale: the badge from the mention counter (tickets with an
+unread mention per teammate and inbox), the view's page read off the unread mentions in
+order by their copy of the ticket's activity time; both in step with every change, and
+neither reading all of the teammate's mentions."""
 import re
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, literal_column, select, true
 
 from halo import clock
 from halo.extensions import db
@@ -11,6 +14,7 @@ from halo.models import Mention, MentionCounter, Ticket
 from halo.services.access import inboxes, scope, teams
 from halo.services.customers import privacy
 from halo.services.inbox.counters import rebuild_counters
+from halo.services.inbox.hints import likely
 from halo.services.inbox.views import list_tickets, view_counts
 from halo.services.tickets import merge
 from halo.services.tickets.mentions import mark_mentions_read, unread_mention_count
@@ -158,3 +162,64 @@ def test_the_badge_reads_the_counter_never_the_teammates_mention_rows(frozen, sc
             assert len(re.findall(r" on mention\b", plan)) == 1, plan
     assert not re.search(r"SCAN (ticket|mention)\b|Seq Scan on (ticket|mention)\b", plan), plan
 
+
+
+def _plan(statement) -> str:
+    """SQLite's plan, or PostgreSQL's with scans and sorts the last resort (a test table is tiny)."""
+    sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    with db.engine.connect() as conn:
+        if db.engine.dialect.name == "sqlite":
+            return " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        conn.exec_driver_sql("SET enable_sort = off")
+        return " ".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {sql}"))
+
+
+@pytest.mark.parametrize("scoped", [False, True])
+def test_the_view_reads_a_page_of_unread_mentions_in_order_and_sorts_none(frozen, scoped):
+    """The page comes off (user_id, read_at, ticket_activity_at, ticket_id) in order and stops
+    after the page; `ticket.id IN (the unread mentions)` sorted every one of them, or (for a
+    teammate of some inboxes) read the inbox's tickets until a page turned up."""
+    from halo.services.inbox import mention_order
+    from halo.services.inbox.views import ROW_COLUMNS
+    seen = Ticket.inbox_id.in_([1, 2]) if scoped else true()
+    for after in (None, (frozen.start, 10**6)):
+        plan = _plan(mention_order.page_statement(ROW_COLUMNS, 1, likely(seen), after, 26))
+        assert "ix_mention_user_unread_activity" in plan, plan
+        assert "TEMP B-TREE FOR ORDER BY" not in plan.upper() and " Sort " not in f" {plan} ", plan
+        assert not re.search(r"SCAN (ticket|mention)\b|Seq Scan on (ticket|mention)\b", plan), plan
+        assert "ix_ticket_inbox" not in plan, plan
+
+
+def test_a_mentioned_ticket_moves_up_the_view_with_new_activity_and_pages_list_each_once(people, frozen):
+    ada, ben = people
+    made = [make_ticket(subject=f"T{i}", now=clock.now() - timedelta(minutes=10 - i)) for i in range(5)]
+    for ticket in made:
+        post_reply(ticket.id, ada.id, f"@{ben.handle} look", "note")
+    post_reply(made[1].id, ada.id, f"@{ben.handle} again", "note")  # two unread mentions: one row
+    newest_first = [t.id for t in sorted(made, key=lambda t: db.session.get(Ticket, t.id).last_activity_at,
+                                         reverse=True)]
+    walked, cursor = [], None
+    while True:
+        page, cursor = list_tickets("mentions", ben.id, clock.now(), cursor, limit=2)
+        walked += [t.id for t in page]
+        if cursor is None:
+            break
+    assert walked == newest_first
+    later = frozen(frozen.start + timedelta(minutes=30))
+    db.session.get(Ticket, made[0].id).last_activity_at = later  # the customer wrote on the oldest
+    db.session.commit()
+    assert list_tickets("mentions", ben.id, clock.now())[0][0].id == made[0].id
+    assert {m.ticket_activity_at for m in db.session.scalars(select(Mention).where(
+        Mention.ticket_id == made[0].id))} == {db.session.get(Ticket, made[0].id).last_activity_at}
+
+
+def test_mentions_merged_into_a_ticket_take_its_activity_time(people):
+    ada, ben = people
+    older = make_ticket(subject="Order late", now=clock.now() - timedelta(hours=2))
+    newer = make_ticket(customer=older.customer, subject="Order still late")
+    post_reply(newer.id, ada.id, f"@{ben.handle} please look", "note")
+    merge.merge_tickets(older.id, [newer.id], ada.id)
+    target = db.session.get(Ticket, older.id)
+    assert [m.ticket_activity_at for m in db.session.scalars(select(Mention))] == [target.last_activity_at]
+    assert [t.id for t in list_tickets("mentions", ben.id, clock.now())[0]] == [older.id]
