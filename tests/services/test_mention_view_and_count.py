@@ -223,3 +223,25 @@ def test_mentions_merged_into_a_ticket_take_its_activity_time(people):
     target = db.session.get(Ticket, older.id)
     assert [m.ticket_activity_at for m in db.session.scalars(select(Mention))] == [target.last_activity_at]
     assert [t.id for t in list_tickets("mentions", ben.id, clock.now())[0]] == [older.id]
+
+
+@pytest.mark.parametrize("scoped", [False, True])
+def test_the_notification_badge_counts_up_to_its_cap(people, scoped):
+    """A backlog of unread notifications is counted up to 100 and shown as "99+": counting
+    thousands (scoped, each one's ticket checked) grew every page with the backlog."""
+    from flask import current_app, render_template
+
+    from halo.services.tickets import notifications
+    ada, ben = people
+    ticket = make_ticket()
+    for i in range(notifications.BADGE_CAP + 30):
+        notifications.notify(ben.id, ticket.id, "snooze_ended", f"Snooze {i} ended")
+    db.session.commit()
+    with scope.opened(ben.id) if scoped else scope.opened(ada.id):
+        assert view_counts(ben.id, clock.now()).notifications == notifications.BADGE_CAP + 1
+        assert notifications.unread_count(ben.id) == notifications.BADGE_CAP + 1
+    with current_app.test_request_context():
+        assert ">99+<" in render_template("_notifications_count.html", n_unread=notifications.BADGE_CAP + 1)
+        assert ">99<" in render_template("_notifications_count.html", n_unread=99)
+    notifications.mark_all_read(ben.id)
+    assert view_counts(ben.id, clock.now()).notifications == 0
