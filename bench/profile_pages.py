@@ -1,7 +1,7 @@
 """Time and profile Halo's benchmark pages in-process (no server), to find where time goes.
 
     python bench/profile_pages.py --db bench/out/bench-100000.db [--n 200] [--profile] [--cold]
-                                  [--sign-in EMAIL] [--views] [--explain]
+                                  [--sign-in EMAIL] [--views] [--explain] [--paths PATH...]
 
 --cold empties the per-process caches of rendered pieces (halo/services/stamps.py, and the
 sidebar's view list in halo/web.py, the counts in halo/services/inbox/sidebar.py) before
@@ -37,6 +37,7 @@ def main() -> None:
                         help="the teammate whose pages are timed (seed.AGENT_EMAIL: an agent of one inbox)")
     parser.add_argument("--views", action="store_true", help="every inbox view, not the two pages")
     parser.add_argument("--explain", action="store_true", help="the plans of each page's statements")
+    parser.add_argument("--paths", nargs="+", metavar="PATH", help="these pages only (e.g. /inbox/mentions)")
     args = parser.parse_args()
     from halo import create_app
     from halo.extensions import db
@@ -63,6 +64,8 @@ def main() -> None:
         long_id = db.session.scalar(db.text("SELECT id FROM ticket WHERE subject = :s"),
                                     {"s": LONG_THREAD_SUBJECT})
     paths = view_paths() if args.views else ("/inbox/open", f"/tickets/{long_id}")
+    if args.paths:
+        paths = args.paths
     for path in paths:
         assert client.get(path).status_code == 200, path
         if args.explain:

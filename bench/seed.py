@@ -7,6 +7,8 @@
 first, and each table's id sequence moved past the loaded ids afterwards); the same seed
 gives the same rows as the SQLite file.
 
+    python bench/seed.py --db FILE --read-mentions 60    # (or --url) no seeding: see read_old_mentions
+
 Rows go in through SQLAlchemy Core executemany in large transactions (the ORM would
 take minutes for half a million messages); the counter table is rebuilt at the end,
 as every bulk loader that bypasses the ORM must.
@@ -67,6 +69,10 @@ CHUNK = 20_000  # tickets per transaction
 
 def main(argv=None) -> None:
     args = _parse(argv)
+    if args.read_mentions is not None:
+        target = args.url or os.path.abspath(args.db)
+        print(read_old_mentions(target, args.read_mentions), flush=True)
+        return
     if args.url:
         db_path = url = args.url
         _empty_database(url)
@@ -105,6 +111,9 @@ def _parse(argv):
     parser.add_argument("--wake-ended", action="store_true",
                         help="no seeding: wake the snoozes that have ended, as the schedule's first "
                              "sweep would (see wake_ended)")
+    parser.add_argument("--read-mentions", type=int, metavar="K",
+                        help="no seeding: leave each teammate only their K newest unread mentions, "
+                             "the rest read (see read_old_mentions)")
     return parser.parse_args(argv)
 
 
@@ -222,6 +231,39 @@ def wake_ended(db_path: str) -> str:
         woken = wake_due()
         db.session.remove()
     return f"{len(woken)} ended snoozes woken"
+
+
+def read_old_mentions(target: str, keep: int) -> str:
+    """The seed leaves a tenth of all mentions unread, so each teammate's unread mentions
+    grow with the ticket table (62 each at 100,000 tickets, 615 at 1,000,000), as if no
+    one ever opened a ticket they were mentioned on. A person reads what they are asked
+    about; what stays unread is their last few days' worth, whatever the table's size.
+    This marks all but each teammate's `keep` newest unread mentions read (with their
+    notifications), then recounts (the mention counter and order too). A SQLite path or a URL."""
+    from halo import clock
+    from halo.extensions import db
+    from halo.services.inbox.counters import rebuild_counters
+    app = _app(target) if "://" not in target else _app_url(target)
+    with app.app_context():
+        now = clock.now()
+        read = db.session.execute(db.text(
+            "UPDATE mention SET read_at = :now WHERE read_at IS NULL AND id NOT IN ("
+            " SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY user_id"
+            "  ORDER BY created_at DESC, id DESC) AS r FROM mention WHERE read_at IS NULL) ranked"
+            " WHERE r <= :keep)"), {"now": now, "keep": keep}).rowcount
+        db.session.execute(db.text(
+            "UPDATE notification SET read_at = :now WHERE read_at IS NULL AND kind = 'mention' AND NOT EXISTS ("
+            " SELECT 1 FROM mention WHERE mention.user_id = notification.user_id"
+            " AND mention.ticket_id = notification.ticket_id AND mention.read_at IS NULL)"), {"now": now})
+        db.session.commit()
+        rebuild_counters()
+        db.session.remove()
+    return f"{read} mentions marked read; each teammate keeps at most {keep} unread"
+
+
+def _app_url(url: str):
+    from halo import create_app
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret"})
 
 
 def release_sweeper(db_path: str) -> None:

@@ -55,7 +55,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from halo.services.accounts.throttle import init_throttle
     from halo.services.csat import surveys as csat_surveys
     from halo.services.email import outbound as email_outbound
-    from halo.services.inbox import counters, segment_counts, stamps
+    from halo.services.inbox import (
+        counters,
+        mention_counts,
+        mention_order,
+        segment_counts,
+        stamps,
+    )
     from halo.services.integrations import api_channel, ratelimit
     from halo.services.integrations.webhooks import capture as webhook_capture
     from halo.services.service_levels import hooks as sla_hooks
@@ -65,14 +71,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     from halo.web import register_web
 
     # What runs on every flush and commit: a new ticket's inbox, change stamps, sidebar
-    # counters, segment counts, then the events published once the commit succeeds; and
+    # counters (tickets per view, tickets with an unread mention per teammate), the unread
+    # mentions' copy of their ticket's activity time, segment counts, then the events published once the commit succeeds; and
     # on every ORM read, the open access scope (a teammate sees their teams' inboxes);
     # satisfaction surveys offered on resolve; last, webhook events, written in the
     # committing transaction (an outbox); a customer's traits moving their tickets' SLA clocks;
     # the signed-in teammate kept loaded across commits; the change stamps' shared rows
     # last of all, so the one row every write touches is held only for the COMMIT.
-    for hooks in (access_inboxes.HOOKS, stamps.HOOKS, counters.HOOKS, segment_counts.HOOKS,
-                  events.HOOKS, access_scope.HOOKS, csat_surveys.HOOKS, webhook_capture.HOOKS,
+    for hooks in (access_inboxes.HOOKS, stamps.HOOKS, counters.HOOKS, mention_counts.HOOKS,
+                  mention_order.HOOKS, segment_counts.HOOKS, events.HOOKS, access_scope.HOOKS, csat_surveys.HOOKS, webhook_capture.HOOKS,
                   sla_hooks.HOOKS, kept_user.HOOKS, stamps.COMMIT_HOOKS):
         session_hooks.install(hooks)
     # Channels: how each delivers the team's replies. A new channel is a module and a line here.

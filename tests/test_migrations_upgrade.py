@@ -64,3 +64,33 @@ def test_the_snooze_counter_starts_from_the_snoozed_tickets(tmp_path):
                                             ("2026-12-08 09:00:00", 1, 1)]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_mention_counter_and_order_start_from_the_unread_mentions(tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/team.db", "SECRET_KEY": "x",
+                      "HALO_QUEUE": "sync"})
+    with app.app_context():
+        upgrade(revision="0032_snooze_counter")
+        for statement in ROWS:
+            db.session.execute(text(statement))
+        db.session.execute(text(
+            "INSERT INTO ticket (id, subject, customer_id, channel, status, bucket, preview, created_at, "
+            "last_activity_at, inbox_id) VALUES (2, 'x', 1, 'email', 'open', 'open', '', "
+            "'2026-12-01 09:00:00', '2026-12-03 10:00:00', (SELECT min(id) FROM inbox))"))
+        db.session.execute(text("UPDATE ticket SET inbox_id = NULL WHERE id = 1"))
+        # Ada: two unread on ticket 2 (one ticket), one unread on ticket 1 (no inbox), one read
+        for n, (ticket, read) in enumerate([(2, None), (2, None), (1, None), (1, "2026-12-02 09:00:00")]):
+            db.session.execute(text(
+                "INSERT INTO mention (id, user_id, ticket_id, message_id, created_at, read_at) "
+                "VALUES (:id, 1, :t, 1, '2026-12-01 09:00:00', :r)"), {"id": n + 1, "t": ticket, "r": read})
+        db.session.commit()
+        inbox = db.session.execute(text("SELECT min(id) FROM inbox")).scalar()
+        upgrade()
+        rows = db.session.execute(text("SELECT user_id, inbox_id, n FROM mention_counter "
+                                       "ORDER BY user_id, inbox_id")).all()
+        assert [tuple(r) for r in rows] == [(1, 0, 1), (1, inbox, 1)]
+        copied = db.session.execute(text("SELECT id, ticket_activity_at FROM mention ORDER BY id")).all()
+        assert [tuple(r) for r in copied] == [(1, "2026-12-03 10:00:00"), (2, "2026-12-03 10:00:00"),
+                                              (3, "2026-12-01 09:00:00"), (4, None)]  # unread ones only
+        db.session.remove()
+        db.engine.dispose()

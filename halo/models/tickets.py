@@ -12,6 +12,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -181,10 +182,27 @@ class Mention(db.Model):
     message_id: Mapped[int] = mapped_column(ForeignKey("message.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     read_at: Mapped[datetime | None]
+    # The ticket's last_activity_at, copied while the mention is unread (services/inbox/
+    # mention_order.py), so the Mentions view reads a page of them in the inbox's order.
+    ticket_activity_at: Mapped[datetime | None]
 
     message = relationship("Message")
 
-    __table_args__ = (Index("ix_mention_user_unread", "user_id", "read_at", "ticket_id"),)
+    __table_args__ = (Index("ix_mention_user_unread", "user_id", "read_at", "ticket_id"),
+                      # unread only (PostgreSQL orders by an index past an equality, not past IS NULL)
+                      Index("ix_mention_user_unread_activity", "user_id", "ticket_activity_at", "ticket_id",
+                            sqlite_where=text("read_at IS NULL"), postgresql_where=text("read_at IS NULL")),
+                      # a ticket's mentions: merge, and the mention counter on a move or delete
+                      Index("ix_mention_ticket", "ticket_id", "user_id"))
+
+
+class MentionCounter(db.Model):
+    """How many tickets of each inbox hold an unread mention of each teammate; kept in step
+    on every flush (services/inbox/mention_counts.py) and by the read of a ticket's mentions.
+    The sidebar sums a teammate's rows of the inboxes they see: never a mention row."""
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    inbox_id: Mapped[int] = mapped_column(primary_key=True)  # 0: a ticket in no inbox
+    n: Mapped[int] = mapped_column(default=0)
 
 
 class TicketCounter(db.Model):

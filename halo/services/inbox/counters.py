@@ -99,8 +99,13 @@ def _upsert(session, model, n, **key):
 
 
 def rebuild_counters() -> None:
-    """Recount from the ticket table (after bulk loads, or to repair drift); the change
-    stamps move on too, as bulk loads bypass their hook as well."""
+    """Recount from the ticket table (after bulk loads, or to repair drift), and the tickets
+    with unread mentions from the mention table; the change stamps move on too, as bulk
+    loads bypass their hook as well."""
+    from halo.services.inbox import (  # mention_counts imports this module
+        mention_counts,
+        mention_order,
+    )
     rows = db.session.execute(
         select(Ticket.status, func.coalesce(Ticket.assignee_id, 0), func.coalesce(Ticket.inbox_id, 0), func.count())
         .group_by(Ticket.status, Ticket.assignee_id, Ticket.inbox_id)
@@ -117,6 +122,8 @@ def rebuild_counters() -> None:
     db.session.execute(delete(SnoozeCounter))
     db.session.add_all(SnoozeCounter(ends_at=ends_at, assignee_key=assignee_key, inbox_id=inbox_id, n=n)
                        for ends_at, assignee_key, inbox_id, n in snoozed)
+    mention_counts.rebuild()
+    mention_order.rebuild()
     stamps.bump(db.session, *stamps.SCOPES)
     db.session.commit()
 

@@ -29,6 +29,7 @@ from halo.extensions import db
 from halo.models import (
     ChangeStamp,
     Mention,
+    MentionCounter,
     Notification,
     SnoozeCounter,
     Ticket,
@@ -37,6 +38,7 @@ from halo.models import (
 from halo.services.access import scope as access_scope
 from halo.services.inbox.stamps import SCOPES, minute
 from halo.services.inbox.stamps import remember as remember_stamps
+from halo.services.tickets.notifications import BADGE_CAP
 
 OPEN_STATUSES = ("open", "priority", "in_progress")
 
@@ -46,22 +48,26 @@ def _seen(column, scoped: bool):
 
 
 def _own(scoped: bool):
-    """The teammate's own rows (unread mentions, mentions on the ticket asked about,
+    """The teammate's own rows (tickets with unread mentions, mentions on the ticket asked about,
     unread notifications) and the change stamps: what no two teammates share."""
     def on_seen_ticket(ticket_id):
         return exists().where(Ticket.id == ticket_id, _seen(Ticket.inbox_id, True)) if scoped else true()
     return (
-        select(literal_column("'~mentions'"), literal_column("0"), func.count(func.distinct(Mention.ticket_id)))
-        .where(Mention.user_id == bindparam("user_id"), Mention.read_at.is_(None),
-               on_seen_ticket(Mention.ticket_id)),
+        # Tickets with an unread mention, from the teammate's counter row per inbox
+        # (services/inbox/mention_counts.py): never their mention rows.
+        select(literal_column("'~mentions'"), literal_column("0"), func.sum(MentionCounter.n))
+        .where(MentionCounter.user_id == bindparam("user_id"), _seen(MentionCounter.inbox_id, scoped)),
         select(literal_column("'~mentions_here'"), literal_column("0"), func.count())
         .where(Mention.user_id == bindparam("user_id"), Mention.read_at.is_(None),
                Mention.ticket_id == bindparam("ticket_id")),
+        # Unread notifications up to the badge's cap (tickets/notifications.py): a backlog
+        # of thousands is never counted (scoped, each one's ticket looked up) on every page.
         select(literal_column("'~notifications'"), literal_column("0"), func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None),
-               or_(Notification.ticket_id.is_(None), on_seen_ticket(Notification.ticket_id))
-               if scoped else true()),
+        .select_from(select(Notification.id)
+                     .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None),
+                            or_(Notification.ticket_id.is_(None), on_seen_ticket(Notification.ticket_id))
+                            if scoped else true())
+                     .limit(BADGE_CAP + 1).subquery("unread_notifications")),
         # The change stamps (services/stamps.py), so cached pieces are checked without a query.
         select(literal_column("'#'", String) + ChangeStamp.scope, literal_column("0"), ChangeStamp.n),
     )

@@ -21,6 +21,7 @@ from halo.models import (
     User,
 )
 from halo.services.access import scope as access_scope
+from halo.services.inbox import mention_order
 from halo.services.inbox.hints import likely
 from halo.services.inbox.sidebar import OPEN_STATUSES, view_counts  # noqa: F401  (pages call views.view_counts)
 
@@ -68,7 +69,10 @@ def list_tickets(view: str, user_id: int, now: datetime, cursor: str | None = No
         narrow, unscoped = (lambda c: and_(likely(and_(c, seen)), where)), True
     elif where is not None:
         narrow = lambda c: and_(c, where)  # noqa: E731
-    rows = _page(narrow(_view_filter(view, user_id, now)), after, limit + 1, unscoped)
+    if view == "mentions" and not selective:
+        rows = _mentions_page(user_id, where, after, limit + 1)
+    else:
+        rows = _page(narrow(_view_filter(view, user_id, now)), after, limit + 1, unscoped)
     if view in WAKING_VIEWS:
         woken = narrow(_woken_filter(view, user_id, now))
         if len(rows) > limit:
@@ -149,6 +153,18 @@ def _page(condition, after, limit, unscoped=False) -> list[InboxRow]:
     if unscoped:
         statement = statement.execution_options(halo_unscoped=True)
     return [InboxRow(row) for row in db.session.execute(statement)]
+
+
+def _mentions_page(user_id: int, where, after, limit) -> list[InboxRow]:
+    """The Mentions view's page, read off the teammate's unread mentions in order
+    (services/inbox/mention_order.py). The teammate's inboxes are checked on each ticket
+    found, hinted so that SQLite does not read the inbox's index instead."""
+    inbox_ids = access_scope.inbox_ids()
+    condition = true() if inbox_ids is None else likely(access_scope.inbox_condition(Ticket.inbox_id, inbox_ids))
+    if where is not None:
+        condition = and_(condition, where)
+    statement = mention_order.page_statement(_ROW_COLUMNS, user_id, condition, after, limit)
+    return [InboxRow(row) for row in db.session.execute(statement.execution_options(halo_unscoped=True))]
 
 
 def _view_filter(view: str, user_id: int, now: datetime):

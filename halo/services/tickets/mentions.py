@@ -6,9 +6,9 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from halo.extensions import db
-from halo.models import Mention, Message, Notification, Ticket, User
+from halo.models import Mention, MentionCounter, Message, Notification, Ticket, User
 from halo.services.access import scope as access_scope
-from halo.services.inbox import stamps
+from halo.services.inbox import mention_counts, stamps
 from halo.services.tickets.notifications import notify
 
 MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9][A-Za-z0-9_.-]{0,59})")
@@ -79,7 +79,8 @@ def mark_mentions_read(ticket_id: int, user_id: int, now: datetime) -> int:
     db.session.execute(update(Notification).where(  # the mention's notification goes with it
         Notification.user_id == user_id, Notification.ticket_id == ticket_id,
         Notification.kind == "mention", Notification.read_at.is_(None)).values(read_at=now))
-    stamps.bump(db.session, "inbox")  # the Mentions view's rows (an UPDATE skips the hook)
+    mention_counts.read_all(db.session, user_id, ticket_id)  # an UPDATE skips the hooks
+    stamps.bump(db.session, "inbox")  # the Mentions view's rows (likewise)
     db.session.commit()
     return result.rowcount
 
@@ -87,5 +88,4 @@ def mark_mentions_read(ticket_id: int, user_id: int, now: datetime) -> int:
 def unread_mention_count(user_id: int) -> int:
     """Tickets with an unread mention of the user (the sidebar badge)."""
     return db.session.scalar(
-        db.select(func.count(func.distinct(Mention.ticket_id)))
-        .where(Mention.user_id == user_id, Mention.read_at.is_(None))) or 0
+        db.select(func.sum(MentionCounter.n)).where(MentionCounter.user_id == user_id)) or 0

@@ -21,10 +21,18 @@ def notify(user_id: int, ticket_id: int | None, kind: str, text: str,
     return note
 
 
+# The badge counts unread notifications up to here and shows more as "99+" (as most apps'
+# badges do): counting a backlog of thousands, each one's ticket checked against the
+# teammate's inboxes, cost every page more the larger the backlog (bench/README.md,
+# "Mentions at 1,000,000 tickets").
+BADGE_CAP = 99
+
+
 def unread_count(user_id: int) -> int:
-    """The sidebar badge (of tickets the open access scope sees)."""
-    return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None), _seen())) or 0
+    """The sidebar badge (of tickets the open access scope sees), up to BADGE_CAP + 1."""
+    unread = select(Notification.id).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None), _seen()).limit(BADGE_CAP + 1)
+    return db.session.scalar(select(func.count()).select_from(unread.subquery())) or 0
 
 
 def recent(user_id: int, limit: int = 50) -> list[Notification]:
