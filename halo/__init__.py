@@ -72,15 +72,17 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # What runs on every flush and commit: a new ticket's inbox, change stamps, sidebar
     # counters (tickets per view, tickets with an unread mention per teammate), the unread
-    # mentions' copy of their ticket's activity time, segment counts, then the events published once the commit succeeds; and
-    # on every ORM read, the open access scope (a teammate sees their teams' inboxes);
-    # satisfaction surveys offered on resolve; last, webhook events, written in the
-    # committing transaction (an outbox); a customer's traits moving their tickets' SLA clocks;
-    # the signed-in teammate kept loaded across commits; the change stamps' shared rows
-    # last of all, so the one row every write touches is held only for the COMMIT.
+    # mentions' copy of their ticket's activity time, segment counts, then the events
+    # published once the commit succeeds; and on every ORM read, the open access scope (a
+    # teammate sees their teams' inboxes); satisfaction surveys offered on resolve; last,
+    # webhook events, written in the committing transaction (an outbox); a customer's traits
+    # moving their tickets' SLA clocks; the signed-in teammate kept loaded across commits;
+    # the change stamps' shared rows last of all, so the one row every write touches is held
+    # only for the COMMIT.
     for hooks in (access_inboxes.HOOKS, stamps.HOOKS, counters.HOOKS, mention_counts.HOOKS,
-                  mention_order.HOOKS, segment_counts.HOOKS, events.HOOKS, access_scope.HOOKS, csat_surveys.HOOKS, webhook_capture.HOOKS,
-                  sla_hooks.HOOKS, kept_user.HOOKS, stamps.COMMIT_HOOKS):
+                  mention_order.HOOKS, segment_counts.HOOKS, events.HOOKS, access_scope.HOOKS,
+                  csat_surveys.HOOKS, webhook_capture.HOOKS, sla_hooks.HOOKS, kept_user.HOOKS,
+                  stamps.COMMIT_HOOKS):
         session_hooks.install(hooks)
     # Channels: how each delivers the team's replies. A new channel is a module and a line here.
     for channel in (email_outbound.CHANNEL, chat.CHANNEL, api_channel.CHANNEL):
