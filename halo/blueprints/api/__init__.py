@@ -1,10 +1,13 @@
 """The REST API, /api/v1: JSON in and out, bearer tokens, problem documents for errors.
 
-Each module is one resource; spec.py holds the models' SpecTree and the `endpoint`
-decorator, auth.py the token check and rate limit run before every view, docs.py the
-OpenAPI document and its reference page.
+Each module is one resource, its views named in RULES below and loaded on the API's first
+call; spec.py holds the models' SpecTree and the `endpoint` decorator, auth.py the token
+check and rate limit run before every view, docs.py the OpenAPI document and its reference
+page.
 """
-from flask import Blueprint, request
+import importlib
+
+from flask import Blueprint, Flask, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from halo.blueprints.api import auth, idempotency, problems
@@ -58,12 +61,63 @@ def not_routed(error: HTTPException):
     return problems.response(http_problem(error), request.path)
 
 
-from halo.blueprints.api import (  # noqa: E402,F401  (views register on bp)
-    channels,
-    customers,
-    docs,
-    knowledge,
-    messages,
-    team,
-    tickets,
+# The API's rules: (method, path, module, view); the endpoint is "api.<view>". The resource
+# modules (their pydantic models and SpecTree: ~10 MiB of a worker, 0.4 s of a start) load
+# on the first call to any of them, not in every process that serves pages: Flask's lazily
+# loaded views (bench/README.md, "Worker memory to 100 MiB"). docs.py's two views are light.
+RULES = (
+    ("GET", "/tickets", "tickets", "list_tickets"),
+    ("POST", "/tickets", "tickets", "create_ticket"),
+    ("GET", "/tickets/<int:ticket_id>", "tickets", "get_ticket"),
+    ("PATCH", "/tickets/<int:ticket_id>", "tickets", "update_ticket"),
+    ("GET", "/tickets/<int:ticket_id>/messages", "messages", "list_messages"),
+    ("POST", "/tickets/<int:ticket_id>/messages", "messages", "post_message"),
+    ("GET", "/inboxes", "channels", "list_inboxes"),
+    ("POST", "/inboxes/<int:inbox_id>/messages", "channels", "post_inbound"),
+    ("GET", "/customers", "customers", "list_customers"),
+    ("POST", "/customers", "customers", "create_customer"),
+    ("GET", "/customers/<int:customer_id>", "customers", "get_customer"),
+    ("PATCH", "/customers/<int:customer_id>", "customers", "update_customer"),
+    ("POST", "/customers/<int:customer_id>/merge", "customers", "merge_customers"),
+    ("GET", "/teammates", "team", "list_teammates"),
+    ("GET", "/teammates/<int:user_id>", "team", "get_teammate"),
+    ("GET", "/segments", "team", "list_segments"),
+    ("GET", "/segments/<int:segment_id>", "team", "get_segment"),
+    ("GET", "/articles", "knowledge", "list_articles"),
+    ("POST", "/articles", "knowledge", "create_article"),
+    ("GET", "/articles/<int:article_id>", "knowledge", "get_article"),
+    ("PATCH", "/articles/<int:article_id>", "knowledge", "update_article"),
+    ("DELETE", "/articles/<int:article_id>", "knowledge", "delete_article"),
+    ("GET", "/saved-replies", "knowledge", "list_saved_replies"),
+    ("POST", "/saved-replies", "knowledge", "create_saved_reply"),
+    ("GET", "/saved-replies/<int:reply_id>", "knowledge", "get_saved_reply"),
+    ("PATCH", "/saved-replies/<int:reply_id>", "knowledge", "update_saved_reply"),
+    ("DELETE", "/saved-replies/<int:reply_id>", "knowledge", "delete_saved_reply"),
 )
+
+
+class _Deferred:
+    """Stands in for an API view until the first call loads them all (load_views)."""
+
+    def __init__(self, name: str):
+        self.__name__ = name
+
+    def __call__(self, **kwargs):
+        return load_views(current_app)[f"{bp.name}.{self.__name__}"](**kwargs)
+
+
+def load_views(app: Flask) -> dict:
+    """Import the resource modules and put their views in the stand-ins' places (once per
+    app; the import itself once per process). Returns the app's view functions."""
+    views = app.view_functions
+    for _method, _path, module, name in RULES:
+        endpoint = f"{bp.name}.{name}"
+        if isinstance(views.get(endpoint), _Deferred):
+            views[endpoint] = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    return views
+
+
+for _method, _path, _module, _name in RULES:
+    bp.add_url_rule(_path, endpoint=_name, view_func=_Deferred(_name), methods=[_method])
+
+from halo.blueprints.api import docs  # noqa: E402,F401  (its views register on bp)

@@ -4,7 +4,6 @@ from typing import Literal
 from flask_babel import gettext
 from pydantic import BaseModel, Field
 
-from halo.blueprints.api import bp
 from halo.blueprints.api.messages import MessageOut, message_out
 from halo.blueprints.api.spec import Strict, body, endpoint, principal
 from halo.services.access import inboxes
@@ -48,7 +47,6 @@ def _visible_inbox_ids(who):
     return None if who.user_id is None else access_scope.visible_inbox_ids(who.user_id)
 
 
-@bp.get("/inboxes")
 @endpoint("read", resp=InboxList, tags=("inboxes",))
 def list_inboxes():
     """List inboxes
@@ -60,7 +58,6 @@ def list_inboxes():
                            for i in inboxes.list_inboxes() if seen is None or i.id in seen])
 
 
-@bp.post("/inboxes/<int:inbox_id>/messages")
 @endpoint("write", json=InboundMessage, resp=PostedMessage, status=201, also=(200,), errors=(422,),
           tags=("inboxes",))
 def post_inbound(inbox_id: int):

@@ -2,7 +2,7 @@
 from flask import url_for
 from pydantic import BaseModel, Field
 
-from halo.blueprints.api import bp, shapes
+from halo.blueprints.api import shapes
 from halo.blueprints.api.shapes import Cursor, Limit, Time
 from halo.blueprints.api.spec import Strict, body, endpoint, params, principal
 from halo.models import Customer
@@ -40,7 +40,6 @@ def customer_out(customer: Customer) -> CustomerOut:
                        created_at=customer.created_at)
 
 
-@bp.get("/customers")
 @endpoint("read", query=CustomerListQuery, resp=CustomerPage, tags=("customers",))
 def list_customers():
     """List or search customers
@@ -53,7 +52,6 @@ def list_customers():
                         next_cursor=str(next_id) if next_id is not None else None)
 
 
-@bp.get("/customers/<int:customer_id>")
 @endpoint("read", resp=CustomerOut, tags=("customers",))
 def get_customer(customer_id: int):
     """Get a customer"""
@@ -79,7 +77,6 @@ class CustomerMerge(Strict):
     source_id: int = Field(description="the customer folded into this one (then deleted)")
 
 
-@bp.post("/customers")
 @endpoint("write", json=CustomerIn, resp=CustomerOut, status=201, errors=(409, 422), tags=("customers",))
 def create_customer():
     """Create a customer"""
@@ -89,7 +86,6 @@ def create_customer():
     return customer_out(customer), 201, {"Location": url_for("api.get_customer", customer_id=customer.id)}
 
 
-@bp.patch("/customers/<int:customer_id>")
 @endpoint("write", json=CustomerPatch, resp=CustomerOut, errors=(409, 422), tags=("customers",))
 def update_customer(customer_id: int):
     """Update a customer and their traits
@@ -104,7 +100,6 @@ def update_customer(customer_id: int):
     return customer_out(profiles.update_customer(customer, traits=data.traits, **given))
 
 
-@bp.post("/customers/<int:customer_id>/merge")
 @endpoint("write", json=CustomerMerge, resp=CustomerOut, errors=(422,), tags=("customers",))
 def merge_customers(customer_id: int):
     """Merge another customer into this one

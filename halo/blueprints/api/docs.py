@@ -10,9 +10,8 @@ import copy
 
 from flask import current_app, jsonify, render_template
 
-from halo.blueprints.api import bp
+from halo.blueprints.api import bp, load_views
 from halo.blueprints.api.problems import MEDIA_TYPE, TYPES
-from halo.blueprints.api.spec import spec
 
 PROBLEM_REF = "#/components/schemas/ProblemDocument"
 IDEMPOTENCY = {
@@ -29,9 +28,12 @@ RATE_HEADERS = {
 
 
 def document() -> dict:
-    """The OpenAPI document (built once per process)."""
+    """The OpenAPI document (built once per app, from the views SpecTree finds in the app's
+    view functions: the real ones, loaded first)."""
     built = current_app.extensions.get("halo_openapi")
     if built is None:
+        load_views(current_app)
+        from halo.blueprints.api.spec import spec  # loads with the views
         built = current_app.extensions["halo_openapi"] = _finish(copy.deepcopy(spec.spec))
     return built
 

@@ -1,7 +1,7 @@
 """Knowledge articles and saved replies: the team's texts, read and written."""
 from pydantic import BaseModel, Field
 
-from halo.blueprints.api import bp, shapes
+from halo.blueprints.api import shapes
 from halo.blueprints.api.shapes import TeammateRef, Time
 from halo.blueprints.api.spec import Strict, body, endpoint, params, principal
 from halo.services.ai import knowledge as articles
@@ -75,7 +75,6 @@ def reply_out(r) -> SavedReplyOut:
                          updated_at=r.updated_at)
 
 
-@bp.get("/articles")
 @endpoint("read", query=ArticleListQuery, resp=ArticleList, tags=("articles",))
 def list_articles():
     """List or search articles"""
@@ -84,14 +83,12 @@ def list_articles():
     return ArticleList(data=[article_out(a) for a in found])
 
 
-@bp.get("/articles/<int:article_id>")
 @endpoint("read", resp=ArticleOut, tags=("articles",))
 def get_article(article_id: int):
     """Get an article"""
     return article_out(articles.get_article(article_id))
 
 
-@bp.post("/articles")
 @endpoint("write", json=ArticleIn, resp=ArticleOut, status=201, errors=(409, 422), tags=("articles",))
 def create_article():
     """Create an article"""
@@ -101,7 +98,6 @@ def create_article():
     return article_out(article), 201
 
 
-@bp.patch("/articles/<int:article_id>")
 @endpoint("write", json=ArticlePatch, resp=ArticleOut, errors=(422,), tags=("articles",))
 def update_article(article_id: int):
     """Update an article (the fields given)"""
@@ -114,7 +110,6 @@ def update_article(article_id: int):
     return article_out(article)
 
 
-@bp.delete("/articles/<int:article_id>")
 @endpoint("write", status=204, tags=("articles",))
 def delete_article(article_id: int):
     """Delete an article"""
@@ -123,21 +118,18 @@ def delete_article(article_id: int):
     return "", 204
 
 
-@bp.get("/saved-replies")
 @endpoint("read", resp=SavedReplyList, tags=("saved replies",))
 def list_saved_replies():
     """List saved replies"""
     return SavedReplyList(data=[reply_out(r) for r in saved_replies.list_replies()])
 
 
-@bp.get("/saved-replies/<int:reply_id>")
 @endpoint("read", resp=SavedReplyOut, tags=("saved replies",))
 def get_saved_reply(reply_id: int):
     """Get a saved reply"""
     return reply_out(saved_replies.get_reply(reply_id))
 
 
-@bp.post("/saved-replies")
 @endpoint("write", json=SavedReplyIn, resp=SavedReplyOut, status=201, errors=(422,),
           tags=("saved replies",))
 def create_saved_reply():
@@ -147,7 +139,6 @@ def create_saved_reply():
     return reply_out(saved_replies.save_reply(data.title, data.body, principal().user_id)), 201
 
 
-@bp.patch("/saved-replies/<int:reply_id>")
 @endpoint("write", json=SavedReplyPatch, resp=SavedReplyOut, errors=(422,), tags=("saved replies",))
 def update_saved_reply(reply_id: int):
     """Update a saved reply (the fields given)"""
@@ -158,7 +149,6 @@ def update_saved_reply(reply_id: int):
     return reply_out(reply)
 
 
-@bp.delete("/saved-replies/<int:reply_id>")
 @endpoint("write", status=204, tags=("saved replies",))
 def delete_saved_reply(reply_id: int):
     """Delete a saved reply"""

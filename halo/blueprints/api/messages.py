@@ -3,7 +3,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from halo.blueprints.api import bp, problems, shapes
+from halo.blueprints.api import problems, shapes
 from halo.blueprints.api.shapes import Cursor, Limit, TeammateRef, Time
 from halo.blueprints.api.spec import Strict, body, endpoint, params, principal
 from halo.models import Message
@@ -54,7 +54,6 @@ def message_out(message: Message) -> MessageOut:
         translation=message.translation, created_at=message.created_at)
 
 
-@bp.get("/tickets/<int:ticket_id>/messages")
 @endpoint("read", query=MessageListQuery, resp=MessagePage, tags=("messages",))
 def list_messages(ticket_id: int):
     """List a ticket's thread
@@ -92,7 +91,6 @@ def _author(who, author_id: int | None) -> int:
     return author_id
 
 
-@bp.post("/tickets/<int:ticket_id>/messages")
 @endpoint("write", json=MessageIn, resp=MessageOut, status=201, errors=(422,), tags=("messages",))
 def post_message(ticket_id: int):
     """Reply or add a note

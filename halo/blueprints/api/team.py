@@ -5,7 +5,6 @@ from flask_babel import gettext
 from pydantic import BaseModel, Field
 
 from halo import clock
-from halo.blueprints.api import bp
 from halo.blueprints.api.spec import endpoint, principal
 from halo.services.errors import NotFound
 from halo.services.inbox import segments
@@ -46,14 +45,12 @@ def _teammates():
                         active=t.active) for t in team()]
 
 
-@bp.get("/teammates")
 @endpoint("read", resp=TeammateList, tags=("teammates",))
 def list_teammates():
     """List teammates"""
     return TeammateList(data=_teammates())
 
 
-@bp.get("/teammates/<int:user_id>")
 @endpoint("read", resp=TeammateOut, tags=("teammates",))
 def get_teammate(user_id: int):
     """Get a teammate"""
@@ -75,7 +72,6 @@ def _visible(user_id: int):
     return segments.visible_segments(user_id)
 
 
-@bp.get("/segments")
 @endpoint("read", resp=SegmentList, tags=("segments",))
 def list_segments():
     """List segments
@@ -85,7 +81,6 @@ def list_segments():
     return SegmentList(data=[_segment_out(s, user_id) for s in _visible(user_id)])
 
 
-@bp.get("/segments/<int:segment_id>")
 @endpoint("read", resp=SegmentOut, tags=("segments",))
 def get_segment(segment_id: int):
     """Get a segment, with its count"""

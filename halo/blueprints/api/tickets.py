@@ -7,7 +7,7 @@ from flask import url_for
 from pydantic import AwareDatetime, BaseModel, Field
 
 from halo import clock
-from halo.blueprints.api import bp, problems, shapes
+from halo.blueprints.api import problems, shapes
 from halo.blueprints.api.shapes import Cursor, CustomerRef, Limit, TeammateRef, Time
 from halo.blueprints.api.spec import Strict, body, endpoint, params, principal
 from halo.models import STATUSES, Ticket
@@ -106,7 +106,6 @@ def _inbox_ids(raw: str | None) -> list[int]:
     return sorted({int(p) for p in parts})
 
 
-@bp.get("/tickets")
 @endpoint("read", query=TicketListQuery, resp=TicketPage, tags=("tickets",))
 def list_tickets():
     """List tickets
@@ -127,7 +126,6 @@ def list_tickets():
     return TicketPage(data=[ticket_out(t, tags[t.id]) for t in page], next_cursor=next_cursor)
 
 
-@bp.get("/tickets/<int:ticket_id>")
 @endpoint("read", resp=TicketOut, tags=("tickets",))
 def get_ticket(ticket_id: int):
     """Get a ticket"""
@@ -159,7 +157,6 @@ class TicketPatch(Strict):
     inbox_id: int | None = Field(None, description="move the ticket to this inbox")
 
 
-@bp.post("/tickets")
 @endpoint("write", json=TicketCreate, resp=TicketOut, status=201, errors=(422,), tags=("tickets",))
 def create_ticket():
     """Create a ticket
@@ -176,7 +173,6 @@ def create_ticket():
     return ticket_out(ticket, []), 201, {"Location": location}
 
 
-@bp.patch("/tickets/<int:ticket_id>")
 @endpoint("write", json=TicketPatch, resp=TicketOut, errors=(409, 422), tags=("tickets",))
 def update_ticket(ticket_id: int):
     """Update a ticket
