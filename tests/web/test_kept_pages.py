@@ -113,3 +113,39 @@ def test_the_inbox_page_is_kept_per_view_and_filter(as_agent, app, frozen):
     assert rendered.count("inbox/index.html") == 2
     assert plain[0] == plain[1] and "Email one" in plain[1]
     assert "Chat one" in chats and "Email one" not in chats
+
+
+
+def test_a_kept_ticket_page_loads_no_ticket_object_and_a_hidden_ticket_is_still_a_404(client, app, frozen):
+    """A kept page reads the ticket's head (one row, status.get_head), not the ticket with its
+    customer and assignee; the head is narrowed by the teammate's inboxes all the same."""
+    from sqlalchemy import event
+
+    from halo.models import Ticket
+    from halo.services.access import inboxes, teams
+    from tests.factories import make_user
+    admin, sara = make_user(email="boss@example.com", role="admin"), make_user(email="sara@example.com")
+    a = inboxes.save_inbox(admin.id, None, name="Billing", addresses="billing@halo.test")
+    b = inboxes.save_inbox(admin.id, None, name="Security", addresses="security@halo.test")
+    teams.save_team(admin.id, None, name="Team A", member_ids=[sara.id], inbox_ids=[a.id])
+    teams.save_team(admin.id, None, name="Team B", member_ids=[], inbox_ids=[b.id])
+    world = {"admin": admin, "ta": make_ticket(subject="Invoice twice charged", inbox_id=a.id).id,
+             "tb": make_ticket(subject="Zebrafish breach", inbox_id=b.id).id}
+    browser = Browser(client)
+    browser.login(sara.email)
+    path = f"/tickets/{world['ta']}"
+    assert "Invoice twice charged" in browser.get(path).text
+    hidden = browser.get(f"/tickets/{world['tb']}")  # team B's: out of Sara's sight
+    assert hidden.status_code == 404 and "Zebrafish" not in hidden.text
+    loaded = []
+
+    def note(target, _context):
+        loaded.append(target.id)
+    event.listen(Ticket, "load", note)
+    try:
+        assert "Invoice twice charged" in browser.get(path).text
+        assert loaded == []  # handed out whole, off the head
+        status.change_status(world["ta"], "priority", world["admin"].id)  # the page moves on
+        assert browser.get(path).status_code == 200 and world["ta"] in loaded
+    finally:
+        event.remove(Ticket, "load", note)

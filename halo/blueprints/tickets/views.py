@@ -109,12 +109,13 @@ def _page(ticket_id: int, code: int = 200, **extra):
     now = clock.now()
     # The counts first: their statement also reads the change stamps the pieces are kept by.
     counts = inbox.view_counts(current_user.id, now, ticket_id)
-    ticket = status.get_ticket(ticket_id)  # a ticket out of sight is a 404 before anything is read
+    # A ticket out of sight is a 404 before anything is read; its head is all a kept page needs.
+    ticket = status.get_head(ticket_id)
     if counts.mentions_here and mentions.mark_mentions_read(ticket_id, current_user.id, now):
         counts = inbox.view_counts(current_user.id, now)
     translate_tickets.schedule_ticket_language(ticket_id, ticket.customer)
     any_policy = stamps.cached(("any-sla-policy", stamps.seen("team")), sla.any_policy)
-    reading = sla.reading(sla.evaluate(ticket, now), now) if any_policy else None
+    reading = sla.reading(sla.evaluate(status.get_ticket(ticket_id), now), now) if any_policy else None
     survey = _survey(ticket)
 
     def render():
