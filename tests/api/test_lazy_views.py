@@ -48,7 +48,15 @@ def test_the_table_names_every_view_of_the_resource_modules():
     assert len({name for *_rest, name in RULES}) == len(RULES)  # endpoints are unique
 
 
-def test_load_views_puts_the_real_views_in_place(app):
+def _deferred(app, monkeypatch):
+    """The session's app has answered API calls in earlier tests: put the stand-ins back
+    (monkeypatch restores the real views after the test)."""
+    for *_rest, name in RULES:
+        monkeypatch.setitem(app.view_functions, f"api.{name}", _Deferred(name))
+
+
+def test_load_views_puts_the_real_views_in_place(app, monkeypatch):
+    _deferred(app, monkeypatch)
     assert all(isinstance(app.view_functions[f"api.{name}"], _Deferred) for *_r, name in RULES)
     views = load_views(app)
     for _method, _path, _module, name in RULES:
@@ -56,7 +64,8 @@ def test_load_views_puts_the_real_views_in_place(app):
     assert load_views(app) is views  # twice is harmless
 
 
-def test_the_first_call_answers_through_the_real_view(app, api_reader):
+def test_the_first_call_answers_through_the_real_view(app, api_reader, monkeypatch):
+    _deferred(app, monkeypatch)
     answer = api_reader.get("/teammates")
     assert answer.status_code == 200 and "data" in answer.get_json()
     assert not isinstance(app.view_functions["api.list_teammates"], _Deferred)
