@@ -49,6 +49,7 @@ BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 OUT = os.path.join(BENCH, "out")
 sys.path.insert(0, BENCH)
+import connections  # noqa: E402
 from seed import BENCH_EMAIL, BENCH_PASSWORD, LONG_THREAD_SUBJECT  # noqa: E402
 
 USER_AGENT = "halo-bench"
@@ -93,13 +94,13 @@ def main(argv=None) -> None:
         # compared with what the machine gave a bare app in the minute around it.
         rounds = []
         for _ in range(args.rounds):
-            refs, pages = [_wrk(ref.url + "/", None, args)], {}
+            refs, pages = [_wrk(ref.url + "/", None, args, ref)], {}
             writer = Writers(halo.url, 1, args.writes, args.tickets, targets) if args.writes else None
             for name, path in targets.items():
-                pages[name] = _wrk(halo.url + path, cookie, args)
+                pages[name] = _wrk(halo.url + path, cookie, args, halo)
                 if writer and name == list(targets)[-1]:
                     pages["writes"] = writer.stop()
-                refs.append(_wrk(ref.url + "/", None, args))
+                refs.append(_wrk(ref.url + "/", None, args, ref))
             rnd = {"pages": pages, "refs": refs}
             if args.writers:
                 rnd["concurrent"] = _concurrent_writes(halo, ref, cookie, args, targets)
@@ -153,6 +154,9 @@ def _parse(argv):
     parser.add_argument("--snoozes-ending", type=int, default=0, metavar="N",
                         help="many snoozes end at once: N open tickets snoozed until a minute "
                              "before the run, the sweeper held back while pages are measured")
+    parser.add_argument("--any-split", action="store_true",
+                        help="measure a run even when a worker got none of wrk's connections "
+                             "(by default it is started again: bench/connections.py)")
     parser.add_argument("--sign-in", default=BENCH_EMAIL, metavar="EMAIL",
                         help="the teammate whose pages are measured (seed.AGENT_EMAIL: an agent of one inbox)")
     return parser.parse_args(argv)
@@ -273,11 +277,8 @@ class Server:
 
     def worker_memory(self) -> list[dict]:
         """VmRSS and VmHWM (peak) of each worker, in kB, read from /proc."""
-        path = f"/proc/{self.proc.pid}/task/{self.proc.pid}/children"
-        with open(path) as f:
-            pids = [int(p) for p in f.read().split()]
         out = []
-        for pid in pids:
+        for pid in connections.worker_pids(self.proc.pid):
             with open(f"/proc/{pid}/status") as f:
                 fields = dict(line.split(":", 1) for line in f if ":" in line)
             # RssFile is mostly the mmapped database (page cache shared with every process);
@@ -409,7 +410,7 @@ def _concurrent_writes(halo, ref, cookie, args, targets) -> dict:
         writers = Writers(server.url, args.writers, 0, args.tickets, targets, reference=reference)
         if readers:
             reads = _wrk(server.url + page, None if reference else cookie,
-                         argparse.Namespace(**{**vars(args), "connections": readers}))
+                         argparse.Namespace(**{**vars(args), "connections": readers}), server)
         else:
             time.sleep(args.warmup + args.duration)  # the writers alone, as long as a page
             reads = None
@@ -465,8 +466,10 @@ def _wire_bytes(base: str, cookie: str, targets: dict) -> str:
     return "Bytes on the wire: " + "; ".join(parts)
 
 
-def _wrk(url: str, cookie: str | None, args) -> dict:
-    """Warm up, then measure one URL; figures in ms and requests per second."""
+def _wrk(url: str, cookie: str | None, args, server: "Server | None" = None) -> dict:
+    """Warm up, then measure one URL; figures in ms and requests per second. With the server,
+    a run that left a worker without connections is started again (bench/connections.py);
+    the split of the run measured is in the result."""
     headers = ["-H", f"User-Agent: {USER_AGENT}"] + (["-H", f"Cookie: {cookie}"] if cookie else [])
     if cookie and args.accept_encoding:  # Halo only: the bare reference compresses nothing
         headers += ["-H", f"Accept-Encoding: {args.accept_encoding}"]
@@ -474,8 +477,19 @@ def _wrk(url: str, cookie: str | None, args) -> dict:
             "-s", os.path.join(BENCH, "wrk.lua"), *headers]
     if args.warmup:
         subprocess.run(base + ["-d", f"{args.warmup}s", url], check=True, capture_output=True)
-    out = subprocess.run(base + ["-d", f"{args.duration}s", url], check=True,
-                         capture_output=True, text=True).stdout
+    attempts = connections.ATTEMPTS if server and not args.any_split else 1
+    for attempt in range(attempts):
+        proc = subprocess.Popen(base + ["-d", f"{args.duration}s", url], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        split = connections.split(server.proc.pid, server.port, args.connections) if server else []
+        if connections.lopsided(split) and attempt < attempts - 1:  # a worker is left idle
+            proc.kill()
+            proc.communicate()
+            continue
+        out, err = proc.communicate()
+        if proc.returncode:
+            raise subprocess.CalledProcessError(proc.returncode, proc.args, out, err)
+        break
     raw = json.loads(out.split("WRK_JSON", 1)[1].splitlines()[0])
     if raw["not_200"] or raw["socket_errors"]:
         print(f"warning: {url}: {raw['not_200']} non-200 responses, "
@@ -483,7 +497,7 @@ def _wrk(url: str, cookie: str | None, args) -> dict:
     return {"rps": raw["requests"] / (raw["duration_us"] / 1e6), "p50_ms": raw["p50_us"] / 1000,
             "p99_ms": raw["p99_us"] / 1000, "max_ms": raw["max_us"] / 1000,
             "requests": raw["requests"], "not_200": raw["not_200"],
-            "socket_errors": raw["socket_errors"]}
+            "socket_errors": raw["socket_errors"], "split": split, "restarts": attempt}
 
 
 def _report(args, db_path, seed_note, targets, results, memory) -> str:
@@ -528,6 +542,7 @@ def _report(args, db_path, seed_note, targets, results, memory) -> str:
     lines += [
         "",
         f"Worker RSS after the run: Halo {halo_mem}; reference {ref_mem}.",
+        _splits(rounds, targets),
         f"Seed: {seed_note}",
         (f"Background writes while Halo was measured: {args.writes:g} notes/s requested, "
          f"{sum(w['notes'] for w in writes)} posted, {sum(w['failed'] for w in writes)} failed; "
@@ -542,6 +557,20 @@ def _report(args, db_path, seed_note, targets, results, memory) -> str:
     if any("concurrent" in rnd for rnd in rounds):
         lines += ["", *_writes_table(args, rounds)]
     return "\n".join(lines)
+
+
+def _splits(rounds, targets) -> str:
+    """wrk's connections per worker in each measured run, and how many runs were started
+    again because a worker got none."""
+    def shares(run):
+        return "/".join(str(n) for n in run["split"]) or "?"
+    runs = [(name, rnd["pages"][name]) for rnd in rounds for name in targets]
+    refs = [run for rnd in rounds for run in rnd["refs"]]
+    restarted = sum(run["restarts"] for _, run in runs) + sum(run["restarts"] for run in refs)
+    return ("Connections per worker, each measured run: Halo "
+            + ", ".join(f"{name.split(' (')[0]} {shares(run)}" for name, run in runs)
+            + "; reference " + ", ".join(shares(run) for run in refs)
+            + f". Runs started again because a worker got no connection: {restarted}.")
 
 
 _NO_READS = {"rps": 0.0, "p50_ms": 0.0, "p99_ms": 0.0}
