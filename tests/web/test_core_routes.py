@@ -200,6 +200,25 @@ def test_a_note_reads_its_author_once(as_agent, world, agent):
     assert len([s for s in seen if by_id.search(s)]) == 1
 
 
+def test_a_note_answers_without_the_sidebar_counts(as_agent, world):
+    """A note changes nothing in its author's counts: its answer reads the change stamps its
+    kept pieces are filed under, not the counters; a reply's answer carries the counts."""
+    seen = []
+    listen = lambda *args: seen.append(" ".join(args[2].split()))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        note = as_agent.post(f"/tickets/{world['t']}/messages", {"mode": "note", "body": "Checked."}, hx=True)
+        after_note, seen[:] = list(seen), []
+        reply = as_agent.post(f"/tickets/{world['t']}/messages", {"mode": "email", "body": "Done."}, hx=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert note.status_code == 200 and 'id="view-counts"' not in note.get_data(as_text=True)
+    assert not [s for s in after_note if "FROM ticket_counter" in s]
+    assert len([s for s in after_note if s.startswith("SELECT change_stamp.scope, change_stamp.n")]) == 1
+    assert reply.status_code == 200 and 'id="view-counts" hx-swap-oob="true"' in reply.get_data(as_text=True)
+    assert [s for s in seen if "FROM ticket_counter" in s]
+
+
 def test_empty_reply_refused_with_message(as_agent, world):
     response = as_agent.post(f"/tickets/{world['t']}/messages", {"mode": "email", "body": "  "}, hx=True)
     assert response.status_code == 400 and "Write something" in response.get_data(as_text=True)

@@ -294,13 +294,13 @@ def post_message(ticket_id: int):
     # answered from its send key returns the message the first one wrote, loaded.)
     message_id = inspect(message).identity[0]
     written_at = message.__dict__.get("created_at") or now
-    # The counts first: their statement also reads the change stamps that the context's
-    # kept pieces (teammates, aliases, the ticket's tags) are filed under.
-    counts = inbox.view_counts(current_user.id, clock.now())
-    ctx = _context(ticket_id, mode=mode, visitors=(), tag_labels=())
     # A note or a directive changes nothing in the header (status, assignee, handler) nor
-    # in its author's counts; a reply may assign its author or claim the chat.
+    # in its author's counts; a reply may assign its author or claim the chat. First the
+    # counts, or for a note the change stamps alone (the counts' statement reads them too):
+    # the context's kept pieces (teammates, aliases, the ticket's tags) are filed under them.
     header = mode in ("chat", "email")
+    counts = inbox.view_counts(current_user.id, clock.now()) if header else stamps.read_all()
+    ctx = _context(ticket_id, mode=mode, visitors=(), tag_labels=())
     return render_template("tickets/_posted.html", items=inbox.thread_since(ticket_id, message_id, written_at),
                            counts=counts, header=header, **ctx)
 

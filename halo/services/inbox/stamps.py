@@ -199,6 +199,14 @@ def current(scope: str) -> int | None:
     return db.session.scalar(select(ChangeStamp.n).where(ChangeStamp.scope == scope))
 
 
+def read_all() -> dict:
+    """Every scope's stamp as stored now, remembered for the pieces the request renders
+    later: for an answer that shows no sidebar counts (whose statement reads them too)."""
+    stored = {scope: n for scope, n in db.session.execute(select(ChangeStamp.scope, ChangeStamp.n))}
+    remember({**dict.fromkeys(SCOPES), **stored})
+    return stored
+
+
 def minute(now: datetime) -> datetime:
     """The part of a key that ages pieces showing relative times ("5m")."""
     return now.replace(second=0, microsecond=0)
