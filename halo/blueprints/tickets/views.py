@@ -299,7 +299,11 @@ def post_message(ticket_id: int):
     # counts, or for a note the change stamps alone (the counts' statement reads them too):
     # the context's kept pieces (teammates, aliases, the ticket's tags) are filed under them.
     header = mode in ("chat", "email")
-    counts = inbox.view_counts(current_user.id, clock.now()) if header else stamps.read_all()
+    if header:
+        counts = inbox.view_counts(current_user.id, clock.now())
+    else:
+        counts = None  # the answer shows none
+        stamps.read_all()
     ctx = _context(ticket_id, mode=mode, visitors=(), tag_labels=())
     return render_template("tickets/_posted.html", items=inbox.thread_since(ticket_id, message_id, written_at),
                            counts=counts, header=header, **ctx)
