@@ -48,10 +48,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from halo.realtime import init_realtime
     from halo.security.headers import init_security_headers
     from halo.security.sessions import KeptSignatureSessionInterface
-    from halo.services import chat, events, session_hooks
+    from halo.services import chat, events
     from halo.services.access import inboxes as access_inboxes
     from halo.services.access import scope as access_scope
-    from halo.services.accounts import kept as kept_user
     from halo.services.accounts.throttle import init_throttle
     from halo.services.csat import surveys as csat_surveys
     from halo.services.email import outbound as email_outbound
@@ -67,23 +66,26 @@ def create_app(test_config: dict | None = None) -> Flask:
     from halo.services.service_levels import hooks as sla_hooks
     from halo.services.tickets import conversation
     from halo.services.tickets.presence import init_presence
+    from halo.services.transactions import hooks as transaction_hooks
+    from halo.services.transactions import kept, reads
     from halo.storage import init_storage
     from halo.web import register_web
 
-    # What runs on every flush and commit: a new ticket's inbox, change stamps, sidebar
-    # counters (tickets per view, tickets with an unread mention per teammate), the unread
-    # mentions' copy of their ticket's activity time, segment counts, then the events
-    # published once the commit succeeds; and on every ORM read, the open access scope (a
-    # teammate sees their teams' inboxes); satisfaction surveys offered on resolve; last,
-    # webhook events, written in the committing transaction (an outbox); a customer's traits
-    # moving their tickets' SLA clocks; the signed-in teammate kept loaded across commits;
-    # the change stamps' shared rows last of all, so the one row every write touches is held
-    # only for the COMMIT.
-    for hooks in (access_inboxes.HOOKS, stamps.HOOKS, counters.HOOKS, mention_counts.HOOKS,
-                  mention_order.HOOKS, segment_counts.HOOKS, events.HOOKS, access_scope.HOOKS,
-                  csat_surveys.HOOKS, webhook_capture.HOOKS, sla_hooks.HOOKS, kept_user.HOOKS,
-                  stamps.COMMIT_HOOKS):
-        session_hooks.install(hooks)
+    # What runs on every flush and commit: first, a refusal once a request's writes are
+    # over (its answer reads outside a transaction on PostgreSQL); a new ticket's inbox,
+    # change stamps, sidebar counters (tickets per view, tickets with an unread mention per
+    # teammate), the unread mentions' copy of their ticket's activity time, segment counts,
+    # then the events published once the commit succeeds; and on every ORM read, the open
+    # access scope (a teammate sees their teams' inboxes); satisfaction surveys offered on
+    # resolve; last, webhook events, written in the committing transaction (an outbox); a
+    # customer's traits moving their tickets' SLA clocks; the signed-in teammate (and a
+    # post's ticket) kept loaded across commits; the change stamps' shared rows last of all,
+    # so the one row every write touches is held only for the COMMIT.
+    for hooks in (reads.HOOKS, access_inboxes.HOOKS, stamps.HOOKS, counters.HOOKS,
+                  mention_counts.HOOKS, mention_order.HOOKS, segment_counts.HOOKS, events.HOOKS,
+                  access_scope.HOOKS, csat_surveys.HOOKS, webhook_capture.HOOKS, sla_hooks.HOOKS,
+                  kept.HOOKS, stamps.COMMIT_HOOKS):
+        transaction_hooks.install(hooks)
     # Channels: how each delivers the team's replies. A new channel is a module and a line here.
     for channel in (email_outbound.CHANNEL, chat.CHANNEL, api_channel.CHANNEL):
         conversation.register_channel(channel)

@@ -145,6 +145,6 @@ def _drop(session, previous_transaction) -> None:
         session.info.pop(PENDING, None)
 
 
-# Installed by create_app (services/session_hooks.py).
+# Installed by create_app (services/transactions/hooks.py).
 HOOKS = (("after_flush", _written), ("after_flush_postexec", _resolve),
          ("after_commit", _publish), ("after_soft_rollback", _drop))

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from halo.extensions import db
 from halo.models import Lease
-from halo.services.db_writer import sqlite_writer
+from halo.services.transactions.writer import sqlite_writer
 
 
 def acquire(name: str, holder: str, now: datetime, ttl: timedelta) -> bool:

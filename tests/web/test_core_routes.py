@@ -219,6 +219,26 @@ def test_a_note_answers_without_the_sidebar_counts(as_agent, world):
     assert [s for s in seen if "FROM ticket_counter" in s]
 
 
+def test_a_note_reads_its_ticket_once_and_answers_outside_a_transaction(as_agent, world):
+    """The ticket read for the write stays loaded through its commit (the answer draws the
+    composer from it); on PostgreSQL the answer's reads run in autocommit: no BEGIN before
+    them, no ROLLBACK at the request's end."""
+    seen = []
+
+    def listen(conn, _cursor, statement, *_args):
+        seen.append((" ".join(statement.split()), getattr(conn.connection.dbapi_connection, "autocommit", None)))
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        note = as_agent.post(f"/tickets/{world['t']}/messages", {"mode": "note", "body": "Seen."}, hx=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert note.status_code == 200 and "Seen." in note.get_data(as_text=True)
+    assert len([s for s, _ in seen if s.startswith("SELECT ticket.id, ticket.subject")]) == 1
+    if db.engine.dialect.name == "postgresql":
+        answer = seen[[s for s, _ in seen].index("SELECT change_stamp.scope, change_stamp.n FROM change_stamp"):]
+        assert answer and all(autocommit for _, autocommit in answer)
+
+
 def test_empty_reply_refused_with_message(as_agent, world):
     response = as_agent.post(f"/tickets/{world['t']}/messages", {"mode": "email", "body": "  "}, hx=True)
     assert response.status_code == 400 and "Write something" in response.get_data(as_text=True)

@@ -27,6 +27,7 @@ from halo.services.inbox import views as inbox
 from halo.services.service_levels import sla
 from halo.services.tickets import assignment, files, mentions, replies, status, undo
 from halo.services.tickets import tags as ticket_tags
+from halo.services.transactions import reads
 from halo.services.translate import tickets as translate_tickets
 from halo.web import is_fragment_request, kept
 
@@ -230,9 +231,10 @@ def show(ticket_id: int):
 def compose(ticket_id: int, mode: str):
     if mode not in COMPOSER_MODES:
         mode = None
-    status.get_ticket(ticket_id)  # a ticket out of sight is a 404, not a redirect to one
+    # A ticket out of sight is a 404, not a redirect to one (held: the context reads it again).
+    ticket = status.get_ticket(ticket_id)
     if not is_fragment_request():
-        return redirect(url_for("tickets.show", ticket_id=ticket_id, compose=mode))
+        return redirect(url_for("tickets.show", ticket_id=ticket.id, compose=mode))
     ctx = _context(ticket_id)
     ctx["mode"] = mode or ctx["mode"]
     return render_template("tickets/_composer.html", **ctx)
@@ -289,6 +291,7 @@ def post_message(ticket_id: int):
         return render_template("tickets/_composer.html", **ctx), 400
     if not is_fragment_request():
         return redirect(url_for("tickets.show", ticket_id=ticket_id, compose=mode) + "#thread-end")
+    reads.reading_only()  # the post is committed; its answer only reads
     # What the post changed, and no more. The message as committed is not read back: its
     # id is known, and the lines query below loads it with whatever came after it. (A post
     # answered from its send key returns the message the first one wrote, loaded.)

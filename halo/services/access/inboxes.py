@@ -273,6 +273,6 @@ def visible_inboxes(user_id: int) -> list[Inbox]:
     return [i for i in list_inboxes() if ids is None or i.id in ids]
 
 
-# Installed by create_app (services/session_hooks.py), before the counters' hook.
+# Installed by create_app (services/transactions/hooks.py), before the counters' hook.
 HOOKS = (("before_flush", _fill_inbox), ("after_commit", _forget_default),
          ("after_rollback", _forget_default), ("after_transaction_end", _transaction_ended))

@@ -207,5 +207,5 @@ def _narrow(state) -> None:
     state.statement = state.statement.options(criteria)
 
 
-# Installed by create_app (services/session_hooks.py).
+# Installed by create_app (services/transactions/hooks.py).
 HOOKS = (("do_orm_execute", _narrow),)

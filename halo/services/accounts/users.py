@@ -14,8 +14,8 @@ from halo.models import LoginSession, Setting, User
 from halo.models.users import ROLES
 from halo.services import audit
 from halo.services.access import roles
-from halo.services.accounts import kept
 from halo.services.errors import NotFound, ValidationError
+from halo.services.transactions import kept
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8

@@ -164,7 +164,7 @@ def _drop(session, previous_transaction) -> None:
         session.info.pop(QUEUED, None)
 
 
-# Installed by create_app (services/session_hooks.py).
+# Installed by create_app (services/transactions/hooks.py).
 HOOKS = (("after_flush", _read), ("before_commit", _offer_all), ("after_commit", _start),
          ("after_soft_rollback", _drop))
 

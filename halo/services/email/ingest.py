@@ -29,11 +29,11 @@ from halo.queue import enqueue
 from halo.services.access import scope as access_scope
 from halo.services.ai import pipeline as ai_pipeline
 from halo.services.ai import settings as ai_settings
-from halo.services.db_writer import sqlite_writer as _writing
 from halo.services.email import attachments as email_attachments
 from halo.services.email import route as email_route
 from halo.services.errors import NotFound, ValidationError
 from halo.services.tickets import conversation
+from halo.services.transactions.writer import sqlite_writer as _writing
 from halo.services.translate import tickets as translate_tickets
 
 log = logging.getLogger(__name__)

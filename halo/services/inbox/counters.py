@@ -136,5 +136,5 @@ def counter_rows() -> list[tuple[str, int, int]]:
         .having(func.sum(TicketCounter.n) != 0)).all()
 
 
-# Installed by create_app (services/session_hooks.py).
+# Installed by create_app (services/transactions/hooks.py).
 HOOKS = (("before_flush", _track_ticket_counts),)

@@ -81,5 +81,5 @@ def rebuild() -> None:
         .execution_options(synchronize_session=False, halo_unscoped=True))
 
 
-# Installed by create_app (services/session_hooks.py).
+# Installed by create_app (services/transactions/hooks.py).
 HOOKS = (("before_flush", _before_flush), ("after_flush", _after_flush))

@@ -73,5 +73,5 @@ def count_tickets(view: str, query: str, user_id: int, now, clock=time.monotonic
     return n
 
 
-# Installed by create_app (services/session_hooks.py).
+# Installed by create_app (services/transactions/hooks.py).
 HOOKS = (("after_flush", _after_flush), ("do_orm_execute", _after_bulk))

@@ -242,7 +242,7 @@ def cached(key: tuple, render, store: PieceCache | None = None):
     return value
 
 
-# Installed by create_app (services/session_hooks.py). The scope rows are moved by the last
+# Installed by create_app (services/transactions/hooks.py). The scope rows are moved by the last
 # before_commit hook of all (COMMIT_HOOKS, installed after every other module's): hooks that
 # write in the committing transaction (webhook events, surveys) then do so before the hot row
 # is taken, not while it is held, and their writes' scopes are moved with the rest.

@@ -9,12 +9,13 @@ from halo import clock
 from halo.extensions import db
 from halo.models import AliasUser, Message, Ticket
 from halo.services.access import roles
-from halo.services.db_writer import sqlite_writer
 from halo.services.errors import ValidationError
 from halo.services.knowledge import directives
 from halo.services.tickets import conversation, files, handoff
 from halo.services.tickets.mentions import record_mentions
 from halo.services.tickets.status import get_ticket
+from halo.services.transactions import kept
+from halo.services.transactions.writer import sqlite_writer
 
 MODES = ("chat", "email", "note", "training")
 # What each mode needs of the author's role (services/access/roles.py): a read-only
@@ -64,6 +65,9 @@ def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
         key = f"{KEY_PREFIX}{send_key}:{digest}"
     roles.require(author_id, MODE_NEEDS[mode])
     ticket = get_ticket(ticket_id)
+    # The caller answers with the new lines and the composer, drawn from this ticket: its
+    # columns stay loaded through the commit instead of being read again after it.
+    kept.keep_through_commit(db.session, ticket)
     if key and (sent := conversation.by_key(ticket.id, key)) is not None:
         return sent
     if uploads and mode == "chat" and ticket.channel == "api":
@@ -89,7 +93,7 @@ def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
         conversation.touch(ticket, "Sent " + ", ".join(files.clean_filename(u.filename) for u in uploads), now)
     try:
         # Everything above only read; the commit's flush writes. On SQLite, writers of this
-        # process queue here and are handed the write lock at once (services/db_writer.py).
+        # process queue here and are handed the write lock at once (services/transactions/writer.py).
         with sqlite_writer():
             # A reply's channel stores what its delivery needs in this same transaction (the
             # email's send record); what it returns runs once the commit succeeds (the send queued).

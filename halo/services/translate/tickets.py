@@ -10,9 +10,9 @@ from halo.services import events
 from halo.services.access import scope as access_scope
 from halo.services.ai import guard
 from halo.services.ai.context import build_context
-from halo.services.db_writer import sqlite_writer
 from halo.services.errors import NotFound, ValidationError
 from halo.services.tickets.status import get_ticket
+from halo.services.transactions.writer import sqlite_writer
 from halo.services.translate import engine as translation
 
 MAX_PREVIEW = 5000

@@ -1,12 +1,15 @@
 """The signed-in teammate is read once a request: a commit does not make it read again,
-and what it shows after the commit is what was committed."""
+and what it shows after the commit is what was committed. A post's ticket is kept the same
+way through that one commit, but for the column the commit's hooks move around the ORM."""
+import gc
 from contextlib import contextmanager
 
 from sqlalchemy import event, text
 
 from halo.extensions import db
-from halo.models import Ticket
-from halo.services.accounts import kept, users
+from halo.models import Message, Ticket
+from halo.services.accounts import users
+from halo.services.transactions import kept
 from tests.factories import make_ticket, make_user
 
 
@@ -81,3 +84,67 @@ def test_forgotten_the_teammate_expires_like_any_row():
     with statements() as seen:
         assert me.role == "agent"
     assert len(seen) == 1
+
+
+def _loaded_ticket():
+    """A ticket as a request loads it (from a fresh session)."""
+    ticket_id = make_ticket().id
+    db.session.remove()
+    return db.session.get(Ticket, ticket_id)
+
+
+def _note(ticket_id, body="Checked."):
+    db.session.add(Message(ticket_id=ticket_id, kind="note", body_text=body))
+    db.session.commit()
+
+
+def _stored_rev(ticket_id):
+    with db.engine.connect() as conn:
+        return conn.execute(text("SELECT thread_rev FROM ticket WHERE id = :i"), {"i": ticket_id}).scalar()
+
+
+def test_a_ticket_kept_through_a_commit_is_not_read_again_but_its_moved_thread_rev_is():
+    ticket = _loaded_ticket()
+    before = ticket.thread_rev
+    kept.keep_through_commit(db.session, ticket)
+    _note(ticket.id)  # the commit's hooks move thread_rev with an UPDATE of their own
+    with statements() as seen:
+        assert (ticket.subject, ticket.status, ticket.channel) == ("Help with my order", "open", "email")
+    assert seen == []
+    with statements() as seen:
+        assert ticket.thread_rev == _stored_rev(ticket.id) > before  # read again, not the stale value
+    assert len([s for s in seen if s.startswith("SELECT ticket.thread_rev")]) == 1
+
+
+def test_kept_through_one_commit_it_expires_at_the_next():
+    ticket = _loaded_ticket()
+    kept.keep_through_commit(db.session, ticket)
+    _note(ticket.id)
+    _note(ticket.id, "Again.")
+    with statements() as seen:
+        assert ticket.status == "open"
+    assert len(seen) == 1
+
+
+def test_kept_through_a_rollback_it_is_let_go_of():
+    ticket = _loaded_ticket()
+    kept.keep_through_commit(db.session, ticket)
+    db.session.rollback()
+    _note(ticket.id)
+    with statements() as seen:
+        assert ticket.status == "open"
+    assert len(seen) == 1
+
+
+def test_a_ticket_kept_through_a_commit_is_held_for_the_session():
+    """The identity map holds rows weakly: the caller that dropped its reference (the
+    service returned the message, not the ticket) finds it again without a statement."""
+    ticket = _loaded_ticket()
+    ticket_id = ticket.id
+    kept.keep_through_commit(db.session, ticket)
+    _note(ticket_id)
+    del ticket
+    gc.collect()
+    with statements() as seen:
+        assert db.session.get(Ticket, ticket_id).status == "open"
+    assert seen == []
