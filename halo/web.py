@@ -1,5 +1,6 @@
 """App-wide web glue: login loading, error pages, template helpers, response headers."""
 import mimetypes
+import re
 import secrets
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -204,7 +205,7 @@ def id_url(endpoint: str, ident, **values) -> str:
     the argument (e.g. message_id=None) plus any fixed ones.
     """
     cache = g.setdefault("_halo_id_urls", {})
-    key = (endpoint, tuple(sorted(values)))
+    key = (endpoint, tuple(sorted(values.items())))
     parts = cache.get(key)
     if parts is None:
         name = next(k for k, v in values.items() if v is None)
@@ -214,6 +215,10 @@ def id_url(endpoint: str, ident, **values) -> str:
 
 
 _URLS: dict = {}
+# Stand-ins for a URL's whole-number arguments while its pattern is built: a ticket's links
+# are one pattern for every ticket, not a url_for on the first look at each.
+_INT_MARK = 987654321000
+_INT_MARKS = re.compile(r"987654321(\d{3})")
 
 
 def url_for_cached(endpoint: str, **values) -> str:
@@ -221,9 +226,11 @@ def url_for_cached(endpoint: str, **values) -> str:
 
     A page builds ~35 URLs (static files, the sidebar's nine views, nav links), each ~20 us
     through Werkzeug's router; the answer for a relative URL depends only on the URL map
-    and the request's root and host, which are part of the key. External URLs, blueprint-
-    relative endpoints and unhashable arguments go straight to url_for. (Halo registers no
-    url_defaults, which would make the answer depend on more.)
+    and the request's root and host, which are part of the key. Whole-number arguments (a
+    ticket's id) are not: the URL is kept as a pattern with a slot for each, so the
+    composer's ten links on a ticket first seen cost one join, not ten url_for. External
+    URLs, blueprint-relative endpoints and unhashable arguments go straight to url_for.
+    (Halo registers no url_defaults, which would make the answer depend on more.)
     """
     ctx = _cv_request.get(None)
     if ctx is None or endpoint[:1] == "." or "_external" in values or "_scheme" in values:
@@ -233,15 +240,26 @@ def url_for_cached(endpoint: str, **values) -> str:
     if root is None:
         root = req._halo_url_root = (req.script_root, req.host)
     try:
-        key = (root, endpoint, tuple(sorted(values.items())) if len(values) > 1 else tuple(values.items()))
-        url = _URLS.get(key)
+        shape = tuple(sorted((k, int if type(v) is int else v) for k, v in values.items()))
+        key = (root, endpoint, shape)
+        parts = _URLS.get(key)
     except TypeError:  # an unhashable argument
         return url_for(endpoint, **values)
-    if url is None:
+    if parts is None:
         if len(_URLS) > 5000:  # arguments from requests (filters, cursors) must not pile up
             _URLS.clear()
-        url = _URLS[key] = url_for(endpoint, **values)
-    return url
+        parts = _URLS[key] = _pattern(endpoint, values)
+    if len(parts) == 1:
+        return parts[0]
+    return "".join(str(values[part]) if i % 2 else part for i, part in enumerate(parts))
+
+
+def _pattern(endpoint: str, values: dict) -> tuple:
+    """url_for's answer split around its whole-number arguments: (text, name, text, ...)."""
+    names = [k for k, v in values.items() if type(v) is int][:1000]
+    url = url_for(endpoint, **{**values, **{k: _INT_MARK + i for i, k in enumerate(names)}})
+    parts = _INT_MARKS.split(url)
+    return tuple(names[int(p)] if i % 2 else p for i, p in enumerate(parts))
 
 
 def register_web(app: Flask) -> None:

@@ -239,6 +239,19 @@ def test_a_note_reads_its_ticket_once_and_answers_outside_a_transaction(as_agent
         assert answer and all(autocommit for _, autocommit in answer)
 
 
+def test_a_composer_tab_reads_its_ticket_once(as_agent, world):
+    """The view's 404 check and its context read the same row: held, not read twice."""
+    seen = []
+    listen = lambda *args: seen.append(" ".join(args[2].split()))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        fragment = as_agent.get(f"/tickets/{world['t']}/compose/email", hx=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert fragment.status_code == 200 and "Send email" in fragment.get_data(as_text=True)
+    assert len([s for s in seen if s.startswith("SELECT ticket.id, ticket.subject")]) == 1
+
+
 def test_empty_reply_refused_with_message(as_agent, world):
     response = as_agent.post(f"/tickets/{world['t']}/messages", {"mode": "email", "body": "  "}, hx=True)
     assert response.status_code == 400 and "Write something" in response.get_data(as_text=True)
