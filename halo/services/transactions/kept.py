@@ -70,8 +70,8 @@ def _snapshot(session, *_args) -> None:
         else:
             session.info.setdefault(_HELD, []).append(obj)
         skip = WRITTEN_AROUND.get(state.mapper.local_table.name, ())
-        snapshot.append((obj, {key: state.dict[key] for key in state.mapper.column_attrs.keys()
-                               if key in state.dict and key not in skip}))
+        columns = [prop.key for prop in state.mapper.column_attrs if prop.key not in skip]
+        snapshot.append((obj, {key: state.dict[key] for key in columns if key in state.dict}))
     session.info[_KEPT], session.info[_SNAPSHOT] = staying, snapshot
 
 
