@@ -3,7 +3,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from halo import clock
 from halo.extensions import db
@@ -14,6 +14,7 @@ from halo.services.tickets.assignment import assign_ticket
 from halo.services.tickets.snooze import wake_due
 from halo.services.tickets.status import change_status
 from tests.factories import make_customer, make_ticket, make_user
+from tests.statements import recorded
 
 
 def ids(view, user, now, **kw):
@@ -198,15 +199,8 @@ def test_many_snoozes_ending_at_once_are_counted_from_one_row(frozen):
 
 def _statements(read) -> list[str]:
     """The statements read() runs."""
-    seen = []
-
-    def record(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with recorded() as seen:
         read()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     return seen
 
 

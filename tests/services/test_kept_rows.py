@@ -2,28 +2,15 @@
 and what it shows after the commit is what was committed. A post's ticket is kept the same
 way through that one commit, but for the column the commit's hooks move around the ORM."""
 import gc
-from contextlib import contextmanager
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from halo.extensions import db
 from halo.models import Message, Ticket
 from halo.services.accounts import users
 from halo.services.transactions import kept
 from tests.factories import make_ticket, make_user
-
-
-@contextmanager
-def statements():
-    seen = []
-
-    def listen(_conn, _cursor, statement, *_args):
-        seen.append(" ".join(statement.split()))
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
+from tests.statements import recorded
 
 
 def _signed_in(user):
@@ -36,10 +23,10 @@ def _signed_in(user):
 def test_after_a_write_the_teammate_is_not_read_again_but_other_rows_are():
     me = _signed_in(make_user(name="Ada", role="admin"))
     ticket = make_ticket()  # a write: its commit expires what the session holds
-    with statements() as seen:
+    with recorded() as seen:
         assert (me.id, me.name, me.role, me.timezone) == (me.id, "Ada", "admin", "UTC")
     assert seen == []
-    with statements() as seen:
+    with recorded() as seen:
         assert db.session.get(Ticket, ticket.id).status == "open"
     assert len(seen) == 1  # the ticket was expired as before and read again
 
@@ -48,7 +35,7 @@ def test_a_change_to_the_teammate_committed_is_what_it_shows():
     me = _signed_in(make_user())
     me.timezone = "Europe/Paris"
     db.session.commit()
-    with statements() as seen:
+    with recorded() as seen:
         assert me.timezone == "Europe/Paris"
     assert seen == []
     with db.engine.connect() as conn:
@@ -61,7 +48,7 @@ def test_a_change_rolled_back_is_gone_and_read_again():
     me.timezone = "Europe/Paris"
     db.session.flush()
     db.session.rollback()
-    with statements() as seen:
+    with recorded() as seen:
         assert me.timezone == "UTC"
     assert len(seen) == 1
 
@@ -81,7 +68,7 @@ def test_forgotten_the_teammate_expires_like_any_row():
     me = _signed_in(make_user())
     kept.forget(db.session)
     make_ticket()
-    with statements() as seen:
+    with recorded() as seen:
         assert me.role == "agent"
     assert len(seen) == 1
 
@@ -108,10 +95,10 @@ def test_a_ticket_kept_through_a_commit_is_not_read_again_but_its_moved_thread_r
     before = ticket.thread_rev
     kept.keep_through_commit(db.session, ticket)
     _note(ticket.id)  # the commit's hooks move thread_rev with an UPDATE of their own
-    with statements() as seen:
+    with recorded() as seen:
         assert (ticket.subject, ticket.status, ticket.channel) == ("Help with my order", "open", "email")
     assert seen == []
-    with statements() as seen:
+    with recorded() as seen:
         assert ticket.thread_rev == _stored_rev(ticket.id) > before  # read again, not the stale value
     assert len([s for s in seen if s.startswith("SELECT ticket.thread_rev")]) == 1
 
@@ -121,7 +108,7 @@ def test_kept_through_one_commit_it_expires_at_the_next():
     kept.keep_through_commit(db.session, ticket)
     _note(ticket.id)
     _note(ticket.id, "Again.")
-    with statements() as seen:
+    with recorded() as seen:
         assert ticket.status == "open"
     assert len(seen) == 1
 
@@ -131,7 +118,7 @@ def test_kept_through_a_rollback_it_is_let_go_of():
     kept.keep_through_commit(db.session, ticket)
     db.session.rollback()
     _note(ticket.id)
-    with statements() as seen:
+    with recorded() as seen:
         assert ticket.status == "open"
     assert len(seen) == 1
 
@@ -145,6 +132,6 @@ def test_a_ticket_kept_through_a_commit_is_held_for_the_session():
     _note(ticket_id)
     del ticket
     gc.collect()
-    with statements() as seen:
+    with recorded() as seen:
         assert db.session.get(Ticket, ticket_id).status == "open"
     assert seen == []

@@ -2,38 +2,25 @@
 transaction (no BEGIN, no ROLLBACK), anything that would write is refused, and the next
 request's writes are in a transaction again."""
 import pytest
-from sqlalchemy import event, text, update
+from sqlalchemy import text, update
 
 from halo.extensions import db
 from halo.models import Message, Ticket
 from halo.services.transactions import reads
 from tests.factories import make_ticket
-
-
-def _autocommit_of_each_statement():
-    """(statement, the connection was in autocommit) for each statement, while listening."""
-    seen = []
-
-    def listen(conn, _cursor, statement, *_args):
-        dbapi = conn.connection.dbapi_connection
-        seen.append((" ".join(statement.split())[:40], bool(getattr(dbapi, "autocommit", False))))
-    event.listen(db.engine, "before_cursor_execute", listen)
-    return seen, lambda: event.remove(db.engine, "before_cursor_execute", listen)
+from tests.statements import recorded
 
 
 def test_the_reads_after_the_commit_see_it_and_run_outside_a_transaction_on_postgresql():
     ticket = make_ticket()  # committed
     reads.reading_only()
-    seen, stop = _autocommit_of_each_statement()
-    try:
+    with recorded() as seen:
         assert db.session.get(Ticket, ticket.id).subject == "Help with my order"
         assert db.session.scalar(db.select(db.func.count()).select_from(Message)
                                  .where(Message.ticket_id == ticket.id)) == 1
-    finally:
-        stop()
     assert len(seen) == 2
     on_postgres = db.engine.dialect.name == "postgresql"
-    assert all(autocommit == on_postgres for _, autocommit in seen)
+    assert all(bool(run.autocommit) == on_postgres for run in seen)
 
 
 def test_a_flush_after_it_is_refused_and_writes_nothing():
@@ -69,14 +56,11 @@ def test_the_next_request_writes_in_a_transaction_again():
     reads.reading_only()
     db.session.get(Ticket, ticket.id)
     db.session.remove()  # the request ends
-    seen, stop = _autocommit_of_each_statement()
-    try:
+    with recorded() as seen:
         db.session.add(Message(ticket_id=ticket.id, kind="note", body_text="Not kept."))
         db.session.flush()
-    finally:
-        stop()
     db.session.rollback()
-    assert seen and not any(autocommit for _, autocommit in seen)
+    assert seen and not any(run.autocommit for run in seen)
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM message WHERE body_text = 'Not kept.'")).scalar() == 0
     db.session.add(Message(ticket_id=ticket.id, kind="note", body_text="Kept."))

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from urllib.parse import parse_qs
 
 import pytest
-from sqlalchemy import event
 
 from halo import clock
 from halo.extensions import db
@@ -24,6 +23,7 @@ from halo.services.service_levels import policies, sla
 from halo.services.tickets import bulk, tag_catalog
 from halo.services.tickets import tags as ticket_tags
 from tests.factories import make_ticket, make_user
+from tests.statements import recorded
 
 FRIDAY_NINE = datetime(2026, 12, 4, 9, 0)
 
@@ -205,13 +205,8 @@ def test_row_extras_read_tags_and_due_times_in_two_queries(clocks, agent):
     tag = db.session.scalar(db.select(Tag))
     tag_catalog.update_tag(tag.id, None, colour="teal")
     ids = [late.id, soon.id, later.id, answered.id]
-    statements = []
-    listen = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
+    with recorded() as statements:
         extras = by_due.row_extras(ids)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
     assert len(statements) == 2
     assert extras[late.id].tags == (("refund", "teal"),)
     assert extras[late.id].badge(now) == ("breached", "Overdue 10 min", "First response was due 2026-12-04 10:00 UTC")
@@ -240,17 +235,9 @@ def test_the_sort_reads_the_due_index_on_both_engines(clocks, agent):
 
 def _statements_of(call):
     """The SELECT statements (with their parameters) a call runs."""
-    seen = []
-
-    def listen(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append((statement, parameters))
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
+    with recorded() as seen:
         call()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
-    return seen
+    return [(run.raw, run.parameters) for run in seen if run.startswith("SELECT")]
 
 
 @pytest.mark.parametrize("view", ["open", "mine", "unassigned"])

@@ -1,14 +1,13 @@
 """Every core route: login required, CSRF enforced, fragments for HTMX, pages otherwise."""
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from halo.extensions import db
 from halo.models import Directive, Mention, Message, OutboundEmail, Ticket
 from tests.factories import make_customer, make_ticket, make_user
+from tests.statements import recorded
 
 GET_ROUTES = ["/", "/inbox/open", "/inbox/mentions", "/inbox/counts", "/tickets/{t}",
               "/tickets/{t}/compose/note", "/settings", "/settings/team", "/settings/team/{u}",
@@ -187,29 +186,9 @@ def test_posting_a_note_with_mention(as_agent, world, agent):
     assert db.session.scalar(db.select(Mention.user_id)) == ben.id
 
 
-class _Run(str):
-    """A statement as run, on one line; autocommit: its connection's, on PostgreSQL."""
-    autocommit = None
-
-
-@contextmanager
-def _statements():
-    """The statements run meanwhile, in order."""
-    seen = []
-
-    def listen(conn, _cursor, statement, *_args):
-        seen.append(run := _Run(" ".join(statement.split())))
-        run.autocommit = getattr(conn.connection.dbapi_connection, "autocommit", None)
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
-
-
 def test_a_note_reads_its_author_once(as_agent, world, agent):
     """The sign-in reads the teammate; the note's commit does not make the answer read it again."""
-    with _statements() as seen:
+    with recorded() as seen:
         response = as_agent.post(f"/tickets/{world['t']}/messages", {"mode": "note", "body": "Checked."}, hx=True)
     assert response.status_code == 200 and "Checked." in response.get_data(as_text=True)
     by_id = re.compile(r'FROM "?user"? (JOIN login_session ON \S+ = \S+ )?WHERE "?user"?\.id =')
@@ -219,7 +198,7 @@ def test_a_note_reads_its_author_once(as_agent, world, agent):
 def test_a_note_answers_without_the_sidebar_counts(as_agent, world):
     """A note changes nothing in its author's counts: its answer reads the change stamps its
     kept pieces are filed under, not the counters; a reply's answer carries the counts."""
-    with _statements() as seen:
+    with recorded() as seen:
         note = as_agent.post(f"/tickets/{world['t']}/messages", {"mode": "note", "body": "Checked."}, hx=True)
         after_note, seen[:] = list(seen), []
         reply = as_agent.post(f"/tickets/{world['t']}/messages", {"mode": "email", "body": "Done."}, hx=True)
@@ -234,7 +213,7 @@ def test_a_note_reads_its_ticket_once_and_answers_outside_a_transaction(as_agent
     """The ticket read for the write stays loaded through its commit (the answer draws the
     composer from it); on PostgreSQL the answer's reads run in autocommit: no BEGIN before
     them, no ROLLBACK at the request's end."""
-    with _statements() as seen:
+    with recorded() as seen:
         note = as_agent.post(f"/tickets/{world['t']}/messages", {"mode": "note", "body": "Seen."}, hx=True)
     assert note.status_code == 200 and "Seen." in note.get_data(as_text=True)
     assert len([s for s in seen if s.startswith("SELECT ticket.id, ticket.subject")]) == 1
@@ -245,7 +224,7 @@ def test_a_note_reads_its_ticket_once_and_answers_outside_a_transaction(as_agent
 
 def test_a_composer_tab_reads_its_ticket_once(as_agent, world):
     """The view's 404 check and its context read the same row: held, not read twice."""
-    with _statements() as seen:
+    with recorded() as seen:
         fragment = as_agent.get(f"/tickets/{world['t']}/compose/email", hx=True)
     assert fragment.status_code == 200 and "Send email" in fragment.get_data(as_text=True)
     assert len([s for s in seen if s.startswith("SELECT ticket.id, ticket.subject")]) == 1
