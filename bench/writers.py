@@ -96,11 +96,11 @@ class Writers:
         for thread in self.threads:
             thread.join(timeout=70)
         took = time.monotonic() - self.started
-        ms = sorted(x * 1000 for x in self.latencies)
+        millis = sorted(x * 1000 for x in self.latencies)
         return {"writers": len(self.threads), "notes": self.done, "failed": self.failed,
                 "errors": self.errors, "seconds": took, "per_second": self.done / took if took else 0,
-                "p50_ms": percentile(ms, 50), "p99_ms": percentile(ms, 99),
-                "max_ms": ms[-1] if ms else None}
+                "p50_ms": percentile(millis, 50), "p99_ms": percentile(millis, 99),
+                "max_ms": millis[-1] if millis else None}
 
 
 def percentile(ordered: list[float], p: float) -> float | None:
