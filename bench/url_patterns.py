@@ -9,7 +9,8 @@ import os
 import sys
 import time
 
-sys.path.insert(0, sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, sys.argv[1] if len(sys.argv) > 1
+                else os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from halo import create_app, web
 
 MODES = ("chat", "email", "note", "training")

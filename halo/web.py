@@ -194,24 +194,12 @@ def counts_nav(counts: dict, view: str | None = None, oob: bool = False) -> Mark
     return Markup(stamps.cached(key, render, _COUNTS_NAVS))
 
 
-_ID_URL_MARK = 987654321987
-
-
 def id_url(endpoint: str, ident, **values) -> str:
-    """url_for(endpoint, <its one id argument>=ident) from one url_for per request.
-
-    For links in loops (a thread's 100 messages, an inbox page's rows): url_for costs
-    ~20 us (URL building, escaping); slicing a cached pattern costs ~0.3 us. values name
-    the argument (e.g. message_id=None) plus any fixed ones.
-    """
-    cache = g.setdefault("_halo_id_urls", {})
-    key = (endpoint, tuple(sorted(values.items())))
-    parts = cache.get(key)
-    if parts is None:
-        name = next(k for k, v in values.items() if v is None)
-        pattern = url_for(endpoint, **{**values, name: _ID_URL_MARK})
-        parts = cache[key] = pattern.split(str(_ID_URL_MARK), 1)
-    return f"{parts[0]}{int(ident)}{parts[1]}"
+    """url_for(endpoint, <its one id argument>=ident), for links in loops (a thread's 100
+    messages, an inbox page's rows): values name the argument (e.g. message_id=None) plus any
+    fixed ones, and url_for_cached fills the link's one kept pattern (~2 us, not ~20)."""
+    name = next(k for k, v in values.items() if v is None)
+    return url_for_cached(endpoint, **{**values, name: int(ident)})
 
 
 _URLS: dict = {}

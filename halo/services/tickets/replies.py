@@ -93,7 +93,8 @@ def post_reply(ticket_id: int, author_id: int, body: str, mode: str,
         conversation.touch(ticket, "Sent " + ", ".join(files.clean_filename(u.filename) for u in uploads), now)
     try:
         # Everything above only read; the commit's flush writes. On SQLite, writers of this
-        # process queue here and are handed the write lock at once (services/transactions/writer.py).
+        # process queue here and are handed the write lock at once
+        # (services/transactions/writer.py).
         with sqlite_writer():
             # A reply's channel stores what its delivery needs in this same transaction (the
             # email's send record); what it returns runs once the commit succeeds (the send queued).

@@ -37,7 +37,8 @@ def _refuse_flush(session: Session, _ctx, _instances) -> None:
     """before_flush: nothing to write once reading_only() was called."""
     if session.info.get(_READING) and (session.new or session.deleted or any(
             session.is_modified(obj) for obj in session.dirty)):
-        raise WriteAfterReadsError("This request's writes were over (reading_only); it may not flush changes.")
+        raise WriteAfterReadsError(
+            "This request's writes were over (reading_only); it may not flush changes.")
 
 
 def _refuse_dml(state) -> None:
